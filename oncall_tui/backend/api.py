@@ -1,0 +1,24 @@
+"""The one backend interface that the TUI, the CLI, the server and the tests call.
+
+Each area of the product declares its methods in its own `api_*.py` module;
+`Backend` is their sum.  Methods take and return plain data (`domain.py` and
+the areas' own dataclasses) and raise only the errors in `errors.py`.
+"""
+from __future__ import annotations
+
+from .api_core import CoreAPI
+from .registry import api_methods
+
+
+class Backend(CoreAPI):
+    """Implemented by `LocalBackend` (a database) and `RemoteBackend` (`oncall serve`)."""
+
+    #: True when `--as LOGIN` may switch who the backend acts as (demo databases only).
+    demo: bool = False
+
+    def close(self) -> None:
+        """Let go of connections."""
+
+
+def backend_methods():
+    return api_methods(Backend)

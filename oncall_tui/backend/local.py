@@ -1,0 +1,78 @@
+"""The local backend: the services over a database opened from a URL."""
+from __future__ import annotations
+
+import getpass
+import os
+
+import peewee as pw
+
+from ..clock import Clock, clock_from_env
+from ..errors import NotAllowed, Unavailable
+from ..services.core import CoreService
+from ..services.team_file import TeamFileService
+from ..store import bind, make_database, migrate, normalise_url
+from ..store.db import connect_error_message
+from ..store import models as m
+from .api import Backend
+
+
+def os_login() -> str:
+    return os.environ.get("ONCALL_LOGIN") or getpass.getuser()
+
+
+def is_demo(db: pw.Database) -> bool:
+    row = m.Meta.get_or_none(m.Meta.key == "demo")
+    return bool(row and row.value == "1")
+
+
+class LocalBackend(TeamFileService, CoreService, Backend):
+    """Acts as one person (the OS login, or `--as` in a demo database) on one database."""
+
+    def __init__(self, url: str, actor: str | None = None, clock: Clock | None = None,
+                 act_as: str | None = None) -> None:
+        self.url = normalise_url(url)
+        self.clock = clock or clock_from_env()
+        self.db = open_database(self.url)
+        self.demo = is_demo(self.db)
+        self.actor_login = actor or os_login()
+        if act_as:
+            if not self.demo:
+                raise NotAllowed("--as works only in a demo database; a real one always acts as your login")
+            self.actor_login = act_as
+
+    def acting_as(self, login: str) -> "LocalBackend":
+        """The same database, acting as someone else (the server, once a token names them)."""
+        other = object.__new__(type(self))
+        other.__dict__.update(self.__dict__)
+        other.actor_login = login
+        return other
+
+    def close(self) -> None:
+        if not self.db.is_closed():
+            self.db.close()
+
+
+_OPEN: dict[str, pw.Database] = {}
+
+
+def open_database(url: str) -> pw.Database:
+    """Open (once per process), bind the models and bring the schema up to date."""
+    url = normalise_url(url)
+    db = _OPEN.get(url)
+    if db is None:
+        db = make_database(url)
+        try:
+            bind(db)
+            db.connect(reuse_if_open=True)
+            migrate(db)
+        except pw.OperationalError as exc:
+            raise Unavailable(connect_error_message(url, exc)) from exc
+        _OPEN[url] = db
+    bind(db)
+    return db
+
+
+def forget_database(url: str) -> None:
+    db = _OPEN.pop(normalise_url(url), None)
+    if db is not None and not db.is_closed():
+        db.close()

@@ -1,0 +1,210 @@
+"""Expand a calendar's events into busy blocks for a time window.
+
+All recurrence work (RRULE, RDATE, EXDATE, moved and cancelled occurrences,
+RANGE=THISANDFUTURE) is done by recurring-ical-events; this module only reads
+each occurrence's times and a few properties. Work is per occurrence in the
+window, never per event in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from oncall_tui.calendars.errors import CalendarError
+
+if TYPE_CHECKING:
+    from icalendar import Calendar
+
+UTC = timezone.utc
+
+# Outlook/Exchange free/busy status → our reading.
+_FREE_STATUSES = {"FREE", "WORKINGELSEWHERE"}
+# Titles that mean "away" even when an export marks the event free (Google
+# exports all-day events as TRANSPARENT by default). The hint must be the whole
+# title or be followed by a separator: "Vacation", "OOO - dentist",
+# "PTO (half day)" yes; "Vacation planning", "Discuss out of office policy" no.
+_OOO_HINTS = (
+    "out of office", "out-of-office", "ooo", "vacation", "holidays", "pto",
+    "annual leave", "on leave", "parental leave", "sick leave", "sick day",
+    "urlaub", "congé", "congés",
+)
+_OOO_RE = re.compile(
+    r"^\W*(?:" + "|".join(re.escape(h) for h in _OOO_HINTS) + r")\s*(?:[-–—:(/|,]|$)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class BusyBlock:
+    """One occurrence of an event, reduced to what availability needs.
+
+    ``start``/``end`` are aware UTC datetimes. For all-day events ``day_span``
+    holds the floating dates ``(first_day, day_after_last)`` – use it, not
+    start/end, which are only the local midnights in the zone used for
+    floating times. ``title`` is None unless titles were asked for.
+    ``transparent`` blocks are free time (TRANSP:TRANSPARENT or an Outlook
+    FREE status) and count as nothing; they are listed so a preview can say so.
+    """
+
+    start: datetime
+    end: datetime
+    all_day: bool
+    day_span: tuple[date, date] | None
+    transparent: bool
+    out_of_office: bool
+    tentative: bool
+    title: str | None = None
+
+    @property
+    def busy(self) -> bool:
+        return not self.transparent
+
+
+def is_out_of_office_title(title: str) -> bool:
+    """Whether an event title says its owner is away (OOO, vacation, PTO…)."""
+    return bool(_OOO_RE.match(title.strip()))
+
+
+def busy_blocks(
+    cal: Calendar,
+    start: datetime,
+    end: datetime,
+    *,
+    keep_titles: bool = False,
+    floating_tz: tzinfo | None = None,
+    warnings: list[str] | None = None,
+    name: str = "calendar",
+) -> list[BusyBlock]:
+    """Occurrences of ``cal``'s events overlapping ``[start, end)``, sorted by start.
+
+    ``start``/``end`` must be aware. Floating times and all-day dates are read
+    in ``floating_tz`` (default: ``start``'s zone) – pass the person's zone.
+    Cancelled occurrences are left out; free (transparent) ones are kept with
+    ``transparent=True``. A series the library cannot expand is skipped and a
+    line is appended to ``warnings``. Raises CalendarError only when nothing
+    at all can be expanded.
+    """
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("busy_blocks needs aware datetimes for start and end")
+    import recurring_ical_events
+
+    zone = floating_tz or start.tzinfo
+    notes = warnings if warnings is not None else []
+    query = _query(cal, name, notes, recurring_ical_events)
+    blocks: list[BusyBlock] = []
+    skipped_series = 0
+    first_series_error = ""
+    unknown_zones: set[str] = set()
+    for series in query.series:
+        try:
+            occurrences = list(series.between(start, end))
+        except Exception as error:  # one malformed series must not sink the import
+            skipped_series += 1
+            first_series_error = first_series_error or f"{series.uid}: {_short(error)}"
+            continue
+        for occurrence in occurrences:
+            component = occurrence.as_component(False)
+            try:
+                block = _block_from(component, zone, keep_titles, unknown_zones)
+            except Exception as error:  # e.g. a DTSTART of an impossible type
+                skipped_series += 1
+                first_series_error = first_series_error or f"{series.uid}: {_short(error)}"
+                continue
+            if block is not None:
+                blocks.append(block)
+    if skipped_series:
+        notes.append(
+            f"{name}: skipped {skipped_series} event(s) that could not be read (first: {first_series_error})"
+        )
+    for zone_name in sorted(unknown_zones):
+        notes.append(f"{name}: unknown time zone {zone_name!r}; its times were read as local time")
+    blocks.sort(key=lambda b: (b.start, b.end))
+    return blocks
+
+
+def _query(cal: Calendar, name: str, notes: list[str], rie: Any) -> Any:
+    try:
+        return rie.of(cal, skip_bad_series=True)
+    except Exception as first_error:
+        # Components without DTSTART make the library fail for the whole
+        # calendar (KeyError 'DTSTART'); drop them and try once more.
+        kept = [c for c in cal.subcomponents if not (c.name == "VEVENT" and "DTSTART" not in c)]
+        dropped = len(cal.subcomponents) - len(kept)
+        if dropped:
+            clean = cal.copy()
+            clean.subcomponents = kept
+            try:
+                query = rie.of(clean, skip_bad_series=True)
+            except Exception as error:
+                raise CalendarError(f"{name}: its events cannot be expanded ({_short(error)})") from None
+            notes.append(f"{name}: skipped {dropped} event(s) without a start time")
+            return query
+        raise CalendarError(f"{name}: its events cannot be expanded ({_short(first_error)})") from None
+
+
+def _block_from(component: Any, zone: tzinfo, keep_titles: bool, unknown_zones: set[str]) -> BusyBlock | None:
+    status = str(component.get("STATUS", "")).upper()
+    if status == "CANCELLED":
+        return None
+    dtstart = component["DTSTART"]
+    begin = dtstart.dt
+    dtend = component.get("DTEND")
+    finish = dtend.dt if dtend is not None else begin
+    title = str(component.get("SUMMARY", "")).strip()
+    busy_status = str(component.get("X-MICROSOFT-CDO-BUSYSTATUS", "")).upper()
+    out_of_office = busy_status == "OOF" or (bool(title) and is_out_of_office_title(title))
+    transparent = (
+        str(component.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT" or busy_status in _FREE_STATUSES
+    ) and not out_of_office
+    tentative = status == "TENTATIVE" or busy_status == "TENTATIVE"
+    shown_title = (title or None) if keep_titles else None
+
+    begin_is_day = not isinstance(begin, datetime)
+    finish_is_day = not isinstance(finish, datetime)
+    if begin_is_day and finish_is_day:
+        last = finish if finish > begin else begin + timedelta(days=1)
+        return BusyBlock(
+            start=datetime.combine(begin, time(), zone).astimezone(UTC),
+            end=datetime.combine(last, time(), zone).astimezone(UTC),
+            all_day=True,
+            day_span=(begin, last),
+            transparent=transparent,
+            out_of_office=out_of_office,
+            tentative=tentative,
+            title=shown_title,
+        )
+    begin_utc = _to_utc(begin, zone, dtstart, unknown_zones)
+    finish_utc = _to_utc(finish, zone, dtend, unknown_zones)
+    if finish_utc < begin_utc:
+        begin_utc, finish_utc = finish_utc, begin_utc
+    return BusyBlock(
+        start=begin_utc,
+        end=finish_utc,
+        all_day=False,
+        day_span=None,
+        transparent=transparent,
+        out_of_office=out_of_office,
+        tentative=tentative,
+        title=shown_title,
+    )
+
+
+def _to_utc(value: date | datetime, zone: tzinfo, prop: Any, unknown_zones: set[str]) -> datetime:
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time(), zone).astimezone(UTC)
+    if value.tzinfo is None:
+        tzid = prop.params.get("TZID") if prop is not None else None
+        if tzid:
+            unknown_zones.add(str(tzid))
+        return value.replace(tzinfo=zone).astimezone(UTC)
+    return value.astimezone(UTC)
+
+
+def _short(error: Exception) -> str:
+    text = " ".join(str(error).split())
+    if len(text) > 100:
+        text = text[:99] + "…"
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

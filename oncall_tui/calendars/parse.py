@@ -1,0 +1,138 @@
+"""Turn the bytes of an .ics file into an icalendar Calendar, or refuse clearly.
+
+Time zone policy (see README of the calendars package in ``__init__``):
+
+* A TZID that names a zone we know – an IANA name, or an Outlook / Windows name
+  such as ``W. Europe Standard Time`` (CLDR mapping shipped with icalendar) –
+  is placed with the tz database, which is authoritative and current. Windows
+  names are rewritten to their IANA name before parsing, so a sloppy Outlook
+  VTIMEZONE with the same name cannot override it.
+* A TZID we do not know (``Customized Time Zone``, ``(UTC-03:00) Brasília``)
+  uses the file's own VTIMEZONE.
+* A TZID with neither leaves the time floating; the expansion then reads it in
+  the person's own zone and records a warning.
+* ``X-WR-TIMEZONE`` (Google, Apple) is applied once here with
+  ``x_wr_timezone.to_standard`` and then removed, so recurring-ical-events does
+  not apply it a second time.
+
+icalendar caches VTIMEZONE definitions process-wide by TZID (first one wins).
+Two people's "Customized Time Zone" would then leak into each other's imports,
+so every parse here starts from a fresh cache (``tzp.use_zoneinfo()``) under a
+lock.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import TYPE_CHECKING
+
+from oncall_tui.calendars.errors import CalendarError
+from oncall_tui.calendars.fetch import DEFAULT_MAX_BYTES, looks_like_calendar
+
+if TYPE_CHECKING:
+    from icalendar import Calendar
+
+_PARSE_LOCK = threading.Lock()
+# TZID=Name (parameter, optionally quoted) or TZID:Name (VTIMEZONE property).
+_TZID_RE = re.compile(rb'(TZID[=:])("?)([^";:\r\n]+)(\2)', re.IGNORECASE)
+
+
+def load_calendar(
+    data: bytes,
+    name: str,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    warnings: list[str] | None = None,
+) -> Calendar:
+    """Parse ``data`` (the contents of calendar ``name``) into a Calendar.
+
+    Raises CalendarError ``"{name}: …"`` (one line) if the data is too large,
+    is not an iCalendar file, or cannot be parsed. Things that were read around
+    (unknown X-WR-TIMEZONE, unreadable properties) are appended to ``warnings``.
+    """
+    if len(data) > max_bytes:
+        raise CalendarError(f"{name}: file too large ({len(data) / 1048576:.1f} MiB, limit {max_bytes / 1048576:.1f} MiB)")
+    if not looks_like_calendar(data[:512]):
+        raise CalendarError(f"{name}: not an iCalendar file (it does not start with BEGIN:VCALENDAR)")
+    notes = warnings if warnings is not None else []
+    data = _windows_tzids_to_iana(data)
+
+    import icalendar
+    from icalendar.timezone import tzp
+
+    with _PARSE_LOCK:
+        tzp.use_zoneinfo()  # fresh VTIMEZONE cache: no leaks between calendars
+        try:
+            components = icalendar.Calendar.from_ical(data, multiple=True)
+        except Exception as error:  # icalendar raises ValueError, KeyError, … on broken input
+            raise CalendarError(f"{name}: not a readable calendar ({_short(error)})") from None
+    calendars = [c for c in components if c.name == "VCALENDAR"]
+    if not calendars:
+        raise CalendarError(f"{name}: broken calendar (no complete VCALENDAR; is the file cut short?)")
+    cal = calendars[0]
+    for extra in calendars[1:]:  # some exports concatenate several VCALENDARs
+        for sub in extra.subcomponents:
+            cal.add_component(sub)
+    cal = _apply_x_wr_timezone(cal, name, notes)
+    unreadable = sum(len(getattr(c, "errors", ()) or ()) for c in cal.subcomponents)
+    if unreadable:
+        notes.append(f"{name}: {unreadable} unreadable propert{'y was' if unreadable == 1 else 'ies were'} ignored")
+    return cal
+
+
+def _apply_x_wr_timezone(cal: Calendar, name: str, notes: list[str]) -> Calendar:
+    value = cal.get("X-WR-TIMEZONE")
+    if value is None:
+        return cal
+    import x_wr_timezone
+    from icalendar.timezone import tzp
+
+    zone_name = str(value).strip()
+    zone = tzp.timezone(zone_name) if zone_name else None
+    if zone is None:
+        notes.append(f"{name}: unknown X-WR-TIMEZONE {zone_name!r} ignored")
+    else:
+        try:
+            cal = x_wr_timezone.to_standard(cal, timezone=zone)
+        except Exception as error:  # the walker can trip over odd values
+            notes.append(f"{name}: X-WR-TIMEZONE {zone_name!r} not applied ({_short(error)})")
+    cal.pop("X-WR-TIMEZONE", None)
+    return cal
+
+
+def _windows_tzids_to_iana(data: bytes) -> bytes:
+    """Rewrite TZIDs that are Windows zone names to IANA names.
+
+    Only touches the bytes when a Windows name is present (Outlook/Exchange
+    exports); Google, Apple, Fastmail files pass through untouched.
+    """
+    from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
+    found = {m.group(3) for m in _TZID_RE.finditer(data)}
+    mapping: dict[bytes, bytes] = {}
+    for raw in found:
+        try:
+            text = raw.decode("utf-8").strip().strip("/")
+        except UnicodeDecodeError:
+            continue
+        iana = WINDOWS_TO_OLSON.get(text)
+        if iana:
+            mapping[raw] = iana.encode("ascii")
+    if not mapping:
+        return data
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        new = mapping.get(match.group(3))
+        if new is None:
+            return match.group(0)
+        return match.group(1) + match.group(2) + new + match.group(4)
+
+    return _TZID_RE.sub(replace, data)
+
+
+def _short(error: Exception) -> str:
+    text = " ".join(str(error).split())
+    if len(text) > 120:
+        text = text[:119] + "…"
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

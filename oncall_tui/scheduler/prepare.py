@@ -1,0 +1,107 @@
+"""What the solvers (CP-SAT and greedy) derive from a problem before they search.
+
+Candidates per slot, pairs of shifts one person cannot both work, days and weekends. The
+validator (validate.py) deliberately re-derives the rules on its own and shares none of this.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from .problem import Problem, SchedPerson, SchedShift, Slot
+
+
+@dataclass
+class Prepared:
+    shifts: list[SchedShift]  # sorted by start
+    shift_by_id: dict[str, SchedShift]
+    person_by_id: dict[str, SchedPerson]
+    candidates: dict[Slot, list[str]]  # people allowed in the slot, before interactions
+    conflicts: dict[str, set[str]]  # shift -> shifts one person cannot also work
+    spread_pairs: list[tuple[str, str]]  # non-conflicting shift pairs that start close together
+    day_shifts: dict[date, list[str]]
+    days: list[date]  # sorted distinct days
+    weekend_shifts: dict[str, list[str]]
+    max_load_shifts: dict[str, int | None]
+    shift_index: dict[str, int] = field(default_factory=dict)
+
+    def load_roles(self, shift_id: str) -> tuple[str, ...]:
+        return self.shift_by_id[shift_id].roles
+
+
+def _busy_overlaps(problem: Problem) -> set[tuple[str, str]]:
+    """(person, shift) pairs that overlap a shift the person holds in another rotation."""
+    busy: dict[str, list[tuple]] = defaultdict(list)
+    for person_id, start, end in problem.busy_elsewhere:
+        busy[person_id].append((start, end))
+    hits = set()
+    for person_id, spans in busy.items():
+        for shift in problem.shifts:
+            if any(start < shift.end and shift.start < end for start, end in spans):
+                hits.add((person_id, shift.id))
+    return hits
+
+
+def region_allows(person: SchedPerson, shift: SchedShift) -> bool:
+    return shift.region is None or person.region is None or person.region == shift.region
+
+
+def prepare(problem: Problem) -> Prepared:
+    shifts = sorted(problem.shifts, key=lambda s: (s.start, s.id))
+    shift_by_id = {s.id: s for s in shifts}
+    person_by_id = {p.id: p for p in problem.people}
+    busy = _busy_overlaps(problem)
+    eligible = problem.eligible
+
+    candidates: dict[Slot, list[str]] = {}
+    for shift in shifts:
+        for role in shift.all_roles:
+            candidates[(shift.id, role)] = [
+                p.id for p in problem.people
+                if (eligible is None or (p.id, shift.id, role) in eligible)
+                and region_allows(p, shift)
+                and (p.id, shift.id) not in problem.unavailable
+                and (p.id, shift.id) not in busy
+            ]
+
+    rules = problem.rules
+    rest = timedelta(hours=rules.min_rest_hours)
+    spread = timedelta(hours=rules.spread_hours)
+    forbidden = {tuple(p) for p in rules.forbidden_successions}
+    conflicts: dict[str, set[str]] = {s.id: set() for s in shifts}
+    spread_pairs: list[tuple[str, str]] = []
+    for i, first in enumerate(shifts):
+        for second in shifts[i + 1:]:
+            close = second.start < first.end + rest
+            near = second.start - first.start < spread
+            if not close and not near and second.day > first.day + timedelta(days=1):
+                break
+            succession = ((first.kind, second.kind) in forbidden
+                          and second.day == first.day + timedelta(days=1)) or (
+                (second.kind, first.kind) in forbidden and first.day == second.day + timedelta(days=1))
+            if close or succession:
+                conflicts[first.id].add(second.id)
+                conflicts[second.id].add(first.id)
+            elif near:
+                spread_pairs.append((first.id, second.id))
+
+    day_shifts: dict[date, list[str]] = defaultdict(list)
+    weekend_shifts: dict[str, list[str]] = defaultdict(list)
+    for shift in shifts:
+        day_shifts[shift.day].append(shift.id)
+        if shift.weekend:
+            weekend_shifts[shift.weekend].append(shift.id)
+
+    max_load: dict[str, int | None] = {}
+    for person in problem.people:
+        limits = [x for x in (rules.max_shifts_per_period, person.max_shifts) if x is not None]
+        max_load[person.id] = min(limits) if limits else None
+
+    return Prepared(
+        shifts=shifts, shift_by_id=shift_by_id, person_by_id=person_by_id,
+        candidates=candidates, conflicts=conflicts, spread_pairs=spread_pairs,
+        day_shifts=dict(day_shifts), days=sorted(day_shifts), weekend_shifts=dict(weekend_shifts),
+        max_load_shifts=max_load, shift_index={s.id: i for i, s in enumerate(shifts)},
+    )

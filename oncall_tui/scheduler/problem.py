@@ -1,0 +1,300 @@
+"""Plain data in and out of the planner: a problem, and the plan that answers it.
+
+Everything here is a frozen-ish dataclass of strings, numbers and UTC datetimes, with
+``to_dict``/``from_dict`` so a problem or result can cross the backend as JSON. Nothing in
+this module knows about the database, the terminal or OR-Tools.
+
+Vocabulary (general enough for nurse-rostering benchmarks as well as on-call rotas):
+
+- a *slot* is one ``(shift_id, role)``; required roles must be covered (or reported as a gap),
+  optional roles (e.g. ``"shadow"``) may stay empty and are never gaps;
+- a person *works* a shift if they hold any role on it; load (for fairness and
+  ``max_shifts``) counts required roles only;
+- a shift's ``day`` (the local calendar day it starts on) drives consecutive-day rules;
+  its ``weekend`` key groups the shifts of one weekend for ``max_weekends_per_period``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+Slot = tuple[str, str]  # (shift_id, role)
+
+
+def _dt(value: str | datetime) -> datetime:
+    if isinstance(value, datetime):
+        result = value
+    else:
+        result = datetime.fromisoformat(value)
+    if result.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: the planner works in aware UTC times")
+    return result.astimezone(timezone.utc)
+
+
+@dataclass
+class SchedPerson:
+    id: str
+    name: str = ""
+    region: str | None = None
+    experienced: bool = True
+    experience: int = 0  # past shifts, for display and the caller's own heuristics
+    past_load: float = 0.0  # weighted points over the rolling window
+    target_share: float = 1.0  # relative weight (recommendation level)
+    max_shifts: int | None = None
+    last_on_call: datetime | None = None  # end of the last shift before this period (greedy)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["last_on_call"] = self.last_on_call.isoformat() if self.last_on_call else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SchedPerson:
+        data = dict(data)
+        if data.get("last_on_call"):
+            data["last_on_call"] = _dt(data["last_on_call"])
+        return cls(**data)
+
+
+@dataclass
+class SchedShift:
+    id: str
+    start: datetime
+    end: datetime
+    weight: int = 2  # whole points: e.g. weekday 2, weekend or public holiday 3
+    region: str | None = None  # follow-the-sun: only people of this region
+    roles: tuple[str, ...] = ("primary", "secondary")
+    optional_roles: tuple[str, ...] = ()  # e.g. ("shadow",): never a gap, no load
+    day: date | None = None  # local calendar day; defaults to the UTC start date
+    weekend: str | None = None  # key shared by the shifts of one weekend, e.g. "2024-W10"
+    kind: str = ""  # shift type, for forbidden successions ("night" then "day")
+
+    def __post_init__(self) -> None:
+        self.start = _dt(self.start)
+        self.end = _dt(self.end)
+        if self.end <= self.start:
+            raise ValueError(f"shift {self.id} ends before it starts")
+        if self.day is None:
+            self.day = self.start.date()
+        elif isinstance(self.day, str):
+            self.day = date.fromisoformat(self.day)
+        self.roles = tuple(self.roles)
+        self.optional_roles = tuple(self.optional_roles)
+
+    @property
+    def all_roles(self) -> tuple[str, ...]:
+        return self.roles + self.optional_roles
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(start=self.start.isoformat(), end=self.end.isoformat(),
+                    day=self.day.isoformat(), roles=list(self.roles),
+                    optional_roles=list(self.optional_roles))
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SchedShift:
+        return cls(**data)
+
+
+@dataclass
+class Rules:
+    min_rest_hours: float = 0.0  # between the end of one shift and the start of the next
+    max_consecutive: int | None = None  # consecutive calendar days worked
+    min_consecutive: int | None = None  # a run of days worked, not touching the period edge
+    max_shifts_per_period: int | None = None  # load roles, per person
+    max_weekends_per_period: int | None = None  # distinct weekend keys worked
+    forbidden_successions: list[tuple[str, str]] = field(default_factory=list)  # kinds, day d -> d+1
+    shadow_beside: str = "primary"  # an optional role is filled only when this role is
+    pair_roles: tuple[str, str] = ("primary", "secondary")  # (mentor role, mentee role)
+    spread_hours: float = 48.0  # two shifts of one person starting closer than this cost `spread`
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["forbidden_successions"] = [list(p) for p in self.forbidden_successions]
+        data["pair_roles"] = list(self.pair_roles)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Rules:
+        data = dict(data)
+        data["forbidden_successions"] = [tuple(p) for p in data.get("forbidden_successions", [])]
+        if "pair_roles" in data:
+            data["pair_roles"] = tuple(data["pair_roles"])
+        return cls(**data)
+
+
+@dataclass
+class Weights:
+    """Integer weights of the soft goals; the score is their weighted sum (lower is better)."""
+
+    under_cover: int = 10_000  # per required slot left empty
+    fairness_max: int = 10  # per point of the largest deviation from a target
+    fairness_sum: int = 2  # per point of deviation, summed over people
+    wish: int = 1  # per unit of an unmet wish
+    pairing: int = 5  # per shift with an inexperienced mentee beside an inexperienced mentor
+    spread: int = 1  # per pair of a person's shifts closer than rules.spread_hours
+    stability: int = 3  # per slot changed against the previous (published) plan
+    shadow_missing: int = 1  # per optional slot left empty
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Weights:
+        return cls(**data)
+
+
+@dataclass
+class Problem:
+    people: list[SchedPerson]
+    shifts: list[SchedShift]
+    eligible: set[tuple[str, str, str]] | None = None  # (person, shift, role); None: everyone
+    unavailable: set[tuple[str, str]] = field(default_factory=set)  # (person, shift)
+    wishes: dict[tuple[str, str], int] = field(default_factory=dict)  # + preferred, - prefer not
+    busy_elsewhere: list[tuple[str, datetime, datetime]] = field(default_factory=list)
+    previous: dict[Slot, str] = field(default_factory=dict)  # published plan, for stability
+    rules: Rules = field(default_factory=Rules)
+    weights: Weights = field(default_factory=Weights)
+
+    def __post_init__(self) -> None:
+        if self.eligible is not None:
+            self.eligible = {tuple(t) for t in self.eligible}
+        self.unavailable = {tuple(t) for t in self.unavailable}
+        self.busy_elsewhere = [(p, _dt(s), _dt(e)) for p, s, e in self.busy_elsewhere]
+
+    def person(self, person_id: str) -> SchedPerson:
+        return self._people_by_id()[person_id]
+
+    def shift(self, shift_id: str) -> SchedShift:
+        return self._shifts_by_id()[shift_id]
+
+    def _people_by_id(self) -> dict[str, SchedPerson]:
+        return {p.id: p for p in self.people}
+
+    def _shifts_by_id(self) -> dict[str, SchedShift]:
+        return {s.id: s for s in self.shifts}
+
+    def required_slots(self) -> list[Slot]:
+        return [(s.id, r) for s in self.shifts for r in s.roles]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "people": [p.to_dict() for p in self.people],
+            "shifts": [s.to_dict() for s in self.shifts],
+            "eligible": None if self.eligible is None else sorted(list(t) for t in self.eligible),
+            "unavailable": sorted(list(t) for t in self.unavailable),
+            "wishes": [[p, s, w] for (p, s), w in sorted(self.wishes.items())],
+            "busy_elsewhere": [[p, s.isoformat(), e.isoformat()] for p, s, e in self.busy_elsewhere],
+            "previous": [[s, r, p] for (s, r), p in sorted(self.previous.items())],
+            "rules": self.rules.to_dict(),
+            "weights": self.weights.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Problem:
+        return cls(
+            people=[SchedPerson.from_dict(p) for p in data["people"]],
+            shifts=[SchedShift.from_dict(s) for s in data["shifts"]],
+            eligible=None if data.get("eligible") is None else {tuple(t) for t in data["eligible"]},
+            unavailable={tuple(t) for t in data.get("unavailable", [])},
+            wishes={(p, s): int(w) for p, s, w in data.get("wishes", [])},
+            busy_elsewhere=[tuple(b) for b in data.get("busy_elsewhere", [])],
+            previous={(s, r): p for s, r, p in data.get("previous", [])},
+            rules=Rules.from_dict(data.get("rules", {})),
+            weights=Weights.from_dict(data.get("weights", {})),
+        )
+
+
+@dataclass
+class Gap:
+    shift_id: str
+    role: str
+    reasons: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Gap:
+        return cls(**data)
+
+
+@dataclass
+class PersonStats:
+    person_id: str
+    shifts: int  # load-role shifts in this plan
+    load: int  # weighted points in this plan
+    target: float  # fair points for this plan
+    deviation: float  # load - target
+    past_load: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PersonStats:
+        return cls(**data)
+
+
+@dataclass
+class Progress:
+    best_score: int
+    bound: int | None
+    elapsed: float
+    solutions: int
+    assignments: dict[Slot, str]
+
+
+@dataclass
+class Result:
+    assignments: dict[Slot, str]
+    gaps: list[Gap]
+    score: int
+    bound: int | None
+    status: str  # 'optimal' | 'feasible' | 'infeasible' | 'stopped'
+    solver: str
+    elapsed: float
+    first_solution_time: float | None = None
+    penalties: dict[str, int] = field(default_factory=dict)  # score by soft goal
+    stats: list[PersonStats] = field(default_factory=list)
+
+    @property
+    def relative_gap(self) -> float | None:
+        """(score - bound) / score, 0.0 when proven optimal, None without a bound."""
+        if self.bound is None:
+            return None
+        if self.score <= 0:
+            return 0.0
+        return max(0.0, (self.score - self.bound) / self.score)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "assignments": [[s, r, p] for (s, r), p in sorted(self.assignments.items())],
+            "gaps": [g.to_dict() for g in self.gaps],
+            "score": self.score,
+            "bound": self.bound,
+            "status": self.status,
+            "solver": self.solver,
+            "elapsed": self.elapsed,
+            "first_solution_time": self.first_solution_time,
+            "penalties": dict(self.penalties),
+            "stats": [s.to_dict() for s in self.stats],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Result:
+        return cls(
+            assignments={(s, r): p for s, r, p in data["assignments"]},
+            gaps=[Gap.from_dict(g) for g in data.get("gaps", [])],
+            score=data["score"],
+            bound=data.get("bound"),
+            status=data["status"],
+            solver=data["solver"],
+            elapsed=data.get("elapsed", 0.0),
+            first_solution_time=data.get("first_solution_time"),
+            penalties=dict(data.get("penalties", {})),
+            stats=[PersonStats.from_dict(s) for s in data.get("stats", [])],
+        )

@@ -1,0 +1,21 @@
+"""Turn a bare assignment into a full Result: score, gaps with reasons, per-person figures."""
+
+from __future__ import annotations
+
+from .fairness import compute_targets, person_stats, score
+from .gaps import explain_gaps
+from .prepare import Prepared, prepare
+from .problem import Problem, Result, Slot
+
+
+def build_result(problem: Problem, assignments: dict[Slot, str], *, solver: str, status: str,
+                 elapsed: float, bound: int | None = None, first_solution_time: float | None = None,
+                 prep: Prepared | None = None) -> Result:
+    prep = prep or prepare(problem)
+    total, breakdown = score(problem, assignments, prep)
+    return Result(
+        assignments=dict(assignments), gaps=explain_gaps(problem, assignments), score=total,
+        bound=bound, status=status, solver=solver, elapsed=elapsed,
+        first_solution_time=first_solution_time, penalties=breakdown,
+        stats=person_stats(problem, assignments, compute_targets(problem, prep)),
+    )

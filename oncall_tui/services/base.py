@@ -1,0 +1,161 @@
+"""What every use case shares: who is asking, one transaction, the audit record."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable, TypeVar
+
+import peewee as pw
+
+from ..clock import Clock
+from ..errors import InvalidInput, NotAllowed, NotFound, StaleEdit, UnknownUser
+from ..store import models as m
+from ..store.db import run_write
+
+T = TypeVar("T")
+
+MAX_NOTE = 2000
+
+
+class ServiceBase:
+    """Holds the database, the clock and the actor's login.  Service mixins build on it."""
+
+    db: pw.Database
+    clock: Clock
+    actor_login: str
+
+    # -- who is asking ---------------------------------------------------------
+    def _me(self) -> m.Person:
+        person = m.Person.get_or_none((m.Person.login == self.actor_login) & m.Person.active)
+        if person is None:
+            raise UnknownUser(self._unknown_user_message(), login=self.actor_login)
+        return person
+
+    def _unknown_user_message(self) -> str:
+        managers = (
+            m.Person.select(m.Person.name, m.Person.login, m.Team.name.alias("team_name"))
+            .join(m.Membership).join(m.Team)
+            .where(m.Membership.role == "manager")
+            .order_by(m.Team.name, m.Person.name)
+            .dicts()
+        )
+        names = [f"{r['name']} ({r['login']}, {r['team_name']})" for r in managers]
+        if names:
+            who = ", ".join(names[:4])
+            return (f"'{self.actor_login}' is not a member of any team here. Ask a manager to add "
+                    f"you to their team file and run `oncall team import`: {who}.")
+        return (f"'{self.actor_login}' is not known here and no team has been set up yet. "
+                f"Try `oncall demo`, or import a team with `oncall team import team.toml`.")
+
+    def _team(self, slug: str) -> m.Team:
+        team = m.Team.get_or_none(m.Team.slug == slug)
+        if team is None:
+            raise NotFound(f"no team called '{slug}'", entity="team", id=slug)
+        return team
+
+    def _membership(self, team: m.Team, person: m.Person | None = None) -> m.Membership | None:
+        person = person or self._me()
+        return m.Membership.get_or_none((m.Membership.team == team) & (m.Membership.person == person))
+
+    def _is_manager(self, team: m.Team, person: m.Person | None = None) -> bool:
+        ms = self._membership(team, person)
+        return ms is not None and ms.role == "manager"
+
+    def _require_member(self, team: m.Team) -> m.Membership:
+        ms = self._membership(team)
+        if ms is None:
+            raise NotAllowed(f"you are not a member of team '{team.slug}'", team=team.slug)
+        return ms
+
+    def _require_manager(self, team: m.Team, doing: str = "do that") -> None:
+        if not self._is_manager(team):
+            raise NotAllowed(f"only a manager of team '{team.slug}' can {doing}", team=team.slug)
+
+    def _person(self, login: str) -> m.Person:
+        person = m.Person.get_or_none(m.Person.login == login)
+        if person is None:
+            raise NotFound(f"nobody with login '{login}'", entity="person", id=login)
+        return person
+
+    def _my_team_ids(self) -> list[int]:
+        return [ms.team_id for ms in m.Membership.select(m.Membership.team).where(m.Membership.person == self._me())]
+
+    def _shares_team_with(self, other: m.Person) -> bool:
+        mine = set(self._my_team_ids())
+        theirs = {ms.team_id for ms in m.Membership.select(m.Membership.team).where(m.Membership.person == other)}
+        return bool(mine & theirs)
+
+    def _manages(self, other: m.Person) -> bool:
+        managed = {ms.team_id for ms in m.Membership.select(m.Membership.team)
+                   .where((m.Membership.person == self._me()) & (m.Membership.role == "manager"))}
+        theirs = {ms.team_id for ms in m.Membership.select(m.Membership.team).where(m.Membership.person == other)}
+        return bool(managed & theirs)
+
+    # -- transactions ------------------------------------------------------------
+    def _write(self, fn: Callable[[], T]) -> T:
+        """Run one use case as one write transaction (retried when the file is busy)."""
+        self._bind()
+        return run_write(self.db, fn)
+
+    def _bind(self) -> None:
+        if m.database.obj is not self.db:
+            m.database.initialize(self.db)
+
+    def _read(self, fn: Callable[[], T]) -> T:
+        """Run several queries against one consistent snapshot."""
+        self._bind()
+        with self.db.atomic():
+            return fn()
+
+    def _now(self) -> datetime:
+        return self.clock.now()
+
+    def _audit(self, action: str, entity: str, entity_id: Any, team: m.Team | str | None = None,
+               **detail: Any) -> None:
+        team_slug = team.slug if isinstance(team, m.Team) else team
+        m.AuditLog.create(
+            at=self._now(), actor=self.actor_login, action=action, entity=entity,
+            entity_id=str(entity_id), team=team_slug, detail=_plain(detail),
+        )
+
+    def _outbox(self, kind: str, payload: dict) -> None:
+        m.Outbox.create(kind=kind, payload=_plain(payload), created_at=self._now())
+
+    @staticmethod
+    def _bump(row: m.Versioned, expected_version: int | None, fresh: Callable[[], Any],
+              what: str, **changes: Any) -> int:
+        """Write `changes` to a versioned row only if nobody changed it since the user read it."""
+        cls = type(row)
+        query = cls.update(version=cls.version + 1, **changes).where(cls.id == row.id)
+        if expected_version is not None:
+            query = query.where(cls.version == expected_version)
+        if query.execute() != 1:
+            raise StaleEdit(f"{what} was changed by someone else first; here is the current state",
+                            fresh=fresh())
+        return (expected_version or row.version) + 1
+
+
+def _plain(value: Any) -> Any:
+    from ..wire import to_jsonable
+
+    return to_jsonable(value)
+
+
+def check_note(text: str, field: str = "note", required: bool = False, limit: int = MAX_NOTE) -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise InvalidInput(f"the {field} is empty", field=field)
+    if len(text) > limit:
+        raise InvalidInput(f"the {field} is {len(text)} characters; at most {limit} fit", field=field)
+    return text
+
+
+def check_url(text: str, field: str = "link") -> str:
+    from urllib.parse import urlparse
+
+    text = (text or "").strip()
+    parts = urlparse(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidInput(f"the {field} must be an http(s) URL, not {text[:60]!r}", field=field)
+    if len(text) > 500:
+        raise InvalidInput(f"the {field} is too long (at most 500 characters)", field=field)
+    return text

@@ -1,0 +1,71 @@
+"""Rows to plain domain data.  Nothing above services ever sees a peewee row."""
+from __future__ import annotations
+
+from ..domain import (
+    Assignment,
+    AuditEntry,
+    EscalationContact,
+    Person,
+    PersonRef,
+    Rotation,
+    RotationRules,
+    Team,
+    Window,
+)
+from ..store import models as m
+
+
+def person(row: m.Person) -> Person:
+    return Person(
+        id=row.id, login=row.login, name=row.name, email=row.email,
+        phones=tuple(row.phones or ()), tz=row.tz, oncall_device=row.oncall_device,
+        oncall_phone=row.oncall_phone, region=row.region, version=row.version,
+    )
+
+
+def person_ref(row: m.Person) -> PersonRef:
+    contact = row.oncall_phone or (row.phones[0] if row.phones else "") or row.email
+    return PersonRef(row.login, row.name, contact, row.tz)
+
+
+def team(row: m.Team) -> Team:
+    managers = (
+        m.Person.select().join(m.Membership)
+        .where((m.Membership.team == row) & (m.Membership.role == "manager"))
+        .order_by(m.Person.name)
+    )
+    return Team(
+        id=row.id, slug=row.slug, name=row.name, tz=row.tz,
+        availability_deadline_day=row.availability_deadline_day,
+        managers=tuple(person_ref(p) for p in managers), version=row.version,
+    )
+
+
+def rotation(row: m.Rotation, team_slug: str | None = None) -> Rotation:
+    rules = RotationRules(**{k: v for k, v in (row.rules or {}).items()
+                             if k in RotationRules.__dataclass_fields__})
+    return Rotation(
+        id=row.id, team=team_slug or row.team.slug, slug=row.slug, name=row.name, tz=row.tz,
+        handoff=row.handoff, shift_kind=row.shift_kind, shift_hours=row.shift_hours,
+        handoff_weekday=row.handoff_weekday, roles=tuple(row.roles or ()),
+        windows=tuple(Window(w["start"], w.get("region", "")) for w in (row.windows or ())),
+        rules=rules, weights=dict(row.weights or {}), version=row.version,
+    )
+
+
+def escalation(row: m.EscalationContact) -> EscalationContact:
+    return EscalationContact(row.position, row.name, row.contact,
+                             row.person.login if row.person_id else None)
+
+
+def assignment(row: m.Assignment, slot: m.Slot, rot: m.Rotation, team_slug: str,
+               who: m.Person) -> Assignment:
+    return Assignment(
+        uid=slot.uid, team=team_slug, rotation=rot.slug, rotation_name=rot.name,
+        role=slot.role, start=slot.start, end=slot.end, person=person_ref(who), plan_id=row.plan_id,
+    )
+
+
+def audit(row: m.AuditLog) -> AuditEntry:
+    return AuditEntry(row.id, row.at, row.actor, row.action, row.entity, row.entity_id,
+                      row.team, dict(row.detail or {}))

@@ -1,0 +1,293 @@
+"""The core use cases: who I am, my shifts and partners, who is on call now, my profile."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from peewee import JOIN
+
+from ..domain import (
+    AuditEntry,
+    EscalationContact,
+    HomeView,
+    Member,
+    OnCallNow,
+    Person,
+    Rotation,
+    ShiftDetail,
+    Team,
+)
+from ..errors import InvalidInput, NotAllowed, NotFound
+from ..store import models as m
+from . import convert
+from .base import ServiceBase, check_note
+
+
+class CoreService(ServiceBase):
+    # -- reading published shifts -------------------------------------------------
+    def _published_rows(self, start: datetime, end: datetime, *, person: m.Person | None = None,
+                        team_ids: list[int] | None = None, rotation_ids: list[int] | None = None):
+        q = (
+            m.Assignment.select(m.Assignment, m.Slot, m.Plan, m.Rotation, m.Team, m.Person)
+            .join(m.Slot).switch(m.Assignment)
+            .join(m.Plan).join(m.Rotation).join(m.Team)
+            .switch(m.Assignment).join(m.Person)
+            .where((m.Plan.status == "published") & (m.Slot.end > start) & (m.Slot.start < end))
+            .order_by(m.Slot.start, m.Rotation.slug, m.Slot.role)
+        )
+        if person is not None:
+            q = q.where(m.Assignment.person == person)
+        if team_ids is not None:
+            q = q.where(m.Rotation.team.in_(team_ids))
+        if rotation_ids is not None:
+            q = q.where(m.Rotation.id.in_(rotation_ids))
+        return list(q)
+
+    def _details(self, rows: list[m.Assignment]) -> list[ShiftDetail]:
+        """Each assignment with the others on the same shift and the team's escalation list."""
+        if not rows:
+            return []
+        keys = {(r.slot.rotation_id, r.slot.start) for r in rows}
+        starts = {k[1] for k in keys}
+        rot_ids = list({k[0] for k in keys})
+        lo, hi = min(starts), max(starts)
+        others = self._published_rows(lo, hi + timedelta(seconds=1), rotation_ids=rot_ids)
+        by_shift: dict[tuple, list[m.Assignment]] = defaultdict(list)
+        for o in others:
+            by_shift[(o.slot.rotation_id, o.slot.start)].append(o)
+        escalation = self._escalation_by_team({r.plan.rotation.team_id for r in rows})
+        out = []
+        for r in rows:
+            rot = r.plan.rotation
+            mine = convert.assignment(r, r.slot, rot, rot.team.slug, r.person)
+            partners = tuple(
+                convert.assignment(o, o.slot, rot, rot.team.slug, o.person)
+                for o in by_shift[(r.slot.rotation_id, r.slot.start)] if o.slot.uid != r.slot.uid
+            )
+            out.append(ShiftDetail(mine, partners, escalation.get(rot.team_id, ()), r.note))
+        return out
+
+    def _escalation_by_team(self, team_ids) -> dict[int, tuple[EscalationContact, ...]]:
+        rows = (m.EscalationContact.select(m.EscalationContact, m.Person)
+                .join(m.Person, JOIN.LEFT_OUTER)
+                .where(m.EscalationContact.team.in_(list(team_ids)))
+                .order_by(m.EscalationContact.position))
+        found: dict[int, list[EscalationContact]] = defaultdict(list)
+        for row in rows:
+            found[row.team_id].append(convert.escalation(row))
+        return {k: tuple(v) for k, v in found.items()}
+
+    # -- the API ----------------------------------------------------------------------
+    def whoami(self) -> Person:
+        return self._read(lambda: convert.person(self._me()))
+
+    def teams(self) -> list[Team]:
+        def run():
+            me = self._me()
+            q = m.Team.select().join(m.Membership).where(m.Membership.person == me).order_by(m.Team.name)
+            return [convert.team(t) for t in q]
+        return self._read(run)
+
+    def members(self, team: str) -> list[Member]:
+        def run():
+            self._me()
+            t = self._team(team)
+            q = (m.Membership.select(m.Membership, m.Person).join(m.Person)
+                 .where(m.Membership.team == t).order_by(m.Person.name))
+            return [Member(convert.person_ref(ms.person), ms.role, ms.on_rotation, ms.region) for ms in q]
+        return self._read(run)
+
+    def rotations(self, team: str) -> list[Rotation]:
+        def run():
+            self._me()
+            t = self._team(team)
+            q = m.Rotation.select().where((m.Rotation.team == t) & m.Rotation.active).order_by(m.Rotation.slug)
+            return [convert.rotation(r, t.slug) for r in q]
+        return self._read(run)
+
+    def escalation(self, team: str) -> list[EscalationContact]:
+        def run():
+            self._me()
+            t = self._team(team)
+            return list(self._escalation_by_team([t.id]).get(t.id, ()))
+        return self._read(run)
+
+    def now(self, team: str | None = None) -> list[OnCallNow]:
+        return self._read(lambda: self._now_rows(team))
+
+    def _now_rows(self, team: str | None) -> list[OnCallNow]:
+        me = self._me()
+        if team is not None:
+            team_ids = [self._team(team).id]
+        else:
+            team_ids = self._my_team_ids()
+        now = self._now()
+        rows = self._published_rows(now, now + timedelta(seconds=1), team_ids=team_ids)
+        del me
+        out = []
+        for d in self._details(rows):
+            a = d.assignment
+            out.append(OnCallNow(
+                team=a.team, rotation=a.rotation, rotation_name=a.rotation_name, role=a.role,
+                person=a.person, start=a.start, end=a.end,
+                partners=tuple(p.person for p in d.partners), escalation=d.escalation,
+            ))
+        role_order = {"primary": 0, "secondary": 1, "shadow": 2}
+        out.sort(key=lambda o: (o.team, o.rotation, role_order.get(o.role, 9)))
+        return out
+
+    def shifts(self, person: str | None = None, first: date | None = None,
+               last: date | None = None, team: str | None = None) -> list[ShiftDetail]:
+        def run():
+            me = self._me()
+            tz = _zone(me.tz)
+            start_day = first or self._now().astimezone(tz).date()
+            end_day = last or (start_day + timedelta(days=28))
+            if end_day < start_day:
+                raise InvalidInput("the end date is before the start date", field="to")
+            start = datetime.combine(start_day, time(0), tz)
+            end = datetime.combine(end_day + timedelta(days=1), time(0), tz)
+            team_ids = [self._team(team).id] if team else None
+            if person in (None, "", "me"):
+                who = me
+            elif person == "*":
+                who = None
+                team_ids = team_ids or self._my_team_ids()
+            else:
+                who = self._person(person)
+            rows = self._published_rows(start, end, person=who, team_ids=team_ids)
+            return self._details(rows)
+        return self._read(run)
+
+    def home(self, horizon_days: int = 42) -> HomeView:
+        def run():
+            me = self._me()
+            now = self._now()
+            team_rows = list(m.Team.select().join(m.Membership)
+                             .where(m.Membership.person == me).order_by(m.Team.name))
+            managed = tuple(t.slug for t in team_rows if self._is_manager(t, me))
+            mine = self._published_rows(now, now + timedelta(days=horizon_days), person=me)
+            next_shifts = tuple(self._details(mine))
+            now_rows = tuple(self._now_rows(None))
+            waiting, swaps_line = self._swaps_line(me)
+            hints = []
+            if not team_rows:
+                hints.append(self._unknown_user_message().replace("is not a member of any team here",
+                                                                   "is in no team yet"))
+            elif not next_shifts:
+                hints.append(f"No shifts for you in the next {horizon_days} days.")
+            return HomeView(
+                me=convert.person(me), teams=tuple(convert.team(t) for t in team_rows),
+                managed_teams=managed, next_shifts=next_shifts, now=now_rows,
+                requirements_summary=self._requirements_line(me),
+                swaps_waiting=waiting, swaps_summary=swaps_line, hints=tuple(hints),
+            )
+        return self._read(run)
+
+    def _requirements_line(self, me: m.Person) -> str:
+        """Overridden by the requirements service."""
+        return "Requirements: none defined"
+
+    def _swaps_line(self, me: m.Person) -> tuple[int, str]:
+        asked = (m.SwapOffer.select().join(m.SwapRequest)
+                 .where((m.SwapOffer.candidate == me) & (m.SwapOffer.state == "asked")
+                        & (m.SwapRequest.status == "open")).count())
+        mine_open = (m.SwapRequest.select()
+                     .where((m.SwapRequest.requester == me) & (m.SwapRequest.status == "open")).count())
+        parts = []
+        if asked:
+            parts.append(f"{asked} swap request{'s' if asked != 1 else ''} waiting for your answer")
+        if mine_open:
+            parts.append(f"{mine_open} of yours still open")
+        return asked, ("Swaps: " + "; ".join(parts)) if parts else "Swaps: nothing waiting"
+
+    def change_cursor(self) -> int:
+        from peewee import fn
+
+        return self._read(lambda: m.AuditLog.select(fn.COALESCE(fn.MAX(m.AuditLog.id), 0)).scalar())
+
+    def audit(self, team: str | None = None, limit: int = 100) -> list[AuditEntry]:
+        def run():
+            me = self._me()
+            limit_ = max(1, min(int(limit), 1000))
+            q = m.AuditLog.select().order_by(m.AuditLog.id.desc()).limit(limit_)
+            if team is not None:
+                t = self._team(team)
+                if not self._is_manager(t, me):
+                    q = q.where((m.AuditLog.team == t.slug) & (m.AuditLog.actor == me.login))
+                else:
+                    q = q.where(m.AuditLog.team == t.slug)
+            else:
+                q = q.where(m.AuditLog.actor == me.login)
+            return [convert.audit(r) for r in q]
+        return self._read(run)
+
+    # -- writes -------------------------------------------------------------------------
+    def update_profile(self, expected_version: int, name: str | None = None,
+                       email: str | None = None, phones: list[str] | None = None,
+                       tz: str | None = None, oncall_device: str | None = None,
+                       oncall_phone: str | None = None) -> Person:
+        changes: dict = {}
+        if name is not None:
+            changes["name"] = check_note(name, "name", required=True, limit=200)
+        if email is not None:
+            email = email.strip()
+            if email and ("@" not in email or len(email) > 254):
+                raise InvalidInput(f"{email!r} is not an email address", field="email")
+            changes["email"] = email
+        if phones is not None:
+            changes["phones"] = [check_note(p, "phone", limit=40) for p in phones if p.strip()]
+        if tz is not None:
+            _zone(tz)
+            changes["tz"] = tz
+        if oncall_device is not None:
+            changes["oncall_device"] = check_note(oncall_device, "on-call device", limit=100)
+        if oncall_phone is not None:
+            changes["oncall_phone"] = check_note(oncall_phone, "on-call phone", limit=40)
+
+        def run():
+            me = self._me()
+            before = {k: getattr(me, k) for k in changes}
+            self._bump(me, expected_version, lambda: convert.person(self._me()), "your profile", **changes)
+            self._audit("profile.update", "person", me.login, before=before, after=changes)
+            return convert.person(self._me())
+        return self._write(run)
+
+    def add_handover_note(self, assignment_uid: str, text: str) -> ShiftDetail:
+        text = check_note(text, "handover note", required=True, limit=1000)
+
+        def run():
+            me = self._me()
+            slot = m.Slot.get_or_none(m.Slot.uid == assignment_uid)
+            if slot is None:
+                raise NotFound(f"no shift with id {assignment_uid}", entity="assignment", id=assignment_uid)
+            row = (m.Assignment.select().join(m.Plan)
+                   .where((m.Assignment.slot == slot) & (m.Plan.status == "published")).first())
+            if row is None:
+                raise NotFound("that shift is not in a published plan", entity="assignment", id=assignment_uid)
+            team = slot.rotation.team
+            on_shift = (m.Assignment.select().join(m.Slot).switch(m.Assignment).join(m.Plan)
+                        .where((m.Plan.status == "published") & (m.Slot.rotation == slot.rotation)
+                               & (m.Slot.start == slot.start) & (m.Assignment.person == me)).exists())
+            if not on_shift and not self._is_manager(team, me):
+                raise NotAllowed("only the people on that shift or a manager can add handover notes")
+            stamp = self._now().strftime("%Y-%m-%d %H:%MZ")
+            line = f"[{stamp} {me.login}] {text}"
+            note = (row.note + "\n" + line) if row.note else line
+            m.Assignment.update(note=note, version=m.Assignment.version + 1).where(
+                m.Assignment.id == row.id).execute()
+            self._audit("shift.handover_note", "assignment", slot.uid, team, text=text)
+            fresh = (m.Assignment.select(m.Assignment, m.Slot, m.Plan, m.Rotation, m.Team, m.Person)
+                     .join(m.Slot).switch(m.Assignment).join(m.Plan).join(m.Rotation).join(m.Team)
+                     .switch(m.Assignment).join(m.Person).where(m.Assignment.id == row.id))
+            return self._details(list(fresh))[0]
+        return self._write(run)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"{name!r} is not a time zone (try Europe/London or America/New_York)",
+                           field="tz") from None

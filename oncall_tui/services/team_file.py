@@ -1,0 +1,385 @@
+"""`oncall team import` / `export`: a whole team in one TOML file, all or nothing.
+
+Mistakes are reported with the line they are on.  See data/team.example.toml.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..domain import AUTO_RULE_KINDS, MEMBER_ROLES, REQUIREMENT_METHODS, ROLES, SHIFT_KINDS, ImportReport
+from ..errors import InvalidInput, NotAllowed
+from ..shifts import parse_hhmm
+from ..store import models as m
+from .base import ServiceBase
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+LOGIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$")
+
+
+class _Lines:
+    """Finds the line a key sits on, so errors can name it (tomllib gives no positions)."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.tables: dict[str, list[int]] = {}
+        for no, line in enumerate(self.lines, 1):
+            mt = re.match(r"^\s*\[\[\s*([A-Za-z0-9_.]+)\s*\]\]", line) or re.match(
+                r"^\s*\[\s*([A-Za-z0-9_.]+)\s*\]", line)
+            if mt:
+                self.tables.setdefault(mt.group(1), []).append(no)
+
+    def of(self, table: str, index: int | None = None, key: str | None = None) -> int | None:
+        starts = self.tables.get(table)
+        if not starts:
+            return None
+        start = starts[index or 0] if index is not None and index < len(starts) else starts[0]
+        if key is None:
+            return start
+        for no in range(start, len(self.lines) + 1):
+            line = self.lines[no - 1]
+            if no > start and re.match(r"^\s*\[", line):
+                break
+            if re.match(rf"^\s*{re.escape(key)}\s*=", line):
+                return no
+        return start
+
+
+@dataclass
+class _Ctx:
+    name: str
+    lines: _Lines
+
+    def fail(self, message: str, table: str, index: int | None = None, key: str | None = None):
+        line = self.lines.of(table, index, key)
+        where = f"{self.name}, line {line}" if line else self.name
+        field = f"{table}[{index}].{key}" if index is not None else f"{table}.{key}" if key else table
+        raise InvalidInput(f"{where}: {message}", field=field, line=line)
+
+
+def _zone(ctx: _Ctx, value: Any, table: str, index: int | None, key: str = "tz") -> str:
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        ctx.fail(f"{value!r} is not a time zone (try Europe/London)", table, index, key)
+    return str(value)
+
+
+def _get(ctx: _Ctx, data: dict, key: str, kind: type | tuple, table: str, index: int | None,
+         required: bool = False, default: Any = None) -> Any:
+    if key not in data:
+        if required:
+            ctx.fail(f"'{key}' is missing", table, index, None)
+        return default
+    value = data[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        ctx.fail(f"'{key}' should be a {want}, not {value!r}", table, index, key)
+    return value
+
+
+def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
+    """Parse and check a team file.  Returns plain, validated data; raises InvalidInput."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"{name}: {exc}", field=None) from None
+    ctx = _Ctx(name, _Lines(text))
+    known = {"team", "people", "rotations", "escalation", "requirements"}
+    for key in data:
+        if key not in known:
+            ctx.fail(f"unknown section '{key}' (expected one of {', '.join(sorted(known))})", key)
+    team = data.get("team")
+    if not isinstance(team, dict):
+        raise InvalidInput(f"{name}: a [team] section with slug and name is required", field="team")
+    slug = _get(ctx, team, "slug", str, "team", None, required=True)
+    if not SLUG.match(slug):
+        ctx.fail(f"team slug {slug!r} must be lower-case letters, digits, - _ or .", "team", None, "slug")
+    out_team = {
+        "slug": slug,
+        "name": _get(ctx, team, "name", str, "team", None, required=True),
+        "tz": _zone(ctx, team.get("tz", "UTC"), "team", None),
+        "availability_deadline_day": _get(ctx, team, "availability_deadline_day", int, "team", None,
+                                          default=20),
+        "settings": _get(ctx, team, "settings", dict, "team", None, default={}),
+    }
+    if not 1 <= out_team["availability_deadline_day"] <= 28:
+        ctx.fail("availability_deadline_day must be between 1 and 28", "team", None,
+                 "availability_deadline_day")
+
+    people = []
+    seen = set()
+    for i, p in enumerate(data.get("people", [])):
+        login = _get(ctx, p, "login", str, "people", i, required=True)
+        if not LOGIN.match(login):
+            ctx.fail(f"login {login!r} has characters a login cannot have", "people", i, "login")
+        if login in seen:
+            ctx.fail(f"login {login!r} appears twice", "people", i, "login")
+        seen.add(login)
+        role = _get(ctx, p, "role", str, "people", i, default="engineer")
+        if role not in MEMBER_ROLES:
+            ctx.fail(f"role must be engineer or manager, not {role!r}", "people", i, "role")
+        phones = _get(ctx, p, "phones", list, "people", i, default=[])
+        email = _get(ctx, p, "email", str, "people", i, default="")
+        if email and "@" not in email:
+            ctx.fail(f"{email!r} is not an email address", "people", i, "email")
+        people.append({
+            "login": login,
+            "name": _get(ctx, p, "name", str, "people", i, required=True),
+            "email": email,
+            "phones": [str(x) for x in phones],
+            "tz": _zone(ctx, p.get("tz", out_team["tz"]), "people", i),
+            "oncall_device": _get(ctx, p, "oncall_device", str, "people", i, default=""),
+            "oncall_phone": _get(ctx, p, "oncall_phone", str, "people", i, default=""),
+            "region": _get(ctx, p, "region", str, "people", i, default=""),
+            "role": role,
+            "on_rotation": _get(ctx, p, "on_rotation", bool, "people", i, default=(role == "engineer")),
+        })
+    if not any(p["role"] == "manager" for p in people):
+        raise InvalidInput(f"{name}: the team needs at least one person with role = \"manager\"",
+                           field="people")
+
+    rotations = []
+    for i, r in enumerate(data.get("rotations", [])):
+        rslug = _get(ctx, r, "slug", str, "rotations", i, required=True)
+        if not SLUG.match(rslug):
+            ctx.fail(f"rotation slug {rslug!r} must be lower-case letters, digits, - _ or .",
+                     "rotations", i, "slug")
+        kind = _get(ctx, r, "shift", str, "rotations", i, default="daily")
+        if kind not in SHIFT_KINDS:
+            ctx.fail(f"shift must be one of {', '.join(SHIFT_KINDS)}, not {kind!r}", "rotations", i, "shift")
+        handoff = _get(ctx, r, "handoff", str, "rotations", i, default="09:00")
+        try:
+            parse_hhmm(handoff)
+        except ValueError as exc:
+            ctx.fail(str(exc), "rotations", i, "handoff")
+        roles = _get(ctx, r, "roles", list, "rotations", i, default=["primary", "secondary"])
+        for role in roles:
+            if role not in ROLES:
+                ctx.fail(f"role {role!r} is not one of {', '.join(ROLES)}", "rotations", i, "roles")
+        if "primary" not in roles:
+            ctx.fail("every rotation needs a primary role", "rotations", i, "roles")
+        hours = _get(ctx, r, "shift_hours", int, "rotations", i, default=24)
+        if kind == "hours" and (hours <= 0 or 24 % hours):
+            ctx.fail("shift_hours must divide a day (1, 2, 3, 4, 6, 8 or 12)", "rotations", i, "shift_hours")
+        windows = _get(ctx, r, "windows", list, "rotations", i, default=[])
+        for w in windows:
+            if not isinstance(w, dict) or "start" not in w:
+                ctx.fail("each window needs a start like \"08:00\"", "rotations", i, "windows")
+            try:
+                parse_hhmm(str(w["start"]))
+            except ValueError as exc:
+                ctx.fail(str(exc), "rotations", i, "windows")
+        rules = _get(ctx, r, "rules", dict, "rotations", i, default={})
+        for key, value in rules.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                ctx.fail(f"rule {key} must be a whole number ≥ 0", f"rotations.rules", i, key)
+        rotations.append({
+            "slug": rslug,
+            "name": _get(ctx, r, "name", str, "rotations", i, default=rslug),
+            "tz": _zone(ctx, r.get("tz", out_team["tz"]), "rotations", i),
+            "handoff": handoff,
+            "shift_kind": kind,
+            "shift_hours": hours,
+            "handoff_weekday": _get(ctx, r, "handoff_weekday", int, "rotations", i, default=0),
+            "roles": roles,
+            "windows": [{"start": str(w["start"]), "region": str(w.get("region", ""))} for w in windows],
+            "rules": rules,
+            "weights": _get(ctx, r, "weights", dict, "rotations", i, default={}),
+        })
+
+    escalation = []
+    for i, e in enumerate(data.get("escalation", [])):
+        login = _get(ctx, e, "login", str, "escalation", i, default=None)
+        escalation.append({
+            "name": _get(ctx, e, "name", str, "escalation", i, required=True),
+            "contact": _get(ctx, e, "contact", str, "escalation", i, required=True),
+            "login": login,
+        })
+
+    requirements = []
+    rseen = set()
+    for i, q in enumerate(data.get("requirements", [])):
+        qslug = _get(ctx, q, "slug", str, "requirements", i, required=True)
+        if not SLUG.match(qslug) or qslug in rseen:
+            ctx.fail(f"requirement slug {qslug!r} is not a valid, unique slug", "requirements", i, "slug")
+        rseen.add(qslug)
+        method = _get(ctx, q, "method", str, "requirements", i, default="self")
+        if method not in REQUIREMENT_METHODS:
+            ctx.fail(f"method must be one of {', '.join(REQUIREMENT_METHODS)}", "requirements", i, "method")
+        auto = _get(ctx, q, "auto", dict, "requirements", i, default={})
+        if method == "auto" and auto.get("kind") not in AUTO_RULE_KINDS:
+            ctx.fail(f"auto.kind must be one of {', '.join(AUTO_RULE_KINDS)}", "requirements", i, "auto")
+        link = _get(ctx, q, "link", str, "requirements", i, default="")
+        if link and not re.match(r"^https?://\S+$", link):
+            ctx.fail(f"link must be an http(s) URL, not {link!r}", "requirements", i, "link")
+        roles = _get(ctx, q, "roles", list, "requirements", i, default=["primary", "secondary"])
+        for role in roles:
+            if role not in ROLES:
+                ctx.fail(f"role {role!r} is not one of {', '.join(ROLES)}", "requirements", i, "roles")
+        valid = _get(ctx, q, "valid_days", int, "requirements", i, default=None)
+        requirements.append({
+            "slug": qslug,
+            "name": _get(ctx, q, "name", str, "requirements", i, required=True),
+            "why": _get(ctx, q, "why", str, "requirements", i, default=""),
+            "how": _get(ctx, q, "how", str, "requirements", i, default=""),
+            "link": link,
+            "command": _get(ctx, q, "command", str, "requirements", i, default=""),
+            "roles": roles,
+            "method": method,
+            "auto_rule": auto,
+            "valid_days": valid,
+        })
+    for i, e in enumerate(escalation):
+        if e["login"] and e["login"] not in seen and m.Person.get_or_none(m.Person.login == e["login"]) is None:
+            ctx.fail(f"escalation login {e['login']!r} is nobody in this file or database",
+                     "escalation", i, "login")
+    return {"team": out_team, "people": people, "rotations": rotations,
+            "escalation": escalation, "requirements": requirements}
+
+
+class TeamFileService(ServiceBase):
+    def import_team(self, toml_text: str, source_name: str = "team.toml") -> ImportReport:
+        if len(toml_text) > 2_000_000:
+            raise InvalidInput(f"{source_name}: the file is over 2 MB; is it really a team file?")
+
+        def run():
+            parsed = parse_team_file(toml_text, source_name)
+            return self._apply(parsed)
+        return self._write(run)
+
+    def _apply(self, parsed: dict) -> ImportReport:
+        t = parsed["team"]
+        now = self._now()
+        team = m.Team.get_or_none(m.Team.slug == t["slug"])
+        actor = m.Person.get_or_none(m.Person.login == self.actor_login)
+        if team is not None:
+            if actor is None or not self._is_manager(team, actor):
+                raise NotAllowed(f"only a manager of team '{team.slug}' can import over it")
+        else:
+            if not any(p["login"] == self.actor_login and p["role"] == "manager" for p in parsed["people"]):
+                raise NotAllowed(
+                    f"to create team '{t['slug']}' you must be one of its managers in the file "
+                    f"(add yourself, login '{self.actor_login}', with role = \"manager\")")
+            team = m.Team.create(slug=t["slug"], name=t["name"], tz=t["tz"],
+                                 availability_deadline_day=t["availability_deadline_day"],
+                                 settings=t["settings"], created_at=now)
+        m.Team.update(name=t["name"], tz=t["tz"], availability_deadline_day=t["availability_deadline_day"],
+                      settings=t["settings"], version=m.Team.version + 1).where(m.Team.id == team.id).execute()
+
+        added = updated = 0
+        keep = set()
+        for p in parsed["people"]:
+            fields = {k: p[k] for k in ("name", "email", "phones", "tz", "oncall_device", "oncall_phone", "region")}
+            row = m.Person.get_or_none(m.Person.login == p["login"])
+            if row is None:
+                row = m.Person.create(login=p["login"], created_at=now, **fields)
+                added += 1
+            else:
+                m.Person.update(version=m.Person.version + 1, active=True, **fields).where(
+                    m.Person.id == row.id).execute()
+                updated += 1
+            ms = m.Membership.get_or_none((m.Membership.team == team) & (m.Membership.person == row))
+            if ms is None:
+                m.Membership.create(team=team, person=row, role=p["role"], on_rotation=p["on_rotation"],
+                                    region=p["region"])
+            else:
+                m.Membership.update(role=p["role"], on_rotation=p["on_rotation"], region=p["region"],
+                                    version=m.Membership.version + 1).where(m.Membership.id == ms.id).execute()
+            keep.add(row.id)
+        m.Membership.delete().where((m.Membership.team == team) & ~(m.Membership.person.in_(list(keep)))).execute()
+
+        rkeep = []
+        for r in parsed["rotations"]:
+            row = m.Rotation.get_or_none((m.Rotation.team == team) & (m.Rotation.slug == r["slug"]))
+            if row is None:
+                row = m.Rotation.create(team=team, **r)
+            else:
+                m.Rotation.update(active=True, version=m.Rotation.version + 1, **r).where(
+                    m.Rotation.id == row.id).execute()
+            rkeep.append(row.id)
+        m.Rotation.update(active=False).where((m.Rotation.team == team) & ~(m.Rotation.id.in_(rkeep))).execute()
+
+        m.EscalationContact.delete().where(m.EscalationContact.team == team).execute()
+        for pos, e in enumerate(parsed["escalation"], 1):
+            who = m.Person.get_or_none(m.Person.login == e["login"]) if e["login"] else None
+            m.EscalationContact.create(team=team, position=pos, name=e["name"], contact=e["contact"], person=who)
+
+        qkeep = []
+        for q in parsed["requirements"]:
+            row = m.Requirement.get_or_none((m.Requirement.team == team) & (m.Requirement.slug == q["slug"]))
+            if row is None:
+                row = m.Requirement.create(team=team, **q)
+            else:
+                m.Requirement.update(active=True, version=m.Requirement.version + 1, **q).where(
+                    m.Requirement.id == row.id).execute()
+            qkeep.append(row.id)
+        m.Requirement.update(active=False).where(
+            (m.Requirement.team == team) & ~(m.Requirement.id.in_(qkeep))).execute()
+
+        report = ImportReport(team.slug, added, updated, len(parsed["rotations"]),
+                              len(parsed["requirements"]), len(parsed["escalation"]))
+        self._audit("team.import", "team", team.slug, team, report=report)
+        return report
+
+    def export_team(self, team: str) -> str:
+        import tomli_w
+
+        def run():
+            self._me()
+            t = self._team(team)
+            self._require_member(t)
+            out: dict[str, Any] = {"team": {
+                "slug": t.slug, "name": t.name, "tz": t.tz,
+                "availability_deadline_day": t.availability_deadline_day,
+            }}
+            if t.settings:
+                out["team"]["settings"] = t.settings
+            people = []
+            q = (m.Membership.select(m.Membership, m.Person).join(m.Person)
+                 .where(m.Membership.team == t).order_by(m.Person.login))
+            for ms in q:
+                p = ms.person
+                people.append({"login": p.login, "name": p.name, "email": p.email, "phones": list(p.phones),
+                               "tz": p.tz, "oncall_device": p.oncall_device, "oncall_phone": p.oncall_phone,
+                               "region": ms.region, "role": ms.role, "on_rotation": ms.on_rotation})
+            out["people"] = people
+            rots = []
+            for r in m.Rotation.select().where((m.Rotation.team == t) & m.Rotation.active).order_by(m.Rotation.slug):
+                item = {"slug": r.slug, "name": r.name, "tz": r.tz, "handoff": r.handoff, "shift": r.shift_kind,
+                        "shift_hours": r.shift_hours, "handoff_weekday": r.handoff_weekday, "roles": list(r.roles)}
+                if r.windows:
+                    item["windows"] = r.windows
+                if r.rules:
+                    item["rules"] = r.rules
+                if r.weights:
+                    item["weights"] = r.weights
+                rots.append(item)
+            if rots:
+                out["rotations"] = rots
+            esc = []
+            for e in m.EscalationContact.select().where(m.EscalationContact.team == t).order_by(
+                    m.EscalationContact.position):
+                item = {"name": e.name, "contact": e.contact}
+                if e.person_id:
+                    item["login"] = e.person.login
+                esc.append(item)
+            if esc:
+                out["escalation"] = esc
+            reqs = []
+            for q in m.Requirement.select().where((m.Requirement.team == t) & m.Requirement.active).order_by(
+                    m.Requirement.slug):
+                item = {"slug": q.slug, "name": q.name, "why": q.why, "how": q.how, "link": q.link,
+                        "command": q.command, "roles": list(q.roles), "method": q.method}
+                if q.auto_rule:
+                    item["auto"] = q.auto_rule
+                if q.valid_days is not None:
+                    item["valid_days"] = q.valid_days
+                reqs.append(item)
+            if reqs:
+                out["requirements"] = reqs
+            return tomli_w.dumps(out)
+        return self._read(run)

@@ -1,0 +1,100 @@
+"""Turn a rotation into its shifts, in the rotation's own time zone.
+
+A daily 09:00 handoff stays at 09:00 local across daylight saving, so that
+shift is 23 or 25 hours long.  A follow-the-sun rotation has several handoffs
+a day, each window staffed from its own region.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from .domain import Rotation, ShiftSlot, Window
+
+
+def parse_hhmm(text: str) -> time:
+    try:
+        hours, minutes = text.strip().split(":")
+        return time(int(hours), int(minutes))
+    except (ValueError, AttributeError):
+        raise ValueError(f"{text!r} is not a time of day like 09:00") from None
+
+
+def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """Wall-clock time in `tz` to UTC.  A time skipped by a DST jump moves forward;
+    an ambiguous one takes its first occurrence."""
+    naive = datetime.combine(day, at)
+    aware = naive.replace(tzinfo=tz, fold=0)
+    # Round-trip to detect a non-existent wall time (spring forward gap).
+    back = aware.astimezone(timezone.utc).astimezone(tz)
+    if back.replace(tzinfo=None) != naive:
+        aware = naive.replace(tzinfo=tz, fold=1)
+    return aware.astimezone(timezone.utc)
+
+
+def daily_windows(rotation: Rotation) -> list[Window]:
+    """The handoffs of one day, in order of local time."""
+    if rotation.windows:
+        return sorted(rotation.windows, key=lambda w: parse_hhmm(w.start))
+    if rotation.shift_kind == "hours":
+        hours = rotation.shift_hours
+        if hours <= 0 or 24 % hours:
+            raise ValueError("custom shift hours must divide a day (1, 2, 3, 4, 6, 8, 12)")
+        first = parse_hhmm(rotation.handoff)
+        starts = [(first.hour + i * hours) % 24 for i in range(24 // hours)]
+        return sorted((Window(f"{h:02d}:{first.minute:02d}") for h in starts),
+                      key=lambda w: parse_hhmm(w.start))
+    return [Window(rotation.handoff)]
+
+
+def generate_shifts(rotation: Rotation, first_day: date, last_day: date) -> list[ShiftSlot]:
+    """Every shift of `rotation` that starts on a local day in [first_day, last_day]."""
+    if last_day < first_day:
+        return []
+    tz = ZoneInfo(rotation.tz)
+    if rotation.shift_kind == "weekly":
+        return _weekly(rotation, tz, first_day, last_day)
+    windows = daily_windows(rotation)
+    starts: list[tuple[datetime, str]] = []
+    day = first_day
+    while day <= last_day + timedelta(days=1):
+        for w in windows:
+            starts.append((local_to_utc(day, parse_hhmm(w.start), tz), w.region))
+        day += timedelta(days=1)
+    slots = []
+    for (start, region), (end, _) in zip(starts, starts[1:]):
+        if start.astimezone(tz).date() <= last_day:
+            slots.append(ShiftSlot(rotation.slug, start, end, region))
+    return slots
+
+
+def _weekly(rotation: Rotation, tz: ZoneInfo, first_day: date, last_day: date) -> list[ShiftSlot]:
+    at = parse_hhmm(rotation.handoff)
+    day = first_day + timedelta(days=(rotation.handoff_weekday - first_day.weekday()) % 7)
+    slots = []
+    while day <= last_day:
+        start = local_to_utc(day, at, tz)
+        end = local_to_utc(day + timedelta(days=7), at, tz)
+        slots.append(ShiftSlot(rotation.slug, start, end, ""))
+        day += timedelta(days=7)
+    return slots
+
+
+def month_range(month: str) -> tuple[date, date]:
+    """'2026-12' -> (2026-12-01, 2026-12-31)."""
+    try:
+        year, mon = (int(p) for p in month.split("-"))
+        first = date(year, mon, 1)
+    except (ValueError, AttributeError):
+        raise ValueError(f"{month!r} is not a month like 2026-12") from None
+    nxt = date(year + (mon == 12), mon % 12 + 1, 1)
+    return first, nxt - timedelta(days=1)
+
+
+def next_month(today: date) -> str:
+    nxt = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    return f"{nxt.year:04d}-{nxt.month:02d}"
+
+
+def is_weekend(start: datetime, tz: str) -> bool:
+    return start.astimezone(ZoneInfo(tz)).weekday() >= 5

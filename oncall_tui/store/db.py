@@ -1,0 +1,114 @@
+"""Open the database from one URL; nothing else in the code knows which kind it is.
+
+    sqlite:///relative/path.db   sqlite:////absolute/path.db   /a/plain/path.db
+    postgresql://user:pass@host:port/dbname
+"""
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import unquote, urlparse
+
+import peewee as pw
+
+from ..errors import Unavailable
+from .models import database
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def normalise_url(url_or_path: str) -> str:
+    if "://" not in url_or_path:
+        return "sqlite:///" + str(Path(url_or_path).expanduser().resolve())
+    return url_or_path
+
+
+def is_sqlite(url: str) -> bool:
+    return normalise_url(url).startswith("sqlite:")
+
+
+def sqlite_path(url: str) -> Path:
+    url = normalise_url(url)
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"not a SQLite URL: {url}")
+    return Path(unquote(url[len("sqlite:///"):]))
+
+
+def make_database(url: str) -> pw.Database:
+    url = normalise_url(url)
+    if url.startswith("sqlite:"):
+        path = sqlite_path(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return pw.SqliteDatabase(
+            str(path),
+            pragmas={
+                "journal_mode": "wal",
+                "busy_timeout": BUSY_TIMEOUT_MS,
+                "foreign_keys": 1,
+                "synchronous": "normal",
+            },
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=False,
+        )
+    if url.startswith(("postgresql:", "postgres:")):
+        parts = urlparse(url)
+        return pw.PostgresqlDatabase(
+            unquote(parts.path.lstrip("/")),
+            user=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 5432,
+            connect_timeout=5,
+        )
+    raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://…")
+
+
+def bind(db: pw.Database) -> None:
+    """Point every model at `db` (one database per process)."""
+    database.initialize(db)
+
+
+_RETRYABLE_TEXT = ("database is locked", "database is busy", "could not serialize",
+                   "deadlock detected", "SQLITE_BUSY")
+
+
+def _retryable(exc: Exception) -> bool:
+    text = str(exc)
+    return any(t in text for t in _RETRYABLE_TEXT)
+
+
+@contextmanager
+def write_tx(db: pw.Database) -> Iterator[None]:
+    """One write transaction.  SQLite takes the write lock up front (BEGIN IMMEDIATE),
+    so two writers never deadlock on a lock upgrade; the busy timeout queues them."""
+    if isinstance(db, pw.SqliteDatabase):
+        with db.atomic(lock_type="IMMEDIATE"):
+            yield
+    else:
+        with db.atomic():
+            yield
+
+
+def run_write(db: pw.Database, fn, attempts: int = 8):
+    """Run `fn()` inside a write transaction, retrying when the database says
+    'busy' or 'could not serialize'.  Nothing is half-applied: a failed attempt
+    is rolled back before the next."""
+    delay = 0.02
+    for attempt in range(attempts):
+        try:
+            with write_tx(db):
+                return fn()
+        except (pw.OperationalError, pw.InternalError) as exc:
+            if not _retryable(exc) or attempt == attempts - 1:
+                if _retryable(exc):
+                    raise Unavailable("the database stayed busy; nothing was changed, try again") from exc
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+def connect_error_message(url: str, exc: Exception) -> str:
+    where = sqlite_path(url) if is_sqlite(url) else urlparse(normalise_url(url)).hostname
+    return f"cannot open the database at {where}: {exc}"

@@ -1,0 +1,56 @@
+"""Versioned schema migrations.
+
+A newer release opens an older file and upgrades it in place, inside one
+transaction, losing nothing.  An older release refuses a newer file.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import peewee as pw
+
+from ..errors import SchemaTooNew
+from .db import write_tx
+from .models import ALL_MODELS, Meta
+
+SCHEMA_KEY = "schema_version"
+
+
+def _v1(db: pw.Database) -> None:
+    db.create_tables(ALL_MODELS, safe=True)
+
+
+# version -> step that brings a database from version-1 to version.
+MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1}
+
+
+def current_version() -> int:
+    return max(MIGRATIONS)
+
+
+def stored_version(db: pw.Database) -> int:
+    if not db.table_exists(Meta._meta.table_name):
+        return 0
+    row = Meta.get_or_none(Meta.key == SCHEMA_KEY)
+    return int(row.value) if row else 0
+
+
+def migrate(db: pw.Database) -> int:
+    """Bring `db` to the newest schema this release knows.  Returns the version."""
+    target = current_version()
+    have = stored_version(db)
+    if have > target:
+        raise SchemaTooNew(
+            f"this database was written by a newer oncall (schema {have}; this release "
+            f"knows up to {target}). Upgrade oncall; the file was not changed."
+        )
+    if have == target:
+        return have
+    with write_tx(db):
+        have = stored_version(db)  # someone else may have migrated while we waited
+        for version in range(have + 1, target + 1):
+            MIGRATIONS[version](db)
+            Meta.insert(key=SCHEMA_KEY, value=str(version)).on_conflict(
+                conflict_target=[Meta.key], update={Meta.value: str(version)}
+            ).execute()
+    return target

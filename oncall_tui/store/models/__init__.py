@@ -1,0 +1,21 @@
+"""Every table of the product.  Screens never import this; services do."""
+from .availability import Availability, CalendarSource
+from .base import BaseModel, JSONField, UTCDateTimeField, Versioned, database
+from .ops import AuditLog, Meta, Outbox
+from .people import ApiToken, EscalationContact, Membership, Person, Team
+from .planning import Assignment, Plan, Rotation, Slot
+from .readiness import Requirement, RequirementStatus
+from .swaps import SwapOffer, SwapRequest
+
+ALL_MODELS = [
+    Meta, Person, Team, Membership, EscalationContact, ApiToken,
+    Rotation, Slot, Plan, Assignment,
+    Requirement, RequirementStatus,
+    CalendarSource, Availability,
+    SwapRequest, SwapOffer,
+    AuditLog, Outbox,
+]
+
+__all__ = [m.__name__ for m in ALL_MODELS] + [
+    "ALL_MODELS", "BaseModel", "JSONField", "UTCDateTimeField", "Versioned", "database",
+]
