@@ -47,9 +47,13 @@ class LocalBackend(TeamFileService, CoreService, Backend):
         other.actor_login = login
         return other
 
-    def close(self) -> None:
-        if not self.db.is_closed():
+    def release_thread(self) -> None:
+        """Close this thread's connection (a worker thread is about to end)."""
+        if not self.db.is_closed() and not self.db.in_transaction():
             self.db.close()
+
+    def close(self) -> None:
+        self.release_thread()
 
 
 _OPEN: dict[str, pw.Database] = {}

@@ -94,6 +94,7 @@ def busy_blocks(
     zone = floating_tz or start.tzinfo
     notes = warnings if warnings is not None else []
     query = _query(cal, name, notes, recurring_ical_events)
+    _note_series_the_library_skipped(cal, query, name, notes)
     blocks: list[BusyBlock] = []
     skipped_series = 0
     first_series_error = ""
@@ -143,6 +144,16 @@ def _query(cal: Calendar, name: str, notes: list[str], rie: Any) -> Any:
             notes.append(f"{name}: skipped {dropped} event(s) without a start time")
             return query
         raise CalendarError(f"{name}: its events cannot be expanded ({_short(first_error)})") from None
+
+
+def _note_series_the_library_skipped(cal: Calendar, query: Any, name: str, notes: list[str]) -> None:
+    """skip_bad_series drops malformed series silently; say which ones."""
+    wanted = {str(c["UID"]) for c in cal.subcomponents if c.name == "VEVENT" and "DTSTART" in c and "UID" in c}
+    got = {str(series.uid) for series in query.series}
+    missing = sorted(wanted - got)
+    if missing:
+        shown = ", ".join(missing[:3]) + (", …" if len(missing) > 3 else "")
+        notes.append(f"{name}: skipped {len(missing)} event series that could not be read ({shown})")
 
 
 def _block_from(component: Any, zone: tzinfo, keep_titles: bool, unknown_zones: set[str]) -> BusyBlock | None:

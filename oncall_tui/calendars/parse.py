@@ -34,8 +34,11 @@ if TYPE_CHECKING:
     from icalendar import Calendar
 
 _PARSE_LOCK = threading.Lock()
-# TZID=Name (parameter, optionally quoted) or TZID:Name (VTIMEZONE property).
-_TZID_RE = re.compile(rb'(TZID[=:])("?)([^";:\r\n]+)(\2)', re.IGNORECASE)
+# ;TZID="Name" / ;TZID=Name (a parameter) or TZID:Name (a VTIMEZONE's property).
+_TZID_RE = re.compile(
+    rb'(;TZID=")([^"\r\n]+)(")|(;TZID=)([^";:\r\n]+)()|^(TZID:)([^\r\n]+)()',
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 def load_calendar(
@@ -57,6 +60,7 @@ def load_calendar(
         raise CalendarError(f"{name}: not an iCalendar file (it does not start with BEGIN:VCALENDAR)")
     notes = warnings if warnings is not None else []
     data = _windows_tzids_to_iana(data)
+    tzid_names = _tzid_names(data)
 
     import icalendar
     from icalendar.timezone import tzp
@@ -67,6 +71,10 @@ def load_calendar(
             components = icalendar.Calendar.from_ical(data, multiple=True)
         except Exception as error:  # icalendar raises ValueError, KeyError, … on broken input
             raise CalendarError(f"{name}: not a readable calendar ({_short(error)})") from None
+        # VTIMEZONEs of this file are in tzp's cache only until the next parse.
+        unknown = sorted(_unknown_zones(tzid_names, tzp))
+    for zone_name in unknown:
+        notes.append(f"{name}: unknown time zone {zone_name!r}; its times are read as the person's local time")
     calendars = [c for c in components if c.name == "VCALENDAR"]
     if not calendars:
         raise CalendarError(f"{name}: broken calendar (no complete VCALENDAR; is the file cut short?)")
@@ -109,7 +117,7 @@ def _windows_tzids_to_iana(data: bytes) -> bytes:
     """
     from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
-    found = {m.group(3) for m in _TZID_RE.finditer(data)}
+    found = _tzid_names(data)
     mapping: dict[bytes, bytes] = {}
     for raw in found:
         try:
@@ -117,18 +125,50 @@ def _windows_tzids_to_iana(data: bytes) -> bytes:
         except UnicodeDecodeError:
             continue
         iana = WINDOWS_TO_OLSON.get(text)
-        if iana:
+        if iana and not _is_iana(text):
             mapping[raw] = iana.encode("ascii")
     if not mapping:
         return data
 
     def replace(match: re.Match[bytes]) -> bytes:
-        new = mapping.get(match.group(3))
+        before, value, after = _parts(match)
+        new = mapping.get(value)
         if new is None:
             return match.group(0)
-        return match.group(1) + match.group(2) + new + match.group(4)
+        return before + new + after
 
     return _TZID_RE.sub(replace, data)
+
+
+def _is_iana(text: str) -> bool:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(text)
+    except Exception:  # ZoneInfoNotFoundError, ValueError for odd keys
+        return False
+    return True
+
+
+def _unknown_zones(names: set[bytes], tzp: object) -> set[str]:
+    unknown = set()
+    for raw in names:
+        text = raw.decode("utf-8", "replace").strip()
+        if text and tzp.timezone(text) is None:  # type: ignore[attr-defined]
+            unknown.add(text)
+    return unknown
+
+
+def _tzid_names(data: bytes) -> set[bytes]:
+    """Every distinct TZID name used or defined in the raw file."""
+    return {_parts(m)[1] for m in _TZID_RE.finditer(data)}
+
+
+def _parts(match: re.Match[bytes]) -> tuple[bytes, bytes, bytes]:
+    """(prefix, zone name, suffix) of a _TZID_RE match, whichever form matched."""
+    first = 1 if match.group(1) is not None else 4 if match.group(4) is not None else 7
+    before, value, after = match.group(first, first + 1, first + 2)
+    return before, value, after
 
 
 def _short(error: Exception) -> str:

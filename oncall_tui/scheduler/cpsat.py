@@ -34,6 +34,9 @@ class _Model:
         self.model = m = cp_model.CpModel()
         self.x: dict[tuple[str, str, str], object] = {}  # (person, shift, role) -> bool var
         self.miss: dict[Slot, object] = {}
+        # auxiliary variables and how to compute them from the x values, in creation order,
+        # so that a start plan becomes a complete hint (CP-SAT then starts from it at once)
+        self.derived: list[tuple[object, str, object]] = []
         rules, w = problem.rules, problem.weights
         terms: list = []
         constant = 0
@@ -86,6 +89,7 @@ class _Model:
                     if vs:
                         flag = m.new_bool_var(f"wk_{p}_{key}")
                         m.add_max_equality(flag, vs)
+                        self.derived.append((flag, "max", vs))
                         flags.append(flag)
                 if len(flags) > rules.max_weekends_per_period:
                     m.add(sum(flags) <= rules.max_weekends_per_period)
@@ -94,14 +98,19 @@ class _Model:
         target = integer_targets(compute_targets(problem, prep))
         cap = sum(s.weight * len(s.roles) for s in prep.shifts) + max(target.values(), default=0)
         max_dev = m.new_int_var(0, cap, "max_dev")
+        devs: list = []
+        self.slack = w.fairness_slack
         for person in problem.people:
             dev = m.new_int_var(0, cap, f"dev_{person.id}")
             expr = sum(wt * v for wt, v in load[person.id]) if load[person.id] else 0
-            m.add(dev >= expr - target[person.id])
-            m.add(dev >= target[person.id] - expr)
+            m.add(dev >= expr - target[person.id] - w.fairness_slack)
+            m.add(dev >= target[person.id] - w.fairness_slack - expr)
             m.add(max_dev >= dev)
+            self.derived.append((dev, "absdev", (load[person.id], target[person.id])))
+            devs.append(dev)
             terms.append(w.fairness_sum * dev)
         terms.append(w.fairness_max * max_dev)
+        self.derived.append((max_dev, "max", devs))
 
         for (p, s), value in problem.wishes.items():
             if s not in prep.shift_by_id or p not in prep.person_by_id:
@@ -121,6 +130,7 @@ class _Model:
             if a and b:
                 both = m.new_bool_var(f"pair_{shift.id}")
                 m.add(both >= sum(a) + sum(b) - 1)
+                self.derived.append((both, "both", a + b))
                 terms.append(w.pairing * both)
 
         if w.spread:
@@ -129,6 +139,7 @@ class _Model:
                     if s1 in by_shift and s2 in by_shift:
                         close = m.new_bool_var(f"near_{p}_{s1}_{s2}")
                         m.add(close >= on(p, s1) + on(p, s2) - 1)
+                        self.derived.append((close, "both", by_shift[s1] + by_shift[s2]))
                         terms.append(w.spread * close)
 
         for (s, role), p in problem.previous.items():
@@ -152,6 +163,7 @@ class _Model:
             if vs:
                 flag = m.new_bool_var(f"day_{p}_{day}")
                 m.add_max_equality(flag, vs)
+                self.derived.append((flag, "max", vs))
                 worked[day] = flag
         if rules.max_consecutive is not None:
             n = rules.max_consecutive
@@ -170,6 +182,24 @@ class _Model:
                         break
                     m.add(flag - before <= worked.get(day + k * one, 0))
 
+    def hint(self, plan: dict[Slot, str]) -> None:
+        value: dict[int, int] = {}
+        for (p, s, r), var in self.x.items():
+            value[var.index] = int(plan.get((s, r)) == p)
+        for slot, var in self.miss.items():
+            value[var.index] = int(slot not in plan)
+        for var, kind, data in self.derived:
+            if kind == "max":
+                value[var.index] = max((value[v.index] for v in data), default=0)
+            elif kind == "both":
+                value[var.index] = max(0, sum(value[v.index] for v in data) - 1)
+            else:  # absdev
+                load, target = data
+                gap = abs(sum(wt * value[v.index] for wt, v in load) - target)
+                value[var.index] = max(0, gap - self.slack)
+        for var in list(self.x.values()) + list(self.miss.values()) + [d[0] for d in self.derived]:
+            self.model.add_hint(var, value[var.index])
+
     def assignments(self, value: Callable) -> dict[Slot, str]:
         return {(s, r): p for (p, s, r), v in self.x.items() if value(v)}
 
@@ -185,10 +215,7 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
     prep = prepare(problem)
     start_plan = hint.assignments if hint is not None else greedy_assignments(problem, prep)
     built = _Model(problem, prep)
-    for key, var in built.x.items():
-        built.model.add_hint(var, start_plan.get((key[1], key[2])) == key[0])
-    for slot, var in built.miss.items():
-        built.model.add_hint(var, slot not in start_plan)
+    built.hint(start_plan)
 
     solver = cp_model.CpSolver()
     params = solver.parameters

@@ -111,7 +111,7 @@ def score(problem: Problem, assignments: dict[Slot, str],
         works[person_id].add(shift_id)
 
     missing = sum(1 for s in prep.shifts for r in s.roles if (s.id, r) not in assignments)
-    deviations = [abs(points[i] - target[i]) for i in target]
+    deviations = [max(0, abs(points[i] - target[i]) - w.fairness_slack) for i in target]
     shadow_missing = 0
     for s in prep.shifts:
         for r in s.optional_roles:

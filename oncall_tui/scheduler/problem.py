@@ -133,6 +133,7 @@ class Weights:
     under_cover: int = 10_000  # per required slot left empty
     fairness_max: int = 10  # per point of the largest deviation from a target
     fairness_sum: int = 2  # per point of deviation, summed over people
+    fairness_slack: int = 1  # points of deviation from a target that cost nothing
     wish: int = 1  # per unit of an unmet wish
     pairing: int = 5  # per shift with an inexperienced mentee beside an inexperienced mentor
     spread: int = 1  # per pair of a person's shifts closer than rules.spread_hours

@@ -331,7 +331,11 @@ def test_a_broken_series_is_skipped_with_a_warning_and_the_rest_imports():
         UID:bad@test
         DTSTART;TZID=Europe/London:20250602T090000
         DTEND;TZID=Europe/London:20250602T100000
-        RRULE:FREQ=WEEKLY;;
+        RRULE:FREQ=WEEKLY;UNTL=20250701;BYDAY=MO
+        """,
+        """
+        UID:unreadable@test
+        DTSTART:notadate
         """,
         """
         UID:good@test
@@ -341,7 +345,8 @@ def test_a_broken_series_is_skipped_with_a_warning_and_the_rest_imports():
     )
     preview = import_preview(data, "mixed.ics", "Europe/London", date(2025, 6, 1), date(2025, 6, 30))
     assert [m.day for m in preview.marks] == [date(2025, 6, 3)]
-    assert preview.event_count == 2
+    assert preview.event_count == 3
+    assert any(w.startswith("mixed.ics: skipped 2 event series that could not be read") for w in preview.warnings)
 
 
 @pytest.mark.parametrize(
@@ -350,7 +355,7 @@ def test_a_broken_series_is_skipped_with_a_warning_and_the_rest_imports():
         (b"<!DOCTYPE html><html><body>Sign in</body></html>", "page.ics: not an iCalendar file"),
         (b"", "page.ics: not an iCalendar file"),
         (b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nEND:VEVENT\r\n", "page.ics: broken calendar"),
-        (b"BEGIN:VCALENDAR\r\nEND:VEVENT\r\n", "page.ics: not a readable calendar"),
+        (b"BEGIN:VCALENDAR\r\n\x00\x01garbage\r\nEND:VCALENDAR\r\n", "page.ics: not a readable calendar"),
     ],
 )
 def test_things_that_are_not_calendars_are_refused_in_one_line(data, expected):

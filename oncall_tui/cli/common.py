@@ -1,0 +1,90 @@
+"""What every CLI command shares: getting a backend, printing JSON, turning errors into words."""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from datetime import date, datetime
+
+import click
+
+from ..errors import OncallError, StaleEdit, Unavailable
+
+
+class Ctx:
+    def __init__(self, db: str | None, server: str | None, act_as: str | None) -> None:
+        self.db = db
+        self.server = server
+        self.act_as = act_as
+        self._backend = None
+
+    @property
+    def target(self):
+        from ..config import resolve_target
+
+        return resolve_target(self.db, self.server)
+
+    def backend(self):
+        if self._backend is None:
+            from ..connect import database_missing, make_backend
+
+            missing = database_missing(self.target)
+            if missing is not None:
+                raise click.ClickException(
+                    f"no database at {missing}. Run `oncall demo` to try the product, "
+                    f"`oncall team import team.toml` to set up a team, or point --db / ONCALL_DB "
+                    f"at your team's shared file.")
+            self._backend = make_backend(self.target, act_as=self.act_as)
+        return self._backend
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def handle_errors(fn):
+    """Turn the backend's errors into one clear line and an exit code; change nothing."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except StaleEdit as exc:
+            click.echo(f"oncall: {exc.message}", err=True)
+            sys.exit(4)
+        except Unavailable as exc:
+            click.echo(f"oncall: {exc.message}", err=True)
+            sys.exit(3)
+        except OncallError as exc:
+            click.echo(f"oncall: {exc.message}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+def echo_json(value) -> None:
+    from ..wire import to_jsonable
+
+    click.echo(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
+
+
+def parse_day(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-12-01", param_hint=name) from None
+
+
+def table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)] if rows else [len(h) for h in headers]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
+    for row in rows:
+        lines.append("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+    return "\n".join(lines)
+
+
+def now_utc() -> datetime:
+    from ..clock import clock_from_env
+
+    return clock_from_env().now()

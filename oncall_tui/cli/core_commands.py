@@ -1,0 +1,174 @@
+"""The foundation's commands: demo, now, shifts, team import/export, backup."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import Ctx, echo_json, handle_errors, parse_day, pass_ctx, table
+
+
+@click.command()
+@click.option("--fresh", is_flag=True, help="Throw away an existing demo database and build it again.")
+@click.option("--no-open", is_flag=True, help="Create it and print where it is, without opening the app.")
+@pass_ctx
+@handle_errors
+def demo(ctx: Ctx, fresh: bool, no_open: bool) -> None:
+    """Create a demo team in a demo database and open it."""
+    import os
+
+    from ..backend.local import LocalBackend, forget_database, os_login
+    from ..clock import clock_from_env
+    from ..config import demo_db_path
+    from ..services.demo import build_demo
+    from ..store.db import is_sqlite, normalise_url, sqlite_path
+
+    url = ctx.db or os.environ.get("ONCALL_DB") or str(demo_db_path())
+    if not is_sqlite(url):
+        raise click.ClickException("the demo runs on a SQLite file; give --db a file path")
+    path = sqlite_path(normalise_url(url))
+    clock = clock_from_env()
+    if path.exists():
+        probe = LocalBackend(str(path), clock=clock)
+        if not probe.demo:
+            raise click.ClickException(f"{path} holds a real team, not a demo; choose another --db")
+        if fresh:
+            probe.close()
+            forget_database(str(path))
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+    if not path.exists():
+        backend = LocalBackend(str(path), clock=clock)
+        info = build_demo(backend, clock)
+        click.echo(f"Created a demo team ({info['team']}) at {path}")
+    else:
+        click.echo(f"Opening the demo team at {path}")
+    click.echo(f"You are '{os_login()}', a manager on the rotation. "
+               f"Try `oncall --db {path} --as alice` to see an engineer's side.")
+    if not no_open:
+        from ..app import run_app
+        from ..config import Target
+
+        run_app(Target(db_url=str(path)), act_as=ctx.act_as)
+
+
+def _person_line(p) -> str:
+    return f"{p.name} ({p.login})"
+
+
+@click.command()
+@click.option("--team", default=None, help="Only this team (slug).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (see README: JSON output).")
+@pass_ctx
+@handle_errors
+def now(ctx: Ctx, team: str | None, as_json: bool) -> None:
+    """Who is on call right now."""
+    rows = ctx.backend().now(team=team)
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo("Nobody is on call right now in " + (f"team {team}." if team else "your teams."))
+        return
+    out = []
+    for r in rows:
+        partner = ", ".join(p.name for p in r.partners) or "-"
+        out.append([r.team, r.rotation_name, r.role, _person_line(r.person), r.person.contact, partner])
+    click.echo(table(out, ["TEAM", "ROTATION", "ROLE", "PERSON", "CONTACT", "WITH"]))
+    if rows[0].escalation:
+        click.echo("Escalation: " + "; ".join(f"{e.position}. {e.name} {e.contact}" for e in rows[0].escalation))
+
+
+@click.command()
+@click.option("--person", default=None, help="LOGIN, or * for everybody in your teams (default: you).")
+@click.option("--from", "first", default=None, help="First day, YYYY-MM-DD (default: today).")
+@click.option("--to", "last", default=None, help="Last day, YYYY-MM-DD (default: 4 weeks on).")
+@click.option("--team", default=None, help="Only this team (slug).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+@handle_errors
+def shifts(ctx: Ctx, person, first, last, team, as_json) -> None:
+    """List published shifts."""
+    from ..formatting import span
+
+    backend = ctx.backend()
+    rows = backend.shifts(person=person, first=parse_day(first, "--from"), last=parse_day(last, "--to"),
+                          team=team)
+    if as_json:
+        echo_json(rows)
+        return
+    tz = backend.whoami().tz
+    out = []
+    for d in rows:
+        a = d.assignment
+        partner = ", ".join(f"{p.person.name} ({p.role})" for p in d.partners) or "-"
+        out.append([span(a.start, a.end, tz), a.rotation_name, a.role, a.person.name, partner])
+    if not out:
+        click.echo("No published shifts in that range.")
+        return
+    click.echo(table(out, ["WHEN", "ROTATION", "ROLE", "PERSON", "WITH"]))
+
+
+@click.group()
+def team() -> None:
+    """Set a team up from a file, or write it out."""
+
+
+@team.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@pass_ctx
+@handle_errors
+def team_import(ctx: Ctx, path: Path) -> None:
+    """Create or update a team from a team file (all or nothing)."""
+    from ..connect import make_backend
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"cannot read {path}: {exc}") from None
+    target = ctx.target
+    backend = make_backend(target, act_as=ctx.act_as)  # a first import may create the database
+    report = backend.import_team(text, path.name)
+    click.echo(f"Team {report.team}: {report.people_added} people added, {report.people_updated} updated, "
+               f"{report.rotations} rotations, {report.requirements} requirements, "
+               f"{report.escalation_contacts} escalation contacts.")
+
+
+@team.command("export")
+@click.argument("slug")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@pass_ctx
+@handle_errors
+def team_export(ctx: Ctx, slug: str, output: Path | None) -> None:
+    """Write a team out as a team file."""
+    text = ctx.backend().export_team(slug)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+@click.command()
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite DEST if it exists.")
+@pass_ctx
+def backup(ctx: Ctx, dest: Path, force: bool) -> None:
+    """Make a consistent copy of the live database (safe while others use it)."""
+    from ..store.backup import backup_sqlite
+    from ..store.db import is_sqlite, normalise_url, sqlite_path
+
+    target = ctx.target
+    if not target.db_url or not is_sqlite(target.db_url):
+        raise click.ClickException("backup copies a SQLite file; for PostgreSQL use pg_dump (see README)")
+    if dest.exists() and not force:
+        raise click.ClickException(f"{dest} exists; pass --force to overwrite it")
+    source = sqlite_path(normalise_url(target.db_url))
+    try:
+        pages = backup_sqlite(source, dest)
+    except (FileNotFoundError, OSError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backed up {source} to {dest} ({pages} pages)")
+
+
+COMMANDS = [demo, now, shifts, team, backup]

@@ -1,0 +1,96 @@
+"""The one place that knows where things live.
+
+`ONCALL_HOME` moves everything (tests use it); otherwise platformdirs decides.
+The database comes from `--db`, else `ONCALL_DB`, else the saved server, else
+the default file in the data directory.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def data_dir() -> Path:
+    home = os.environ.get("ONCALL_HOME")
+    if home:
+        return Path(home) / "data"
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("oncall", appauthor=False))
+
+
+def config_dir() -> Path:
+    home = os.environ.get("ONCALL_HOME")
+    if home:
+        return Path(home) / "config"
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("oncall", appauthor=False))
+
+
+def default_db_path() -> Path:
+    return data_dir() / "oncall.db"
+
+
+def demo_db_path() -> Path:
+    return data_dir() / "demo.db"
+
+
+def package_data_dir() -> Path:
+    """The demo team and sample calendars: inside the installed package, or `data/` in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "data", here.parent / "data"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("the oncall data folder is missing from this installation")
+
+
+@dataclass
+class Target:
+    """Where the backend lives: a database URL or a server URL (with its token)."""
+
+    db_url: str | None = None
+    server: str | None = None
+    token: str | None = None
+
+
+def credentials_path() -> Path:
+    return config_dir() / "credentials.json"
+
+
+def load_credentials() -> dict:
+    path = credentials_path()
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def save_credentials(data: dict) -> Path:
+    path = credentials_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh, indent=2)
+    os.chmod(path, 0o600)
+    return path
+
+
+def resolve_target(db: str | None, server: str | None) -> Target:
+    if db:
+        return Target(db_url=db)
+    if server:
+        creds = load_credentials().get("servers", {}).get(server.rstrip("/"), {})
+        return Target(server=server.rstrip("/"), token=creds.get("token"))
+    env_db = os.environ.get("ONCALL_DB")
+    if env_db:
+        return Target(db_url=env_db)
+    creds = load_credentials()
+    default = creds.get("default_server")
+    if default:
+        return Target(server=default, token=creds.get("servers", {}).get(default, {}).get("token"))
+    return Target(db_url=str(default_db_path()))

@@ -1,0 +1,122 @@
+"""My on-call: my next shifts, who I am on call with, who to escalate to, who is on call now."""
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.markup import escape
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..domain import HomeView, ShiftDetail
+from ..formatting import relative, span, when
+from .base import AreaScreen
+
+
+def shift_prompt(detail: ShiftDetail, tz: str, now) -> str:
+    a = detail.assignment
+    marker = "▶ NOW " if a.start <= now < a.end else ""
+    with_ = ", ".join(f"{p.person.name} ({p.role}) {p.person.contact}" for p in detail.partners) or "nobody yet"
+    return (f"{marker}{span(a.start, a.end, tz)} · {escape(a.rotation_name)} · [b]{a.role.upper()}[/b]"
+            f" ({relative(a.start, now)})\n   with {escape(with_)}")
+
+
+def detail_text(detail: ShiftDetail) -> str:
+    esc = escape("  ".join(f"{e.position}. {e.name} {e.contact}" for e in detail.escalation) or "none set")
+    lines = [f"[b]Escalate:[/b] {esc}"]
+    if detail.handover:
+        lines.append(f"[b]Handover:[/b] {escape(detail.handover.splitlines()[-1])}")
+    return "\n".join(lines)
+
+
+class HomeScreen(AreaScreen):
+    AREA_TITLE = "My on-call"
+    DEFAULT_CSS = """
+    HomeScreen { layout: vertical; }
+    HomeScreen .section { height: 1; color: $text-muted; text-style: bold; padding: 0 1; }
+    HomeScreen #shifts { height: 1fr; min-height: 5; border: none; padding: 0 0; }
+    HomeScreen #shift-detail { height: auto; max-height: 4; padding: 0 1; }
+    HomeScreen #now { height: auto; max-height: 6; padding: 0 1; }
+    HomeScreen #status { height: auto; padding: 0 1; }
+    HomeScreen #hints { height: auto; padding: 0 1; color: $warning; }
+    """
+    BINDINGS = [
+        Binding("enter", "open_shift", "Shift", show=False),
+        Binding("f5", "refresh", "Refresh", tooltip="Load everything again"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(name="home")
+        self.view: HomeView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_title()
+        with Vertical():
+            yield Label("Your next shifts", classes="section")
+            yield OptionList(id="shifts")
+            yield Static("", id="shift-detail")
+            yield Label("On call now", classes="section")
+            yield Static("Loading…", id="now")
+            yield Static("", id="status")
+            yield Static("", id="hints")
+        yield from self.compose_footer()
+
+    def fetch(self, backend) -> HomeView:
+        return backend.home()
+
+    def show(self, view: HomeView) -> None:
+        self.view = view
+        self.app.me = view.me
+        self.set_title(self.AREA_TITLE)
+        tz = view.me.tz
+        now = self.app.clock.now()
+        shifts = self.query_one("#shifts", OptionList)
+        highlighted = shifts.highlighted
+        shifts.clear_options()
+        if view.next_shifts:
+            shifts.add_options(Option(shift_prompt(d, tz, now), id=d.assignment.uid) for d in view.next_shifts)
+            shifts.highlighted = min(highlighted or 0, len(view.next_shifts) - 1)
+        else:
+            shifts.add_option(Option("No shifts for you in the next six weeks.", disabled=True))
+        self._show_detail()
+        self.query_one("#now", Static).update(self._now_text(view, tz))
+        swaps = view.swaps_summary + ("  (press s)" if view.swaps_waiting else "")
+        self.query_one("#status", Static).update(escape(f"{view.requirements_summary}\n{swaps}"))
+        self.query_one("#hints", Static).update(escape("\n".join(view.hints)))
+
+    def _now_text(self, view: HomeView, tz: str) -> str:
+        if not view.now:
+            return "Nobody is on call right now in your teams."
+        lines = []
+        last_rot = None
+        for n in view.now:
+            rot = n.rotation_name if n.rotation_name != last_rot else ""
+            last_rot = n.rotation_name
+            until = when(n.end, tz)
+            lines.append(f"{rot:<16.16} {n.role:<9} {n.person.name:<18.18} {n.person.contact:<17} until {until}")
+        return escape("\n".join(lines))
+
+    @on(OptionList.OptionHighlighted, "#shifts")
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        detail = self.selected_shift()
+        self.query_one("#shift-detail", Static).update(detail_text(detail) if detail else "")
+
+    def selected_shift(self) -> ShiftDetail | None:
+        if not self.view or not self.view.next_shifts:
+            return None
+        index = self.query_one("#shifts", OptionList).highlighted
+        if index is None or index >= len(self.view.next_shifts):
+            return None
+        return self.view.next_shifts[index]
+
+    def action_open_shift(self) -> None:
+        detail = self.selected_shift()
+        if detail:
+            self.notify(detail_text(detail), title=detail.assignment.rotation_name, timeout=8)
+
+    def action_refresh(self) -> None:
+        self.reload()

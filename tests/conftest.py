@@ -1,0 +1,78 @@
+"""Fixtures every test shares: a fixed clock, a real SQLite file, the demo team,
+and backends acting as any member.
+
+`as_user` is parametrised by `backend_kind`, so a test written against it runs
+on every backend the suite knows (local file today; the remote endpoint and
+PostgreSQL add themselves in conftest plugins)."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import pytest
+
+from oncall_tui.clock import FixedClock
+
+DEMO_YOU = "root"  # the login that "ran" `oncall demo` in the fixture database
+NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("ONCALL_HOME", str(home))
+    monkeypatch.delenv("ONCALL_DB", raising=False)
+    monkeypatch.delenv("ONCALL_LOGIN", raising=False)
+    monkeypatch.setenv("ONCALL_NOW", NOW.isoformat())
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    yield home
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path}/oncall.db"
+
+
+@pytest.fixture
+def demo_db(db_url, clock) -> str:
+    """A database holding the demo team, built as `root` at NOW."""
+    from oncall_tui.backend.local import LocalBackend
+    from oncall_tui.services.demo import build_demo
+
+    backend = LocalBackend(db_url, actor=DEMO_YOU, clock=clock)
+    build_demo(backend, clock)
+    return db_url
+
+
+BACKEND_KINDS = ["local"]
+
+
+@pytest.fixture(params=BACKEND_KINDS)
+def backend_kind(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def as_user(request, demo_db, clock, backend_kind):
+    """`as_user("alice")` -> a Backend acting as alice on the demo database."""
+    from oncall_tui.backend.local import LocalBackend
+
+    made = []
+
+    def make(login: str = DEMO_YOU):
+        if backend_kind == "local":
+            backend = LocalBackend(demo_db, actor=login, clock=clock)
+        else:
+            factory = request.getfixturevalue(f"{backend_kind}_backend_factory")
+            backend = factory(demo_db, login)
+        made.append(backend)
+        return backend
+
+    yield make
+    for backend in made:
+        backend.close()
