@@ -179,6 +179,17 @@ class HomeView:
 
 
 @dataclass(frozen=True)
+class Recommendation:
+    """How strongly the planner should lean on someone this month, and why (1 = spare them, 5 = lean on them)."""
+
+    login: str
+    level: int
+    past_load: float  # weighted shifts over the rolling window
+    utilisation: float  # 0..1 of this month's working hours already busy
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     id: int
     at: datetime

@@ -6,11 +6,15 @@ the areas' own dataclasses) and raise only the errors in `errors.py`.
 """
 from __future__ import annotations
 
+from .api_admin import AdminAPI
+from .api_availability import AvailabilityAPI
 from .api_core import CoreAPI
+from .api_planning import PlanningAPI
+from .api_requirements import RequirementsAPI
 from .registry import api_methods
 
 
-class Backend(CoreAPI):
+class Backend(CoreAPI, RequirementsAPI, AvailabilityAPI, PlanningAPI, AdminAPI):
     """Implemented by `LocalBackend` (a database) and `RemoteBackend` (`oncall serve`)."""
 
     #: True when `--as LOGIN` may switch who the backend acts as (demo databases only).
@@ -18,6 +22,9 @@ class Backend(CoreAPI):
 
     def close(self) -> None:
         """Let go of connections."""
+
+    def release_thread(self) -> None:
+        """A worker thread is done with the backend: let go of its connection."""
 
 
 def backend_methods():

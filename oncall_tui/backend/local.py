@@ -8,7 +8,11 @@ import peewee as pw
 
 from ..clock import Clock, clock_from_env
 from ..errors import NotAllowed, Unavailable
+from ..services.admin import AdminService
+from ..services.availability import AvailabilityService
 from ..services.core import CoreService
+from ..services.planning import PlanningService
+from ..services.requirements import RequirementsService
 from ..services.team_file import TeamFileService
 from ..store import bind, make_database, migrate, normalise_url
 from ..store.db import connect_error_message
@@ -25,7 +29,8 @@ def is_demo(db: pw.Database) -> bool:
     return bool(row and row.value == "1")
 
 
-class LocalBackend(TeamFileService, CoreService, Backend):
+class LocalBackend(RequirementsService, AvailabilityService, PlanningService, AdminService,
+                   TeamFileService, CoreService, Backend):
     """Acts as one person (the OS login, or `--as` in a demo database) on one database."""
 
     def __init__(self, url: str, actor: str | None = None, clock: Clock | None = None,

@@ -7,6 +7,7 @@ from typing import Any, Callable, TypeVar
 import peewee as pw
 
 from ..clock import Clock
+from ..domain import Recommendation
 from ..errors import InvalidInput, NotAllowed, NotFound, StaleEdit, UnknownUser
 from ..store import models as m
 from ..store.db import run_write
@@ -89,6 +90,23 @@ class ServiceBase:
                    .where((m.Membership.person == self._me()) & (m.Membership.role == "manager"))}
         theirs = {ms.team_id for ms in m.Membership.select(m.Membership.team).where(m.Membership.person == other)}
         return bool(managed & theirs)
+
+    # -- hooks that other areas fill in (the defaults keep each area usable alone) ------
+    def _eligibility_checker(self, team: m.Team) -> Callable[[int, str, datetime], tuple[bool, str]]:
+        """A function (person_id, role, at) -> (eligible, why not) for everyone in `team`.
+
+        Loads what it needs once; the planner calls it for every person, role and
+        shift.  The requirements service overrides this."""
+        return lambda person_id, role, at: (True, "")
+
+    def _recommendations(self, team: m.Team, month: str) -> dict[int, Recommendation]:
+        """person_id -> recommendation level for `month` (YYYY-MM).  The availability
+        service overrides this."""
+        return {}
+
+    def _after_publish(self, plan: m.Plan) -> None:
+        """Called inside the publish transaction: queue calendar entries and notices
+        (outbox rows).  Later areas (calendar delivery, notifications) extend it."""
 
     # -- transactions ------------------------------------------------------------
     def _write(self, fn: Callable[[], T]) -> T:
