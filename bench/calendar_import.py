@@ -99,8 +99,7 @@ def main() -> int:
 
 
 def render(args, data, occurrences, marks, base_times, our_times, base_median, our_median, ratio, pair_ratio, verdict) -> str:
-    import icalendar
-    import recurring_ical_events
+    from importlib.metadata import version
 
     def spread(values: list[float]) -> str:
         return f"{min(values):.3f}–{max(values):.3f} s"
@@ -112,7 +111,7 @@ def render(args, data, occurrences, marks, base_times, our_times, base_median, o
             f"`.venv/bin/python bench/calendar_import.py --repeat {args.repeat} --month {args.month}` — "
             f"`{args.file.name}` ({len(data) / 1048576:.1f} MiB, 4,778 VEVENTs), one month ({args.month}, "
             f"{occurrences} occurrences, {marks} day marks in {args.tz}). CPython {platform.python_version()}, "
-            f"icalendar {icalendar.__version__}, recurring-ical-events {recurring_ical_events.__version__}, "
+            f"icalendar {version('icalendar')}, recurring-ical-events {version('recurring-ical-events')}, "
             "machine: 2-core, 24 GiB. Baseline and ours alternate within each round; medians over "
             f"{args.repeat} rounds.",
             "",
