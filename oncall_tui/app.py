@@ -36,7 +36,7 @@ def _area_loader(area: Area):
 class OncallApp(App):
     TITLE = "oncall"
     BINDINGS = [
-        *(Binding(a.key, f"area('{a.mode}')", a.title, tooltip=a.help) for a in AREAS),
+        *(Binding(a.key, f"area('{a.mode}')", a.short, tooltip=f"{a.title}: {a.help}") for a in AREAS),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
     MODES = {a.mode: _area_loader(a) for a in AREAS}

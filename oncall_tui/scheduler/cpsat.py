@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
 
-from .fairness import compute_targets, integer_targets
+from .fairness import compute_targets, integer_targets, score
 from .greedy import greedy_assignments
 from .prepare import Prepared, prepare
 from .problem import Problem, Progress, Result, Slot
@@ -220,7 +220,6 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
 
     hint_time = time.perf_counter() - started
     if on_progress is not None:  # the start plan is valid already: show it before searching
-        from .fairness import score
         on_progress(Progress(best_score=score(problem, start_plan, prep)[0], bound=None,
                              elapsed=hint_time, solutions=0, assignments=dict(start_plan)))
     solver = cp_model.CpSolver()

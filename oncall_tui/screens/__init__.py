@@ -17,6 +17,12 @@ class Area:
     help: str
     managers_only: bool = False
 
+    @property
+    def short(self) -> str:
+        """The footer's word for it (80 columns are few)."""
+        return {"home": "Home", "requirements": "Reqs", "availability": "Avail", "team": "Team",
+                "plan": "Plan", "swaps": "Swaps"}.get(self.mode, self.title)
+
 
 AREAS: tuple[Area, ...] = (
     Area("home", "h", "My on-call", "home", "HomeScreen", "Your next shifts, partners, escalation, who is on call now"),

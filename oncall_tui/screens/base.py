@@ -50,9 +50,12 @@ class AreaScreen(Screen):
             bar = self.query_one("#titlebar", TitleBar)
         except Exception:
             return
+        from textual.markup import escape
+
+        head = f"oncall · {left}"
         width = max(20, self.app.size.width - 2)
-        pad = max(1, width - len(left) - len(right))
-        bar.update(f"[b]oncall[/b] · {left}{' ' * (pad - 9)}{right}" if right else f"[b]oncall[/b] · {left}")
+        pad = max(1, width - len(head) - len(right))
+        bar.update(f"[b]oncall[/b] · {escape(left)}{' ' * pad}{escape(right)}")
 
     # -- loading -----------------------------------------------------------------
     def fetch(self, backend) -> Any:  # runs in a thread

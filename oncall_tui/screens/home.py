@@ -10,7 +10,7 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..domain import HomeView, ShiftDetail
-from ..formatting import relative, span, when
+from ..formatting import local, relative, span
 from .base import AreaScreen
 
 
@@ -93,8 +93,8 @@ class HomeScreen(AreaScreen):
         for n in view.now:
             rot = n.rotation_name if n.rotation_name != last_rot else ""
             last_rot = n.rotation_name
-            until = when(n.end, tz)
-            lines.append(f"{rot:<16.16} {n.role:<9} {n.person.name:<18.18} {n.person.contact:<17} until {until}")
+            until = local(n.end, tz).strftime("%a %H:%M")
+            lines.append(f"{rot:<15.15} {n.role:<9} {n.person.name:<17.17} {n.person.contact:<16.16} to {until}")
         return escape("\n".join(lines))
 
     @on(OptionList.OptionHighlighted, "#shifts")
