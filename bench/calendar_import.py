@@ -109,7 +109,7 @@ def render(args, data, occurrences, marks, base_times, our_times, base_median, o
             SECTION,
             "",
             f"`.venv/bin/python bench/calendar_import.py --repeat {args.repeat} --month {args.month}` — "
-            f"`{args.file.name}` ({len(data) / 1048576:.1f} MiB, 4,778 VEVENTs), one month ({args.month}, "
+            f"`{args.file.name}` ({len(data) / 1048576:.1f} MiB, {data.count(b'BEGIN:VEVENT'):,} VEVENTs), one month ({args.month}, "
             f"{occurrences} occurrences, {marks} day marks in {args.tz}). CPython {platform.python_version()}, "
             f"icalendar {version('icalendar')}, recurring-ical-events {version('recurring-ical-events')}, "
             "machine: 2-core, 24 GiB. Baseline and ours alternate within each round; medians over "

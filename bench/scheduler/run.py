@@ -46,7 +46,8 @@ def measure(problem, solver: str, time_limit: float, subsolvers=None, workers: i
     required = sum(len(s.roles) for s in problem.shifts)
     best_time = next((t for t, s in events if s == result.score), total)
     return {
-        "solver": solver if not subsolvers else f"cpsat[{','.join(subsolvers) or 'default'}]",
+        "solver": solver if solver != "cpsat" else (
+            "cpsat[max_lp]" if subsolvers is None else f"cpsat[{','.join(subsolvers) or 'default'}]"),
         "coverage": 100.0 * (required - len(uncovered(problem, result.assignments))) / required,
         "violations": len(validate(problem, result.assignments)),
         "pairing": result.penalties.get("pairing", 0) // max(1, problem.weights.pairing),

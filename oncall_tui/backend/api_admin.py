@@ -1,8 +1,25 @@
-"""The admin part of the backend interface."""
+"""The admin part of the backend interface: personal tokens for `oncall serve`."""
 from __future__ import annotations
 
-from .registry import read, write  # noqa: F401
+from ..domain_admin import IssuedToken, TokenInfo
+from .registry import read, write
 
 
 class AdminAPI:
-    pass
+    @write
+    def issue_token(self, login: str, expires_days: int = 90, label: str = "") -> IssuedToken:
+        """Issue a personal token for LOGIN (a manager of a team LOGIN is in).
+
+        The secret is in the answer only; the server keeps its hash.  It stops
+        working after `expires_days` days (1 to 730) or when revoked."""
+        raise NotImplementedError
+
+    @read
+    def tokens(self, login: str | None = None) -> list[TokenInfo]:
+        """Tokens I may see: my own, and those of the people I manage (or only LOGIN's)."""
+        raise NotImplementedError
+
+    @write
+    def revoke_token(self, token_id: int) -> TokenInfo:
+        """Stop a token working at once (its owner, or a manager of its owner)."""
+        raise NotImplementedError

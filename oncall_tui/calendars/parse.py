@@ -1,6 +1,6 @@
 """Turn the bytes of an .ics file into an icalendar Calendar, or refuse clearly.
 
-Time zone policy (see README of the calendars package in ``__init__``):
+Time zone policy:
 
 * A TZID that names a zone we know – an IANA name, or an Outlook / Windows name
   such as ``W. Europe Standard Time`` (CLDR mapping shipped with icalendar) –

@@ -228,7 +228,9 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
     params.num_workers = max(1, workers)
     params.random_seed = seed
     if subsolvers and workers >= 2:
-        params.subsolvers.extend(subsolvers[:workers])
+        params.subsolvers.extend(subsolvers)  # the first is the full worker, LNS runs beside it
+    elif subsolvers and subsolvers[0] == "max_lp":
+        params.linearization_level = 2  # what max_lp is, for a single sequential worker
     first_time: list[float] = []
 
     class Callback(cp_model.CpSolverSolutionCallback):

@@ -149,7 +149,8 @@ def build_demo(backend, clock: Clock) -> dict:
         engineers = [people[e[0]] for e in ENGINEERS] + [people[you]]
         newcomers = {"fatima", "kofi"}
         experienced = [p for p in engineers if p.login not in newcomers]
-        m.Meta.insert(key="demo", value="1").on_conflict_replace().execute()
+        m.Meta.insert(key="demo", value="1").on_conflict(
+            conflict_target=[m.Meta.key], update={m.Meta.value: "1"}).execute()  # portable upsert
 
         # Six months of history plus this month, published; next month left to plan.
         first_month = _add_months(date(today.year, today.month, 1), -6)

@@ -55,7 +55,8 @@ class ApiToken(BaseModel):
     """A personal token for the remote endpoint; only its hash is kept."""
 
     person = pw.ForeignKeyField(Person, backref="tokens", on_delete="CASCADE")
-    token_hash = pw.CharField(unique=True, max_length=128)
+    token_hash = pw.CharField(unique=True, max_length=128)  # sha256 hex of the secret
+    hint = pw.CharField(default="", max_length=16)  # the secret's first characters, to recognise it
     label = pw.CharField(default="", max_length=100)
     created_at = UTCDateTimeField()
     expires_at = UTCDateTimeField(null=True)

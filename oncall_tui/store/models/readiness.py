@@ -32,6 +32,7 @@ class RequirementStatus(Versioned):
     person = pw.ForeignKeyField(Person, backref="requirement_statuses", on_delete="CASCADE")
     state = pw.CharField(max_length=16)  # attested | pending | approved | rejected | waived | granted
     evidence = pw.TextField(default="")
+    evidence_link = pw.CharField(default="", max_length=500)  # an http(s) link, checked on the way in
     met_at = UTCDateTimeField(null=True)  # when it was met: expiry counts from here
     requested_at = UTCDateTimeField(null=True)
     decided_by = pw.ForeignKeyField(Person, null=True, on_delete="SET NULL", backref="+")

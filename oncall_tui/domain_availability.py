@@ -1,0 +1,198 @@
+"""Plain data of the availability area: a person's month, calendar sources, the team grid.
+
+These cross the backend interface like `domain.py` (see `wire.py`).  States:
+
+- set by hand: ``unavailable``, ``prefer_not``, ``preferred``, ``available`` (the last one
+  overrides what a calendar says); ``clear`` removes hand-set marks;
+- from a calendar: ``unavailable`` or ``busy`` (busy hours count towards utilisation only);
+- shown when nothing is known: ``available``.
+
+Where a state came from is ``source``: ``"hand"`` or ``"calendar:<label>"`` (``""`` when
+nothing was set).  Hand-set wins over calendars when the effective state is worked out.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from .domain import PersonRef, Recommendation
+
+HAND_STATES = ("unavailable", "prefer_not", "preferred", "available")
+SET_STATES = HAND_STATES + ("clear",)
+CALENDAR_STATES = ("unavailable", "busy")
+STATE_WORDS = {
+    "available": "free",
+    "unavailable": "off",
+    "prefer_not": "avoid",
+    "preferred": "want",
+    "busy": "busy",
+}
+"""Short words that go with the grid symbols, so a state never relies on colour."""
+SOURCE_KINDS = ("file", "url")
+
+
+@dataclass(frozen=True)
+class CalendarRules:
+    """What an imported calendar may mark (stored per calendar source).
+
+    ``busy_block_hours``: a continuous busy stretch of at least this many hours makes the
+    day unavailable (None: never).  ``working_hours`` "09:00-17:00" clips timed events before
+    measuring; "" counts the whole day."""
+
+    all_day_unavailable: bool = True
+    busy_block_hours: float | None = 4.0
+    count_busy_hours: bool = True
+    tentative_is_busy: bool = True
+    working_hours: str = ""
+
+
+@dataclass(frozen=True)
+class CalendarSourceInfo:
+    """One of a person's calendars.  ``location`` is the file path, or the secret iCal URL
+    in full for its owner only (everybody else sees scheme and host)."""
+
+    id: int
+    owner: str
+    label: str
+    kind: str  # file | url
+    location: str
+    rules: CalendarRules
+    keep_titles: bool
+    last_synced_at: datetime | None
+    synced_month: str
+    last_error: str
+    marks: int
+    version: int
+
+
+@dataclass(frozen=True)
+class ShiftAvailability:
+    """One shift of the person's rotations that starts on a day, and their state for it."""
+
+    rotation: str
+    rotation_name: str
+    start: datetime
+    end: datetime
+    state: str
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A stored availability row: hand-set (source "hand") or from a calendar."""
+
+    day: date
+    state: str
+    source: str
+    source_id: int | None = None
+    shift_start: datetime | None = None
+    busy_hours: float = 0.0
+    note: str = ""
+    reason: str = ""  # a calendar's words: "busy 09:00–17:00" (titles only if kept)
+
+
+@dataclass(frozen=True)
+class DayAvailability:
+    day: date
+    state: str
+    source: str
+    note: str = ""
+    busy_hours: float = 0.0
+    shifts: tuple[ShiftAvailability, ...] = ()
+    marks: tuple[Mark, ...] = ()
+
+
+@dataclass(frozen=True)
+class MonthAvailability:
+    """Everything the "My availability" screen shows for one person and month."""
+
+    person: PersonRef
+    month: str
+    days: tuple[DayAvailability, ...]
+    editable: bool
+    lock_reason: str
+    deadline: date | None  # last day next month's availability may change (None: no deadline)
+    busy_hours: float
+    working_hours: float
+    utilisation: float
+    manual_pct: int | None
+    sources: tuple[CalendarSourceInfo, ...] = ()
+
+
+@dataclass(frozen=True)
+class PreviewMark:
+    """A day an import would mark.  ``change``: new | same | changed | under-hand (a hand-set
+    mark on that day wins, so the day will look the same)."""
+
+    day: date
+    state: str
+    busy_hours: float
+    reason: str
+    change: str
+
+
+@dataclass(frozen=True)
+class CalendarPreview:
+    """What an import would mark, before anything changes."""
+
+    label: str
+    month: str
+    marks: tuple[PreviewMark, ...]
+    removed: tuple[date, ...]  # days this source marked before and would no longer mark
+    warnings: tuple[str, ...]
+    event_count: int
+    unavailable_days: int
+    busy_hours: float
+    digest: str  # pass to sync_calendar(expected_digest=) to apply exactly this
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """The outcome of a sync: applied, unchanged (HTTP 304), or failed (nothing changed)."""
+
+    ok: bool
+    source: CalendarSourceInfo
+    month: str
+    message: str
+    applied: int = 0
+    removed: int = 0
+    not_modified: bool = False
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DayCell:
+    state: str
+    source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TeamMemberMonth:
+    person: PersonRef
+    cells: tuple[DayCell, ...]
+    recommendation: Recommendation
+    busy_hours: float = 0.0
+    manual_pct: int | None = None
+
+
+@dataclass(frozen=True)
+class RoleCoverage:
+    """Per day, how many eligible people are available for a role."""
+
+    role: str
+    counts: tuple[int, ...]
+    needed: int = 1
+
+
+@dataclass(frozen=True)
+class TeamAvailability:
+    team: str
+    team_name: str
+    month: str
+    days: tuple[date, ...]
+    members: tuple[TeamMemberMonth, ...]
+    coverage: tuple[RoleCoverage, ...] = ()
+    deadline: date | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)

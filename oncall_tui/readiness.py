@@ -1,0 +1,207 @@
+"""Who may go on call, in which role, at which moment: the one eligibility rule.
+
+Plain data in, plain data out (no database, no terminal).  The requirements
+service loads the facts once per team and asks this module; the planner, the
+swap flow and the screens all go through that one checker.
+
+Expiry: a requirement met at `met_at` with `valid_days` expires on the local day
+(in the team's zone) `met_at`'s day + `valid_days`, and stays valid through the
+end of that day: it counts for a shift starting on the 20th when it expires on
+the 20th, and not for one starting on the 21st.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Callable, Iterable
+from zoneinfo import ZoneInfo
+
+from .domain_requirements import EXPIRING_DAYS, AutoRule, RequirementDef
+from .shifts import local_to_utc
+
+Checker = Callable[[int, str, datetime], "tuple[bool, str]"]
+
+
+@dataclass(frozen=True)
+class StatusFact:
+    """A person's stored standing on one requirement (the requirement_status row)."""
+
+    state: str  # attested | pending | approved | rejected | waived | granted
+    met_at: datetime | None = None  # the last time it was met: expiry counts from here
+    requested_at: datetime | None = None
+    reason: str = ""
+    evidence: str = ""
+    evidence_link: str = ""
+    id: int | None = None
+    version: int | None = None
+
+
+@dataclass
+class PersonFacts:
+    """What the automatic rules look at, for one person in one team."""
+
+    device_set: bool = False  # on-call device and on-call phone both set
+    calendars: int = 0  # connected calendar sources
+    shadow_ends: list[datetime] = field(default_factory=list)  # ends of shadow shifts (published), sorted
+    served: list[tuple[datetime, datetime]] = field(default_factory=list)  # (start, end) on call, by start
+
+    def sort(self) -> "PersonFacts":
+        self.shadow_ends.sort()
+        self.served.sort()
+        return self
+
+
+@dataclass(frozen=True)
+class Standing:
+    state: str  # met | expiring | expired | pending | rejected | waived | missing
+    counts: bool
+    detail: str
+    met_at: datetime | None = None
+    expires_on: date | None = None
+    expires_at: datetime | None = None
+
+
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name or "UTC")
+
+
+def expiry(met_at: datetime | None, valid_days: int | None, tz: ZoneInfo) -> tuple[date | None, datetime | None]:
+    """(last valid local day, first instant it no longer counts), or (None, None) if it never expires."""
+    if met_at is None or valid_days is None:
+        return None, None
+    last_day = met_at.astimezone(tz).date() + timedelta(days=valid_days)
+    return last_day, local_to_utc(last_day + timedelta(days=1), time(0), tz)
+
+
+def months_before(at: datetime, months: int, tz: ZoneInfo) -> datetime:
+    """The same wall-clock time `months` calendar months earlier (day clamped to the month's end)."""
+    local = at.astimezone(tz)
+    y, m = divmod(local.month - 1 - months, 12)
+    year, month = local.year + y, m + 1
+    for day in (local.day, 30, 29, 28):
+        try:
+            target = date(year, month, day)
+            break
+        except ValueError:
+            continue
+    return local_to_utc(target, local.time().replace(tzinfo=None), tz)
+
+
+def day_text(d: date) -> str:
+    return f"{d.day} {d.strftime('%b %Y')}"
+
+
+def auto_check(rule: AutoRule | None, facts: PersonFacts, at: datetime, tz: ZoneInfo) -> tuple[bool, str]:
+    """Is an automatic requirement met at `at`, and how far along is the person (words)."""
+    if rule is None:
+        return False, "no rule set: ask a manager"
+    if rule.kind == "shadow_shifts":
+        done = bisect_right(facts.shadow_ends, at)
+        later = len(facts.shadow_ends) - done
+        need = max(rule.min, 0)
+        text = f"{done} of {need} shadow shift{'s' if need != 1 else ''} done"
+        if done < need and later:
+            when = facts.shadow_ends[min(len(facts.shadow_ends), done + (need - done)) - 1]
+            text += f"; {later} signed up"
+            if later >= need - done:
+                text += f" (met after {day_text(when.astimezone(tz).date())})"
+        return done >= need, text
+    if rule.kind == "oncall_device":
+        if facts.device_set:
+            return True, "on-call device and phone set"
+        return False, "set your on-call device and phone in your profile"
+    if rule.kind == "calendar_connected":
+        if facts.calendars:
+            return True, f"{facts.calendars} calendar{'s' if facts.calendars != 1 else ''} connected"
+        return False, "no calendar connected yet"
+    if rule.kind == "served_shifts":
+        lower = months_before(at, rule.months, tz)
+        starts = [s for s, _ in facts.served]
+        lo = bisect_left(starts, lower)
+        hi = bisect_left(starts, at)
+        done = sum(1 for s, e in facts.served[lo:hi] if e <= at)
+        return done >= rule.min, f"{done} of {rule.min} shifts served in the last {rule.months} months"
+    return False, f"unknown rule {rule.kind!r}"
+
+
+def standing(req: RequirementDef, status: StatusFact | None, facts: PersonFacts | None,
+             at: datetime, tz: ZoneInfo) -> Standing:
+    """One person's standing on one requirement at the moment `at`."""
+    facts = facts or PersonFacts()
+    if status is not None and status.state == "waived":
+        note = f": {status.reason}" if status.reason else ""
+        return Standing("waived", True, f"waived by a manager{note}", status.met_at)
+    met_at = status.met_at if status is not None and status.met_at and status.met_at <= at else None
+    expires_on, expires_at = expiry(met_at, req.valid_days, tz)
+    record_valid = met_at is not None and (expires_at is None or at < expires_at)
+    auto_ok, auto_text = (auto_check(req.auto, facts, at, tz) if req.method == "auto" else (False, ""))
+    counts = record_valid or auto_ok
+    pending = status is not None and status.state == "pending"
+    if counts:
+        if req.method == "auto" and auto_ok:
+            return Standing("met", True, auto_text)
+        days_left = (expires_on - at.astimezone(tz).date()).days if expires_on else None
+        if days_left is not None and days_left <= EXPIRING_DAYS:
+            left = "today" if days_left == 0 else f"in {days_left} day{'s' if days_left != 1 else ''}"
+            detail = f"expires on {day_text(expires_on)} ({left})"
+            state = "expiring"
+        else:
+            detail = f"met {day_text(met_at.astimezone(tz).date())}"
+            if expires_on:
+                detail += f", valid through {day_text(expires_on)}"
+            state = "met"
+        if pending:
+            detail += "; renewal waiting for verification"
+        elif status is not None and status.state == "rejected":
+            detail += f"; renewal rejected: {status.reason}"
+        return Standing(state, True, detail, met_at, expires_on, expires_at)
+    if pending:
+        asked = status.requested_at.astimezone(tz).date() if status.requested_at else None
+        return Standing("pending", False, "asked a manager" + (f" on {day_text(asked)}" if asked else ""),
+                        met_at, expires_on, expires_at)
+    if status is not None and status.state == "rejected":
+        return Standing("rejected", False, f"rejected: {status.reason}", met_at, expires_on, expires_at)
+    if met_at is not None and expires_on is not None:
+        return Standing("expired", False, f"expired on {day_text(expires_on)}", met_at, expires_on, expires_at)
+    if req.method == "auto":
+        return Standing("missing", False, auto_text)
+    return Standing("missing", False, "not done yet")
+
+
+def applies(req: RequirementDef, role: str) -> bool:
+    return req.active and role in req.roles
+
+
+def blockers(reqs: Iterable[RequirementDef], statuses: dict[int, StatusFact], facts: PersonFacts | None,
+             role: str, at: datetime, tz: ZoneInfo) -> list[str]:
+    """Why the person may not take `role` at `at` (empty: they may)."""
+    out = []
+    for req in reqs:
+        if not applies(req, role):
+            continue
+        st = standing(req, statuses.get(req.id), facts, at, tz)
+        if not st.counts:
+            out.append(f"{req.name}: {st.detail}")
+    return out
+
+
+def make_checker(reqs: list[RequirementDef], statuses: dict[tuple[int, int], StatusFact],
+                 facts: dict[int, PersonFacts], tz_name: str) -> Checker:
+    """fn(person_id, role, at) -> (eligible, why not), over facts loaded once.
+
+    `statuses` is keyed by (person_id, requirement_id)."""
+    tz = zone(tz_name)
+    active = [r for r in reqs if r.active]
+    by_person: dict[int, dict[int, StatusFact]] = {}
+    for (pid, rid), st in statuses.items():
+        by_person.setdefault(pid, {})[rid] = st
+    roles_needing = {role for r in active for role in r.roles}
+
+    def check(person_id: int, role: str, at: datetime) -> tuple[bool, str]:
+        if role not in roles_needing:
+            return True, ""
+        why = blockers(active, by_person.get(person_id, {}), facts.get(person_id), role, at, tz)
+        return (not why), "; ".join(why)
+
+    return check
