@@ -262,8 +262,8 @@ class CoreService(ServiceBase):
             slot = m.Slot.get_or_none(m.Slot.uid == assignment_uid)
             if slot is None:
                 raise NotFound(f"no shift with id {assignment_uid}", entity="assignment", id=assignment_uid)
-            row = (m.Assignment.select().join(m.Plan)
-                   .where((m.Assignment.slot == slot) & (m.Plan.status == "published")).first())
+            row = self._locked(m.Assignment.select().join(m.Plan)
+                               .where((m.Assignment.slot == slot) & (m.Plan.status == "published"))).first()
             if row is None:
                 raise NotFound("that shift is not in a published plan", entity="assignment", id=assignment_uid)
             team = slot.rotation.team
