@@ -30,8 +30,15 @@ def _run_length_with(days: set[date], day: date) -> int:
     return length
 
 
-def greedy_assignments(problem: Problem, prep: Prepared | None = None) -> dict[Slot, str]:
+def greedy_assignments(problem: Problem, prep: Prepared | None = None,
+                       fair: bool = False) -> dict[Slot, str]:
+    """Least recently on call first; with ``fair``, largest shortfall against the target first
+    (a better start plan for CP-SAT than the LinkedIn-style baseline)."""
     prep = prep or prepare(problem)
+    if fair:
+        from .fairness import compute_targets
+        target = compute_targets(problem, prep)
+    points: dict[str, int] = defaultdict(int)
     rules = problem.rules
     works: dict[str, set[str]] = defaultdict(set)
     days: dict[str, set[date]] = defaultdict(set)
@@ -63,7 +70,10 @@ def greedy_assignments(problem: Problem, prep: Prepared | None = None) -> dict[S
             fits = [p for p in prep.candidates[(shift.id, role)] if allowed(p, shift, role)]
             if not fits:
                 continue
-            chosen = min(fits, key=lambda p: (last_end[p], prep.person_by_id[p].past_load, p))
+            if fair:
+                chosen = min(fits, key=lambda p: (points[p] + shift.weight - target[p], last_end[p], p))
+            else:
+                chosen = min(fits, key=lambda p: (last_end[p], prep.person_by_id[p].past_load, p))
             assignments[(shift.id, role)] = chosen
             works[chosen].add(shift.id)
             days[chosen].add(shift.day)
@@ -71,6 +81,7 @@ def greedy_assignments(problem: Problem, prep: Prepared | None = None) -> dict[S
                 weekends[chosen].add(shift.weekend)
             if role in shift.roles:
                 load_count[chosen] += 1
+                points[chosen] += shift.weight
             last_end[chosen] = max(last_end[chosen], shift.end)
     if rules.min_consecutive:
         _drop_short_runs(problem, prep, assignments)
