@@ -196,3 +196,11 @@ class TeamAvailability:
     coverage: tuple[RoleCoverage, ...] = ()
     deadline: date | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def decode_calendar(data: bytes) -> str:
+    """A calendar file's bytes as text to send over the backend (UTF-8, else Latin-1)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")

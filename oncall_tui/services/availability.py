@@ -1,8 +1,672 @@
-"""Availability use cases (filled in by the availability work)."""
+"""Availability use cases: my month by hand, my calendars, utilisation, the team grid.
+
+Hand-set rows have `source` NULL; calendar rows carry their CalendarSource, and a re-sync
+replaces only that source's rows in the month synced.  Hand-set wins when the effective
+state is shown.  Network fetches happen outside any transaction (on the server when the
+backend is remote); a failing calendar leaves every mark as it was and records why.
+"""
 from __future__ import annotations
 
-from .base import ServiceBase
+import hashlib
+import json
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from peewee import JOIN
+
+from ..domain import Recommendation
+from ..domain_availability import (
+    HAND_STATES, SET_STATES, SOURCE_KINDS, CalendarPreview, CalendarRules, CalendarSourceInfo,
+    DayAvailability, DayCell, Mark, MonthAvailability, PreviewMark, RoleCoverage, ShiftAvailability,
+    SyncResult, TeamAvailability, TeamMemberMonth,
+)
+from ..errors import InvalidInput, NotAllowed, NotFound, StaleEdit
+from ..recommend import HOURS_PER_DAY, WINDOW_MONTHS, LoadFacts, recommend, shift_points, weekday_count
+from ..shifts import generate_shifts, month_range, next_month
+from ..store import models as m
+from . import convert
+from .base import ServiceBase, check_note
+
+_WORST = {"unavailable": 0, "prefer_not": 1, "busy": 2, "preferred": 3, "available": 4}
+OPTIONAL_ROLES = frozenset({"shadow"})
+
+
+def calendar_timeout() -> float:
+    """Seconds a calendar URL may take (ONCALL_CALENDAR_TIMEOUT overrides the 10 s default)."""
+    import os
+
+    try:
+        return max(0.1, float(os.environ.get("ONCALL_CALENDAR_TIMEOUT", "10")))
+    except ValueError:
+        return 10.0
+
+
+def parse_month(month: str) -> tuple[date, date]:
+    try:
+        return month_range(month)
+    except ValueError:
+        raise InvalidInput(f"{month!r} is not a month; write it like 2026-12", field="month") from None
+
+
+def add_months(month: str, n: int) -> str:
+    first, _ = parse_month(month)
+    y, mo = divmod(first.month - 1 + n, 12)
+    return f"{first.year + y:04d}-{mo + 1:02d}"
+
+
+def month_label(month: str) -> str:
+    return parse_month(month)[0].strftime("%b %Y")
+
+
+def calendar_rules(rules: CalendarRules | None):
+    """The calendar core's ImportRules from what a source stores."""
+    from ..calendars import ImportRules
+    from ..shifts import parse_hhmm
+
+    rules = rules or CalendarRules()
+    hours = None
+    if rules.working_hours:
+        try:
+            lo, hi = rules.working_hours.split("-")
+            hours = (parse_hhmm(lo), parse_hhmm(hi))
+        except ValueError:
+            raise InvalidInput(f"working hours {rules.working_hours!r} should look like 09:00-17:00",
+                               field="working_hours") from None
+    return ImportRules(all_day_busy_unavailable=rules.all_day_unavailable,
+                       busy_block_hours_unavailable=rules.busy_block_hours,
+                       count_busy_hours=rules.count_busy_hours,
+                       tentative_is_busy=rules.tentative_is_busy, working_hours=hours)
+
+
+def _rules_from_row(data: dict) -> CalendarRules:
+    known = {k: v for k, v in (data or {}).items() if k in CalendarRules.__dataclass_fields__}
+    return CalendarRules(**known)
+
+
+def _digest(marks) -> str:
+    text = json.dumps([[d.day.isoformat(), d.state, d.busy_hours, d.reason] for d in marks])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _source_name(row: m.Availability) -> str:
+    return "hand" if row.source_id is None else f"calendar:{row.source.label}"
+
+
+def effective_day(rows: list[m.Availability]) -> tuple[str, str, str, float]:
+    """(state, source, note, busy hours) of one day: hand-set wins over calendars."""
+    cal = [r for r in rows if r.source_id is not None]
+    busy = max((r.busy_hours for r in cal), default=0.0)
+    whole = [r for r in rows if r.source_id is None and r.shift_start is None]
+    shift = [r for r in rows if r.source_id is None and r.shift_start is not None]
+    for pick in (whole, shift, cal):
+        if pick:
+            row = min(pick, key=lambda r: _WORST.get(r.state, 9))
+            return row.state, _source_name(row), row.note or row.reason, busy
+    return "available", "", "", busy
+
+
+def effective_shift(rows: list[m.Availability], start: datetime) -> tuple[str, str, str]:
+    own = [r for r in rows if r.source_id is None and r.shift_start == start]
+    whole = [r for r in rows if r.source_id is None and r.shift_start is None]
+    cal = [r for r in rows if r.source_id is not None]
+    for pick in (own, whole, cal):
+        if pick:
+            row = min(pick, key=lambda r: _WORST.get(r.state, 9))
+            return row.state, _source_name(row), row.note or row.reason
+    return "available", "", ""
 
 
 class AvailabilityService(ServiceBase):
-    pass
+    # -- who, when -----------------------------------------------------------------
+    def _av_today(self, tz: str) -> date:
+        return self._now().astimezone(ZoneInfo(tz)).date()
+
+    def _av_subject(self, person: str | None, doing: str) -> m.Person:
+        """Myself, or someone in a team I manage."""
+        me = self._me()
+        if person in (None, "", "me", me.login):
+            return me
+        who = self._person(person)
+        if not self._manages(who):
+            raise NotAllowed(f"only a manager of {who.login}'s team can {doing}", person=who.login)
+        return who
+
+    def _av_teams_of(self, who: m.Person) -> list[m.Team]:
+        return list(m.Team.select().join(m.Membership).where(m.Membership.person == who).order_by(m.Team.name))
+
+    def _av_lock(self, who: m.Person, month: str) -> tuple[bool, str, date | None]:
+        """(editable by the actor, why not / a note, the deadline for that month)."""
+        first, _ = parse_month(month)
+        teams = self._av_teams_of(who)
+        today = self._av_today(teams[0].tz if teams else who.tz)
+        current = f"{today:%Y-%m}"
+        label = first.strftime("%B %Y")
+        manager = self._manages(who)
+        if month < current:
+            return False, f"{label} is over; availability can no longer change.", None
+        if month == current:
+            if manager:
+                return True, f"{label} is already planned; as a manager you may still change it.", None
+            return False, (f"{label} is already planned: to get out of a shift, ask for a swap "
+                           f"(Swaps, key s)."), None
+        if month != next_month(today):
+            return True, "", None
+        deadlines = []
+        for t in teams:
+            last_day = month_range(current)[1].day
+            deadlines.append(date(today.year, today.month, max(1, min(t.availability_deadline_day, last_day))))
+        deadline = min(deadlines) if deadlines else None
+        if deadline is None or today <= deadline:
+            return True, (f"Open until {deadline:%-d %b}." if deadline else ""), deadline
+        if manager:
+            return True, (f"Closed on {deadline:%-d %b} (team deadline); as a manager you may still "
+                          f"change it."), deadline
+        return False, (f"{label}'s availability closed on {deadline:%-d %b} (the team's deadline). "
+                       f"Changes now go through the swap flow: Swaps, key s."), deadline
+
+    def _av_open_month(self, who: m.Person) -> str:
+        """Next month if it is still open for the actor, else the month after."""
+        month = next_month(self._av_today(who.tz))
+        return month if self._av_lock(who, month)[0] else add_months(month, 1)
+
+    # -- reading marks ---------------------------------------------------------------
+    def _av_rows(self, person_ids: list[int], first: date, last: date) -> dict[tuple[int, date], list]:
+        q = (m.Availability.select(m.Availability, m.CalendarSource)
+             .join(m.CalendarSource, JOIN.LEFT_OUTER)
+             .where(m.Availability.person.in_(person_ids) & (m.Availability.day >= first)
+                    & (m.Availability.day <= last)))
+        found: dict[tuple[int, date], list] = defaultdict(list)
+        for row in q:
+            found[(row.person_id, row.day)].append(row)
+        return found
+
+    def _av_rotations_of(self, who: m.Person):
+        q = (m.Rotation.select(m.Rotation, m.Team).join(m.Team).join(m.Membership)
+             .where((m.Membership.person == who) & m.Membership.on_rotation & m.Rotation.active))
+        return [convert.rotation(r, r.team.slug) for r in q]
+
+    def _av_shifts_by_day(self, rotations, first: date, last: date) -> dict[date, list]:
+        out: dict[date, list] = defaultdict(list)
+        for rot in rotations:
+            for s in generate_shifts(rot, first, last):
+                out[s.start.astimezone(ZoneInfo(rot.tz)).date()].append((rot, s))
+        return out
+
+    def _av_manual_pct(self, who: m.Person, month: str) -> int | None:
+        values = [ms.utilisation_pct.get(month) for ms in m.Membership.select().where(m.Membership.person == who)
+                  if (ms.utilisation_pct or {}).get(month) is not None]
+        return max(values) if values else None
+
+    @staticmethod
+    def _av_facts(login: str, rows_by_day, first: date, last: date, pct: int | None,
+               past: float) -> LoadFacts:
+        busy, off = 0.0, 0
+        day = first
+        while day <= last:
+            if day.weekday() < 5:
+                rows = rows_by_day.get(day, [])
+                whole = [r for r in rows if r.shift_start is None]
+                state = effective_day(whole)[0] if whole else "available"
+                if state == "unavailable":
+                    off += 1
+                else:
+                    busy += min(HOURS_PER_DAY, max((r.busy_hours for r in rows if r.source_id), default=0.0))
+            day += timedelta(days=1)
+        return LoadFacts(login, past, weekday_count(first, last) * HOURS_PER_DAY, round(busy, 2), off, pct)
+
+    def _av_month_view(self, who: m.Person, month: str) -> MonthAvailability:
+        first, last = parse_month(month)
+        rows = self._av_rows([who.id], first, last)
+        by_day = {d: r for (_, d), r in rows.items()}
+        shifts = self._av_shifts_by_day(self._av_rotations_of(who), first, last)
+        days = []
+        day = first
+        while day <= last:
+            day_rows = by_day.get(day, [])
+            state, source, note, busy = effective_day(day_rows)
+            shift_items = tuple(
+                ShiftAvailability(rot.slug, rot.name, s.start, s.end, *effective_shift(day_rows, s.start))
+                for rot, s in sorted(shifts.get(day, []), key=lambda x: x[1].start))
+            marks = tuple(Mark(r.day, r.state, _source_name(r), r.source_id, r.shift_start, r.busy_hours,
+                               r.note, r.reason) for r in day_rows)
+            days.append(DayAvailability(day, state, source, note, busy, shift_items, marks))
+            day += timedelta(days=1)
+        pct = self._av_manual_pct(who, month)
+        facts = self._av_facts(who.login, by_day, first, last, pct, 0.0)
+        from ..recommend import utilisation
+
+        editable, reason, deadline = self._av_lock(who, month)
+        return MonthAvailability(
+            person=convert.person_ref(who), month=month, days=tuple(days), editable=editable,
+            lock_reason=reason, deadline=deadline, busy_hours=facts.busy_hours + facts.days_off * HOURS_PER_DAY,
+            working_hours=facts.working_hours, utilisation=utilisation(facts), manual_pct=pct,
+            sources=tuple(self._av_sources_of(who)))
+
+    # -- the API: my month -------------------------------------------------------------
+    def availability(self, person: str | None = None, month: str | None = None) -> MonthAvailability:
+        if month is not None:
+            parse_month(month)
+
+        def run():
+            who = self._av_subject(person, "see their availability")
+            return self._av_month_view(who, month or next_month(self._av_today(who.tz)))
+        return self._read(run)
+
+    def set_availability(self, days: list[date], state: str, note: str = "",
+                         shift_start: datetime | None = None, person: str | None = None) -> MonthAvailability:
+        if state not in SET_STATES:
+            raise InvalidInput(f"{state!r} is not a state; use one of {', '.join(SET_STATES)}", field="state")
+        note = check_note(note, limit=500)
+        days = sorted(set(days))
+        if not days:
+            raise InvalidInput("no days given", field="days")
+        months = {f"{d:%Y-%m}" for d in days}
+        if len(months) != 1:
+            raise InvalidInput("the days must all be in one month", field="days")
+        month = months.pop()
+        if shift_start is not None and len(days) != 1:
+            raise InvalidInput("a single shift is marked on one day", field="shift_start")
+
+        def run():
+            who = self._av_subject(person, "change their availability")
+            editable, reason, _ = self._av_lock(who, month)
+            if not editable:
+                raise NotAllowed(reason, month=month)
+            if shift_start is not None:
+                first, last = parse_month(month)
+                starts = {s.start for _, s in self._av_shifts_by_day(self._av_rotations_of(who), first, last)
+                          .get(days[0], [])}
+                if shift_start not in starts:
+                    raise InvalidInput("no shift of yours starts then", field="shift_start")
+            now = self._now()
+            for d in days:
+                q = m.Availability.delete().where((m.Availability.person == who) & (m.Availability.day == d)
+                                                   & m.Availability.source.is_null())
+                if shift_start is not None:
+                    q = q.where(m.Availability.shift_start == shift_start)
+                q.execute()
+                if state != "clear":
+                    m.Availability.create(person=who, day=d, shift_start=shift_start, state=state,
+                                          note=note, updated_at=now)
+            teams = self._av_teams_of(who)
+            self._audit("availability.set", "person", who.login, teams[0] if teams else None, month=month,
+                        days=[d.isoformat() for d in days], state=state, shift_start=shift_start, note=note)
+            return self._av_month_view(who, month)
+        return self._write(run)
+
+    def set_utilisation(self, person: str, month: str, pct: int | None) -> MonthAvailability:
+        parse_month(month)
+        if pct is not None and not (0 <= int(pct) <= 100):
+            raise InvalidInput(f"{pct}% is not a share of a month; give 0 to 100", field="pct")
+
+        def run():
+            me, who = self._me(), self._person(person)
+            managed = [ms for ms in m.Membership.select().where(m.Membership.person == who)
+                       if self._is_manager(ms.team, me)]
+            if not managed:
+                raise NotAllowed(f"only a manager of {who.login}'s team can set their project load")
+            for ms in managed:
+                values = dict(ms.utilisation_pct or {})
+                if pct is None:
+                    values.pop(month, None)
+                else:
+                    values[month] = int(pct)
+                m.Membership.update(utilisation_pct=values, version=m.Membership.version + 1).where(
+                    m.Membership.id == ms.id).execute()
+                self._audit("availability.utilisation", "person", who.login, ms.team, month=month, pct=pct)
+            return self._av_month_view(who, month)
+        return self._write(run)
+
+    # -- recommendations and the team grid ----------------------------------------------------
+    def _av_past_load(self, team: m.Team, month: str) -> dict[int, float]:
+        first, _ = parse_month(month)
+        start_month = add_months(month, -WINDOW_MONTHS)
+        start = datetime.combine(parse_month(start_month)[0], time(0), ZoneInfo(team.tz))
+        end = datetime.combine(first, time(0), ZoneInfo(team.tz))
+        q = (m.Assignment.select(m.Assignment.person, m.Slot.start, m.Slot.role, m.Rotation.tz)
+             .join(m.Slot).switch(m.Assignment).join(m.Plan).join(m.Rotation)
+             .where((m.Plan.status == "published") & (m.Rotation.team == team)
+                    & (m.Slot.start >= start) & (m.Slot.start < end)).tuples())
+        load: dict[int, float] = defaultdict(float)
+        for person_id, slot_start, role, tz in q:
+            if not isinstance(slot_start, datetime) or slot_start.tzinfo is None:
+                slot_start = m.Slot.start.python_value(slot_start)
+            load[person_id] += shift_points(slot_start, tz, role)
+        return load
+
+    def _av_team_members(self, team: m.Team) -> list[tuple[m.Membership, m.Person]]:
+        q = (m.Membership.select(m.Membership, m.Person).join(m.Person)
+             .where((m.Membership.team == team) & m.Membership.on_rotation & m.Person.active)
+             .order_by(m.Person.name))
+        return [(ms, ms.person) for ms in q]
+
+    def _av_team_recommendations(self, team: m.Team, month: str, members, rows) -> dict[int, Recommendation]:
+        first, last = parse_month(month)
+        past = self._av_past_load(team, month)
+        facts, ids = [], {}
+        for ms, p in members:
+            by_day = {d: r for (pid, d), r in rows.items() if pid == p.id}
+            pct = (ms.utilisation_pct or {}).get(month)
+            facts.append(self._av_facts(p.login, by_day, first, last, pct, past.get(p.id, 0.0)))
+            ids[p.login] = p.id
+        recs = recommend(facts, parse_month(month)[0].strftime("%b"))
+        return {ids[login]: rec for login, rec in recs.items()}
+
+    def _recommendations(self, team: m.Team, month: str) -> dict[int, Recommendation]:
+        first, last = parse_month(month)
+        members = self._av_team_members(team)
+        rows = self._av_rows([p.id for _, p in members], first, last)
+        return self._av_team_recommendations(team, month, members, rows)
+
+    def team_availability(self, team: str | None = None, month: str | None = None) -> TeamAvailability:
+        if month is not None:
+            parse_month(month)
+
+        def run():
+            me = self._me()
+            if team:
+                t = self._team(team)
+            else:
+                managed = [t for t in self._av_teams_of(me) if self._is_manager(t, me)]
+                if not managed:
+                    raise NotAllowed("the team availability grid is for managers; you manage no team")
+                t = managed[0]
+            self._require_manager(t, doing="see the team's availability")
+            mon = month or next_month(self._av_today(t.tz))
+            first, last = parse_month(mon)
+            days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+            members = self._av_team_members(t)
+            rows = self._av_rows([p.id for _, p in members], first, last)
+            recs = self._av_team_recommendations(t, mon, members, rows)
+            out = []
+            for ms, p in members:
+                cells = []
+                for d in days:
+                    state, source, note, _ = effective_day(rows.get((p.id, d), []))
+                    cells.append(DayCell(state, source, note if source == "hand" else ""))
+                out.append(TeamMemberMonth(convert.person_ref(p), tuple(cells), recs[p.id],
+                                           recs[p.id].utilisation, (ms.utilisation_pct or {}).get(mon)))
+            coverage = self._av_coverage(t, members, rows, first, last)
+            deadline = self._av_lock(members[0][1], mon)[2] if members else None
+            return TeamAvailability(t.slug, t.name, mon, tuple(days), tuple(out), tuple(coverage), deadline)
+        return self._read(run)
+
+    def _av_coverage(self, team: m.Team, members, rows, first: date, last: date) -> list[RoleCoverage]:
+        rotations = [convert.rotation(r, team.slug) for r in
+                     m.Rotation.select().where((m.Rotation.team == team) & m.Rotation.active)]
+        roles: list[str] = []
+        for rot in rotations:
+            roles += [r for r in rot.roles if r not in roles]
+        eligible = self._eligibility_checker(team)
+        starts: dict[tuple[date, str], datetime] = {}
+        for day, items in self._av_shifts_by_day(rotations, first, last).items():
+            for rot, s in sorted(items, key=lambda x: x[1].start):
+                for role in rot.roles:
+                    starts.setdefault((day, role), s.start)
+        out = []
+        n_days = (last - first).days + 1
+        for role in roles:
+            counts = []
+            for i in range(n_days):
+                day = first + timedelta(days=i)
+                at = starts.get((day, role))
+                if at is None:
+                    counts.append(0)
+                    continue
+                counts.append(sum(
+                    1 for _, p in members
+                    if effective_shift(rows.get((p.id, day), []), at)[0] != "unavailable"
+                    and eligible(p.id, role, at)[0]))
+            out.append(RoleCoverage(role, tuple(counts), 0 if role in OPTIONAL_ROLES else 1))
+        return out
+
+    # -- calendar sources ----------------------------------------------------------------
+    def _av_source_info(self, src: m.CalendarSource, marks: int | None = None) -> CalendarSourceInfo:
+        from ..calendars import redact_url
+
+        owner = m.Person.get_by_id(src.person_id)
+        location = src.location
+        if owner.login != self.actor_login:
+            location = redact_url(location) if src.kind == "url" else location.rsplit("/", 1)[-1]
+        if marks is None:
+            marks = m.Availability.select().where(m.Availability.source == src).count()
+        return CalendarSourceInfo(src.id, owner.login, src.label, src.kind, location, _rules_from_row(src.rules),
+                                  src.keep_titles, src.last_synced_at, src.synced_month, src.last_error, marks,
+                                  src.version)
+
+    def _av_sources_of(self, who: m.Person) -> list[CalendarSourceInfo]:
+        q = m.CalendarSource.select().where(m.CalendarSource.person == who).order_by(m.CalendarSource.id)
+        return [self._av_source_info(s) for s in q]
+
+    def _av_own_source(self, source_id: int, doing: str) -> m.CalendarSource:
+        src = m.CalendarSource.get_or_none(m.CalendarSource.id == source_id)
+        if src is None:
+            raise NotFound(f"no calendar source {source_id}", entity="calendar", id=source_id)
+        owner = m.Person.get_by_id(src.person_id)
+        if owner.login != self.actor_login and not self._manages(owner):
+            raise NotAllowed(f"only {owner.login} or their manager can {doing}")
+        return src
+
+    def calendar_sources(self, person: str | None = None) -> list[CalendarSourceInfo]:
+        return self._read(lambda: self._av_sources_of(self._av_subject(person, "see their calendars")))
+
+    def add_calendar_source(self, label: str, location: str, kind: str = "", rules: CalendarRules | None = None,
+                            keep_titles: bool = False, person: str | None = None) -> CalendarSourceInfo:
+        label = check_note(label, "label", required=True, limit=100)
+        kind, location = self._av_check_location(location, kind)
+        calendar_rules(rules)
+
+        def run():
+            who = self._av_subject(person, "connect their calendars")
+            clash = m.CalendarSource.get_or_none((m.CalendarSource.person == who)
+                                                  & (m.CalendarSource.location == location))
+            if clash is not None:
+                raise InvalidInput(f"that calendar is already connected as '{clash.label}'", field="location")
+            src = m.CalendarSource.create(person=who, label=label, kind=kind, location=location,
+                                          rules=_to_dict(rules or CalendarRules()), keep_titles=keep_titles,
+                                          created_at=self._now())
+            teams = self._av_teams_of(who)
+            self._audit("calendar.add", "calendar", src.id, teams[0] if teams else None, label=label, kind=kind,
+                        owner=who.login)
+            return self._av_source_info(src, 0)
+        return self._write(run)
+
+    def remove_calendar_source(self, source_id: int) -> list[CalendarSourceInfo]:
+        def run():
+            src = self._av_own_source(source_id, "remove that calendar")
+            owner = m.Person.get_by_id(src.person_id)
+            months = {f"{d:%Y-%m}" for (d,) in m.Availability.select(m.Availability.day)
+                      .where(m.Availability.source == src).tuples()}
+            closed = sorted(mo for mo in months if not self._av_lock(owner, mo)[0])
+            if closed:
+                raise NotAllowed(f"'{src.label}' marked days in {month_label(closed[0])}, which is closed; "
+                                 f"ask a manager to remove it")
+            removed = m.Availability.delete().where(m.Availability.source == src).execute()
+            src.delete_instance()
+            teams = self._av_teams_of(owner)
+            self._audit("calendar.remove", "calendar", source_id, teams[0] if teams else None, label=src.label,
+                        marks_removed=removed)
+            return self._av_sources_of(owner)
+        return self._write(run)
+
+    @staticmethod
+    def _av_check_location(location: str, kind: str) -> tuple[str, str]:
+        from ..calendars import CalendarError, normalise_calendar_url
+
+        location = (location or "").strip()
+        if not location:
+            raise InvalidInput("give a .ics file or a calendar URL", field="location")
+        if not kind:
+            kind = "url" if location.lower().split(":", 1)[0] in ("http", "https", "webcal", "webcals") else "file"
+        if kind not in SOURCE_KINDS:
+            raise InvalidInput(f"{kind!r} is not a kind of calendar source (file or url)", field="kind")
+        if len(location) > 1000:
+            raise InvalidInput("the location is too long", field="location")
+        if kind == "url":
+            try:
+                location = normalise_calendar_url(location)
+            except CalendarError as exc:
+                raise InvalidInput(str(exc), field="location") from None
+        return kind, location
+
+    # -- previews and syncs (fetch outside any transaction) ------------------------------------
+    def _av_calendar_bytes(self, kind: str, location: str, content: str | None, etag: str = "",
+                        last_modified: str = ""):
+        """(bytes or None when not modified, new etag, new last-modified).  Raises CalendarError."""
+        from ..calendars import DEFAULT_MAX_BYTES, CalendarError, fetch_calendar
+
+        if kind == "file":
+            if content is None:
+                raise CalendarError(f"{location.rsplit('/', 1)[-1]}: the file's contents were not sent "
+                                    f"(a file calendar is read where you run oncall)")
+            data = content.encode("utf-8")
+            if len(data) > DEFAULT_MAX_BYTES:
+                raise CalendarError(f"{location.rsplit('/', 1)[-1]}: file too large ({len(data) / 1048576:.1f} MiB, "
+                                    f"limit {DEFAULT_MAX_BYTES / 1048576:.1f} MiB)")
+            return data, "", ""
+        got = fetch_calendar(location, etag=etag or None, last_modified=last_modified or None,
+                             timeout=calendar_timeout())
+        return got.body, got.etag or "", got.last_modified or ""
+
+    def _av_preview_from(self, data: bytes, name: str, who: m.Person, month: str, rules: CalendarRules,
+                      keep_titles: bool, label: str, source_id: int | None) -> CalendarPreview:
+        from ..calendars import import_preview
+
+        first, last = parse_month(month)
+        result = import_preview(data, name, who.tz, first, last, calendar_rules(rules), keep_titles)
+        prev = self._read(lambda: self._av_rows([who.id], first, last))
+        marks, seen = [], set()
+        for dm in result.marks:
+            rows = prev.get((who.id, dm.day), [])
+            old = [r for r in rows if source_id is not None and r.source_id == source_id]
+            if any(r.source_id is None and r.shift_start is None for r in rows):
+                change = "under-hand"
+            elif not old:
+                change = "new"
+            elif (old[0].state, old[0].busy_hours, old[0].reason) == (dm.state, dm.busy_hours, dm.reason):
+                change = "same"
+            else:
+                change = "changed"
+            seen.add(dm.day)
+            marks.append(PreviewMark(dm.day, dm.state, dm.busy_hours, dm.reason, change))
+        removed = tuple(sorted({d for (_, d), rows in prev.items() for r in rows
+                                if source_id is not None and r.source_id == source_id and d not in seen}))
+        return CalendarPreview(label, month, tuple(marks), removed, tuple(result.warnings), result.event_count,
+                               sum(1 for x in marks if x.state == "unavailable"),
+                               round(sum(x.busy_hours for x in marks), 2), _digest(result.marks))
+
+    def preview_calendar(self, location: str = "", kind: str = "", month: str | None = None,
+                         rules: CalendarRules | None = None, keep_titles: bool = False,
+                         content: str | None = None, person: str | None = None,
+                         source_id: int | None = None, label: str = "") -> CalendarPreview:
+        from ..calendars import CalendarError, redact_url
+
+        if month is not None:
+            parse_month(month)
+
+        def read():
+            if source_id is not None:
+                src = self._av_own_source(source_id, "preview that calendar")
+                return (m.Person.get_by_id(src.person_id), src.kind, src.location, _rules_from_row(src.rules),
+                        src.keep_titles, src.label)
+            who = self._av_subject(person, "import their calendars")
+            k, loc = self._av_check_location(location, kind)
+            return who, k, loc, rules or CalendarRules(), keep_titles, label
+        who, kind_, loc, rules_, keep, label_ = self._read(read)
+        mon = month or self._read(lambda: self._av_open_month(who))
+        name = redact_url(loc) if kind_ == "url" else loc.rsplit("/", 1)[-1]
+        try:
+            data, _, _ = self._av_calendar_bytes(kind_, loc, content)
+            return self._av_preview_from(data, name, who, mon, rules_, keep, label_ or name, source_id)
+        except CalendarError as exc:
+            raise InvalidInput(str(exc), field="calendar") from None
+
+    def sync_calendar(self, source_id: int, month: str | None = None, content: str | None = None,
+                      expected_digest: str = "") -> SyncResult:
+        from ..calendars import CalendarError, redact_url
+
+        if month is not None:
+            parse_month(month)
+
+        def read():
+            src = self._av_own_source(source_id, "sync that calendar")
+            who = m.Person.get_by_id(src.person_id)
+            mon = month or self._av_open_month(who)
+            editable, reason, _ = self._av_lock(who, mon)
+            if not editable:
+                raise NotAllowed(reason, month=mon)
+            return src, who, mon
+        src, who, mon = self._read(read)
+        name = redact_url(src.location) if src.kind == "url" else src.location.rsplit("/", 1)[-1]
+        same_month = src.synced_month == mon
+        try:
+            data, etag, modified = self._av_calendar_bytes(src.kind, src.location, content,
+                                                        src.etag if same_month else "",
+                                                        src.last_modified if same_month else "")
+            if data is None:
+                return self._write(lambda: self._av_record_sync(src, mon, etag, modified, not_modified=True))
+            preview = self._av_preview_from(data, name, who, mon, _rules_from_row(src.rules), src.keep_titles,
+                                         src.label, src.id)
+        except CalendarError as exc:
+            return self._write(lambda: self._av_record_failure(src, mon, str(exc)))
+        if expected_digest and preview.digest != expected_digest:
+            raise StaleEdit(f"'{src.label}' changed since the preview; here is what it would mark now",
+                            fresh=preview)
+        return self._write(lambda: self._av_apply(src, who, mon, preview, etag, modified))
+
+    def _av_fresh_source(self, src: m.CalendarSource) -> m.CalendarSource:
+        fresh = m.CalendarSource.get_or_none(m.CalendarSource.id == src.id)
+        if fresh is None:
+            raise NotFound(f"calendar '{src.label}' was removed meanwhile", entity="calendar", id=src.id)
+        return fresh
+
+    def _av_record_failure(self, src: m.CalendarSource, month: str, message: str) -> SyncResult:
+        fresh = self._av_fresh_source(src)
+        m.CalendarSource.update(last_error=message).where(m.CalendarSource.id == src.id).execute()
+        self._audit("calendar.sync_failed", "calendar", src.id, self._av_first_team(fresh), month=month, error=message)
+        return SyncResult(False, self._av_source_info(self._av_fresh_source(src)), month,
+                          f"{message} — nothing changed", 0, 0)
+
+    def _av_record_sync(self, src, month, etag, modified, not_modified: bool) -> SyncResult:
+        self._av_fresh_source(src)
+        m.CalendarSource.update(last_synced_at=self._now(), last_error="", etag=etag[:200],
+                                last_modified=modified[:100]).where(m.CalendarSource.id == src.id).execute()
+        self._audit("calendar.sync", "calendar", src.id, self._av_first_team(src), month=month, not_modified=True)
+        return SyncResult(True, self._av_source_info(self._av_fresh_source(src)), month,
+                          f"'{src.label}' is unchanged since the last sync", 0, 0, not_modified=True)
+
+    def _av_apply(self, src, who, month, preview: CalendarPreview, etag: str, modified: str) -> SyncResult:
+        fresh = self._av_fresh_source(src)
+        if fresh.version != src.version:
+            raise StaleEdit(f"'{src.label}' was changed by someone else first", fresh=self._av_source_info(fresh))
+        first, last = parse_month(month)
+        removed = m.Availability.delete().where((m.Availability.source == src) & (m.Availability.day >= first)
+                                                 & (m.Availability.day <= last)).execute()
+        now = self._now()
+        rows = [dict(person=who, day=x.day, state=x.state, source=src, busy_hours=x.busy_hours, reason=x.reason,
+                     updated_at=now) for x in preview.marks]
+        for i in range(0, len(rows), 200):
+            m.Availability.insert_many(rows[i:i + 200]).execute()
+        m.CalendarSource.update(last_synced_at=now, last_error="", etag=etag[:200], last_modified=modified[:100],
+                                synced_month=month, version=m.CalendarSource.version + 1).where(
+            m.CalendarSource.id == src.id).execute()
+        self._audit("calendar.sync", "calendar", src.id, self._av_first_team(src), month=month, marks=len(rows),
+                    unavailable=preview.unavailable_days)
+        info = self._av_source_info(self._av_fresh_source(src), None)
+        return SyncResult(True, info, month, f"'{src.label}': {preview.unavailable_days} unavailable days, "
+                          f"{preview.busy_hours:g} busy hours in {month_label(month)}", len(rows), removed,
+                          warnings=preview.warnings)
+
+    def _av_first_team(self, src: m.CalendarSource):
+        teams = self._av_teams_of(m.Person.get_by_id(src.person_id))
+        return teams[0] if teams else None
+
+
+def _to_dict(rules: CalendarRules) -> dict:
+    from dataclasses import asdict
+
+    return asdict(rules)
+
+
+__all__ = ["AvailabilityService", "HAND_STATES", "parse_month", "month_label", "add_months"]

@@ -18,6 +18,7 @@ class CalendarSource(Versioned):
     last_modified = pw.CharField(default="", max_length=100)
     last_synced_at = UTCDateTimeField(null=True)
     last_error = pw.TextField(default="")
+    synced_month = pw.CharField(default="", max_length=7)  # the month the etag belongs to
     created_at = UTCDateTimeField()
 
 
@@ -33,7 +34,8 @@ class Availability(Versioned):
     state = pw.CharField(max_length=16)  # unavailable | prefer_not | preferred | busy
     source = pw.ForeignKeyField(CalendarSource, null=True, on_delete="CASCADE", backref="marks")
     busy_hours = pw.FloatField(default=0.0)
-    note = pw.TextField(default="")
+    note = pw.TextField(default="")  # the person's own words (hand-set rows)
+    reason = pw.TextField(default="")  # a calendar's words; event titles only if kept
     updated_at = UTCDateTimeField()
 
     class Meta:

@@ -1,0 +1,266 @@
+"""My availability: a month of days to mark by hand, and the calendars that mark them for me."""
+from __future__ import annotations
+
+from datetime import date
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.markup import escape
+from textual.widgets import Static
+
+from ..domain_availability import STATE_WORDS, DayAvailability, MonthAvailability
+from ..errors import OncallError
+from ..formatting import local
+from ..widgets.availability_grid import STATE_SYMBOLS
+from ..widgets.month_calendar import MonthCalendar, MonthCell
+from .availability_calendars import CalendarsScreen, read_calendar_text
+from .availability_dialogs import AddCalendarScreen, AskScreen, PreviewScreen
+from .base import AreaScreen
+
+LEGEND = "✗ off ~ avoid + want b busy · free * note @ shift · space range · [ ] month"
+
+
+def shift_month(month: str, delta: int) -> str:
+    year, mon = (int(x) for x in month.split("-"))
+    y, m0 = divmod(mon - 1 + delta, 12)
+    return f"{year + y:04d}-{m0 + 1:02d}"
+
+
+def source_words(source: str) -> str:
+    if source == "hand":
+        return "set by hand"
+    if source.startswith("calendar:"):
+        return f"from calendar {source.split(':', 1)[1]}"
+    return "nothing set"
+
+
+def cell_of(d: DayAvailability) -> MonthCell:
+    shift_mark = any(mk.shift_start is not None and mk.source == "hand" for mk in d.marks)
+    return MonthCell(d.day, d.state, d.source, bool(d.note) and d.source == "hand", shift_mark)
+
+
+class MyAvailabilityScreen(AreaScreen):
+    AREA_TITLE = "My availability"
+    DEFAULT_CSS = """
+    MyAvailabilityScreen { layout: vertical; }
+    MyAvailabilityScreen #av-status { height: auto; max-height: 3; padding: 0 1; }
+    MyAvailabilityScreen #av-status.locked { color: $warning; }
+    MyAvailabilityScreen #av-legend { height: 1; padding: 0 1; color: $text-muted; }
+    MyAvailabilityScreen #av-detail { height: 3; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("u", "mark('unavailable')", "Off", tooltip="Mark the day, range or shift unavailable"),
+        Binding("n", "mark('prefer_not')", "Avoid", tooltip="Mark it 'prefer not'"),
+        Binding("y", "mark('preferred')", "Want", tooltip="Mark it preferred"),
+        Binding("o", "mark('available')", "Free", show=False, tooltip="Available, whatever a calendar says"),
+        Binding("x", "mark('clear')", "Clear", tooltip="Remove what you set by hand (calendars stay)"),
+        Binding("space", "range", "Range", show=False, tooltip="Start or drop a range selection"),
+        Binding("w", "target", "Day/shift", tooltip="Mark the whole day or a single shift of it"),
+        Binding("e", "note", "Note", tooltip="A note on the day you set by hand"),
+        Binding("c", "calendars", "Calendars", tooltip="Connect, preview, sync or remove calendars"),
+        Binding("left_square_bracket,pageup", "month(-1)", "Prev", key_display="[", show=False,
+                tooltip="The month before"),
+        Binding("right_square_bracket,pagedown", "month(1)", "Next", key_display="]", show=False,
+                tooltip="The month after"),
+        Binding("f5", "refresh", "Refresh", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(name="availability")
+        self.month: str | None = None
+        self.view: MonthAvailability | None = None
+        self.target = 0  # 0: the whole day; i: the i-th shift starting that day
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_title()
+        yield Static("Loading…", id="av-status")
+        yield MonthCalendar(date.today().replace(day=1), id="av-month")
+        yield Static(LEGEND, id="av-legend")
+        yield Static("", id="av-detail")
+        yield from self.compose_footer()
+
+    # -- loading -----------------------------------------------------------------------
+    def fetch(self, backend) -> MonthAvailability:
+        return backend.availability(month=self.month)
+
+    def show(self, view: MonthAvailability) -> None:
+        self.view, self.month = view, view.month
+        cal = self.query_one(MonthCalendar)
+        first = view.days[0].day
+        cal.set_month(first, [cell_of(d) for d in view.days], locked=not view.editable)
+        if self.focused is None:
+            cal.focus()
+        util = (f"{first:%B %Y} · "
+                f"{round(view.utilisation * 100)}% utilised ({view.busy_hours:g} of {view.working_hours:g} h)")
+        if view.manual_pct is not None:
+            util += f" · project {view.manual_pct}%"
+        util += f" · {len(view.sources)} calendar{'s' if len(view.sources) != 1 else ''}"
+        status = self.query_one("#av-status", Static)
+        status.set_class(not view.editable, "locked")
+        reason = view.lock_reason
+        status.update(escape(util + ("\n" + reason if view.lock_reason else "")))
+        self._show_detail()
+
+    def _day(self) -> DayAvailability | None:
+        if self.view is None:
+            return None
+        cursor = self.query_one(MonthCalendar).cursor
+        for d in self.view.days:
+            if d.day == cursor:
+                return d
+        return None
+
+    def _show_detail(self) -> None:
+        d = self._day()
+        if d is None:
+            return
+        tz = self.view.person.tz
+        symbol = STATE_SYMBOLS.get(d.state, "?")
+        first = f"{d.day:%a %d %b} · {symbol} {STATE_WORDS.get(d.state, d.state)} · {source_words(d.source)}"
+        if d.note:
+            first += f": {d.note}"
+        cal_marks = [mk for mk in d.marks if mk.source != "hand"]
+        if d.source == "hand" and cal_marks:
+            first += f" (calendar says {cal_marks[0].state})"
+        shifts = " · ".join(
+            f"{local(s.start, tz):%H:%M} {s.rotation_name[:14]}: {STATE_WORDS.get(s.state, s.state)}"
+            for s in d.shifts[:3]) or "no shift of yours starts this day"
+        cal = self.query_one(MonthCalendar)
+        chosen = self._target_shift()
+        target = ("Marking: whole day" if chosen is None
+                  else f"Marking: shift {local(chosen.start, tz):%a %H:%M}–{local(chosen.end, tz):%a %H:%M}")
+        if cal.anchor is not None:
+            target = f"Marking: {len(cal.selected_days)} days (range; space drops it)"
+        self.query_one("#av-detail", Static).update(escape(f"{first}\nShifts: {shifts}\n{target}"
+                                                           f" · w: day/shift · c: calendars"))
+
+    def _target_shift(self):
+        d = self._day()
+        if d is None or self.target == 0 or self.target > len(d.shifts):
+            return None
+        return d.shifts[self.target - 1]
+
+    @on(MonthCalendar.CursorMoved)
+    def _moved(self) -> None:
+        self.target = 0
+        self._show_detail()
+
+    # -- marking -----------------------------------------------------------------------
+    def _refuse_if_closed(self) -> bool:
+        if self.view is not None and not self.view.editable:
+            self.notify(self.view.lock_reason, title="Closed", severity="warning", timeout=8)
+            return True
+        return self.view is None
+
+    def action_mark(self, state: str) -> None:
+        if self._refuse_if_closed():
+            return
+        cal = self.query_one(MonthCalendar)
+        days = cal.selected_days
+        shift = self._target_shift() if len(days) == 1 else None
+        d = self._day()
+        note = d.note if d is not None and d.source == "hand" and len(days) == 1 and state != "clear" else ""
+        start = shift.start if shift else None
+        self.act(lambda b: b.set_availability(days, state, note=note, shift_start=start), done=self._applied)
+
+    def _applied(self, view: MonthAvailability) -> None:
+        self.query_one(MonthCalendar).clear_range()
+        self.show(view)
+
+    def action_range(self) -> None:
+        self.query_one(MonthCalendar).toggle_range()
+        self._show_detail()
+
+    def action_target(self) -> None:
+        d = self._day()
+        if d is None or not d.shifts:
+            self.notify("No shift of yours starts this day", severity="warning")
+            return
+        self.target = (self.target + 1) % (len(d.shifts) + 1)
+        self._show_detail()
+
+    def action_note(self) -> None:
+        if self._refuse_if_closed():
+            return
+        d = self._day()
+        if d is None or d.source != "hand":
+            self.notify("Mark the day first (u, n, y or o), then add a note to it", severity="warning")
+            return
+
+        def keep(text: str | None) -> None:
+            if text is not None:
+                self.act(lambda b: b.set_availability([d.day], d.state, note=text), done=self._applied,
+                         success="Note kept")
+        self.app.push_screen(AskScreen(f"Note for {d.day:%a %d %b}", d.note, "why, or anything to know"), keep)
+
+    def action_month(self, delta: int) -> None:
+        if self.view is not None:
+            self.month = shift_month(self.view.month, delta)
+            self.reload()
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    # -- calendars -----------------------------------------------------------------------
+    def action_calendars(self) -> None:
+        if self.view is not None:
+            self.app.push_screen(CalendarsScreen(self.view.sources, self.view.month), self._calendar_choice)
+
+    def _calendar_choice(self, choice) -> None:
+        if not choice:
+            return
+        what, source_id = choice
+        if what == "add":
+            if not self._refuse_if_closed():
+                self.app.push_screen(AddCalendarScreen(), self._add_chosen)
+        elif what == "sync":
+            if not self._refuse_if_closed():
+                src = next(s for s in self.view.sources if s.id == source_id)
+                self._preview(source_id=source_id, kind=src.kind, location=src.location)
+        elif what == "remove":
+            self.act(lambda b: b.remove_calendar_source(source_id), done=lambda _: self.reload(),
+                     success="Calendar removed, with what it marked")
+
+    def _add_chosen(self, chosen) -> None:
+        if chosen:
+            label, location, keep = chosen
+            kind = "url" if location.lower().split(":", 1)[0] in ("http", "https", "webcal", "webcals") else "file"
+            self._preview(label=label, location=location, kind=kind, keep=keep)
+
+    @work(thread=True, group="calendar", exit_on_error=False)
+    def _preview(self, source_id: int | None = None, label: str = "", location: str = "", kind: str = "",
+                 keep: bool = False) -> None:
+        from ..calendars import CalendarError
+
+        backend, month = self.backend, self.view.month
+        try:
+            content = read_calendar_text(location) if kind == "file" else None
+            if source_id is not None:
+                preview = backend.preview_calendar(source_id=source_id, month=month, content=content)
+            else:
+                preview = backend.preview_calendar(location=location, kind=kind, month=month,
+                                                   keep_titles=keep, content=content, label=label)
+        except CalendarError as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="Not imported", severity="error", timeout=10)
+            return
+        except OncallError as exc:
+            self.app.call_from_thread(self.show_error, exc)
+            return
+        finally:
+            getattr(backend, "release_thread", lambda: None)()
+
+        def apply(b):
+            sid = source_id if source_id is not None else b.add_calendar_source(
+                label, location, kind=kind, keep_titles=keep).id
+            return b.sync_calendar(sid, month=month, content=content, expected_digest=preview.digest)
+
+        def decided(go: bool | None) -> None:
+            if go:
+                self.act(apply, done=self._synced)
+        self.app.call_from_thread(self.app.push_screen, PreviewScreen(preview), decided)
+
+    def _synced(self, result) -> None:
+        self.notify(result.message, title="Calendar" if result.ok else "Not imported",
+                    severity="information" if result.ok else "error", timeout=8)
+        self.reload()
