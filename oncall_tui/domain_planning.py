@@ -141,6 +141,10 @@ class PlanProblem:
     last_day: date
     tz: str
     data: dict[str, Any] = field(default_factory=dict)  # scheduler.Problem.to_dict()
+    # why a hard rule keeps someone out, for the edit picker: "login|shift id|role" -> why they
+    # are not eligible; "login|shift id" -> why they are unavailable
+    not_eligible: dict[str, str] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
 
     def problem(self):
         from .scheduler.problem import Problem

@@ -241,3 +241,140 @@ def _carry_in_runs(carry_in, rules: Rules, shifts: list[SchedShift], zone: ZoneI
                     built.unavailable_why[(login, sh.id)] = (
                         f"worked the last {run} days before the period (at most "
                         f"{rules.max_consecutive} in a row)")
+
+
+# -- reading a plan back -------------------------------------------------------------------
+def day_label(start: datetime, tz: str, with_time: bool = False) -> str:
+    local = start.astimezone(ZoneInfo(tz))
+    return local.strftime("%a %d %b %H:%M" if with_time else "%a %d %b")
+
+
+def evaluate(built: Built, assignments: dict[tuple[str, str], str], *, solver: str = "",
+             status: str = "", elapsed: float = 0.0, bound: int | None = None):
+    """The scheduler's Result for any plan (a solver's, or one edited by hand)."""
+    from .scheduler.report import build_result
+
+    known = {k: v for k, v in assignments.items() if k[0] in built.start_of}
+    return build_result(built.problem, known, solver=solver, status=status, elapsed=elapsed,
+                        bound=bound)
+
+
+def hard_violations(built: Built, assignments: dict[tuple[str, str], str]) -> list[str]:
+    from .scheduler.validate import validate
+
+    return [v.message for v in validate(built.problem, assignments)]
+
+
+def summary_of(built: Built, result, tz: str, several_a_day: bool) -> dict:
+    """What a plan row keeps: gaps with reasons, figures per person, warnings, the breakdown."""
+    def lab(shift: str) -> str:
+        return day_label(built.start_of[shift], tz, several_a_day)
+
+    people = []
+    for st in result.stats:
+        m = built.members.get(st.person_id)
+        people.append(dict(login=st.person_id, shifts=st.shifts, points=st.load, past=st.past_load,
+                           target=st.target, deviation=st.deviation,
+                           experienced=(m.experience >= EXPERIENCED_AFTER) if m else True,
+                           level=m.level if m else None))
+    return dict(
+        gaps=[dict(shift_id=g.shift_id, role=g.role, reasons=list(g.reasons)) for g in result.gaps],
+        people=people, warnings=warnings(built, result, lab), penalties=dict(result.penalties),
+        status=result.status, elapsed=round(result.elapsed, 2),
+        violations=hard_violations(built, result.assignments),
+    )
+
+
+def warnings(built: Built, result, lab: Callable[[str], str]) -> list[str]:
+    """Soft goals the plan misses, one line each (gaps are listed separately)."""
+    problem = built.problem
+    out: list[str] = []
+    mean = (sum(s.weight for s in problem.shifts) / len(problem.shifts)) if problem.shifts else 2.0
+    for st in sorted(result.stats, key=lambda s: -abs(s.deviation)):
+        if abs(st.deviation) > mean:
+            side = "above" if st.deviation > 0 else "below"
+            out.append(f"fairness: {st.person_id} {abs(st.deviation):.1f} points {side} target "
+                       f"({st.load} vs {st.target:.1f})")
+    works: dict[str, set[str]] = defaultdict(set)
+    for (shift, _role), login in result.assignments.items():
+        works[login].add(shift)
+    for (login, shift), value in sorted(problem.wishes.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        if shift not in built.start_of:
+            continue
+        if value < 0 and shift in works.get(login, ()):
+            out.append(f"wish: {login} works {lab(shift)}, marked prefer-not")
+        elif value > 0 and shift not in works.get(login, ()):
+            out.append(f"wish: {login} preferred {lab(shift)}, not given")
+    mentor, mentee = problem.rules.pair_roles
+    experienced = {p.id: p.experienced for p in problem.people}
+    for sh in sorted(problem.shifts, key=lambda s: s.start):
+        a, b = result.assignments.get((sh.id, mentor)), result.assignments.get((sh.id, mentee))
+        if a and b and not experienced.get(a, True) and not experienced.get(b, True):
+            out.append(f"pairing: {lab(sh.id)} has two less experienced people ({a}, {b})")
+    changed = sum(1 for slot, login in problem.previous.items() if result.assignments.get(slot) != login)
+    if changed:
+        out.append(f"stability: {changed} cell(s) differ from the published plan")
+    return out
+
+
+def explain_person(built: Built, result, login: str, tz: str, several_a_day: bool,
+                   sources: dict[tuple[str, str], str] | None = None) -> str:
+    """Why `login` got the shifts they got, in plain words."""
+    problem = built.problem
+    member = built.members.get(login)
+    if member is None:
+        return f"{login} is not on this rotation's planning list."
+
+    def lab(shift: str) -> str:
+        return day_label(built.start_of[shift], tz, several_a_day)
+
+    stats = next((s for s in result.stats if s.person_id == login), None)
+    mine = sorted(((s, r) for (s, r), p in result.assignments.items() if p == login),
+                  key=lambda sr: built.start_of[sr[0]])
+    experienced = member.experience >= EXPERIENCED_AFTER
+    lines = [f"{member.name} ({login})"]
+    lines.append(f"Experience: {member.experience} primary/secondary shifts served"
+                 f" ({'experienced' if experienced else 'less experienced: paired with experienced people'}).")
+    level = member.level or 3
+    lines.append(f"Recommendation level {level} of 5 → target share {LEVEL_SHARE.get(level, 1.0):g}"
+                 + (f": {member.level_why}" if member.level_why else "."))
+    if stats:
+        lines.append(f"Load: {stats.past_load:g} points over the last {HISTORY_MONTHS} months; "
+                     f"this plan {stats.load} points in {stats.shifts} shift(s); fair target "
+                     f"{stats.target:.1f} ({stats.deviation:+.1f}).")
+        if stats.target < 1 and stats.past_load > 0:
+            lines.append("Their past load is already above their share, so the planner spares them.")
+    lines.append("")
+    lines.append("Shifts in this plan:" if mine else "No shifts in this plan.")
+    for s, r in mine:
+        how = (sources or {}).get((s, r), "")
+        tag = " (set by hand)" if how == "manual" else ""
+        wish = problem.wishes.get((login, s), 0)
+        liked = " — they preferred it" if wish > 0 else (" — marked prefer-not" if wish < 0 else "")
+        lines.append(f"  {lab(s)}  {r}{tag}{liked}")
+    blocked = sorted((s, why) for (p, s), why in built.unavailable_why.items() if p == login)
+    if blocked:
+        lines.append("")
+        lines.append(f"Kept off {len(blocked)} shift(s):")
+        for s, why in blocked[:12]:
+            lines.append(f"  {lab(s)}  {why}")
+        if len(blocked) > 12:
+            lines.append(f"  … and {len(blocked) - 12} more")
+    busy = [(b_start, b_end) for p, b_start, b_end in problem.busy_elsewhere if p == login]
+    if busy:
+        lines.append(f"On call elsewhere (or resting) at {len(busy)} time(s), so not planned then.")
+    roles_out: dict[str, str] = {}
+    for (p, s, r), why in built.ineligible_why.items():
+        if p == login and r not in roles_out:
+            roles_out[r] = why
+    for role, why in sorted(roles_out.items()):
+        lines.append(f"Not eligible as {role} (at least once): {why}")
+    rules = problem.rules
+    limits = [f"{rules.max_shifts_per_period} shifts" if rules.max_shifts_per_period else "",
+              f"{rules.max_consecutive} days in a row" if rules.max_consecutive else "",
+              f"{rules.max_weekends_per_period} weekends" if rules.max_weekends_per_period else "",
+              f"{rules.min_rest_hours:g} h rest" if rules.min_rest_hours else ""]
+    limits = [x for x in limits if x]
+    if limits:
+        lines.append("Rotation rules: at most " + ", ".join(limits) + ".")
+    return "\n".join(lines)

@@ -1,0 +1,427 @@
+"""Team plan: draft a fair schedule with live progress, review it, edit it, publish it.
+
+The solver runs here, in a thread worker: the problem comes from the backend
+(`plan_problem`), the model is built and solved in the worker (CP-SAT releases the GIL only
+while it searches), progress arrives as messages, `x` stops the search and keeps the best
+plan, and `save_draft` stores it.  Edits are checked at once with the scheduler's validator
+(each person in the picker shows ✓ or ✗ and why) and again by the backend."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.markup import escape
+from textual.widgets import DataTable, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..domain_planning import CellEdit, PlanDiff, PlanProblem, PlanSummary, PlanView
+from ..errors import OncallError
+from ..planning_problem import day_label
+from ..widgets.plan_loads import load_line, load_scale, short_names
+from .base import AreaScreen
+from .plan_dialogs import ConfirmScreen, PickPersonScreen, PickPlanScreen, TextScreen
+from .plan_solve import SolveMixin
+from .plan_text import candidates, diff_text, several_a_day, warnings_text
+
+
+@dataclass
+class PlanData:
+    team: str | None
+    rotations: list = field(default_factory=list)  # domain.Rotation
+    rotation: str | None = None
+    month: str = ""
+    plans: list[PlanSummary] = field(default_factory=list)  # this rotation and month
+    view: PlanView | None = None
+    diff: PlanDiff | None = None
+    problem: PlanProblem | None = None
+
+
+def _add_month(month: str, step: int) -> str:
+    year, mon = (int(x) for x in month.split("-"))
+    y, m = divmod(mon - 1 + step, 12)
+    return f"{year + y:04d}-{m + 1:02d}"
+
+
+class PlanScreen(SolveMixin, AreaScreen):
+    AREA_TITLE = "Team plan"
+    DEFAULT_CSS = """
+    PlanScreen { layout: vertical; }
+    PlanScreen #head { height: 1; padding: 0 1; text-style: bold; }
+    PlanScreen #progress { height: 1; padding: 0 1; color: $text-muted; }
+    PlanScreen #progress.solving { color: $warning; text-style: bold; }
+    PlanScreen #main { height: 1fr; }
+    PlanScreen #grid { width: 46; height: 1fr; }
+    PlanScreen #side { width: 1fr; height: 1fr; }
+    PlanScreen #loads-head { height: 1; color: $text-muted; padding: 0 1; }
+    PlanScreen #loads { height: 1fr; border: none; padding: 0; }
+    PlanScreen #warnings { height: 3; padding: 0 1; color: $warning; }
+    """
+    BINDINGS = [
+        Binding("g", "generate('cpsat')", "Generate", tooltip="Draft a plan with CP-SAT, showing live progress"),
+        Binding("b", "generate('greedy')", "Greedy", show=False,
+                tooltip="Draft a plan with the greedy baseline (least recently on call)"),
+        Binding("x", "stop", "Stop", tooltip="Stop the search and keep the best plan found so far"),
+        Binding("l", "time_limit", "Limit", show=False, tooltip="Change the solver's time limit"),
+        Binding("e", "edit", "Edit", tooltip="Put someone else in this cell (checked against the hard rules)"),
+        Binding("m", "mark", "Swap", tooltip="Mark this cell; mark a second one to swap the two"),
+        Binding("y", "why", "Why", tooltip="Why this person got the shifts they got"),
+        Binding("d", "diff", "Diff", tooltip="What changes against the published plan"),
+        Binding("w", "warnings", "Warnings", show=False, tooltip="Every gap and warning of this plan"),
+        Binding("P", "publish", "Publish", tooltip="Publish this draft (asks first)"),
+        Binding("o", "open", "Open", show=False, tooltip="Open another plan or rotation"),
+        Binding("left_square_bracket", "month(-1)", "Prev month", show=False),
+        Binding("right_square_bracket", "month(1)", "Next month", show=False),
+        Binding("escape", "unmark", "Unmark", show=False),
+        Binding("f5", "refresh", "Refresh", show=False, tooltip="Load everything again"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(name="plan")
+        self.data: PlanData | None = None
+        self.rotation: str | None = None
+        self.month: str | None = None
+        self.plan_id: int | None = None
+        self.time_limit = 10.0
+        self.marked: str | None = None  # uid of a cell marked for a swap
+        self._stop: threading.Event | None = None
+        self._solving: dict | None = None
+        self._names: dict[str, str] = {}
+        self._full_names: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_title()
+        yield Static("Loading…", id="head")
+        yield Static("", id="progress")
+        with Horizontal(id="main"):
+            table = DataTable(id="grid", cursor_type="cell", zebra_stripes=True)
+            yield table
+            with Vertical(id="side"):
+                yield Label("who     past plan  │target ⁿnew", id="loads-head")
+                yield OptionList(id="loads")
+        yield Static("", id="warnings")
+        yield from self.compose_footer()
+
+    # -- loading -------------------------------------------------------------------------
+    def fetch(self, backend) -> PlanData:
+        from ..shifts import next_month
+
+        me = backend.whoami()
+        teams = [t for t in backend.teams() if any(m.login == me.login for m in t.managers)]
+        if not teams:
+            return PlanData(team=None)
+        team = teams[0]
+        rotations = backend.rotations(team.slug)
+        rot = next((r for r in rotations if r.slug == self.rotation), rotations[0] if rotations else None)
+        if rot is None:
+            return PlanData(team=team.slug)
+        from zoneinfo import ZoneInfo
+
+        month = self.month or next_month(self.app.clock.now().astimezone(ZoneInfo(rot.tz)).date())
+        plans = [p for p in backend.plans(rotation=rot.slug, team=team.slug) if p.month == month]
+        chosen = next((p for p in plans if p.id == self.plan_id), None)
+        chosen = chosen or next((p for p in plans if p.status == "draft"), None) \
+            or next((p for p in plans if p.status == "published"), None)
+        data = PlanData(team.slug, rotations, rot.slug, month, plans)
+        if chosen is not None:
+            data.view = backend.plan(chosen.id)
+            data.diff = backend.plan_diff(chosen.id)
+        data.problem = backend.plan_problem(rot.slug, month, team=team.slug)
+        return data
+
+    def show(self, data: PlanData) -> None:
+        self.data = data
+        self.rotation, self.month = data.rotation, data.month
+        if data.view is not None:
+            self.plan_id = data.view.summary.id
+        problem_people = data.problem.data.get("people", []) if data.problem else []
+        names = [(p["id"], p["id"]) for p in problem_people]
+        if data.view:
+            names = [(p.login, p.name) for p in data.view.people] or names
+            names += [(c.login, c.name) for c in data.view.cells if c.login]
+        self._full_names = dict(names)
+        self._names = short_names(list(self._full_names.items()))
+        self._render_view()
+
+    def _render_view(self) -> None:
+        data, view = self.data, self.data.view if self.data else None
+        head = self.query_one("#head", Static)
+        if data is None or data.team is None:
+            head.update("Planning is for a team's managers; you manage no team.")
+            return
+        if data.rotation is None:
+            head.update("This team has no rotation to plan yet (add one to the team file).")
+            return
+        rot_name = next((r.name for r in data.rotations if r.slug == data.rotation), data.rotation)
+        year, mon = (int(x) for x in data.month.split("-"))
+        month_name = date(year, mon, 1).strftime("%B %Y")
+        if view is None:
+            head.update(escape(f"{rot_name} · {month_name} · no plan yet"))
+            self._set_progress(f"Press g to draft one with CP-SAT ({self.time_limit:g} s), "
+                               f"b for the greedy baseline, [ ] for another month.")
+        else:
+            s = view.summary
+            bound = f" (bound {s.bound})" if s.bound is not None and s.status == "draft" else ""
+            head.update(escape(f"{rot_name} · {month_name} · {s.label} v{s.version} · score {s.score}{bound}"))
+            if not self._solving:
+                self._set_progress(self._status_line(view))
+        self._fill_grid(view)
+        self._fill_loads(view)
+        self._fill_warnings(view)
+
+    def _status_line(self, view: PlanView) -> str:
+        parts = [f"{len(view.gaps)} gap(s)", f"{len(view.warnings)} warning(s)", view.solve_note]
+        diff = self.data.diff if self.data else None
+        if diff is not None and view.summary.status == "draft":
+            if diff.against_id is None:
+                parts.append("nothing published yet")
+            else:
+                parts.append(f"{len(diff.changes)} change(s) vs published #{diff.against_number}")
+        if self.marked:
+            parts.insert(0, "◆ marked: move and press m to swap")
+        return " · ".join(p for p in parts if p)
+
+    def _set_progress(self, text: str, solving: bool = False) -> None:
+        widget = self.query_one("#progress", Static)
+        widget.update(escape(text))
+        widget.set_class(solving, "solving")
+
+    def _fill_grid(self, view: PlanView | None) -> None:
+        table = self.query_one("#grid", DataTable)
+        where = table.cursor_coordinate
+        table.clear(columns=True)
+        if view is None:
+            return
+        several = several_a_day(view)
+        table.add_column("Shift", key="shift")
+        for role in view.roles:
+            table.add_column(role.capitalize(), key=role, width=max(8, len(role)))
+        rows: dict = {}
+        for c in view.cells:
+            rows.setdefault(c.start, {})[c.role] = c
+        for start, cells in sorted(rows.items()):
+            label = day_label(start, view.tz, several)
+            row = [label]
+            for role in view.roles:
+                row.append(self._cell_text(cells.get(role), role, view))
+            table.add_row(*row, key=start.isoformat())
+        if table.row_count:
+            table.move_cursor(row=min(where.row, table.row_count - 1),
+                              column=max(1, min(where.column, len(view.roles))), animate=False)
+
+    def _cell_text(self, cell, role: str, view: PlanView) -> Text:
+        if cell is None:
+            return Text("")
+        if cell.login is None:
+            required = role not in ("shadow",)
+            return Text("✗ GAP", style="bold red") if required else Text("·", style="dim")
+        name = self._names.get(cell.login, cell.login)
+        text = Text(("◆" if cell.uid == self.marked else "") + name[:8])
+        if cell.source == "manual":
+            text.append("✎", style="italic")
+        return text
+
+    def _fill_loads(self, view: PlanView | None) -> None:
+        loads = self.query_one("#loads", OptionList)
+        highlighted = loads.highlighted
+        loads.clear_options()
+        if view is None:
+            return
+        scale = load_scale(view.people)
+        loads.add_options(Option(load_line(p, self._names.get(p.login, p.login), scale), id=p.login)
+                          for p in view.people)
+        if view.people:
+            loads.highlighted = min(highlighted or 0, len(view.people) - 1)
+
+    def _fill_warnings(self, view: PlanView | None) -> None:
+        lines = []
+        if view is not None:
+            several = several_a_day(view)
+            for g in view.gaps:
+                first = g.reasons[0] if g.reasons else "nobody fits"
+                lines.append(f"✗ GAP {day_label(g.start, view.tz, several)} {g.role}: {first}")
+            lines += [f"! {w}" for w in view.warnings]
+            if len(lines) > 3:
+                lines = lines[:2] + [f"… {len(lines) - 2} more: press w for all gaps and warnings"]
+            if not lines:
+                lines = ["✓ every shift covered, every soft goal met"]
+        self.query_one("#warnings", Static).update(escape("\n".join(line[:78] for line in lines)))
+
+    # -- the cell under the cursor ---------------------------------------------------------
+    def _cursor_cell(self):
+        view = self.data.view if self.data else None
+        table = self.query_one("#grid", DataTable)
+        if view is None or not table.row_count:
+            return None
+        row_key, col_key = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return next((c for c in view.cells if c.start.isoformat() == row_key.value and c.role == col_key.value),
+                    None)
+
+    def _draft(self) -> PlanView | None:
+        view = self.data.view if self.data else None
+        if view is None:
+            self.notify("No plan yet: press g to draft one", severity="warning")
+            return None
+        if view.summary.status != "draft":
+            self.notify(f"This plan is {view.summary.status}; draft a new one (g) to change it",
+                        severity="warning")
+            return None
+        return view
+
+    # -- editing -----------------------------------------------------------------------------
+    def action_edit(self) -> None:
+        view = self._draft()
+        cell = self._cursor_cell()
+        if view is None or cell is None or self.data.problem is None:
+            return
+        people = candidates(view, self.data.problem, cell.uid, self._full_names)
+        title = f"{day_label(cell.start, view.tz, several_a_day(view))} · {cell.role}: who takes it?"
+
+        def chosen(login: str | None) -> None:
+            if login is None or login == (cell.login or ""):
+                return
+            self._edit(view, [CellEdit(cell.uid, login or None)])
+
+        self.app.push_screen(PickPersonScreen(title, people, cell.login), chosen)
+
+    @on(DataTable.CellSelected, "#grid")
+    def _cell_selected(self) -> None:
+        self.action_edit()
+
+    def action_mark(self) -> None:
+        view = self._draft()
+        cell = self._cursor_cell()
+        if view is None or cell is None:
+            return
+        if self.marked is None or self.marked == cell.uid:
+            self.marked = None if self.marked == cell.uid else cell.uid
+            self._render_view()
+            return
+        first, self.marked = self.marked, None
+        self._edit(view, [CellEdit(first, swap_with=cell.uid)])
+
+    def action_unmark(self) -> None:
+        if self.marked:
+            self.marked = None
+            self._render_view()
+
+    def _edit(self, view: PlanView, changes: list[CellEdit]) -> None:
+        before = view.summary.score
+
+        def done(new: PlanView) -> None:
+            self.notify(f"Score {before} → {new.summary.score}", title="Changed")
+            if self.data is not None:
+                self.data.view = new
+                self._render_view()
+
+        plan_id, version = view.summary.id, view.summary.version
+        self.act(lambda b: b.edit_plan(plan_id, version, changes), done=done)
+
+    # -- reading -----------------------------------------------------------------------------
+    def _person_for_why(self) -> str | None:
+        if self.focused is self.query_one("#loads", OptionList):
+            loads = self.query_one("#loads", OptionList)
+            if loads.highlighted is not None:
+                return loads.get_option_at_index(loads.highlighted).id
+        cell = self._cursor_cell()
+        return cell.login if cell else None
+
+    def action_why(self) -> None:
+        view = self.data.view if self.data else None
+        login = self._person_for_why()
+        if view is None or not login:
+            self.notify("Put the cursor on a person (grid or load list) first", severity="warning")
+            return
+        self._read_text(lambda b: b.explain_person(view.summary.id, login),
+                        f"Why {self._full_names.get(login, login)} got these shifts")
+
+    def action_diff(self) -> None:
+        view = self.data.view if self.data else None
+        if view is None:
+            return
+        several = several_a_day(view)
+        self._read_text(lambda b: diff_text(b.plan_diff(view.summary.id), self._full_names, several),
+                        f"{view.summary.label}: changes")
+
+    def action_warnings(self) -> None:
+        view = self.data.view if self.data else None
+        if view is not None:
+            self.app.push_screen(TextScreen(f"{view.summary.label}: gaps and warnings",
+                                            warnings_text(view, several_a_day(view))))
+
+    @work(thread=True, group="read", exit_on_error=False)
+    def _read_text(self, call, title: str) -> None:
+        backend = self.backend
+        try:
+            text = call(backend)
+        except OncallError as exc:
+            self.app.call_from_thread(self.show_error, exc)
+        else:
+            self.app.call_from_thread(self.app.push_screen, TextScreen(title, text))
+        finally:
+            release = getattr(backend, "release_thread", None)
+            if release:
+                release()
+
+    # -- publishing and moving around -----------------------------------------------------------
+    def action_publish(self) -> None:
+        view = self._draft()
+        if view is None:
+            return
+        s, diff = view.summary, self.data.diff
+        if diff is None or diff.against_id is None:
+            what = "Nothing is published for this month yet."
+        else:
+            what = (f"It replaces published #{diff.against_number} (kept as superseded): "
+                    f"{len(diff.changes)} cell(s) change for {len(diff.people)} person(s).")
+        gaps = f"{len(view.gaps)} gap(s) stay open." if view.gaps else "Every shift is covered."
+        text = (f"{what}\n{gaps}\nEveryone affected gets calendar entries and a notice.")
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.act(lambda b: b.publish_plan(s.id, s.version),
+                         done=lambda summary: self.reload(),
+                         success=f"Published {s.rotation_name} {s.month} as #{(diff.against_number or 0) + 1}"
+                         if diff else "Published")
+
+        self.app.push_screen(ConfirmScreen(f"Publish draft {s.id} for {s.rotation_name}, {s.month}?", text),
+                             answer)
+
+    def action_open(self) -> None:
+        if not self.data or not self.data.team:
+            return
+        options = [(f"plan:{p.id}", f"{p.label} · score {p.score} · {p.gaps} gap(s) · by {p.created_by}")
+                   for p in self.data.plans]
+        options += [(f"rot:{r.slug}", f"rotation {r.name} ({r.slug})") for r in self.data.rotations
+                    if r.slug != self.data.rotation]
+
+        def chosen(key: str | None) -> None:
+            if not key:
+                return
+            kind, _, value = key.partition(":")
+            if kind == "plan":
+                self.plan_id = int(value)
+            else:
+                self.rotation, self.plan_id = value, None
+            self.marked = None
+            self.reload()
+
+        self.app.push_screen(PickPlanScreen(f"Plans for {self.data.month}", options), chosen)
+
+    def action_month(self, step: int) -> None:
+        if self.month:
+            self.month, self.plan_id, self.marked = _add_month(self.month, step), None, None
+            self.reload()
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "stop":
+            return True if self._solving else None
+        return True

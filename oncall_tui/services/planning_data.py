@@ -1,0 +1,168 @@
+"""Reading what the planner needs from the database, and plans back as plain data.
+
+`_gather` collects the facts (people on the rotation, their marks, history, shifts in other
+rotations, the published plan of the period) and hands them to the pure
+`planning_problem.build_problem`.  Call it inside a transaction."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from ..domain_planning import PersonLoad, PlanCell, PlanGap, PlanSummary, PlanView
+from ..planning_problem import (HISTORY_MONTHS, OPTIONAL_ROLES, Busy, Mark, Member, build_problem,
+                                point_values, shift_points)
+from ..shifts import generate_shifts, month_range
+from ..store import models as m
+from . import convert
+from .base import ServiceBase
+
+
+def _months_before(day: date, months: int) -> date:
+    y, mo = divmod(day.month - 1 - months, 12)
+    return date(day.year + y, mo + 1, 1)
+
+
+class PlanData(ServiceBase):
+    def _gather(self, rot: m.Rotation, month: str):
+        team = rot.team
+        spec = convert.rotation(rot, team.slug)
+        first, last = month_range(month)
+        shifts = generate_shifts(spec, first, last)
+        zone = ZoneInfo(rot.tz)
+        period_start = shifts[0].start if shifts else datetime.combine(first, time(0), zone)
+        period_end = shifts[-1].end if shifts else datetime.combine(last, time(23, 59), zone)
+        holidays = set()
+        for text in (team.settings or {}).get("holidays", []) or []:
+            try:
+                holidays.add(date.fromisoformat(str(text)))
+            except ValueError:
+                continue
+        points = point_values(rot.weights or {})
+        memberships = list(m.Membership.select(m.Membership, m.Person).join(m.Person)
+                           .where((m.Membership.team == team) & m.Membership.on_rotation & m.Person.active)
+                           .order_by(m.Person.login))
+        by_id = {ms.person.id: ms for ms in memberships}
+        ids = list(by_id)
+
+        # history: this rotation's published shifts before the period
+        window_start = datetime.combine(_months_before(first, HISTORY_MONTHS), time(0), zone)
+        experience: dict[int, int] = defaultdict(int)
+        past: dict[int, float] = defaultdict(float)
+        last_on: dict[int, datetime] = {}
+        carry_in: list[tuple[str, datetime, datetime]] = []
+        rest_days = (spec.rules.max_consecutive or 0) + 2
+        history = (m.Assignment.select(m.Assignment.person, m.Slot.start, m.Slot.end, m.Slot.role,
+                                       m.Slot.rotation)
+                   .join(m.Slot).switch(m.Assignment).join(m.Plan)
+                   .where((m.Plan.status == "published") & (m.Assignment.person.in_(ids))
+                          & (m.Slot.start < period_start))
+                   .tuples())
+        for pid, start, end, role, rot_id in history:
+            start = _aware(start)
+            end = _aware(end)
+            if rot_id == rot.id and start >= period_start - timedelta(days=rest_days):
+                carry_in.append((by_id[pid].person.login, start, end))
+            if role in OPTIONAL_ROLES:
+                continue
+            experience[pid] += 1
+            if rot_id == rot.id and start >= window_start:
+                past[pid] += shift_points(start, rot.tz, holidays, points)
+            if pid not in last_on or end > last_on[pid]:
+                last_on[pid] = end
+
+        recs = self._recommendations(team, month)
+        members = []
+        for pid, ms in by_id.items():
+            rec = recs.get(pid)
+            members.append(Member(
+                login=ms.person.login, name=ms.person.name, tz=ms.person.tz,
+                region=ms.region or "", experience=experience[pid], past_load=past[pid],
+                level=rec.level if rec else None, level_why=rec.explanation if rec else "",
+                last_on_call=last_on.get(pid)))
+
+        checker = self._eligibility_checker(team)
+        login_id = {ms.person.login: pid for pid, ms in by_id.items()}
+
+        def eligible(login: str, role: str, at: datetime) -> tuple[bool, str]:
+            return checker(login_id[login], role, at)
+
+        marks = [Mark(login=row.person.login, day=row.day, state=row.state, shift_start=row.shift_start,
+                      hand_set=row.source_id is None,
+                      note=row.note or getattr(row, "reason", "") or "")
+                 for row in m.Availability.select(m.Availability, m.Person).join(m.Person)
+                 .where((m.Availability.person.in_(ids)) & (m.Availability.day >= first - timedelta(days=1))
+                        & (m.Availability.day <= last + timedelta(days=1)))]
+
+        busy = [Busy(a.person.login, a.slot.start, a.slot.end, f"{a.slot.rotation.name} {a.slot.role}")
+                for a in m.Assignment.select(m.Assignment, m.Slot, m.Person, m.Rotation)
+                .join(m.Slot).join(m.Rotation).switch(m.Assignment).join(m.Plan)
+                .switch(m.Assignment).join(m.Person)
+                .where((m.Plan.status == "published") & (m.Assignment.person.in_(ids))
+                       & (m.Slot.rotation != rot) & (m.Slot.start < period_end) & (m.Slot.end > period_start))]
+
+        previous: dict[tuple[datetime, str], str] = {}
+        published = (m.Plan.select().where((m.Plan.rotation == rot) & (m.Plan.status == "published")
+                                           & (m.Plan.first_day == first) & (m.Plan.last_day == last))
+                     .order_by(m.Plan.number.desc()).first())
+        if published is not None:
+            for a in (m.Assignment.select(m.Assignment, m.Slot, m.Person).join(m.Slot)
+                      .switch(m.Assignment).join(m.Person).where(m.Assignment.plan == published)):
+                previous[(a.slot.start, a.slot.role)] = a.person.login
+        return build_problem(spec, shifts, members, eligible=eligible, marks=marks, busy=busy,
+                             holidays=holidays, previous=previous, carry_in=carry_in)
+
+    # -- plans as plain data -------------------------------------------------------------
+    def _summary(self, plan: m.Plan) -> PlanSummary:
+        summary = plan.summary or {}
+        rot = plan.rotation
+        creator = m.Person.get_or_none(m.Person.id == plan.created_by_id) if plan.created_by_id else None
+        return PlanSummary(
+            id=plan.id, team=rot.team.slug, rotation=rot.slug, rotation_name=rot.name,
+            first_day=plan.first_day, last_day=plan.last_day, status=plan.status, number=plan.number,
+            solver=plan.solver, score=plan.score, bound=plan.bound, gaps=len(summary.get("gaps", [])),
+            warnings=len(summary.get("warnings", [])), created_by=creator.login if creator else "",
+            created_at=plan.created_at, published_at=plan.published_at, version=plan.version)
+
+    def _view(self, plan: m.Plan) -> PlanView:
+        rot = plan.rotation
+        spec = convert.rotation(rot, rot.team.slug)
+        starts = [s.start for s in generate_shifts(spec, plan.first_day, plan.last_day)]
+        slots = list(m.Slot.select().where((m.Slot.rotation == rot) & (m.Slot.start.in_(starts)))) if starts else []
+        held = {a.slot_id: a for a in m.Assignment.select(m.Assignment, m.Person).join(m.Person)
+                .where(m.Assignment.plan == plan)}
+        order = {r: i for i, r in enumerate(spec.roles)}
+        cells = []
+        for s in sorted(slots, key=lambda s: (s.start, order.get(s.role, 9))):
+            a = held.get(s.id)
+            cells.append(PlanCell(s.uid, s.start, s.end, s.role, a.person.login if a else None,
+                                  a.person.name if a else "", a.source if a else "", s.region))
+        summary = plan.summary or {}
+        names = {p.login: p.name for p in m.Person.select(m.Person.login, m.Person.name)}
+        people = tuple(PersonLoad(
+            login=p["login"], name=names.get(p["login"], p["login"]), shifts=p["shifts"], points=p["points"],
+            past=p["past"], target=p["target"], deviation=p["deviation"],
+            experienced=p.get("experienced", True), level=p.get("level")) for p in summary.get("people", []))
+        gaps = tuple(PlanGap(g.get("uid", ""), datetime.fromisoformat(g["start"]), g["role"], tuple(g["reasons"]))
+                     for g in summary.get("gaps", []) if g.get("start"))
+        status, elapsed = summary.get("status", ""), summary.get("elapsed")
+        note = f"{plan.solver} · {status}" if status else plan.solver
+        if elapsed:
+            note += f" in {float(elapsed):.1f} s"
+        published = (m.Plan.select(m.Plan.id).where(
+            (m.Plan.rotation == rot) & (m.Plan.status == "published") & (m.Plan.first_day == plan.first_day)
+            & (m.Plan.last_day == plan.last_day)).first())
+        return PlanView(
+            summary=self._summary(plan), tz=rot.tz, roles=spec.roles, cells=tuple(cells), people=people,
+            gaps=gaps, warnings=tuple(f"hard rule: {v}" for v in summary.get("violations", []))
+            + tuple(summary.get("warnings", [])),
+            penalties=dict(summary.get("penalties", {})), solve_note=note,
+            published_id=published.id if published else None)
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import timezone
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
