@@ -25,7 +25,7 @@ STATE_SYMBOLS = {
     "expiring": "!",
     "expired": "✗",
     "pending": "…",
-    "rejected": "✗",
+    "rejected": "⊘",
     "waived": "~",
     "missing": "·",
 }

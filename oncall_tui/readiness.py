@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
-from .domain_requirements import EXPIRING_DAYS, AutoRule, RequirementDef
+from .domain_requirements import EXPIRING_DAYS, AutoRule, ReqItem, RequirementDef, RoleEligibility
 from .shifts import local_to_utc
 
 Checker = Callable[[int, str, datetime], "tuple[bool, str]"]
@@ -100,13 +100,15 @@ def auto_check(rule: AutoRule | None, facts: PersonFacts, at: datetime, tz: Zone
         done = bisect_right(facts.shadow_ends, at)
         later = len(facts.shadow_ends) - done
         need = max(rule.min, 0)
+        if done >= need:
+            return True, f"{done} shadow shift{'s' if done != 1 else ''} done ({need} needed)"
         text = f"{done} of {need} shadow shift{'s' if need != 1 else ''} done"
-        if done < need and later:
-            when = facts.shadow_ends[min(len(facts.shadow_ends), done + (need - done)) - 1]
+        if later:
             text += f"; {later} signed up"
             if later >= need - done:
+                when = facts.shadow_ends[need - 1]
                 text += f" (met after {day_text(when.astimezone(tz).date())})"
-        return done >= need, text
+        return False, text
     if rule.kind == "oncall_device":
         if facts.device_set:
             return True, "on-call device and phone set"
@@ -147,7 +149,8 @@ def standing(req: RequirementDef, status: StatusFact | None, facts: PersonFacts 
             detail = f"expires on {day_text(expires_on)} ({left})"
             state = "expiring"
         else:
-            detail = f"met {day_text(met_at.astimezone(tz).date())}"
+            by = " (marked by a manager)" if status is not None and status.state == "granted" else ""
+            detail = f"met {day_text(met_at.astimezone(tz).date())}{by}"
             if expires_on:
                 detail += f", valid through {day_text(expires_on)}"
             state = "met"
@@ -205,3 +208,48 @@ def make_checker(reqs: list[RequirementDef], statuses: dict[tuple[int, int], Sta
         return (not why), "; ".join(why)
 
     return check
+
+
+@dataclass
+class TeamFacts:
+    """Everything eligibility needs for (some of) a team, loaded in a handful of queries."""
+
+    tz: str  # the team's zone: expiry days are counted there
+    reqs: list[RequirementDef]
+    roles: tuple[str, ...]
+    statuses: dict[tuple[int, int], StatusFact]
+    facts: dict[int, PersonFacts]
+
+    def item(self, person_id: int, req: RequirementDef, at: datetime) -> ReqItem:
+        st = self.statuses.get((person_id, req.id))
+        s = standing(req, st, self.facts.get(person_id), at, zone(self.tz))
+        return ReqItem(
+            requirement=req, state=s.state, counts=s.counts, detail=s.detail, met_at=s.met_at,
+            expires_on=s.expires_on, expires_at=s.expires_at,
+            evidence=st.evidence if st else "", evidence_link=st.evidence_link if st else "",
+            reason=st.reason if st else "", status_id=st.id if st else None,
+            status_version=st.version if st else None,
+        )
+
+    def eligibility(self, person_id: int, at: datetime) -> tuple[RoleEligibility, ...]:
+        mine = {rid: st for (pid, rid), st in self.statuses.items() if pid == person_id}
+        out = []
+        for role in self.roles:
+            why = blockers(self.reqs, mine, self.facts.get(person_id), role, at, zone(self.tz))
+            out.append(RoleEligibility(role, not why, tuple(why)))
+        return tuple(out)
+
+
+def summary_line(items: list[ReqItem], roles: tuple[RoleEligibility, ...]) -> str:
+    if not items:
+        return "none defined"
+    met = sum(1 for i in items if i.counts)
+    parts = [f"{met} of {len(items)} met"]
+    for state, words in (("expiring", "expiring"), ("expired", "expired"), ("pending", "waiting"),
+                         ("rejected", "rejected")):
+        n = sum(1 for i in items if i.state == state)
+        if n:
+            parts.append(f"{n} {words}")
+    eligible = [r.role for r in roles if r.eligible]
+    parts.append("eligible: " + (", ".join(eligible) if eligible else "none yet"))
+    return " · ".join(parts)

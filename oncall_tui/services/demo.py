@@ -161,6 +161,9 @@ def build_demo(backend, clock: Clock) -> dict:
             _publish_month(rot, first, last, experienced, [people[n] for n in newcomers],
                            manager, rng, now, you=people[you], current=(k == 6), today=today)
         _seed_requirements(team, people, engineers, now, rng, you)
+        from .requirements import seed_demo_readiness  # the requirements area's demo data
+
+        seed_demo_readiness(team, people, experienced, manager, now)
         _seed_availability(engineers, today, rng, now)
         _seed_swap(rot, people, you, now, today)
         backend._audit("demo.seed", "team", team.slug, team)

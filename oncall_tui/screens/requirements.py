@@ -1,0 +1,285 @@
+"""Requirements: my checklist, whether I may go on call in each role, and how to get there.
+
+A manager presses m for the team view (people x requirements, the verification
+queue); from there Enter opens one person's checklist, where g and W mark a
+requirement met or waive it.
+"""
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.markup import escape
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..domain_requirements import PersonReadiness, ReqItem
+from .base import AreaScreen
+from .requirements_dialogs import EvidenceDialog, NoteDialog, ShadowDialog
+
+STATE_COLOURS = {
+    "met": "green", "expiring": "yellow", "expired": "red", "pending": "cyan",
+    "rejected": "red", "waived": "magenta", "missing": "bright_black",
+}
+METHOD_WORDS = {"self": "you record it", "manager": "a manager verifies it", "auto": "computed automatically"}
+
+
+def state_badge(item: ReqItem, width: int = 9) -> str:
+    colour = STATE_COLOURS.get(item.state, "white")
+    words = {"expiring": "expiring", "pending": "waiting"}.get(item.state, item.state)
+    return f"[{colour}]{item.symbol} {words:<{width}}[/]"
+
+
+def item_prompt(item: ReqItem) -> str:
+    name = item.requirement.name
+    name = name if len(name) <= 30 else name[:29] + "…"
+    detail = item.detail if len(item.detail) <= 34 else item.detail[:33] + "…"
+    return f"{state_badge(item)} {escape(name):<30} [dim]{escape(detail)}[/]"
+
+
+def roles_text(r: PersonReadiness) -> str:
+    lines = []
+    for role in r.roles:
+        if role.eligible:
+            lines.append(f"[green]✓ {role.role:<9}[/] eligible")
+        else:
+            if len(role.blockers) == 1:
+                why = role.blockers[0]
+            else:
+                why = f"needs {len(role.blockers)}: " + ", ".join(b.split(": ")[0] for b in role.blockers)
+            why = why if len(why) <= 58 else why[:57] + "…"
+            lines.append(f"[red]✗ {role.role:<9}[/] {escape(why)}")
+    return "\n".join(lines) or "No roles to check."
+
+
+def item_detail(item: ReqItem, r: PersonReadiness) -> str:
+    req = item.requirement
+    lines = [f"[b]{escape(req.name)}[/b] · {', '.join(req.roles)} · {METHOD_WORDS.get(req.method, req.method)}"
+             + (f" · valid {req.valid_days} days" if req.valid_days else "")]
+    if req.why:
+        lines.append(f"[b]Why:[/b] {escape(req.why)}")
+    if req.how:
+        lines.append(f"[b]How:[/b] {escape(req.how)}")
+    if req.link:
+        lines.append(f"[b]Link:[/b] {escape(req.link)}  (press l to copy)")
+    if req.command:
+        lines.append(f"[b]Run:[/b] {escape(req.command)}")
+    lines.append(f"[b]Now:[/b] {item.words}: {escape(item.detail)}")
+    evidence = " ".join(x for x in (item.evidence, item.evidence_link) if x)
+    if evidence:
+        lines.append(f"[b]Evidence:[/b] {escape(evidence)}")
+    keys = next_keys(item, r)
+    if keys:
+        lines.append(f"[b]Next:[/b] {keys}")
+    return "\n".join(lines)
+
+
+def next_keys(item: ReqItem, r: PersonReadiness) -> str:
+    req = item.requirement
+    if not r.is_me:
+        return "g mark met · W waive" if r.viewer_manages else ""
+    if item.state in ("met", "waived"):
+        return "e record again" if req.method == "self" else ""
+    if req.method == "self":
+        return "e record your evidence"
+    if req.method == "manager":
+        return "" if item.state == "pending" else "v ask a manager to verify it"
+    if req.auto and req.auto.kind == "shadow_shifts":
+        return "w sign up to shadow a shift"
+    if req.auto and req.auto.kind == "oncall_device":
+        return "set your on-call device and phone (oncall profile)"
+    if req.auto and req.auto.kind == "calendar_connected":
+        return "a  connect a calendar in My availability"
+    return ""
+
+
+class RequirementsScreen(AreaScreen):
+    AREA_TITLE = "Requirements"
+    DEFAULT_CSS = """
+    RequirementsScreen #who { height: 1; padding: 0 1; text-style: bold; }
+    RequirementsScreen #roles { height: auto; max-height: 3; padding: 0 1; }
+    RequirementsScreen #items { height: auto; max-height: 8; border: none; padding: 0; margin-top: 1; }
+    RequirementsScreen #detail { height: 1fr; padding: 0 1; border-top: solid $primary-darken-2; }
+    """
+    BINDINGS = [
+        Binding("e", "attest", "Record", tooltip="Record evidence for a requirement you attest yourself"),
+        Binding("v", "request", "Verify", tooltip="Ask a manager to verify this requirement"),
+        Binding("w", "shadow", "Shadow", tooltip="Sign up to shadow an upcoming shift"),
+        Binding("l", "link", "Link", tooltip="Show and copy the link for this requirement"),
+        Binding("m", "team_view", "Team", tooltip="People x requirements and the verification queue"),
+        Binding("g", "grant", "Mark met", tooltip="Mark this requirement met for them, with a note"),
+        Binding("W", "waive", "Waive", tooltip="Waive this requirement for them, with a note"),
+        Binding("escape", "back", "Back", tooltip="Back to the team view"),
+        Binding("f5", "refresh", "Refresh", show=False, tooltip="Load everything again"),
+    ]
+
+    def __init__(self, person: str | None = None, team: str | None = None) -> None:
+        super().__init__(name=None if person else "requirements")
+        self.person, self.team = person, team
+        self.data: PersonReadiness | None = None
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_title()
+        with Vertical():
+            yield Static("Loading…", id="who")
+            yield Static("", id="roles")
+            yield OptionList(id="items")
+            yield Static("", id="detail")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        if self.person:
+            self.AREA_TITLE = f"Requirements · {self.person}"
+        super().on_mount()
+
+    # -- data -------------------------------------------------------------------------------
+    def fetch(self, backend) -> PersonReadiness:
+        return backend.requirements(person=self.person, team=self.team)
+
+    def show(self, data: PersonReadiness) -> None:
+        self.data = data
+        self.team = data.team
+        self.set_title(self.AREA_TITLE)
+        self.query_one("#who", Static).update(
+            f"{escape(data.person.name)} · {escape(data.team)} · {escape(data.summary)}")
+        self.query_one("#roles", Static).update(roles_text(data))
+        items = self.query_one("#items", OptionList)
+        keep = items.highlighted
+        items.clear_options()
+        if data.items:
+            items.add_options(Option(item_prompt(i), id=i.requirement.slug) for i in data.items)
+            items.highlighted = min(keep or 0, len(data.items) - 1)
+        else:
+            items.add_option(Option("This team has no requirements: anyone may go on call.", disabled=True))
+        self._show_detail()
+        self.refresh_bindings()
+
+    @on(OptionList.OptionHighlighted, "#items")
+    def _highlighted(self) -> None:
+        self._show_detail()
+        self.refresh_bindings()
+
+    def _show_detail(self) -> None:
+        item = self.selected()
+        self.query_one("#detail", Static).update(item_detail(item, self.data) if item and self.data else "")
+
+    def selected(self) -> ReqItem | None:
+        if not self.data or not self.data.items:
+            return None
+        index = self.query_one("#items", OptionList).highlighted
+        if index is None or index >= len(self.data.items):
+            return None
+        return self.data.items[index]
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        d, item = self.data, self.selected()
+        mine = d is None or d.is_me
+        if action == "team_view":
+            return bool(d and d.viewer_manages and mine)
+        if action in ("grant", "waive"):
+            return bool(d and d.viewer_manages and not d.is_me)
+        if action == "back":
+            return self.person is not None
+        if action in ("attest", "request", "shadow"):
+            if not mine:
+                return False
+            method = {"attest": "self", "request": "manager"}.get(action)
+            if method and item is not None and item.requirement.method != method:
+                return None  # shown greyed: not for this requirement
+        if action == "link":
+            return None if item is None or not item.requirement.link else True
+        return True
+
+    # -- an engineer's acts ------------------------------------------------------------------
+    def action_attest(self) -> None:
+        item = self.selected()
+        if item is None:
+            return
+        if item.requirement.method != "self":
+            self.notify("A manager verifies this one: press v to ask.", severity="warning")
+            return
+        slug, team = item.requirement.slug, self.team
+
+        def done(answer) -> None:
+            if answer:
+                note, link = answer
+                self.act(lambda b: b.attest(slug, team=team, evidence=note, link=link), done=self.show,
+                         success="Recorded.")
+
+        self.app.push_screen(EvidenceDialog(f"Record: {item.requirement.name}", item.requirement.how), done)
+
+    def action_request(self) -> None:
+        item = self.selected()
+        if item is None:
+            return
+        if item.requirement.method != "manager":
+            self.notify("You record this one yourself: press e.", severity="warning")
+            return
+        slug, team = item.requirement.slug, self.team
+
+        def done(answer) -> None:
+            if answer:
+                note, link = answer
+                self.act(lambda b: b.request_verification(slug, team=team, evidence=note, link=link),
+                         done=self.show, success="Asked a manager to verify it.")
+
+        self.app.push_screen(EvidenceDialog(f"Ask to verify: {item.requirement.name}",
+                                            "A manager of the team sees your evidence and approves or rejects it."),
+                             done)
+
+    def action_shadow(self) -> None:
+        team = self.team
+        self.act(lambda b: b.shadow_options(team=team), done=self._pick_shadow)
+
+    def _pick_shadow(self, options) -> None:
+        tz = self.app.me.tz if self.app.me else (self.data.person.tz if self.data else "UTC")
+
+        def done(uid) -> None:
+            if uid:
+                self.act(lambda b: b.sign_up_shadow(uid), done=lambda _o: self.reload(),
+                         success="Signed up to shadow that shift; the people on call see you with them.")
+
+        self.app.push_screen(ShadowDialog(options, tz), done)
+
+    def action_link(self) -> None:
+        item = self.selected()
+        if item is None or not item.requirement.link:
+            return
+        self.app.copy_to_clipboard(item.requirement.link)
+        self.notify(escape(item.requirement.link), title="Link (copied to the clipboard)", timeout=10)
+
+    # -- a manager's acts ---------------------------------------------------------------------
+    def action_team_view(self) -> None:
+        from .requirements_team import TeamRequirementsScreen
+
+        if self.data and self.data.viewer_manages:
+            self.app.push_screen(TeamRequirementsScreen(self.data.team))
+
+    def action_grant(self) -> None:
+        self._grant(waive=False)
+
+    def action_waive(self) -> None:
+        self._grant(waive=True)
+
+    def _grant(self, waive: bool) -> None:
+        item, d = self.selected(), self.data
+        if item is None or d is None or d.is_me:
+            return
+        login, slug, team = d.person.login, item.requirement.slug, d.team
+        verb = "Waive" if waive else "Mark met"
+
+        def done(note) -> None:
+            if note:
+                self.act(lambda b: b.grant(login, slug, team=team, waive=waive, note=note), done=self.show,
+                         success=f"{verb}: {item.requirement.name} for {d.person.name}.")
+
+        self.app.push_screen(NoteDialog(f"{verb}: {item.requirement.name} for {d.person.name}",
+                                        "Note (kept in the audit log):"), done)
+
+    def action_back(self) -> None:
+        if self.person is not None:
+            self.app.pop_screen()
+
+    def action_refresh(self) -> None:
+        self.reload()
