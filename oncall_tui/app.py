@@ -36,7 +36,8 @@ def _area_loader(area: Area):
 class OncallApp(App):
     TITLE = "oncall"
     BINDINGS = [
-        *(Binding(a.key, f"area('{a.mode}')", a.short, tooltip=f"{a.title}: {a.help}") for a in AREAS),
+        *(Binding(a.key, f"area('{a.mode}')", a.short, tooltip=f"{a.title}: {a.help}", show=False)
+          for a in AREAS),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
     MODES = {a.mode: _area_loader(a) for a in AREAS}
@@ -50,7 +51,7 @@ class OncallApp(App):
         self.act_as = act_as
         self.welcome = welcome
         self.me = None
-        self.change_seen = 0
+        self.change_seen: int | None = None  # the newest change cursor the poll has seen
 
     def on_mount(self) -> None:
         if self.backend is None or self.welcome:
@@ -89,10 +90,10 @@ class OncallApp(App):
             if release:
                 release()
         if cursor != self.change_seen:
-            first = self.change_seen == 0
             self.change_seen = cursor
-            if not first:
-                self.call_from_thread(self._changed, cursor)
+            # Each screen compares this with the cursor it loaded its data at and
+            # reloads only if it is behind (so the first poll costs nothing extra).
+            self.call_from_thread(self._changed, cursor)
 
     def _changed(self, cursor: int) -> None:
         self.screen.post_message(DataChanged(cursor))

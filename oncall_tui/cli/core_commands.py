@@ -9,11 +9,13 @@ from .common import Ctx, echo_json, handle_errors, parse_day, pass_ctx, table
 
 
 @click.command()
+@click.option("--db", "db", default=None, metavar="PATH",
+              help="Where to put the demo database (default: ONCALL_DB, else the data directory).")
 @click.option("--fresh", is_flag=True, help="Throw away an existing demo database and build it again.")
 @click.option("--no-open", is_flag=True, help="Create it and print where it is, without opening the app.")
 @pass_ctx
 @handle_errors
-def demo(ctx: Ctx, fresh: bool, no_open: bool) -> None:
+def demo(ctx: Ctx, db: str | None, fresh: bool, no_open: bool) -> None:
     """Create a demo team in a demo database and open it."""
     import os
 
@@ -23,7 +25,7 @@ def demo(ctx: Ctx, fresh: bool, no_open: bool) -> None:
     from ..services.demo import build_demo
     from ..store.db import is_sqlite, normalise_url, sqlite_path
 
-    url = ctx.db or os.environ.get("ONCALL_DB") or str(demo_db_path())
+    url = db or ctx.db or os.environ.get("ONCALL_DB") or str(demo_db_path())
     if not is_sqlite(url):
         raise click.ClickException("the demo runs on a SQLite file; give --db a file path")
     path = sqlite_path(normalise_url(url))

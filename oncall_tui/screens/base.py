@@ -39,23 +39,41 @@ class AreaScreen(Screen):
         self.set_title(self.AREA_TITLE)
         self.reload()
 
+    #: The change cursor this screen's data was loaded at (None: not loaded yet).
+    _loaded_cursor: int | None = None
+
     def on_screen_resume(self) -> None:
-        if getattr(self, "_loaded_cursor", None) != self.app.change_seen:
+        seen = self.app.change_seen
+        if self._loaded_cursor is not None and seen is not None and seen > self._loaded_cursor:
             self.reload()
 
     def set_title(self, left: str) -> None:
-        me = getattr(self.app, "me", None)
-        right = f"{me.name} · {me.tz}" if me else ""
+        """'oncall · Area' on the left, every area's key on the right (the current one marked)."""
+        from textual.markup import escape
+
+        from . import AREAS
+
         try:
             bar = self.query_one("#titlebar", TitleBar)
         except Exception:
             return
-        from textual.markup import escape
-
+        mode = self.app.current_mode if self.app.backend is not None else None
+        keys = []
+        plain = []
+        for a in AREAS:
+            if a.mode == mode:
+                keys.append(f"[reverse]▸{a.key} {a.short}[/reverse]")
+                plain.append(f"▸{a.key} {a.short}")
+            else:
+                keys.append(f"{a.key} {a.short}")
+                plain.append(f"{a.key} {a.short}")
+        right, right_plain = " ".join(keys), " ".join(plain)
         head = f"oncall · {left}"
         width = max(20, self.app.size.width - 2)
-        pad = max(1, width - len(head) - len(right))
-        bar.update(f"[b]oncall[/b] · {escape(left)}{' ' * pad}{escape(right)}")
+        if len(head) + len(right_plain) + 1 > width:
+            right, right_plain = "", ""
+        pad = max(1, width - len(head) - len(right_plain))
+        bar.update(f"[b]oncall[/b] · {escape(left)}{' ' * pad}{right}")
 
     # -- loading -----------------------------------------------------------------
     def fetch(self, backend) -> Any:  # runs in a thread
@@ -65,25 +83,32 @@ class AreaScreen(Screen):
         pass
 
     def reload(self) -> None:
-        self._loaded_cursor = self.app.change_seen
         self._load()
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self) -> None:
         backend = self.backend
         try:
+            # Take the cursor before the data: a change made while loading then
+            # shows up as a newer cursor at the next poll, and is never missed.
+            cursor = backend.change_cursor()
             data = self.fetch(backend)
         except OncallError as exc:
             self.app.call_from_thread(self.show_error, exc)
         else:
-            self.app.call_from_thread(self.show, data)
+            self.app.call_from_thread(self._loaded, cursor, data)
         finally:
             release = getattr(backend, "release_thread", None)
             if release:
                 release()
 
+    def _loaded(self, cursor: int, data: Any) -> None:
+        self._loaded_cursor = cursor
+        self.show(data)
+
     def on_data_changed(self, message: DataChanged) -> None:
-        self.reload()
+        if self._loaded_cursor is None or message.cursor > self._loaded_cursor:
+            self.reload()
 
     # -- acting ------------------------------------------------------------------
     def act(self, call: Callable[[Any], Any], done: Callable[[Any], None] | None = None,

@@ -53,7 +53,7 @@ class HomeScreen(AreaScreen):
     def compose(self) -> ComposeResult:
         yield from self.compose_title()
         with Vertical():
-            yield Label("Your next shifts", classes="section")
+            yield Label("Your next shifts", classes="section", id="shifts-label")
             yield OptionList(id="shifts")
             yield Static("", id="shift-detail")
             yield Label("On call now", classes="section")
@@ -71,6 +71,7 @@ class HomeScreen(AreaScreen):
         self.set_title(self.AREA_TITLE)
         tz = view.me.tz
         now = self.app.clock.now()
+        self.query_one("#shifts-label", Label).update(f"Your next shifts · {view.me.name} · times in {tz}")
         shifts = self.query_one("#shifts", OptionList)
         highlighted = shifts.highlighted
         shifts.clear_options()

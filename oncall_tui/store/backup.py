@@ -5,12 +5,13 @@ import sqlite3
 from pathlib import Path
 
 
-def backup_sqlite(source: Path, dest: Path, pages_per_step: int = 1024) -> int:
+def backup_sqlite(source: Path, dest: Path) -> int:
     """Copy `source` to `dest` with SQLite's online backup API.  Returns the page count.
 
-    Writers are never blocked for long: the copy proceeds in steps and
-    restarts a step when someone writes meanwhile, so the result is one
-    consistent snapshot."""
+    The copy is taken in one step inside one read transaction: in WAL mode
+    that never blocks writers, and the result is one consistent snapshot.
+    (Copying in small steps would restart whenever someone writes between
+    steps, and on a busy file would never finish.)"""
     if not source.exists():
         raise FileNotFoundError(f"no database at {source}")
     tmp = dest.with_name(dest.name + ".partial")
@@ -20,7 +21,7 @@ def backup_sqlite(source: Path, dest: Path, pages_per_step: int = 1024) -> int:
     try:
         dst = sqlite3.connect(tmp)
         try:
-            src.backup(dst, pages=pages_per_step)
+            src.backup(dst, pages=-1)
             check = dst.execute("PRAGMA integrity_check").fetchone()[0]
             if check != "ok":
                 raise RuntimeError(f"the copy failed its integrity check: {check}")

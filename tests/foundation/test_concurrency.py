@@ -8,6 +8,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -21,6 +22,14 @@ from .workers import phone_for, write_rounds, write_until_stopped
 
 PROCESSES = 16
 ROUNDS = 3
+
+
+def _processes():
+    """Separate OS processes, each with its own connection, started quickly: a fork server
+    (itself a fresh interpreter, holding no database connection) preloads the code once."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["oncall_tui.backend.local", "tests.foundation.workers"])
+    return ctx
 
 
 def _collect(results, count: int, timeout: float = 120) -> list[tuple]:
@@ -45,7 +54,7 @@ def test_sixteen_processes_write_their_own_rows_and_the_same_row_at_once(demo_db
     uid = root.home().next_shifts[0].assignment.uid
     versions = {login: LocalBackend(demo_db, actor=login, clock=clock).whoami().version for login in logins}
 
-    ctx = multiprocessing.get_context("spawn")
+    ctx = _processes()
     barrier = ctx.Barrier(PROCESSES)
     results = ctx.Queue()
     procs = [ctx.Process(target=write_rounds,
@@ -110,7 +119,7 @@ def test_backup_while_four_processes_write_is_one_consistent_snapshot(demo_db, c
     uid = root.home().next_shifts[0].assignment.uid
     start_rows = _audit_rows(source)
 
-    ctx = multiprocessing.get_context("spawn")
+    ctx = _processes()
     results = ctx.Queue()
     stop = tmp_path / "stop"
     procs = [ctx.Process(target=write_until_stopped,
@@ -135,7 +144,7 @@ def test_backup_while_four_processes_write_is_one_consistent_snapshot(demo_db, c
         for _ in range(600):  # and they kept writing after the copy was taken
             if _audit_rows(source) >= _audit_rows(dest) + 20:
                 break
-            stop.parent.joinpath("wait").touch()
+            time.sleep(0.02)
         still_writing = _audit_rows(source) > _audit_rows(dest)
     finally:
         stop.touch()
@@ -146,6 +155,7 @@ def test_backup_while_four_processes_write_is_one_consistent_snapshot(demo_db, c
     assert f"to {dest}" in backup.stdout
     assert not [errs for _, errs, _ in outcomes if errs], outcomes
     assert still_writing
+    assert sum(done for _, _, done in outcomes) < 900, "the checks below read at most 1000 audit records"
 
     con = sqlite3.connect(dest)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -168,3 +178,33 @@ def test_backup_while_four_processes_write_is_one_consistent_snapshot(demo_db, c
             assert me.whoami().oncall_phone == phone_for(i, len(phones))
         else:
             assert me.whoami().oncall_phone == ""
+
+
+@pytest.mark.slow
+def test_backup_of_a_large_file_finishes_while_someone_keeps_writing(demo_db, tmp_path):
+    import threading
+
+    source = db_path(demo_db)
+    con = sqlite3.connect(source)
+    with con:  # an old, busy database: ~60 MB of history
+        con.execute("CREATE TABLE history_padding (x TEXT)")
+        con.executemany("INSERT INTO history_padding VALUES (?)", (("x" * 1000,) for _ in range(60_000)))
+    con.close()
+    stop = threading.Event()
+
+    def keep_writing() -> None:
+        writer = sqlite3.connect(source, timeout=30)
+        while not stop.is_set():
+            with writer:
+                writer.execute("INSERT INTO history_padding VALUES ('y')")
+        writer.close()
+
+    thread = threading.Thread(target=keep_writing)
+    thread.start()
+    try:
+        done = subprocess.run([_oncall_bin(), "--db", str(source), "backup", str(tmp_path / "copy.db")],
+                              capture_output=True, text=True, timeout=5)
+    finally:
+        stop.set()
+        thread.join()
+    assert done.returncode == 0, done.stderr

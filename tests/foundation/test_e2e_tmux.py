@@ -1,0 +1,165 @@
+"""The installed `oncall`, in a real terminal (tmux, 80x24), driven by keys as a person would."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from ..conftest import DEMO_YOU, NOW
+
+pytestmark = [
+    pytest.mark.tmux,
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+ONCALL = Path(sys.executable).with_name("oncall")
+
+
+def _colours(styled: str) -> list[tuple]:
+    """Every 256-colour or true-colour foreground/background in an SGR stream."""
+    found = []
+    for params in re.findall(r"\x1b\[([0-9;]*)m", styled):
+        parts = [int(p) if p else 0 for p in params.split(";")]
+        i = 0
+        while i < len(parts):
+            if parts[i] in (38, 48) and i + 2 < len(parts) and parts[i + 1] == 5:
+                found.append(("256", parts[i + 2]))
+                i += 3
+            elif parts[i] in (38, 48) and i + 4 < len(parts) and parts[i + 1] == 2:
+                found.append(("rgb", tuple(parts[i + 2:i + 5])))
+                i += 5
+            else:
+                if 30 <= parts[i] <= 37 or 40 <= parts[i] <= 47 or 90 <= parts[i] <= 107:
+                    found.append(("16", parts[i]))
+                i += 1
+    return found
+
+
+def _is_grey(colour: tuple) -> bool:
+    kind, value = colour
+    if kind == "256":
+        return value in (0, 7, 8, 15, 16, 231) or 232 <= value <= 255
+    if kind == "rgb":
+        return max(value) - min(value) <= 8
+    return value in (30, 37, 40, 47, 90, 97, 100, 107)
+
+
+class Terminal:
+    """One tmux server of our own (its own socket), one 80x24 window."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.socket = f"oncall-test-{uuid.uuid4().hex[:8]}"
+        self.tmp_path = tmp_path
+
+    def tmux(self, *args: str) -> str:
+        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def start(self, command: list[str], env: dict[str, str]) -> None:
+        env_args = [a for k, v in env.items() for a in ("-e", f"{k}={v}")]
+        self.tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "80", "-y", "24", *env_args,
+                  *command)
+        self.tmux("set-option", "-t", "t", "remain-on-exit", "on")
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "t")
+
+    def wait_for(self, text: str, seconds: float = 20.0) -> str:
+        deadline = time.monotonic() + seconds
+        while True:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never appeared; the screen shows:\n{shown}")
+            time.sleep(0.05)
+
+    def press(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", "t", *keys)
+
+    def exited(self) -> bool:
+        return self.tmux("display-message", "-p", "-t", "t", "#{pane_dead}").strip() == "1"
+
+    def stop(self) -> None:
+        socket = self.tmux("display-message", "-p", "#{socket_path}").strip() if self._alive() else ""
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=20)
+        if socket:
+            Path(socket).unlink(missing_ok=True)
+
+    def _alive(self) -> bool:
+        return subprocess.run(["tmux", "-L", self.socket, "has-session"], capture_output=True,
+                              timeout=20).returncode == 0
+
+
+@pytest.fixture
+def terminal(tmp_path):
+    term = Terminal(tmp_path)
+    yield term
+    term.stop()
+
+
+@pytest.fixture
+def demo_file(demo_db, _isolated_home) -> tuple[Path, dict[str, str]]:
+    """The demo database (built as `oncall demo` builds it) and the terminal's environment."""
+    from .helpers import db_path
+
+    assert ONCALL.exists(), f"the installed oncall is missing at {ONCALL}"
+    env = {"ONCALL_HOME": str(_isolated_home), "ONCALL_NOW": NOW.isoformat(), "ONCALL_LOGIN": DEMO_YOU,
+           "TEXTUAL_ANIMATIONS": "none", "TERM": "xterm-256color", "PATH": os.environ.get("PATH", "")}
+    return db_path(demo_db), env
+
+
+def test_installed_oncall_in_a_real_terminal(terminal, demo_file):
+    path, env = demo_file
+    terminal.start([str(ONCALL), "--db", str(path)], env)
+
+    home = terminal.wait_for("Swaps: 1 swap request waiting")
+    assert "Your next shifts" in home
+    assert "SECONDARY" in home and "with Bogdan Ionescu (primary) +44 7700 900152" in home
+    assert "On call now" in home and "Lena Brandt" in home
+    assert "Escalate: 1. Maya Goldberg" in home
+    lines = home.splitlines()
+    assert len(lines) <= 24 and max(len(line) for line in lines) <= 80
+
+    terminal.press("r")
+    requirements = terminal.wait_for("oncall · Requirements")
+    assert "Your next shifts" not in requirements
+
+    terminal.press("h")
+    terminal.wait_for("Your next shifts")
+
+    terminal.press("C-p")
+    palette = terminal.wait_for("Search for commands")
+    assert "My on-call (h)" in palette or "Requirements (r)" in palette
+    terminal.press("Escape")
+    deadline = time.monotonic() + 10
+    while "Search for commands" in terminal.screen() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "Your next shifts" in terminal.screen()
+
+    terminal.press("C-q")
+    deadline = time.monotonic() + 10
+    while not terminal.exited() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert terminal.exited(), "ctrl+q quits"
+
+
+def test_monochrome_terminal_keeps_the_state_readable(terminal, demo_file):
+    path, env = demo_file
+    terminal.start([str(ONCALL), "--db", str(path), "--as", "lena"], {**env, "NO_COLOR": "1"})
+    shown = terminal.wait_for("Swaps:")
+    assert "▶ NOW" in shown and "PRIMARY (now)" in shown
+    styled = terminal.tmux("capture-pane", "-p", "-e", "-t", "t")
+    assert "\x1b[" in styled, "capture-pane -e shows the styles"
+    hues = [c for c in _colours(styled) if not _is_grey(c)]
+    assert not hues, f"NO_COLOR: only shades of grey, got {hues[:5]}"
+    terminal.press("C-q")

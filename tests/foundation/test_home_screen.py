@@ -1,0 +1,208 @@
+"""The home screen, "My on-call", as an engineer sees it at 80x24, keyboard only."""
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+
+import pytest
+
+from oncall_tui.app import OncallApp, make_app
+from oncall_tui.backend.local import LocalBackend
+from oncall_tui.config import Target
+from oncall_tui.screens import AREAS
+
+from ..conftest import DEMO_YOU, NOW
+from .helpers import screen_text, wait_until
+
+SIZE = (80, 24)
+
+
+def _loaded(app) -> bool:
+    text = screen_text(app)
+    return type(app.screen).__name__ == "HomeScreen" and "Loading…" not in text and "Swaps:" in text
+
+
+async def _home(pilot) -> str:
+    assert await wait_until(pilot, lambda: _loaded(pilot.app)), screen_text(pilot.app)
+    return screen_text(pilot.app)
+
+
+def _drive(app, steps):
+    async def go():
+        async with app.run_test(size=SIZE) as pilot:
+            return await steps(pilot)
+    return asyncio.run(go())
+
+
+def test_home_shows_my_shifts_partners_escalation_who_is_on_now_and_what_waits(demo_db, clock):
+    backend = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    view = backend.home()
+    first = view.next_shifts[0]
+    partner = first.partners[0].person
+    on_now = backend.now()
+
+    text = _drive(OncallApp(backend, clock=clock), _home)
+
+    assert "My on-call" in text and "Root (you)" in text and "Europe/London" in text
+    assert "Your next shifts" in text
+    # Shown in my own zone: the 09:00 London handoff, the role as a word, with whom and how to reach them.
+    assert "Sat 28 Nov 09:00 → Sun 29 Nov 09:00 GMT · Platform 24/7 · SECONDARY (in 23 h)" in text
+    assert f"with {partner.name} (primary) {partner.contact}" in text
+    assert "Escalate: 1. Maya Goldberg (engineering manager) +44 7700 900777" in text
+    assert "3. Head of Engineering" in text
+    assert "On call now" in text
+    for row in on_now:
+        assert row.person.name in text and row.person.contact in text
+    assert "primary" in text and "secondary" in text
+    assert view.requirements_summary in text
+    assert "Swaps: 1 swap request waiting for your answer  (press s)" in text
+
+
+def test_someone_on_call_now_sees_the_now_marker_in_their_own_zone(demo_db, clock):
+    lena = LocalBackend(demo_db, actor="lena", clock=clock)
+    assert lena.now()[0].person.login == "lena"  # the demo has Lena primary right now
+    text = _drive(OncallApp(lena, clock=clock), _home)
+    assert "▶ NOW Fri 27 Nov 04:00 → Sat 28 Nov 04:00 EST · Platform 24/7 · PRIMARY (now)" in text
+    assert "Lena Brandt" in text and "America/New_York" in text
+
+
+def test_monochrome_terminal_still_shows_state_in_words_and_symbols(demo_db, clock, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    lena = LocalBackend(demo_db, actor="lena", clock=clock)
+    app = OncallApp(lena, clock=clock)
+
+    async def steps(pilot):
+        text = await _home(pilot)
+        return pilot.app.no_color, text
+
+    no_color, text = _drive(app, steps)
+    assert no_color, "Textual saw NO_COLOR"
+    assert "▶ NOW" in text  # being on call now is a symbol and a word, not a colour
+    assert "PRIMARY" in text and "with Alice Moreau (secondary)" in text
+    assert "Requirements:" in text and "Swaps:" in text
+
+
+def test_each_key_opens_its_area_and_h_comes_home(demo_db, clock):
+    backend = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+
+    async def steps(pilot):
+        await _home(pilot)
+        seen = {}
+        for area in AREAS[1:]:
+            await pilot.press(area.key)
+            await wait_until(pilot, lambda: pilot.app.current_mode == area.mode, attempts=20)
+            shown = (pilot.app.current_mode, type(pilot.app.screen).__name__, screen_text(pilot.app))
+            await pilot.press("h")
+            await wait_until(pilot, lambda: pilot.app.current_mode == "home", attempts=20)
+            seen[area] = shown, (pilot.app.current_mode, type(pilot.app.screen).__name__)
+        return seen
+
+    seen = _drive(OncallApp(backend, clock=clock), steps)
+    for area, ((mode, screen, text), back) in seen.items():
+        assert mode == area.mode, area
+        assert screen in (area.cls, "PlaceholderScreen"), area
+        if screen == "PlaceholderScreen":
+            assert "not built yet" in text and area.title in text
+        assert back == ("home", "HomeScreen"), area
+
+
+def test_command_palette_lists_every_area_and_opens_one(demo_db, clock):
+    backend = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+
+    async def steps(pilot):
+        await _home(pilot)
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "CommandPalette", attempts=20)
+        from textual.command import CommandList
+
+        commands = pilot.app.screen.query_one(CommandList)
+        await wait_until(pilot, lambda: commands.option_count > 0, attempts=30)
+        listed = [str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)]
+        await pilot.press(*"team plan")
+        await wait_until(pilot, lambda: "Team plan (p)" in screen_text(pilot.app), attempts=30)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pilot.app.current_mode == "plan", attempts=30)
+        return listed, pilot.app.current_mode
+
+    listed, mode = _drive(OncallApp(backend, clock=clock), steps)
+    text = "\n".join(listed)
+    for area in AREAS:
+        assert f"{area.title} ({area.key})" in text, area
+    assert mode == "plan"
+
+
+def test_an_unknown_login_is_welcomed_with_a_manager_to_ask(demo_db, clock, monkeypatch):
+    from oncall_tui.screens.welcome import WelcomeScreen
+
+    monkeypatch.setenv("ONCALL_LOGIN", "mallory")
+    app = make_app(Target(db_url=demo_db), clock=clock)
+
+    async def steps(pilot):
+        await pilot.pause()
+        return (type(pilot.app.screen), str(pilot.app.screen.query_one("#welcome").render()),
+                screen_text(pilot.app))
+
+    screen, text, shown = _drive(app, steps)
+    assert screen is WelcomeScreen
+    assert "Welcome to oncall" in shown and "Open the demo" in shown
+    assert "'mallory' is not a member of any team here" in text
+    assert "Maya Goldberg (maya, Platform)" in text
+    assert "oncall team import" in text
+
+
+_OTHER_PROCESS = """
+import sys
+from datetime import datetime
+from oncall_tui.backend.local import LocalBackend
+from oncall_tui.clock import FixedClock
+
+url, uid, now = sys.argv[1:4]
+bogdan = LocalBackend(url, actor="bogdan", clock=FixedClock(datetime.fromisoformat(now)))
+me = bogdan.whoami()
+bogdan.update_profile(me.version, oncall_phone="+44 7700 123456")
+bogdan.add_handover_note(uid, "rolled back deploy 4411, watch the queue")
+"""
+
+
+def test_a_change_made_by_another_process_shows_up_without_a_restart(demo_db, clock):
+    backend = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    first = backend.home().next_shifts[0]
+    assert first.partners[0].person.login == "bogdan"
+
+    async def steps(pilot):
+        before = await _home(pilot)
+        done = subprocess.run([sys.executable, "-c", _OTHER_PROCESS, demo_db, first.assignment.uid,
+                               NOW.isoformat()], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        seen = await wait_until(pilot, lambda: "watch the queue" in screen_text(pilot.app), attempts=80)
+        return before, seen, screen_text(pilot.app)
+
+    before, seen, after = _drive(OncallApp(backend, clock=clock), steps)
+    assert "+44 7700 123456" not in before
+    assert seen, after
+    assert "with Bogdan Ionescu (primary) +44 7700 123456" in after
+    assert "Handover: [2026-11-27 09:30Z bogdan] rolled back deploy 4411, watch the queue" in after
+
+
+def test_a_change_made_right_after_the_home_screen_loaded_shows_up(demo_db, clock):
+    backend = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    first = backend.home().next_shifts[0]
+    bogdan = LocalBackend(demo_db, actor="bogdan", clock=clock)
+
+    async def steps(pilot):
+        await _home(pilot)
+        bogdan.add_handover_note(first.assignment.uid, "disk alarm on db-3 is a false positive")
+        await pilot.pause()
+        return await wait_until(pilot, lambda: "false positive" in screen_text(pilot.app), attempts=25)
+
+    assert _drive(OncallApp(backend, clock=clock), steps)
+
+
+def test_home_screen_snapshot_at_80x24(demo_db, clock, snap_compare):
+    app = OncallApp(LocalBackend(demo_db, actor=DEMO_YOU, clock=clock), clock=clock)
+
+    async def loaded(pilot):
+        await _home(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
