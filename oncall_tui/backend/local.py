@@ -75,7 +75,11 @@ def open_database(url: str) -> pw.Database:
             db.connect(reuse_if_open=True)
             migrate(db)
         except pw.OperationalError as exc:
+            db.close()
             raise Unavailable(connect_error_message(url, exc)) from exc
+        except Exception:
+            db.close()  # a refused (too new) or failed migration leaves nothing open
+            raise
         _OPEN[url] = db
     bind(db)
     return db

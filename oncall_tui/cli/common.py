@@ -54,7 +54,7 @@ def handle_errors(fn):
         except Unavailable as exc:
             click.echo(f"oncall: {exc.message}", err=True)
             sys.exit(3)
-        except OncallError as exc:
+        except OncallError as exc:  # refused, not found, invalid input (see README: exit codes)
             click.echo(f"oncall: {exc.message}", err=True)
             sys.exit(2)
 

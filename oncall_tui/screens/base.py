@@ -5,7 +5,7 @@ from typing import Any, Callable
 
 from textual import work
 from textual.app import ComposeResult
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
 from ..errors import OncallError, StaleEdit
@@ -95,6 +95,9 @@ class AreaScreen(Screen):
             data = self.fetch(backend)
         except OncallError as exc:
             self.app.call_from_thread(self.show_error, exc)
+        except Exception as exc:  # a bug or a broken file: say so rather than "Loading…" forever
+            self.app.call_from_thread(self.show_error, OncallError(f"could not load this screen: {exc}"))
+            raise
         else:
             self.app.call_from_thread(self._loaded, cursor, data)
         finally:
@@ -138,3 +141,50 @@ class AreaScreen(Screen):
 
     def show_error(self, exc: OncallError) -> None:
         self.notify(exc.message, title="Not done", severity="error", timeout=8)
+
+
+class SubmittingDialog(ModalScreen):
+    """A dialog that sends what the user typed to the backend itself and closes only
+    when the backend took it: a refusal is shown inside the dialog, with everything
+    typed still there to correct (nothing a user entered is lost).
+
+    Subclasses call `self.submit(values...)`; `call(backend, *values)` is given by the
+    opener; the dialog dismisses with the backend's result.  Without a `call`, the
+    dialog dismisses with the values themselves."""
+
+    ERROR_ID = "dialog-error"
+
+    def __init__(self, call: Callable[..., Any] | None = None) -> None:
+        super().__init__()
+        self.call = call
+
+    def error_widget(self) -> Static:
+        return Static("", id=self.ERROR_ID, classes="error")
+
+    def submit(self, *values: Any) -> None:
+        if self.call is None:
+            self.dismiss(values[0] if len(values) == 1 else values)
+            return
+        self._send(values)
+
+    @work(thread=True, exclusive=True, group="submit", exit_on_error=False)
+    def _send(self, values: tuple) -> None:
+        backend = self.app.backend
+        try:
+            result = self.call(backend, *values)
+        except OncallError as exc:
+            self.app.call_from_thread(self.refused, exc)
+        else:
+            self.app.call_from_thread(self.dismiss, result)
+        finally:
+            release = getattr(backend, "release_thread", None)
+            if release:
+                release()
+
+    def refused(self, exc: OncallError) -> None:
+        from textual.markup import escape
+
+        try:
+            self.query_one(f"#{self.ERROR_ID}", Static).update(escape(f"Not saved: {exc.message}"))
+        except Exception:
+            self.notify(exc.message, title="Not saved", severity="error")

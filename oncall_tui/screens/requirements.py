@@ -201,13 +201,10 @@ class RequirementsScreen(AreaScreen):
             return
         slug, team = item.requirement.slug, self.team
 
-        def done(answer) -> None:
-            if answer:
-                note, link = answer
-                self.act(lambda b: b.attest(slug, team=team, evidence=note, link=link), done=self.show,
-                         success="Recorded.")
-
-        self.app.push_screen(EvidenceDialog(f"Record: {item.requirement.name}", item.requirement.how), done)
+        self.app.push_screen(
+            EvidenceDialog(f"Record: {item.requirement.name}", item.requirement.how,
+                           call=lambda b, note, link: b.attest(slug, team=team, evidence=note, link=link)),
+            self._saved("Recorded."))
 
     def action_request(self) -> None:
         item = self.selected()
@@ -218,15 +215,12 @@ class RequirementsScreen(AreaScreen):
             return
         slug, team = item.requirement.slug, self.team
 
-        def done(answer) -> None:
-            if answer:
-                note, link = answer
-                self.act(lambda b: b.request_verification(slug, team=team, evidence=note, link=link),
-                         done=self.show, success="Asked a manager to verify it.")
-
-        self.app.push_screen(EvidenceDialog(f"Ask to verify: {item.requirement.name}",
-                                            "A manager of the team sees your evidence and approves or rejects it."),
-                             done)
+        self.app.push_screen(
+            EvidenceDialog(f"Ask to verify: {item.requirement.name}",
+                           "A manager of the team sees your evidence and approves or rejects it.",
+                           call=lambda b, note, link: b.request_verification(slug, team=team, evidence=note,
+                                                                             link=link)),
+            self._saved("Asked a manager to verify it."))
 
     def action_shadow(self) -> None:
         team = self.team
@@ -269,13 +263,18 @@ class RequirementsScreen(AreaScreen):
         login, slug, team = d.person.login, item.requirement.slug, d.team
         verb = "Waive" if waive else "Mark met"
 
-        def done(note) -> None:
-            if note:
-                self.act(lambda b: b.grant(login, slug, team=team, waive=waive, note=note), done=self.show,
-                         success=f"{verb}: {item.requirement.name} for {d.person.name}.")
+        self.app.push_screen(
+            NoteDialog(f"{verb}: {item.requirement.name} for {d.person.name}", "Note (kept in the audit log):",
+                       call=lambda b, note: b.grant(login, slug, team=team, waive=waive, note=note)),
+            self._saved(f"{verb}: {item.requirement.name} for {d.person.name}."))
 
-        self.app.push_screen(NoteDialog(f"{verb}: {item.requirement.name} for {d.person.name}",
-                                        "Note (kept in the audit log):"), done)
+    def _saved(self, message: str):
+        """What to do once a dialog's backend call went through: show the fresh state and say so."""
+        def done(result) -> None:
+            if result is not None:
+                self.show(result)
+                self.notify(message)
+        return done
 
     def action_back(self) -> None:
         if self.person is not None:

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from ..domain_requirements import AutoRule, RequirementDef, ShadowOption
 from ..errors import OncallError
 from ..formatting import span
+from .base import SubmittingDialog
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -27,14 +28,14 @@ DIALOG_CSS = """
 """
 
 
-class EvidenceDialog(ModalScreen["tuple[str, str] | None"]):
-    """An evidence note and/or an http(s) link."""
+class EvidenceDialog(SubmittingDialog):
+    """An evidence note and/or an http(s) link; `call(backend, note, link)` saves them."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="EvidenceDialog")
     BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without saving")]
 
-    def __init__(self, title: str, hint: str) -> None:
-        super().__init__()
+    def __init__(self, title: str, hint: str, call=None) -> None:
+        super().__init__(call)
         self.title_text, self.hint = title, hint
 
     def compose(self) -> ComposeResult:
@@ -45,6 +46,7 @@ class EvidenceDialog(ModalScreen["tuple[str, str] | None"]):
             yield Input(id="note", max_length=2000, placeholder="e.g. Took the course on 3 Nov")
             yield Label("Link (optional, http:// or https://):")
             yield Input(id="link", max_length=500, placeholder="https://…")
+            yield self.error_widget()
             yield Static("Enter: save · Tab: next field · Escape: cancel", classes="hint")
 
     @on(Input.Submitted)
@@ -54,20 +56,20 @@ class EvidenceDialog(ModalScreen["tuple[str, str] | None"]):
         if not note and not link:
             self.notify("Give an evidence note or a link.", severity="warning")
             return
-        self.dismiss((note, link))
+        self.submit(note, link)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
 
-class NoteDialog(ModalScreen["str | None"]):
-    """One line of text: a rejection reason, or a grant/waiver note."""
+class NoteDialog(SubmittingDialog):
+    """One line of text: a rejection reason, or a grant/waiver note; `call(backend, text)` acts on it."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="NoteDialog")
     BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without doing it")]
 
-    def __init__(self, title: str, prompt: str, required: bool = True) -> None:
-        super().__init__()
+    def __init__(self, title: str, prompt: str, required: bool = True, call=None) -> None:
+        super().__init__(call)
         self.title_text, self.prompt, self.required = title, prompt, required
 
     def compose(self) -> ComposeResult:
@@ -75,6 +77,7 @@ class NoteDialog(ModalScreen["str | None"]):
             yield Label(escape(self.title_text), classes="title")
             yield Label(escape(self.prompt))
             yield Input(id="text", max_length=2000)
+            yield self.error_widget()
             yield Static("Enter: confirm · Escape: cancel", classes="hint")
 
     @on(Input.Submitted)
@@ -83,7 +86,7 @@ class NoteDialog(ModalScreen["str | None"]):
         if self.required and not text:
             self.notify("This needs a few words.", severity="warning")
             return
-        self.dismiss(text)
+        self.submit(text)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

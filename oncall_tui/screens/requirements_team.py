@@ -144,14 +144,11 @@ class TeamRequirementsScreen(AreaScreen):
             self.notify("Nothing is waiting for verification.")
             return
 
-        def done(reason) -> None:
-            if reason:
-                self.act(lambda b: b.decide_verification(p.status_id, approve=False, reason=reason,
-                                                         expected_version=p.version),
-                         done=lambda _r: self.reload(), success=f"Rejected; {p.person.name} sees your reason.")
-
-        self.app.push_screen(NoteDialog(f"Reject {p.requirement.name} for {p.person.name}",
-                                        "Reason (the engineer sees it):"), done)
+        self.app.push_screen(
+            NoteDialog(f"Reject {p.requirement.name} for {p.person.name}", "Reason (the engineer sees it):",
+                       call=lambda b, reason: b.decide_verification(p.status_id, approve=False, reason=reason,
+                                                                    expected_version=p.version)),
+            self._done(f"Rejected; {p.person.name} sees your reason."))
 
     def action_grant(self) -> None:
         self._grant(False)
@@ -167,13 +164,18 @@ class TeamRequirementsScreen(AreaScreen):
         verb = "Waive" if waive else "Mark met"
         login, slug, team = row.person.login, req.slug, self.team
 
-        def done(note) -> None:
-            if note:
-                self.act(lambda b: b.grant(login, slug, team=team, waive=waive, note=note),
-                         done=lambda _r: self.reload(), success=f"{verb}: {req.name} for {row.person.name}.")
+        self.app.push_screen(
+            NoteDialog(f"{verb}: {req.name} for {row.person.name}", "Note (kept in the audit log):",
+                       call=lambda b, note: b.grant(login, slug, team=team, waive=waive, note=note)),
+            self._done(f"{verb}: {req.name} for {row.person.name}."))
 
-        self.app.push_screen(NoteDialog(f"{verb}: {req.name} for {row.person.name}",
-                                        "Note (kept in the audit log):"), done)
+    def _done(self, message: str):
+        """Once a dialog's backend call went through: reload and say so."""
+        def done(result) -> None:
+            if result is not None:
+                self.reload()
+                self.notify(message)
+        return done
 
     def action_new_requirement(self) -> None:
         self.app.push_screen(RequirementForm(self.team, None), self._saved)

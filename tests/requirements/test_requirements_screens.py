@@ -221,3 +221,30 @@ def test_manager_defines_a_requirement_in_the_form_and_a_bad_link_keeps_it_open(
     run(as_user(DEMO_YOU), clock, scenario)
     defs = {d.slug: d for d in as_user(DEMO_YOU).requirement_definitions("platform")}
     assert defs["calendar"].method == "auto" and defs["calendar"].auto.kind == "calendar_connected"
+
+
+def test_a_refused_evidence_link_keeps_the_dialog_open_with_what_was_typed(as_user, clock):
+    async def scenario(pilot, app):
+        screen = app.screen
+        await pilot.press("v")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, EvidenceDialog)
+        await type_text(pilot, "Retook the course")
+        await pilot.press("tab")
+        await type_text(pilot, "ftp://certs/42")
+        await pilot.press("enter")
+        assert await until(pilot, lambda: "Not saved" in text_of(dialog, "#dialog-error"))
+        assert app.screen is dialog, "the dialog stays open"
+        assert "http(s)" in text_of(dialog, "#dialog-error")
+        from textual.widgets import Input
+
+        assert dialog.query_one("#note", Input).value == "Retook the course"
+        assert dialog.query_one("#link", Input).value == "ftp://certs/42"
+        link = dialog.query_one("#link", Input)
+        link.value = "https://learning.example.com/cert/42"
+        await pilot.press("enter")
+        assert await until(pilot, lambda: app.screen is screen)
+        assert await until(pilot, lambda: "… waiting" in option_texts(screen, "#items")[0])
+
+    run(as_user("lena"), clock, scenario)
