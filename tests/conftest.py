@@ -13,6 +13,8 @@ import pytest
 
 from oncall_tui.clock import FixedClock
 
+pytest_plugins = ["tests.conftest_backends"]
+
 DEMO_YOU = "root"  # the login that "ran" `oncall demo` in the fixture database
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
 
@@ -49,7 +51,7 @@ def demo_db(db_url, clock) -> str:
     return db_url
 
 
-BACKEND_KINDS = ["local"]
+BACKEND_KINDS = ["local", "remote", "postgres"]  # the last two: tests/conftest_backends.py
 
 
 @pytest.fixture(params=BACKEND_KINDS)
@@ -58,10 +60,12 @@ def backend_kind(request) -> str:
 
 
 @pytest.fixture
-def as_user(request, demo_db, clock, backend_kind):
+def as_user(request, clock, backend_kind):
     """`as_user("alice")` -> a Backend acting as alice on the demo database."""
     from oncall_tui.backend.local import LocalBackend
 
+    # PostgreSQL copies its own demo database; the others serve the demo SQLite file.
+    demo_db = request.getfixturevalue("demo_db") if backend_kind != "postgres" else None
     made = []
 
     def make(login: str = DEMO_YOU):

@@ -17,6 +17,7 @@ from ..errors import Unavailable
 from .models import database
 
 BUSY_TIMEOUT_MS = 30_000
+PG_POOL_SIZE = 20  # connections per process (`oncall serve` uses at most its worker threads' worth)
 
 
 def normalise_url(url_or_path: str) -> str:
@@ -53,14 +54,22 @@ def make_database(url: str) -> pw.Database:
             check_same_thread=False,
         )
     if url.startswith(("postgresql:", "postgres:")):
+        from playhouse.pool import PooledPostgresqlDatabase
+
         parts = urlparse(url)
-        return pw.PostgresqlDatabase(
+        # A pool: each thread borrows a connection per unit of work and hands it back on close(),
+        # so `oncall serve` threads do not reconnect per request.  psycopg 3 is the driver.
+        return PooledPostgresqlDatabase(
             unquote(parts.path.lstrip("/")),
             user=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
             host=parts.hostname or "127.0.0.1",
             port=parts.port or 5432,
             connect_timeout=5,
+            max_connections=PG_POOL_SIZE,
+            stale_timeout=300,
+            timeout=10,
+            prefer_psycopg3=True,
         )
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://…")
 
@@ -91,16 +100,48 @@ def write_tx(db: pw.Database) -> Iterator[None]:
             yield
 
 
+_CONNECTION_TEXT = ("connection", "server closed", "terminating", "could not connect", "refused",
+                    "timeout expired", "Max connections exceeded")
+
+
+def is_connection_error(exc: Exception) -> bool:
+    """The database server went away or cannot be reached (as opposed to a bad query)."""
+    if isinstance(exc, pw.InterfaceError):
+        return True
+    return isinstance(exc, pw.OperationalError) and not _retryable(exc) and any(
+        t in str(exc) for t in _CONNECTION_TEXT)
+
+
+def discard_connection(db: pw.Database) -> None:
+    """Forget this thread's connection after the server went away; the next query reconnects."""
+    try:
+        manual = getattr(db, "manual_close", None)
+        (manual or db.close)()
+    except Exception:  # the connection is already gone
+        try:
+            db._state.reset()
+        except Exception:
+            pass
+
+
 def run_write(db: pw.Database, fn, attempts: int = 8):
     """Run `fn()` inside a write transaction, retrying when the database says
-    'busy' or 'could not serialize'.  Nothing is half-applied: a failed attempt
-    is rolled back before the next."""
+    'busy' or 'could not serialize', or lost its connection before the work began.
+    Nothing is half-applied: a failed attempt is rolled back before the next."""
     delay = 0.02
+    lost = 0
     for attempt in range(attempts):
         try:
             with write_tx(db):
                 return fn()
-        except (pw.OperationalError, pw.InternalError) as exc:
+        except (pw.OperationalError, pw.InternalError, pw.InterfaceError) as exc:
+            if is_connection_error(exc):
+                discard_connection(db)
+                lost += 1
+                if lost >= 2:
+                    raise Unavailable("the database cannot be reached right now; nothing was changed, "
+                                      "try again shortly") from exc
+                continue
             if not _retryable(exc) or attempt == attempts - 1:
                 if _retryable(exc):
                     raise Unavailable("the database stayed busy; nothing was changed, try again") from exc

@@ -14,6 +14,7 @@ from .db import write_tx
 from .models import ALL_MODELS, Meta
 
 SCHEMA_KEY = "schema_version"
+MIGRATION_LOCK = 0x0C_A11  # PostgreSQL advisory lock key held while migrating
 
 
 def _v1(db: pw.Database) -> None:
@@ -47,6 +48,10 @@ def migrate(db: pw.Database) -> int:
     if have == target:
         return have
     with write_tx(db):
+        if isinstance(db, pw.PostgresqlDatabase):
+            # Several `oncall serve` processes may start at once: one migrates, the others wait
+            # here (the lock ends with the transaction) and then find the work done.
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
         have = stored_version(db)  # someone else may have migrated while we waited
         for version in range(have + 1, target + 1):
             MIGRATIONS[version](db)

@@ -1,0 +1,251 @@
+"""One API call over HTTP: arguments from JSON, the call as the token's person, errors to JSON.
+
+Everything here is plain Python (no Starlette), so the rules are in one place:
+the server decodes what the client sent by the method's type hints, calls the
+local backend acting as the authenticated login (the services check
+permissions, whatever the client claims), and encodes the result with the
+same `wire` functions the CLI's `--json` uses.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import types
+import typing
+from datetime import date, datetime
+from typing import Any
+
+import peewee as pw
+
+from ..backend.registry import ApiMethod
+from ..backend.remote import type_name
+from ..store.db import discard_connection
+from ..errors import (
+    InvalidInput,
+    NotAllowed,
+    NotAuthenticated,
+    OncallError,
+    StaleEdit,
+    Unavailable,
+)
+from ..wire import from_jsonable, to_jsonable
+
+log = logging.getLogger("oncall.server")
+
+SCALARS = (str, int, float, bool, date, datetime)
+
+
+def _strip_optional(tp: Any) -> tuple[Any, bool]:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0], len(args) < len(typing.get_args(tp))
+    return tp, False
+
+
+def query_friendly(method: ApiMethod) -> bool:
+    """True when every parameter is a scalar, so the method can also be called with GET ?a=b."""
+    for p in method.params():
+        tp, _ = _strip_optional(method.hints.get(p.name, Any))
+        if tp not in SCALARS:
+            return False
+    return True
+
+
+def decode_body(method: ApiMethod, body: Any) -> dict[str, Any]:
+    """JSON object -> keyword arguments, checked against the method's signature."""
+    if not isinstance(body, dict):
+        raise InvalidInput("the request body must be a JSON object of named arguments")
+    params = {p.name: p for p in method.params()}
+    unknown = sorted(set(body) - set(params))
+    if unknown:
+        raise InvalidInput(f"{method.name} takes no argument called {unknown[0]!r}", field=unknown[0])
+    kwargs: dict[str, Any] = {}
+    for name, p in params.items():
+        if name not in body:
+            if p.default is p.empty:
+                raise InvalidInput(f"{method.name} needs the argument {name!r}", field=name)
+            continue
+        kwargs[name] = _decode(method, name, body[name])
+    return kwargs
+
+
+def decode_query(method: ApiMethod, query: dict[str, str]) -> dict[str, Any]:
+    """Query string -> keyword arguments (GET of a read whose parameters are all scalars)."""
+    body: dict[str, Any] = {}
+    for name, text in query.items():
+        tp, _ = _strip_optional(method.hints.get(name, str))
+        if tp is int:
+            try:
+                body[name] = int(text)
+            except ValueError:
+                raise InvalidInput(f"{name} must be a whole number, not {text[:40]!r}", field=name) from None
+        elif tp is float:
+            try:
+                body[name] = float(text)
+            except ValueError:
+                raise InvalidInput(f"{name} must be a number, not {text[:40]!r}", field=name) from None
+        elif tp is bool:
+            if text.lower() not in ("true", "false", "1", "0"):
+                raise InvalidInput(f"{name} must be true or false", field=name)
+            body[name] = text.lower() in ("true", "1")
+        else:
+            body[name] = text
+    return decode_body(method, body)
+
+
+def _decode(method: ApiMethod, name: str, value: Any) -> Any:
+    tp = method.hints.get(name, Any)
+    try:
+        check_shape(tp, value, name)
+        return from_jsonable(tp, value)
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
+        raise InvalidInput(f"{name}: {exc}", field=name) from None
+
+
+INT_LIMIT = 2 ** 63  # what both SQLite and PostgreSQL can store
+
+
+def check_shape(tp: Any, data: Any, where: str) -> None:
+    """Refuse JSON that does not fit the type hint: null where None is not allowed, a string
+    where a list belongs, integers beyond 64 bits, NUL characters, unknown or missing fields.
+    (`wire.from_jsonable` is lenient because it also reads what the server itself wrote.)"""
+    if tp is Any or tp is typing.Any:
+        return
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        if data is None and type(None) in args:
+            return
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return check_shape(arg, data, where)
+            except (TypeError, ValueError) as exc:
+                errors.append(str(exc))
+        raise ValueError(errors[0] if len(errors) == 1 else f"{where} fits none of the allowed shapes")
+    if data is None:
+        raise TypeError(f"{where} must not be null")
+    if origin in (list, tuple, set, frozenset) or tp in (list, tuple):
+        if not isinstance(data, list):
+            raise TypeError(f"{where} must be a list")
+        if origin is tuple and args and not (len(args) == 2 and args[1] is Ellipsis):
+            if len(data) != len(args):
+                raise ValueError(f"{where} must have {len(args)} items")
+            for i, (a, v) in enumerate(zip(args, data)):
+                check_shape(a, v, f"{where}[{i}]")
+            return
+        for i, v in enumerate(data):
+            check_shape(args[0] if args else Any, v, f"{where}[{i}]")
+        return
+    if origin is dict or tp is dict:
+        if not isinstance(data, dict):
+            raise TypeError(f"{where} must be an object")
+        for k, v in data.items():
+            check_shape(args[1] if args else Any, v, f"{where}.{k}")
+        return
+    if tp is bool:
+        if not isinstance(data, bool):
+            raise TypeError(f"{where} must be true or false")
+    elif tp is int:
+        if not isinstance(data, int) or isinstance(data, bool):
+            raise TypeError(f"{where} must be a whole number")
+        if not -INT_LIMIT < data < INT_LIMIT:
+            raise ValueError(f"{where} is out of range")
+    elif tp is float:
+        if not isinstance(data, (int, float)) or isinstance(data, bool):
+            raise TypeError(f"{where} must be a number")
+    elif tp in (str, date, datetime):
+        if not isinstance(data, str):
+            raise TypeError(f"{where} must be a string")
+        if "\x00" in data:
+            raise ValueError(f"{where} must not contain NUL characters")
+    elif isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        if not isinstance(data, dict):
+            raise TypeError(f"{where} must be an object")
+        hints = typing.get_type_hints(tp)
+        fields = {f.name: f for f in dataclasses.fields(tp)}
+        unknown = sorted(set(data) - set(fields))
+        if unknown:
+            raise ValueError(f"{where} has no field {unknown[0]!r}")
+        for fname, f in fields.items():
+            if fname in data:
+                check_shape(hints[fname], data[fname], f"{where}.{fname}")
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ValueError(f"{where} needs the field {fname!r}")
+
+
+def encode(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def call(backend, method: ApiMethod, kwargs: dict[str, Any], token: str | None,
+         act_as: str | None = None, cache=None, cache_key: str = "",
+         keep_connection: bool = False) -> tuple[int, bytes]:
+    """Authenticate, call, encode.  Runs in a worker thread; returns (status, JSON bytes).
+
+    The thread's database connection goes back (to the pool, or closed) afterwards unless
+    `keep_connection` (SQLite under `oncall serve`: worker threads are reused, and a
+    thread's connection closes with it)."""
+    login = None
+    try:
+        login = backend.authenticate(token)
+        actor = login
+        if act_as and act_as != login:
+            if not backend.demo:
+                raise NotAllowed("acting as someone else works only on a demo database")
+            actor = act_as
+        as_actor = backend.acting_as(actor)
+        if cache is not None and method.kind == "read" and cache.wants(method.name):
+            key = (getattr(backend, "url", ""), method.name, actor, cache_key)
+            cursor, at = cache.cursor(backend), backend.clock.now()
+            body = cache.get(key, cursor, at)
+            if body is None:
+                with cache.computing(key):
+                    body = cache.get(key, cursor, at)  # computed while we waited?
+                    if body is None:
+                        body = encode(to_jsonable(getattr(as_actor, method.name)(**kwargs)))
+                        cache.put(key, cursor, at, body)
+            return 200, body
+        return 200, encode(to_jsonable(getattr(as_actor, method.name)(**kwargs)))
+    except Exception as exc:  # every failure becomes a JSON error; nothing leaks a traceback
+        status, payload = error_body(exc, login=login, doing=method.name, db=getattr(backend, "db", None))
+        return status, encode(payload)
+    finally:
+        if not keep_connection:
+            backend.release_thread()
+
+
+def error_body(exc: Exception, login: str | None = None, doing: str = "",
+               db: pw.Database | None = None) -> tuple[int, dict[str, Any]]:
+    if isinstance(exc, (pw.OperationalError, pw.InterfaceError)):
+        _discard_connection(db)
+        log.error("database unavailable during %s: %s", doing, exc)
+        exc = Unavailable("the database cannot be reached right now; nothing was changed, try again shortly")
+    elif isinstance(exc, OverflowError):
+        exc = InvalidInput("a number in the request is too large")
+    elif isinstance(exc, pw.IntegrityError):
+        log.warning("conflict during %s by %s: %s", doing, login, exc)
+        exc = StaleEdit("that clashes with a change saved at the same moment or with existing data; "
+                        "nothing was changed, reload and try again")
+    if not isinstance(exc, OncallError):
+        log.exception("internal error during %s by %s", doing, login, exc_info=exc)
+        return 500, {"code": "error", "message": f"the server failed while doing {doing}; "
+                                                  f"nothing was changed and the error is in its log"}
+    if isinstance(exc, NotAuthenticated):
+        who = exc.extra.pop("login", None)
+        log.warning("refused %s (token of %s): %s", doing, who or "nobody known", exc.message)
+    elif isinstance(exc, NotAllowed):
+        log.warning("refused %s for %s: %s", doing, login, exc.message)
+    body = exc.to_dict()
+    if isinstance(exc, StaleEdit) and exc.fresh is not None:
+        body["fresh_type"] = type_name(exc.fresh)
+    return exc.http_status, body
+
+
+def _discard_connection(db: pw.Database | None) -> None:
+    if db is not None:
+        discard_connection(db)

@@ -1,0 +1,50 @@
+"""Pages reached by a link instead of a token: `/links/{kind}/{secret}`.
+
+Later issues hang their pages here (see ../shared/ROADMAP.md): the agree /
+decline links of a swap request in an email, and a person's calendar feed
+URL.  Such a page needs no login; the `secret` in its URL is the whole
+authority and is scoped to one thing (one swap answer, one feed), so a
+leaked link exposes only that.  A feature registers a handler:
+
+    register_link("swap-answer", handler)   # handler(backend, secret, request) -> Response
+
+The handler runs in a worker thread with the server's LocalBackend; it must
+look the secret up (stored hashed, like tokens), check it is still valid and
+act as the person it belongs to.  Nothing is registered yet: every link
+answers 404.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+LinkHandler = Callable[[object, str, Request], Response]
+LINK_HANDLERS: dict[str, LinkHandler] = {}
+
+
+def register_link(kind: str, handler: LinkHandler) -> None:
+    LINK_HANDLERS[kind] = handler
+
+
+async def link_page(request: Request) -> Response:
+    kind = request.path_params["kind"]
+    secret = request.path_params["secret"]
+    handler = LINK_HANDLERS.get(kind)
+    if handler is None:
+        return JSONResponse({"code": "not_found", "message": "this link is not known here"}, status_code=404)
+    backend = request.app.state.backend
+
+    def run() -> Response:
+        try:
+            return handler(backend, secret, request)
+        finally:
+            backend.release_thread()
+
+    return await run_in_threadpool(run)
+
+
+ROUTES = [Route("/links/{kind}/{secret}", link_page, methods=["GET", "POST"])]
