@@ -56,6 +56,10 @@ def make_database(url: str) -> pw.Database:
     if url.startswith(("postgresql:", "postgres:")):
         from playhouse.pool import PooledPostgresqlDatabase
 
+        from .._peewee import enable_psycopg
+
+        enable_psycopg()
+
         parts = urlparse(url)
         # A pool: each thread borrows a connection per unit of work and hands it back on close(),
         # so `oncall serve` threads do not reconnect per request.  psycopg 3 is the driver.

@@ -16,8 +16,7 @@ import oncall_tui
 
 PACKAGE = Path(oncall_tui.__file__).parent
 HEAVY = ["ortools", "httpx", "icalendar", "recurring_ical_events", "starlette", "uvicorn", "psycopg"]
-# peewee itself imports psycopg at its top level when it is installed (see the xfail below).
-HEAVY_WE_IMPORT = [name for name in HEAVY if name != "psycopg"]
+HEAVY_WE_IMPORT = HEAVY  # psycopg too: oncall_tui/_peewee.py keeps peewee from loading it
 FACES = ["textual", "click"]
 CORE = ["domain", "errors", "wire", "shifts", "clock", "store", "services", "scheduler", "calendars",
         "backend"]
@@ -66,10 +65,6 @@ def test_starting_the_app_and_cli_loads_no_heavy_library():
     assert "textual" in loaded and "click" in loaded  # the check itself works
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: peewee 4.x does `import psycopg` at its top level when psycopg is installed "
-    "(~145 ms of peewee's ~240 ms import), so every start-up loads the PostgreSQL driver; "
-    "block it while peewee loads and hand it to peewee only for postgresql:// URLs"))
 def test_starting_the_app_does_not_load_the_postgres_driver():
     assert "psycopg" not in _loaded_after_importing(_startup_modules())
 
