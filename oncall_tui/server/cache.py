@@ -39,9 +39,9 @@ class ReadCache:
 
     @staticmethod
     def cursor(backend) -> int:
-        table = m.AuditLog._meta.table_name
-        row = backend.db.execute_sql(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"').fetchone()
-        return int(row[0])
+        table = m.ChangeCounter._meta.table_name
+        row = backend.db.execute_sql(f'SELECT seq FROM "{table}" WHERE id = 1').fetchone()
+        return int(row[0]) if row else 0
 
     def computing(self, key: tuple) -> threading.Lock:
         """One lock per key: when an answer expires, one thread recomputes it and the

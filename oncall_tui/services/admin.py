@@ -141,5 +141,5 @@ class AdminService(ServiceBase):
         if last_used_at is None or now - last_used_at >= LAST_USED_RESOLUTION:
             def touch():
                 m.ApiToken.update(last_used_at=now).where(m.ApiToken.id == token_id).execute()
-            self._write(touch)
+            self._write(touch, visible=False)
         return login

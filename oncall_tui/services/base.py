@@ -109,10 +109,22 @@ class ServiceBase:
         (outbox rows).  Later areas (calendar delivery, notifications) extend it."""
 
     # -- transactions ------------------------------------------------------------
-    def _write(self, fn: Callable[[], T]) -> T:
-        """Run one use case as one write transaction (retried when the file is busy)."""
+    def _write(self, fn: Callable[[], T], *, visible: bool = True) -> T:
+        """Run one use case as one write transaction (retried when the file is busy).
+
+        The change counter moves in the same transaction, so every screen that
+        polls `change_cursor()` sees the change once it is committed.  Pure
+        bookkeeping that no screen shows (a token's last use) passes
+        `visible=False` and makes no screen reload."""
         self._bind()
-        return run_write(self.db, fn)
+
+        def unit() -> T:
+            result = fn()
+            if visible:
+                m.ChangeCounter.update(seq=m.ChangeCounter.seq + 1).where(m.ChangeCounter.id == 1).execute()
+            return result
+
+        return run_write(self.db, unit)
 
     def _bind(self) -> None:
         if m.database.obj is not self.db:

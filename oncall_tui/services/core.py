@@ -203,9 +203,8 @@ class CoreService(ServiceBase):
         return asked, ("Swaps: " + "; ".join(parts)) if parts else "Swaps: nothing waiting"
 
     def change_cursor(self) -> int:
-        from peewee import fn
-
-        return self._read(lambda: m.AuditLog.select(fn.COALESCE(fn.MAX(m.AuditLog.id), 0)).scalar())
+        return self._read(lambda: m.ChangeCounter.select(m.ChangeCounter.seq)
+                          .where(m.ChangeCounter.id == 1).scalar() or 0)
 
     def audit(self, team: str | None = None, limit: int = 100) -> list[AuditEntry]:
         def run():

@@ -5,6 +5,8 @@
 """
 from __future__ import annotations
 
+import os
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,12 +94,72 @@ def _retryable(exc: Exception) -> bool:
     return any(t in text for t in _RETRYABLE_TEXT)
 
 
+class WriterQueue:
+    """Writers to one SQLite file wait their turn on a lock file beside it.
+
+    SQLite's own busy handler makes a waiting writer sleep and retry with
+    back-off, so under contention the write lock often sits idle while
+    everybody sleeps; a kernel file lock (flock) wakes the next writer the
+    moment the last one lets go.  Several OS users sharing the file share the
+    lock file (it is created group-writable beside the database).  Where the
+    lock file cannot be opened, writers fall back to the busy handler alone."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = Path(str(db_path) + "-writers.lock")
+        self._thread_lock = threading.Lock()  # flock is per open file: threads queue here first
+        self._fd: int | None = None
+        self._usable = True
+
+    def _open(self) -> int | None:
+        if self._fd is None and self._usable:
+            try:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            except OSError:
+                self._usable = False
+        return self._fd
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        try:
+            import fcntl
+        except ImportError:  # not a POSIX system: the busy handler alone
+            yield
+            return
+        with self._thread_lock:
+            fd = self._open()
+            if fd is None:
+                yield
+                return
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+_QUEUES: dict[str, WriterQueue] = {}
+_QUEUES_LOCK = threading.Lock()
+
+
+def writer_queue(db: pw.SqliteDatabase) -> WriterQueue:
+    with _QUEUES_LOCK:
+        queue = _QUEUES.get(db.database)
+        if queue is None:
+            queue = _QUEUES[db.database] = WriterQueue(Path(db.database))
+        return queue
+
+
 @contextmanager
 def write_tx(db: pw.Database) -> Iterator[None]:
-    """One write transaction.  SQLite takes the write lock up front (BEGIN IMMEDIATE),
-    so two writers never deadlock on a lock upgrade; the busy timeout queues them."""
+    """One write transaction.  SQLite writers queue on the lock file, then take the
+    write lock up front (BEGIN IMMEDIATE), so two writers never deadlock on a lock
+    upgrade and nobody sleeps while the lock is free."""
     if isinstance(db, pw.SqliteDatabase):
-        with db.atomic(lock_type="IMMEDIATE"):
+        if db.in_transaction():  # nested: the outer transaction already holds the turn
+            with db.atomic():
+                yield
+            return
+        with writer_queue(db).turn(), db.atomic(lock_type="IMMEDIATE"):
             yield
     else:
         with db.atomic():

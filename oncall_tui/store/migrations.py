@@ -11,7 +11,7 @@ import peewee as pw
 
 from ..errors import SchemaTooNew
 from .db import write_tx
-from .models import ALL_MODELS, Meta
+from .models import ALL_MODELS, ChangeCounter, Meta
 
 SCHEMA_KEY = "schema_version"
 MIGRATION_LOCK = 0x0C_A11  # PostgreSQL advisory lock key held while migrating
@@ -19,6 +19,8 @@ MIGRATION_LOCK = 0x0C_A11  # PostgreSQL advisory lock key held while migrating
 
 def _v1(db: pw.Database) -> None:
     db.create_tables(ALL_MODELS, safe=True)
+    if not ChangeCounter.select().where(ChangeCounter.id == 1).exists():
+        ChangeCounter.insert(id=1, seq=0).execute()
 
 
 # version -> step that brings a database from version-1 to version.

@@ -1,7 +1,7 @@
 """Every table of the product.  Screens never import this; services do."""
 from .availability import Availability, CalendarSource
 from .base import BaseModel, JSONField, UTCDateTimeField, Versioned, database
-from .ops import AuditLog, Meta, Outbox
+from .ops import AuditLog, ChangeCounter, Meta, Outbox
 from .people import ApiToken, EscalationContact, Membership, Person, Team
 from .planning import Assignment, Plan, Rotation, Slot
 from .readiness import Requirement, RequirementStatus
@@ -13,7 +13,7 @@ ALL_MODELS = [
     Requirement, RequirementStatus,
     CalendarSource, Availability,
     SwapRequest, SwapOffer,
-    AuditLog, Outbox,
+    AuditLog, Outbox, ChangeCounter,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + [

@@ -11,6 +11,15 @@ class Meta(BaseModel):
     value = pw.TextField()
 
 
+class ChangeCounter(BaseModel):
+    """One row whose number grows with every committed write: the change cursor.
+
+    (The newest audit id is not enough on PostgreSQL, where transactions may
+    commit out of id order.)"""
+
+    seq = pw.BigIntegerField(default=0)
+
+
 class AuditLog(BaseModel):
     """Append-only: who changed what, and when.  Its id doubles as the change cursor."""
 
