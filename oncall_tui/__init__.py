@@ -1,4 +1,4 @@
 """oncall: a team's on-call rota in a terminal."""
-from ._peewee import import_peewee_without_psycopg as _import_peewee
+from ._peewee import install as _keep_psycopg_out_of_startup
 
-_import_peewee()
+_keep_psycopg_out_of_startup()

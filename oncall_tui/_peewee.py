@@ -2,26 +2,53 @@
 
 peewee 4 imports psycopg at its top level whenever it is installed, which is
 most of peewee's import time; a terminal app on a SQLite file never needs it.
-`oncall_tui/__init__.py` imports peewee through here with psycopg hidden, and
-`enable_psycopg()` hands the driver to peewee when a postgresql:// URL is
-opened.
+`install()` (run when `oncall_tui` is imported) hides psycopg from peewee's
+own first import, whenever and by whom that happens, without importing peewee
+itself; `enable_psycopg()` hands the driver to peewee when a postgresql://
+URL is opened.
 """
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
 import sys
 import threading
 
 _lock = threading.Lock()
 
 
-def import_peewee_without_psycopg() -> None:
-    if "peewee" in sys.modules or "psycopg" in sys.modules:
-        return  # already decided (or the driver is loaded anyway): nothing to save
-    sys.modules["psycopg"] = None  # type: ignore[assignment]  # makes `import psycopg` fail fast
-    try:
-        import peewee  # noqa: F401
-    finally:
-        del sys.modules["psycopg"]
+class _Loader(importlib.abc.Loader):
+    def __init__(self, real: importlib.abc.Loader) -> None:
+        self.real = real
+
+    def create_module(self, spec):
+        return self.real.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        hide = "psycopg" not in sys.modules
+        if hide:
+            sys.modules["psycopg"] = None  # type: ignore[assignment]  # `import psycopg` fails fast
+        try:
+            self.real.exec_module(module)
+        finally:
+            if hide and sys.modules.get("psycopg", 0) is None:
+                del sys.modules["psycopg"]
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name != "peewee":
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _Loader(spec.loader)
+        return spec
+
+
+def install() -> None:
+    if "peewee" in sys.modules or any(isinstance(f, _Finder) for f in sys.meta_path):
+        return
+    sys.meta_path.insert(0, _Finder())
 
 
 def enable_psycopg() -> None:

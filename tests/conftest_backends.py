@@ -234,7 +234,7 @@ def issue_test_token(backend, login: str, days: int = 30) -> str:
         now = backend.clock.now()
         return create_token(person, now, now + timedelta(days=days), "test")[0]
 
-    return backend._write(run)
+    return backend._write(run, visible=False)  # test plumbing: no screen should reload for it
 
 
 def _is_active_person(backend, login: str) -> bool:

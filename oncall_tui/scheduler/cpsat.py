@@ -2,8 +2,17 @@
 
 Call ``solve_cpsat`` from a worker thread: the model is built inside it (building holds the
 GIL, solving releases it). ``on_progress`` gets a ``Progress`` for improving plans (at most
-every ``progress_every`` seconds, plus the first); ``stop`` ends the search and keeps the best plan.
+every ``progress_every`` seconds, plus the first); it may be called from CP-SAT's thread or the
+local-search thread, so it must be thread-safe. ``stop`` ends the search and keeps the best plan.
 The objective is exactly ``fairness.score`` (a test checks it), in whole points.
+
+The steps: greedy start plan; local search (improve.py) on it; if slots are still empty, a
+coverage-only solve that fills what can be filled and proves the rest unavoidable (coverage.py);
+the LP bound of this model (lp_bound.py, GLOP, in its own thread); then CP-SAT from the best
+plan as a complete hint, with the local search restarting beside it on one core, until a plan
+meets the bound or time runs out. The model carries valid inequalities that make its LP tight
+(see ``_flag_is_max``, ``_weekend_cuts`` and the small-target fairness cut): on 50 x 91 teams
+the LP alone proves the optimum in about a second.
 """
 
 from __future__ import annotations
@@ -14,24 +23,29 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
 
+from .coverage import fewest_gaps
 from .fairness import compute_targets, integer_targets, score
 from .greedy import greedy_assignments
+from .improve import improve_plan
+from .lp_bound import bounds_worker
 from .prepare import Prepared, prepare
 from .problem import Problem, Progress, Result, Slot
 from .report import build_result
+from .validate import validate
 
 # With two workers CP-SAT runs one full subsolver (the first listed) and interleaves its LNS
 # helpers on the other. Measured in bench/scheduler: on month-sized teams an LP-heavy full
 # worker ("max_lp") proves the optimum in 1-2 s where the default still has a wide gap after
-# 5 s; on larger models (50 people x 91 days) the default finds better plans within 15 s and
-# neither proves much. "auto" picks by model size.
+# 5 s. On 50 people x 91 days the default found better plans from a greedy hint; from the
+# local-search hint (improve.py) max_lp improves it and the default does not, so "auto" is
+# max_lp at every size now (LARGE_MODEL is kept for callers that imported it).
 AUTO = "auto"
 LARGE_MODEL = 4000  # assignment variables
 
 
 def pick_subsolvers(subsolvers: tuple[str, ...] | str | None, variables: int) -> tuple[str, ...]:
-    if subsolvers == AUTO:
-        return ("max_lp",) if variables <= LARGE_MODEL else ()
+    if subsolvers == AUTO:  # since the local-search hint, max_lp also wins on large models
+        return ("max_lp",)
     return tuple(subsolvers or ())
 
 
@@ -47,6 +61,7 @@ class _Model:
         # auxiliary variables and how to compute them from the x values, in creation order,
         # so that a start plan becomes a complete hint (CP-SAT then starts from it at once)
         self.derived: list[tuple[object, str, object]] = []
+        self.weekend_flag: dict[tuple[str, str], object] = {}
         rules, w = problem.rules, problem.weights
         terms: list = []
         constant = 0
@@ -98,7 +113,8 @@ class _Model:
                     vs = [v for s in shift_ids for v in by_shift.get(s, [])]
                     if vs:
                         flag = m.new_bool_var(f"wk_{p}_{key}")
-                        m.add_max_equality(flag, vs)
+                        self.weekend_flag[(p, key)] = flag
+                        self._flag_is_max(flag, [by_shift[s] for s in shift_ids if s in by_shift])
                         self.derived.append((flag, "max", vs))
                         flags.append(flag)
                 if len(flags) > rules.max_weekends_per_period:
@@ -116,6 +132,12 @@ class _Model:
             m.add(dev >= expr - target[person.id] - w.fairness_slack)
             m.add(dev >= target[person.id] - w.fairness_slack - expr)
             m.add(max_dev >= dev)
+            # for a small target every single shift already overshoots it: the LP must not
+            # spread fractions of shifts over such people for free (valid as target+slack >= 0)
+            room = target[person.id] + w.fairness_slack
+            steep = [(wt - room, v) for wt, v in load[person.id] if wt > room]
+            if steep and room >= 0:
+                m.add(dev >= sum(c * v for c, v in steep))
             self.derived.append((dev, "absdev", (load[person.id], target[person.id])))
             devs.append(dev)
             terms.append(w.fairness_sum * dev)
@@ -143,6 +165,7 @@ class _Model:
                 self.derived.append((both, "both", a + b))
                 terms.append(w.pairing * both)
 
+        near: dict[tuple[str, str, str], object] = {}
         if w.spread:
             for s1, s2 in prep.spread_pairs:
                 for p, by_shift in works.items():
@@ -151,6 +174,8 @@ class _Model:
                         m.add(close >= on(p, s1) + on(p, s2) - 1)
                         self.derived.append((close, "both", by_shift[s1] + by_shift[s2]))
                         terms.append(w.spread * close)
+                        near[(p, s1, s2)] = near[(p, s2, s1)] = close
+            self._weekend_cuts(prep, works, near, on)
 
         for (s, role), p in problem.previous.items():
             if s not in prep.shift_by_id:
@@ -162,6 +187,19 @@ class _Model:
         self.constant = constant
         m.minimize(sum(terms) + constant)
 
+    def _weekend_cuts(self, prep: Prepared, works: dict, near: dict, on: Callable) -> None:
+        """Valid inequalities that let the LP see the weekend limit and spread together:
+        when every two of a person's shifts on one weekend are a spread pair, the shifts worked
+        that weekend minus the spread pairs among them is at most the weekend flag (1 - 0, 2 - 1,
+        3 - 3, ...). Without it the LP splits weekends into halves and proves no spread cost."""
+        for (p, key), flag in self.weekend_flag.items():
+            mine = [s for s in prep.weekend_shifts[key] if s in works[p]]
+            pairs = [(a, b) for i, a in enumerate(mine) for b in mine[i + 1:]]
+            if len(mine) < 2 or not all((p, a, b) in near for a, b in pairs):
+                continue
+            self.model.add(sum(on(p, s) for s in mine) - sum(near[(p, a, b)] for a, b in pairs)
+                           <= flag)
+
     def _day_rules(self, problem: Problem, prep: Prepared, p: str, by_shift: dict) -> None:
         rules, m = problem.rules, self.model
         if rules.max_consecutive is None and not rules.min_consecutive:
@@ -172,7 +210,7 @@ class _Model:
             vs = [v for s in shift_ids for v in by_shift.get(s, [])]
             if vs:
                 flag = m.new_bool_var(f"day_{p}_{day}")
-                m.add_max_equality(flag, vs)
+                self._flag_is_max(flag, [by_shift[s] for s in shift_ids if s in by_shift])
                 self.derived.append((flag, "max", vs))
                 worked[day] = flag
         if rules.max_consecutive is not None:
@@ -191,6 +229,17 @@ class _Model:
                     if day + k * one > last:
                         break
                     m.add(flag - before <= worked.get(day + k * one, 0))
+
+    def _flag_is_max(self, flag, groups: list[list]) -> None:
+        """flag == max over the shifts, in linear form; ``groups`` are the role variables of
+        one shift each (at most one is true), so the LP cannot hold two half roles of a shift
+        under a half flag."""
+        for group in groups:
+            if len(group) == 1:
+                self.model.add_implication(group[0], flag)
+            else:
+                self.model.add(flag >= sum(group))
+        self.model.add(flag <= sum(v for group in groups for v in group))
 
     def hint(self, plan: dict[Slot, str]) -> None:
         value: dict[int, int] = {}
@@ -218,7 +267,14 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
                 on_progress: Callable[[Progress], None] | None = None,
                 stop: threading.Event | None = None, hint: Result | None = None,
                 subsolvers: tuple[str, ...] | str | None = AUTO,
-                progress_every: float = 0.25, seed: int = 0) -> Result:
+                progress_every: float = 0.25, seed: int = 0,
+                polish: float | None = None, params: dict | None = None,
+                use_lp_bound: bool = True) -> Result:
+    """Plan with CP-SAT. ``polish`` is the seconds of local search run on the greedy start plan
+    before CP-SAT (None: by size, at most a quarter of ``time_limit``; 0: none); ``params``
+    sets further CP-SAT parameters by name (e.g. ``{"log_search_progress": True}``);
+    ``use_lp_bound`` adds the bound proven by the model's LP relaxation (lp_bound.py) and ends
+    the search as soon as a plan meets it."""
     from ortools.sat.python import cp_model
 
     started = time.perf_counter()
@@ -228,23 +284,108 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
     else:  # the better of the two greedy plans
         start_plan = min((greedy_assignments(problem, prep, fair=f) for f in (True, False)),
                          key=lambda plan: score(problem, plan, prep)[0])
-    built = _Model(problem, prep)
-    built.hint(start_plan)
-
-    hint_time = time.perf_counter() - started
+    start_score = score(problem, start_plan, prep)[0]
     if on_progress is not None:  # the start plan is valid already: show it before searching
-        on_progress(Progress(best_score=score(problem, start_plan, prep)[0], bound=None,
-                             elapsed=hint_time, solutions=0, assignments=dict(start_plan)))
+        on_progress(Progress(best_score=start_score, bound=None, elapsed=time.perf_counter() - started,
+                             solutions=0, assignments=dict(start_plan)))
+    built = _Model(problem, prep)
+    # the LP bound (GLOP, outside the GIL) runs in its own thread beside the local search and
+    # then beside CP-SAT; whatever of the time limit it needs, it never delays the search
+    # (with one worker, as in batch.py where every core runs a team, after the local search and
+    # before CP-SAT: the LP's Python half would slow the local search down, and a plan that
+    # meets the bound needs no search at all)
+    lower: list[int | None] = []
+    mip_plan: list = []  # HiGHS's solver while it runs, then its plan
+    best_seen = [start_score]
+    polish_done = threading.Event()  # set once the local search (and gap proof) is done
+    done = threading.Event()  # set once CP-SAT is done
+    proven_gaps: int | None = None
+
+    def worth_proving() -> bool:  # HiGHS only if the LP left a gap after the local search
+        polish_done.wait(max(0.0, deadline - time.perf_counter()))
+        return polish_done.is_set() and not done.is_set() and not (stop is not None and stop.is_set()) \
+            and not (lp_now() is not None and best_seen[0] <= lp_now())
+
+    # HiGHS beside the search with two workers, or on long single-worker runs (batch.py's
+    # second pass), where proving the bound is what is left to do
+    with_mip = use_lp_bound and (workers >= 2 or time_limit >= 8)
+    deadline = started + time_limit
+    lp_thread = None
+    if use_lp_bound and workers >= 2:
+        lp_thread = threading.Thread(target=bounds_worker, name="planner-lp-bound", daemon=True,
+                                     args=(built.model.proto, built.x, deadline, lower, with_mip,
+                                           mip_plan, worth_proving))
+        lp_thread.start()
+
+    def lp_now() -> int | None:  # the best proven bound so far (LP, or the unavoidable gaps)
+        bounds = [b for b in (lower[0] if lower else None,
+                              None if proven_gaps is None else proven_gaps * problem.weights.under_cover)
+                  if b is not None]
+        return max(bounds) if bounds else None
+
+    if polish is None:  # local search: a far better hint for large teams, in a fraction of the time
+        polish = min(0.25 * time_limit, 0.1 + len(prep.shifts) * len(problem.people) / 1500)
+    if polish > 0 and not (stop is not None and stop.is_set()):
+        polished = improve_plan(problem, prep, start_plan, polish, seed=seed, stop=stop)
+        polished_score = score(problem, polished, prep)[0]
+        if polished_score < start_score:
+            start_plan, start_score = polished, polished_score
+            if on_progress is not None:
+                on_progress(Progress(best_score=start_score, bound=lp_now(),
+                                     elapsed=time.perf_counter() - started, solutions=0,
+                                     assignments=dict(start_plan)))
+    if _empty_slots(prep, start_plan) and not (stop is not None and stop.is_set()):
+        # gaps left: prove how many are unavoidable, and fill the others if a plan can
+        found, proven = fewest_gaps(problem, prep, start_plan, 0.2 * time_limit,
+                                    workers=workers, seed=seed)
+        proven_gaps = proven
+        found_score = score(problem, found, prep)[0]
+        if found_score < start_score:
+            start_plan, start_score = found, found_score
+            if on_progress is not None:
+                on_progress(Progress(best_score=start_score, bound=lp_now(),
+                                     elapsed=time.perf_counter() - started, solutions=0,
+                                     assignments=dict(start_plan)))
+    best_seen[0] = start_score
+    if use_lp_bound and workers < 2:  # one core: the LP first, then the search (HiGHS beside it)
+        bounds_worker(built.model.proto, built.x, deadline, lower, False, mip_plan, worth_proving)
+        if with_mip:
+            lp_thread = threading.Thread(target=bounds_worker, name="planner-mip-bound", daemon=True,
+                                         args=(built.model.proto, built.x, deadline, lower, True,
+                                               mip_plan, worth_proving, False))
+            lp_thread.start()
+    polish_done.set()
+    built.hint(start_plan)
+    if (lp_now() is not None and start_score <= lp_now()) or (stop is not None and stop.is_set()):
+        # the start plan meets the proven bound (or the caller stopped): nothing left to search
+        optimal = lp_now() is not None and start_score <= lp_now()
+        done.set()
+        result = build_result(problem, start_plan, solver="cpsat",
+                              status="optimal" if optimal else "stopped",
+                              elapsed=time.perf_counter() - started, bound=lp_now(),
+                              first_solution_time=None, prep=prep)
+        result.unavoidable_gaps = proven_gaps if result.gaps else 0
+        return result
     solver = cp_model.CpSolver()
-    params = solver.parameters
+    extra_params, params = params, solver.parameters
     params.max_time_in_seconds = max(0.01, time_limit - (time.perf_counter() - started))
-    params.num_workers = max(1, workers)
+    # with two or more workers and a problem the local search handles, one core keeps running
+    # the local search (restarts from the best plan) beside CP-SAT: on 50 x 91 it finds better
+    # plans than CP-SAT's own LNS worker, while CP-SAT's LP worker raises the bound
+    searching = workers >= 2 and polish > 0 and not problem.rules.min_consecutive
+    cp_workers = workers - 1 if searching else workers
+    params.num_workers = max(1, cp_workers)
     params.random_seed = seed
     subsolvers = pick_subsolvers(subsolvers, len(built.x))
-    if subsolvers and workers >= 2:
+    if subsolvers and cp_workers >= 2:
         params.subsolvers.extend(subsolvers)  # the first is the full worker, LNS runs beside it
     elif subsolvers and subsolvers[0] == "max_lp":
         params.linearization_level = 2  # what max_lp is, for a single sequential worker
+    for name, value in (extra_params or {}).items():  # extra CP-SAT parameters, for experiments
+        if isinstance(value, (list, tuple)):
+            getattr(solver.parameters, name).extend(value)
+        else:
+            setattr(solver.parameters, name, value)
     first_time: list[float] = []
 
     class Callback(cp_model.CpSolverSolutionCallback):
@@ -258,27 +399,59 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
             self.count += 1
             if not first_time:
                 first_time.append(now)
-            if stop is not None and stop.is_set():
-                self.stop_search()
+            best_seen[0] = min(best_seen[0], int(round(self.objective_value)))
             if on_progress is not None and (self.count == 1 or now - self.last_report >= progress_every):
                 self.last_report = now
                 on_progress(Progress(best_score=int(round(self.objective_value)),
-                                     bound=max(0, int(-(-self.best_objective_bound // 1))), elapsed=now,
+                                     bound=max(lp_now() or 0, int(-(-self.best_objective_bound // 1))),
+                                     elapsed=now,
                                      solutions=self.count,
                                      assignments=built.assignments(self.boolean_value)))
 
-    done = threading.Event()
-    if stop is not None:
-        def watch() -> None:
-            while not done.is_set():
-                if stop.wait(0.05):
-                    solver.stop_search()
-                    return
-        threading.Thread(target=watch, name="cpsat-stop", daemon=True).start()
+    searched = {"plan": dict(start_plan), "score": start_score}
+
+    def local_search() -> None:
+        round_ = 0
+        while not done.is_set():
+            round_ += 1
+            left = time_limit - (time.perf_counter() - started)
+            if left <= 0.2:
+                return
+            plan = improve_plan(problem, prep, searched["plan"], min(3.0, left), seed=seed + round_,
+                                stop=done)
+            found = score(problem, plan, prep)[0]
+            if found < searched["score"]:
+                searched.update(plan=plan, score=found)
+                best_seen[0] = min(best_seen[0], found)
+                if on_progress is not None:
+                    on_progress(Progress(best_score=found, bound=lp_now(),
+                                         elapsed=time.perf_counter() - started, solutions=0,
+                                         assignments=dict(plan)))
+    searcher = threading.Thread(target=local_search, name="planner-local-search", daemon=True) \
+        if searching else None
+
+    def watch() -> None:  # the caller's stop, or a plan that meets the LP bound, ends the search
+        while not done.wait(0.05):
+            bound = lp_now()
+            if (stop is not None and stop.is_set()) or (bound is not None and best_seen[0] <= bound):
+                solver.stop_search()
+                return
+    threading.Thread(target=watch, name="cpsat-stop", daemon=True).start()
     try:
+        if searcher is not None:
+            searcher.start()
         status = solver.solve(built.model, Callback())
     finally:
         done.set()
+    if searcher is not None:
+        searcher.join()
+    if lp_thread is not None:
+        settled = status == cp_model.OPTIMAL or (stop is not None and stop.is_set()) or (
+            lp_now() is not None and best_seen[0] <= lp_now())
+        # (HiGHS cannot be interrupted through pywraplp: when nothing is left to prove, do not
+        # wait for it; its thread ends by the deadline on its own)
+        lp_thread.join(0.0 if settled else max(0.0, time_limit - (time.perf_counter() - started)))
+    lp = lp_now()  # includes the unavoidable gaps
     stopped = stop is not None and stop.is_set()
     elapsed = time.perf_counter() - started
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -288,5 +461,21 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
     else:  # no plan yet (stopped or out of time): fall back to the start plan, never raise
         plan, bound = dict(start_plan), None
         label = "stopped" if stopped else ("infeasible" if status == cp_model.INFEASIBLE else "feasible")
-    return build_result(problem, plan, solver="cpsat", status=label, elapsed=elapsed, bound=bound,
-                        first_solution_time=first_time[0] if first_time else None, prep=prep)
+    if score(problem, plan, prep)[0] > searched["score"]:  # the hint or the local search did better
+        plan = dict(searched["plan"])
+    for candidate in [c for c in mip_plan if isinstance(c, dict)]:  # HiGHS's plan, if valid and better
+        if score(problem, candidate, prep)[0] < score(problem, plan, prep)[0] \
+                and not validate(problem, candidate):
+            plan = candidate
+    if lp is not None:
+        bound = max(bound or 0, lp)
+        if score(problem, plan, prep)[0] <= bound:
+            label = "optimal"
+    result = build_result(problem, plan, solver="cpsat", status=label, elapsed=elapsed, bound=bound,
+                          first_solution_time=first_time[0] if first_time else None, prep=prep)
+    result.unavoidable_gaps = proven_gaps if result.gaps else 0
+    return result
+
+
+def _empty_slots(prep: Prepared, plan: dict[Slot, str]) -> int:
+    return sum(1 for s in prep.shifts for r in s.roles if (s.id, r) not in plan)

@@ -261,6 +261,9 @@ class Result:
     first_solution_time: float | None = None
     penalties: dict[str, int] = field(default_factory=dict)  # score by soft goal
     stats: list[PersonStats] = field(default_factory=list)
+    # proven fewest empty required slots of any valid plan (None: not checked); when it equals
+    # len(gaps), every gap is unavoidable
+    unavoidable_gaps: int | None = None
 
     @property
     def relative_gap(self) -> float | None:
@@ -283,6 +286,7 @@ class Result:
             "first_solution_time": self.first_solution_time,
             "penalties": dict(self.penalties),
             "stats": [s.to_dict() for s in self.stats],
+            "unavoidable_gaps": self.unavoidable_gaps,
         }
 
     @classmethod
@@ -298,4 +302,5 @@ class Result:
             first_solution_time=data.get("first_solution_time"),
             penalties=dict(data.get("penalties", {})),
             stats=[PersonStats.from_dict(s) for s in data.get("stats", [])],
+            unavoidable_gaps=data.get("unavoidable_gaps"),
         )

@@ -26,7 +26,7 @@ from ..recommend import HOURS_PER_DAY, WINDOW_MONTHS, LoadFacts, recommend, shif
 from ..shifts import generate_shifts, month_range, next_month
 from ..store import models as m
 from . import convert
-from .base import ServiceBase, check_note
+from .base import AfterCommit, ServiceBase, check_note
 
 _WORST = {"unavailable": 0, "prefer_not": 1, "busy": 2, "preferred": 3, "available": 4}
 OPTIONAL_ROLES = frozenset({"shadow"})
@@ -292,7 +292,7 @@ class AvailabilityService(ServiceBase):
             teams = self._av_teams_of(who)
             self._audit("availability.set", "person", who.login, teams[0] if teams else None, month=month,
                         days=[d.isoformat() for d in days], state=state, shift_start=shift_start, note=note)
-            return self._av_month_view(who, month)
+            return AfterCommit(lambda: self._av_month_view(who, month))
         return self._write(run)
 
     def set_utilisation(self, person: str, month: str, pct: int | None) -> MonthAvailability:

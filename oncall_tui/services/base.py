@@ -14,6 +14,17 @@ from ..store.db import run_write
 
 T = TypeVar("T")
 
+_STATEMENTS: dict[tuple[int, str], str] = {}
+
+
+class AfterCommit:
+    """What a write hands back when its answer takes more reading than writing: `_write`
+    builds the answer after the commit, in a read, so other writers are not kept waiting
+    while it is put together."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self.build = build
+
 MAX_NOTE = 2000
 
 
@@ -26,10 +37,22 @@ class ServiceBase:
 
     # -- who is asking ---------------------------------------------------------
     def _me(self) -> m.Person:
-        person = m.Person.get_or_none((m.Person.login == self.actor_login) & m.Person.active)
-        if person is None:
+        sql = self._statement("me", lambda: m.Person.select().where(
+            (m.Person.login == "") & (m.Person.active == True)))  # noqa: E712
+        found = list(m.Person.raw(sql, self.actor_login, True))
+        if not found:
             raise UnknownUser(self._unknown_user_message(), login=self.actor_login)
-        return person
+        return found[0]
+
+    def _statement(self, name: str, build: Callable[[], Any]) -> str:
+        """SQL text built once per database and reused: most of a small write's time
+        would otherwise go to composing the same statements again, while other
+        writers wait for the lock."""
+        key = (id(self.db), name)
+        sql = _STATEMENTS.get(key)
+        if sql is None:
+            sql = _STATEMENTS[key] = build().sql()[0]
+        return sql
 
     def _unknown_user_message(self) -> str:
         managers = (
@@ -121,10 +144,15 @@ class ServiceBase:
         def unit() -> T:
             result = fn()
             if visible:
-                m.ChangeCounter.update(seq=m.ChangeCounter.seq + 1).where(m.ChangeCounter.id == 1).execute()
+                c = m.ChangeCounter
+                self.db.execute_sql(self._statement("changed", lambda: c.update(seq=c.seq + 1).where(c.id == 1)),
+                                    [1, 1])
             return result
 
-        return run_write(self.db, unit)
+        result = run_write(self.db, unit)
+        if isinstance(result, AfterCommit):
+            return self._read(result.build)
+        return result
 
     def _bind(self) -> None:
         if m.database.obj is not self.db:
@@ -148,10 +176,14 @@ class ServiceBase:
     def _audit(self, action: str, entity: str, entity_id: Any, team: m.Team | str | None = None,
                **detail: Any) -> None:
         team_slug = team.slug if isinstance(team, m.Team) else team
-        m.AuditLog.create(
-            at=self._now(), actor=self.actor_login, action=action, entity=entity,
-            entity_id=str(entity_id), team=team_slug, detail=_plain(detail),
-        )
+        a = m.AuditLog
+        sql = self._statement("audit", lambda: a.insert(
+            at=self._now(), actor="", action="", entity="", entity_id="", team=None, detail={}))
+        # The statement's parameters follow the model's field order (see _statement's build).
+        values = {"at": a.at.db_value(self._now()), "actor": self.actor_login, "action": action,
+                  "entity": entity, "entity_id": str(entity_id), "team": team_slug,
+                  "detail": a.detail.db_value(_plain(detail))}
+        self.db.execute_sql(sql, [values[f.name] for f in a._meta.sorted_fields if f.name in values])
 
     def _outbox(self, kind: str, payload: dict) -> None:
         m.Outbox.create(kind=kind, payload=_plain(payload), created_at=self._now())

@@ -21,7 +21,7 @@ from ..domain import (
 from ..errors import InvalidInput, NotAllowed, NotFound
 from ..store import models as m
 from . import convert
-from .base import ServiceBase, check_note
+from .base import AfterCommit, ServiceBase, check_note
 
 
 class CoreService(ServiceBase):
@@ -248,9 +248,12 @@ class CoreService(ServiceBase):
         def run():
             me = self._me()
             before = {k: getattr(me, k) for k in changes}
-            self._bump(me, expected_version, lambda: convert.person(self._me()), "your profile", **changes)
+            me.version = self._bump(me, expected_version, lambda: convert.person(self._me()), "your profile",
+                                    **changes)
             self._audit("profile.update", "person", me.login, before=before, after=changes)
-            return convert.person(self._me())
+            for key, value in changes.items():
+                setattr(me, key, value)
+            return convert.person(me)
         return self._write(run)
 
     def add_handover_note(self, assignment_uid: str, text: str) -> ShiftDetail:
@@ -277,11 +280,14 @@ class CoreService(ServiceBase):
             m.Assignment.update(note=note, version=m.Assignment.version + 1).where(
                 m.Assignment.id == row.id).execute()
             self._audit("shift.handover_note", "assignment", slot.uid, team, text=text)
-            fresh = (m.Assignment.select(m.Assignment, m.Slot, m.Plan, m.Rotation, m.Team, m.Person)
-                     .join(m.Slot).switch(m.Assignment).join(m.Plan).join(m.Rotation).join(m.Team)
-                     .switch(m.Assignment).join(m.Person).where(m.Assignment.id == row.id))
-            return self._details(list(fresh))[0]
+            return AfterCommit(lambda: self._detail_of(row.id))
         return self._write(run)
+
+    def _detail_of(self, assignment_id: int) -> ShiftDetail:
+        fresh = (m.Assignment.select(m.Assignment, m.Slot, m.Plan, m.Rotation, m.Team, m.Person)
+                 .join(m.Slot).switch(m.Assignment).join(m.Plan).join(m.Rotation).join(m.Team)
+                 .switch(m.Assignment).join(m.Person).where(m.Assignment.id == assignment_id))
+        return self._details(list(fresh))[0]
 
 
 def _zone(name: str) -> ZoneInfo:
