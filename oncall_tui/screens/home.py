@@ -90,10 +90,8 @@ class HomeScreen(AreaScreen):
         if not view.now:
             return "Nobody is on call right now in your teams."
         lines = []
-        last_rot = None
         for n in view.now:
-            rot = n.rotation_name if n.rotation_name != last_rot else ""
-            last_rot = n.rotation_name
+            rot = n.rotation_name
             until = local(n.end, tz).strftime("%a %H:%M")
             lines.append(f"{rot:<15.15} {n.role:<9} {n.person.name:<17.17} {n.person.contact:<16.16} to {until}")
         return escape("\n".join(lines))

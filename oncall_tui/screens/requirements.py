@@ -42,14 +42,14 @@ def roles_text(r: PersonReadiness) -> str:
     lines = []
     for role in r.roles:
         if role.eligible:
-            lines.append(f"[green]✓ {role.role:<9}[/] eligible")
+            lines.append(f"[green]✓ {role.role:<10}[/] eligible")
         else:
             if len(role.blockers) == 1:
                 why = role.blockers[0]
             else:
                 why = f"needs {len(role.blockers)}: " + ", ".join(b.split(": ")[0] for b in role.blockers)
             why = why if len(why) <= 58 else why[:57] + "…"
-            lines.append(f"[red]✗ {role.role:<9}[/] {escape(why)}")
+            lines.append(f"[red]✗ {role.role:<10}[/] {escape(why)}")
     return "\n".join(lines) or "No roles to check."
 
 

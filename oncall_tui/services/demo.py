@@ -59,6 +59,7 @@ slug = "platform"
 name = "Platform"
 tz = "Europe/London"
 availability_deadline_day = 20
+settings = {{ holidays = ["2026-12-25", "2026-12-26", "2026-12-28", "2027-01-01", "2027-04-02", "2027-04-05"] }}
 
 {chr(10).join(people)}
 [[rotations]]
@@ -231,7 +232,7 @@ def _seed_requirements(team, people, engineers, now, rng, you):
                                            evidence="Finished the course on the 3rd",
                                            requested_at=now - timedelta(days=2))
             continue
-        trained = now - timedelta(days=rng.randint(30, 330))
+        trained = now - timedelta(days=rng.randint(30, 290))  # valid well past next month
         if p.login == "ivan":
             trained = now - timedelta(days=356)  # expires within two weeks
         if p.login == "lena":
@@ -241,7 +242,7 @@ def _seed_requirements(team, people, engineers, now, rng, you):
                                    decided_at=trained + timedelta(days=1))
         if p.login != "emeka":
             m.RequirementStatus.create(requirement=reqs["runbooks"], person=p, state="attested",
-                                       evidence="Read them all", met_at=now - timedelta(days=rng.randint(5, 170)))
+                                       evidence="Read them all", met_at=now - timedelta(days=rng.randint(5, 100)))
         m.RequirementStatus.create(requirement=reqs["vpn-access"], person=p, state="approved",
                                    met_at=now - timedelta(days=200), decided_by=manager,
                                    decided_at=now - timedelta(days=200))
