@@ -30,7 +30,7 @@ from .openapi import API_PREFIX, build_openapi
 #: Worker threads per process for blocking backend calls (each holds at most one DB connection).
 THREADS = int(os.environ.get("ONCALL_SERVER_THREADS", "16"))
 ACT_AS_HEADER = "x-oncall-act-as"
-MAX_BODY = 5_000_000
+MAX_BODY = 24_000_000  # a 10 MiB calendar file sent as a JSON string, escapes and all
 
 
 def _json(status: int, body: Any) -> Response:

@@ -164,8 +164,10 @@ class PlanningService(PlanData, ServiceBase):
             if broken:
                 raise InvalidInput(f"{len(broken)} hard-rule problem(s) since the draft was made; fix them "
                                    f"first: " + "; ".join(broken[:4]), field="plan", violations=broken)
-            diff = self._diff(plan)
             previous = self._published_for(plan)
+            if previous is not None:
+                self._carry_over(previous, plan)
+            diff = self._diff(plan)
             if previous is not None:
                 self._bump(previous, previous.version, lambda: None, "the published plan", status="superseded")
             number = max([p.number for p in m.Plan.select(m.Plan.number).where(
@@ -205,6 +207,22 @@ class PlanningService(PlanData, ServiceBase):
         return self._read(run)
 
     # -- helpers ---------------------------------------------------------------------------
+    def _carry_over(self, previous: m.Plan, plan: m.Plan) -> None:
+        """What people added to the published plan themselves survives a re-plan: shadow
+        sign-ups for shifts still to come (where the new plan leaves that shadow slot
+        empty), and every shift's handover notes."""
+        now = self._now()
+        mine = {a.slot_id: a for a in m.Assignment.select().where(m.Assignment.plan == plan)}
+        old = (m.Assignment.select(m.Assignment, m.Slot).join(m.Slot)
+               .where(m.Assignment.plan == previous))
+        for a in old:
+            kept = mine.get(a.slot_id)
+            if kept is None and a.slot.role == "shadow" and a.slot.start > now:
+                m.Assignment.create(plan=plan, slot=a.slot_id, person=a.person_id, source=a.source,
+                                    note=a.note)
+            elif kept is not None and a.note and not kept.note:
+                m.Assignment.update(note=a.note).where(m.Assignment.id == kept.id).execute()
+
     def _rotation_row(self, rotation: str, team: str | None = None) -> m.Rotation:
         q = m.Rotation.select(m.Rotation, m.Team).join(m.Team).where(m.Rotation.slug == rotation)
         if team is not None:

@@ -121,3 +121,33 @@ def test_engineers_see_published_plans_but_cannot_edit_them(as_user):
     with pytest.raises(NotAllowed):
         alice.edit_plan(draft.summary.id, view.summary.version, [CellEdit(view.cells[0].uid, "alice")])
     assert "alice" in alice.explain_person(draft.summary.id, "alice")
+
+
+def test_a_re_plan_keeps_shadow_sign_ups_and_handover_notes(as_user):
+    me, fatima = as_user(DEMO_YOU), as_user("fatima")
+    first = me.draft_plan(ROT, solver="greedy")
+    shadows = [c for c in first.cells if c.role == "shadow" and local_day(c.start) >= date(2026, 12, 3)]
+    first = me.edit_plan(first.summary.id, first.summary.version, [CellEdit(c.uid, None) for c in shadows[:5]])
+    me.publish_plan(first.summary.id, first.summary.version)
+    primaries = {c.start: c for c in first.cells if c.role == "primary"}
+    for shadow in shadows[:5]:  # the first empty shadow slot fatima may take
+        try:
+            fatima.sign_up_shadow(primaries[shadow.start].uid)
+            break
+        except (InvalidInput, NotAllowed):
+            continue
+    else:
+        raise AssertionError("fatima could shadow none of the empty slots")
+    primary = primaries[shadow.start]
+    me.add_handover_note(primary.uid, "watch the billing queue")
+
+    second = me.draft_plan(ROT, solver="greedy")
+    if next(c for c in second.cells if c.uid == shadow.uid).login is not None:
+        second = me.edit_plan(second.summary.id, second.summary.version, [CellEdit(shadow.uid, None)])
+    me.publish_plan(second.summary.id, second.summary.version)
+
+    day = local_day(shadow.start)
+    now_published = {d.assignment.uid: d for d in me.shifts(person="*", first=day, last=day, team="platform")}
+    assert now_published[shadow.uid].assignment.person.login == "fatima", "her sign-up survived the re-plan"
+    assert now_published[shadow.uid].assignment.plan_id == second.summary.id
+    assert "watch the billing queue" in now_published[primary.uid].handover
