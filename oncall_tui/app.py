@@ -86,9 +86,7 @@ class OncallApp(App):
         except OncallError:
             return
         finally:
-            release = getattr(self.backend, "release_thread", None)
-            if release:
-                release()
+            self.backend.release_thread()
         if cursor != self.change_seen:
             self.change_seen = cursor
             # Each screen compares this with the cursor it loaded its data at and

@@ -101,9 +101,7 @@ class AreaScreen(Screen):
         else:
             self.app.call_from_thread(self._loaded, cursor, data)
         finally:
-            release = getattr(backend, "release_thread", None)
-            if release:
-                release()
+            backend.release_thread()
 
     def _loaded(self, cursor: int, data: Any) -> None:
         self._loaded_cursor = cursor
@@ -135,9 +133,7 @@ class AreaScreen(Screen):
             if done:
                 self.app.call_from_thread(done, result)
         finally:
-            release = getattr(backend, "release_thread", None)
-            if release:
-                release()
+            backend.release_thread()
 
     def show_error(self, exc: OncallError) -> None:
         self.notify(exc.message, title="Not done", severity="error", timeout=8)
@@ -177,9 +173,7 @@ class SubmittingDialog(ModalScreen):
         else:
             self.app.call_from_thread(self.dismiss, result)
         finally:
-            release = getattr(backend, "release_thread", None)
-            if release:
-                release()
+            backend.release_thread()
 
     def refused(self, exc: OncallError) -> None:
         from textual.markup import escape

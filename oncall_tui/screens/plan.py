@@ -364,9 +364,7 @@ class PlanScreen(SolveMixin, AreaScreen):
         else:
             self.app.call_from_thread(self.app.push_screen, TextScreen(title, text))
         finally:
-            release = getattr(backend, "release_thread", None)
-            if release:
-                release()
+            backend.release_thread()
 
     # -- publishing and moving around -----------------------------------------------------------
     def action_publish(self) -> None:

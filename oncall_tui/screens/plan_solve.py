@@ -68,9 +68,7 @@ class SolveMixin:
             self.app.call_from_thread(self.show_error, exc)
         finally:
             self.post_message(self.SolveDone(view))
-            release = getattr(backend, "release_thread", None)
-            if release:
-                release()
+            backend.release_thread()
 
     def _show_solving(self) -> None:
         s = self._solving

@@ -2,7 +2,7 @@
 and a manager's requirement form.  Keyboard only: Enter accepts, Escape cancels."""
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
@@ -135,7 +135,7 @@ FORM_FIELDS = [
 ]
 
 
-class RequirementForm(ModalScreen["RequirementDef | None"]):
+class RequirementForm(SubmittingDialog):
     """Create or edit a requirement; saves itself and stays open while the backend says no."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="RequirementForm") + """
@@ -145,7 +145,8 @@ class RequirementForm(ModalScreen["RequirementDef | None"]):
                 Binding("ctrl+s", "save", "Save", tooltip="Save the requirement")]
 
     def __init__(self, team: str, current: RequirementDef | None) -> None:
-        super().__init__()
+        version = current.version if current else None
+        super().__init__(lambda backend, spec: backend.save_requirement(team, spec, version))
         self.team, self.current = team, current
 
     def compose(self) -> ComposeResult:
@@ -199,24 +200,10 @@ class RequirementForm(ModalScreen["RequirementDef | None"]):
     def action_save(self) -> None:
         spec = self._spec()
         if spec is not None:
-            self._save(spec)
+            self.submit(spec)
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
-    def _save(self, spec: RequirementDef) -> None:
-        backend = self.app.backend
-        try:
-            saved = backend.save_requirement(self.team, spec,
-                                             self.current.version if self.current else None)
-        except OncallError as exc:
-            self.app.call_from_thread(self._failed, exc)
-        else:
-            self.app.call_from_thread(self.dismiss, saved)
-        finally:
-            release = getattr(backend, "release_thread", None)
-            if release:
-                release()
-
-    def _failed(self, exc: OncallError) -> None:
+    def refused(self, exc: OncallError) -> None:
+        """Say why next to the form and put the cursor on the field at fault."""
         field = getattr(exc, "field", None)
         self.query_one("#form-error", Static).update(escape(exc.message))
         key = (field or "").split(".")[-1]

@@ -609,7 +609,8 @@ class AvailabilityService(ServiceBase):
             preview = self._av_preview_from(data, name, who, mon, _rules_from_row(src.rules), src.keep_titles,
                                          src.label, src.id)
         except CalendarError as exc:
-            return self._write(lambda: self._av_record_failure(src, mon, str(exc)))
+            message = str(exc)
+            return self._write(lambda: self._av_record_failure(src, mon, message))
         if expected_digest and preview.digest != expected_digest:
             raise StaleEdit(f"'{src.label}' changed since the preview; here is what it would mark now",
                             fresh=preview)

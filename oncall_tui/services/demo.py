@@ -10,7 +10,7 @@ same clock gives the same team.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from ..clock import Clock

@@ -176,7 +176,7 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
         rules = _get(ctx, r, "rules", dict, "rotations", i, default={})
         for key, value in rules.items():
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                ctx.fail(f"rule {key} must be a whole number ≥ 0", f"rotations.rules", i, key)
+                ctx.fail(f"rule {key} must be a whole number ≥ 0", "rotations", i, "rules")
         rotations.append({
             "slug": rslug,
             "name": _get(ctx, r, "name", str, "rotations", i, default=rslug),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import peewee as pw
 
-from .base import BaseModel, JSONField, UTCDateTimeField, Versioned
+from .base import JSONField, UTCDateTimeField, Versioned
 from .people import Person
 
 
