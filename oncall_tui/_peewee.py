@@ -9,7 +9,6 @@ URL is opened.
 """
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import sys
 import threading
@@ -17,8 +16,10 @@ import threading
 _lock = threading.Lock()
 
 
-class _Loader(importlib.abc.Loader):
-    def __init__(self, real: importlib.abc.Loader) -> None:
+# Plain classes rather than importlib.abc subclasses: importing importlib.abc pulls in
+# importlib.resources and zipfile, ~30 ms that start-up would pay for nothing.
+class _Loader:
+    def __init__(self, real) -> None:
         self.real = real
 
     def create_module(self, spec):
@@ -35,7 +36,7 @@ class _Loader(importlib.abc.Loader):
                 del sys.modules["psycopg"]
 
 
-class _Finder(importlib.abc.MetaPathFinder):
+class _Finder:
     def find_spec(self, name, path=None, target=None):
         if name != "peewee":
             return None
