@@ -114,7 +114,9 @@ def build_problem(rotation: Rotation, shifts: list[ShiftSlot], members: list[Mem
     `eligible(login, role, start)` says who may hold a role; `marks` are availability rows;
     `busy` are shifts the members hold in other rotations; `previous` the published plan of
     the same period (stability); `carry_in` the same rotation's shifts just before the period
-    (rest and runs across the boundary)."""
+    (login, start, end): each person's run of days worked up to the period becomes their
+    `worked_before`, and the rest still owed after those shifts the problem's `rest_before`
+    (so a gap reads "rest rule", not "on call in another rotation")."""
     tz = rotation.tz
     points = point_values(rotation.weights)
     rules = solver_rules(rotation)
@@ -164,17 +166,17 @@ def build_problem(rotation: Rotation, shifts: list[ShiftSlot], members: list[Mem
 
     unavailable, wishes = _marks(marks, members, sched_shifts, built)
     busy_elsewhere = [(b.login, b.start, b.end) for b in busy]
-    for login, start, end in carry_in or ():
-        if rules.min_rest_hours > 0:
-            busy_elsewhere.append((login, end, end + timedelta(hours=rules.min_rest_hours)))
-    _carry_in_runs(carry_in or [], rules, sched_shifts, zone, unavailable, built)
+    rest_before = _carry_in_rest(carry_in or [], rules, sched_shifts, built)
+    runs = _carry_in_runs(carry_in or [], sched_shifts, zone)
+    for person in people:
+        person.worked_before = runs.get(person.id, 0)
     prev = {}
     for (start, role), login in (previous or {}).items():
         if start in id_of and login in built.members:
             prev[(id_of[start], role)] = login
     built.problem = Problem(
         people=people, shifts=sched_shifts, eligible=eligible_set, unavailable=unavailable,
-        wishes=wishes, busy_elsewhere=busy_elsewhere, previous=prev, rules=rules,
+        wishes=wishes, busy_elsewhere=busy_elsewhere, rest_before=rest_before, previous=prev, rules=rules,
         weights=solver_weights(rotation.weights))
     return built
 
@@ -221,26 +223,35 @@ def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], b
     return unavailable, wishes
 
 
-def _carry_in_runs(carry_in, rules: Rules, shifts: list[SchedShift], zone: ZoneInfo,
-                   unavailable: set, built: Built) -> None:
-    """Someone who worked the last `max_consecutive` days before the period rests on its first day."""
-    if not rules.max_consecutive or not shifts or not carry_in:
-        return
+def _carry_in_rest(carry_in, rules: Rules, shifts: list[SchedShift], built: Built) -> list:
+    """The rest each person still owes, at the period's start, after their shifts just before it."""
+    if rules.min_rest_hours <= 0 or not shifts:
+        return []
+    first_start = min(s.start for s in shifts)
+    rest = timedelta(hours=rules.min_rest_hours)
+    out = []
+    for login, _start, end in sorted(carry_in, key=lambda c: (c[0], c[2])):
+        if login in built.members and end + rest > first_start:
+            out.append((login, end, end + rest))
+    return out
+
+
+def _carry_in_runs(carry_in, shifts: list[SchedShift], zone: ZoneInfo) -> dict[str, int]:
+    """Days in a row each person worked right up to the period's first day (local days)."""
+    if not shifts or not carry_in:
+        return {}
     first = min(s.day for s in shifts)
     days: dict[str, set[date]] = defaultdict(set)
     for login, start, _end in carry_in:
         days[login].add(start.astimezone(zone).date())
+    runs = {}
     for login, worked in days.items():
         run, d = 0, first - timedelta(days=1)
         while d in worked:
             run, d = run + 1, d - timedelta(days=1)
-        if run >= rules.max_consecutive and login in built.members:
-            for sh in shifts:
-                if sh.day == first and (login, sh.id) not in unavailable:
-                    unavailable.add((login, sh.id))
-                    built.unavailable_why[(login, sh.id)] = (
-                        f"worked the last {run} days before the period (at most "
-                        f"{rules.max_consecutive} in a row)")
+        if run:
+            runs[login] = run
+    return runs
 
 
 # -- reading a plan back -------------------------------------------------------------------
@@ -362,7 +373,16 @@ def explain_person(built: Built, result, login: str, tz: str, several_a_day: boo
             lines.append(f"  … and {len(blocked) - 12} more")
     busy = [(b_start, b_end) for p, b_start, b_end in problem.busy_elsewhere if p == login]
     if busy:
-        lines.append(f"On call elsewhere (or resting) at {len(busy)} time(s), so not planned then.")
+        lines.append(f"On call in another rotation at {len(busy)} time(s), so not planned then.")
+    resting = [b_end for p, _b_start, b_end in problem.rest_before if p == login]
+    if resting:
+        lines.append(f"Resting after their last shift before the period until "
+                     f"{day_label(max(resting), tz, True)} (rest rule).")
+    carried = next((p.worked_before for p in problem.people if p.id == login), 0)
+    if carried:
+        lines.append(f"Worked the last {carried} day(s) before the period in a row"
+                     + (f" (at most {problem.rules.max_consecutive} in a row)."
+                        if problem.rules.max_consecutive else "."))
     roles_out: dict[str, str] = {}
     for (p, s, r), why in built.ineligible_why.items():
         if p == login and r not in roles_out:

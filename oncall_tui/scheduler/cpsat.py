@@ -219,6 +219,12 @@ class _Model:
                 window = [worked.get(day + k * one) for k in range(n + 1)]
                 if all(f is not None for f in window):
                     m.add(sum(window) <= n)
+            carried = prep.person_by_id[p].worked_before
+            if carried > 0:  # a run carried in: one of the period's first n - carried + 1 days is off
+                room = max(0, n - carried)
+                window = [worked.get(prep.days[0] + k * one) for k in range(room + 1)]
+                if all(f is not None for f in window):
+                    m.add(sum(window) <= room)
         if rules.min_consecutive:
             first, last = prep.days[0], prep.days[-1]
             for day, flag in worked.items():

@@ -11,23 +11,12 @@ import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 
-from .prepare import Prepared, prepare
+from .prepare import Prepared, prepare, run_with
 from .problem import Problem, Result, Slot
 from .report import build_result
 
 _LONG_AGO = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_DAY = timedelta(days=1)
-
-
-def _run_length_with(days: set[date], day: date) -> int:
-    length = 1
-    d = day - _ONE_DAY
-    while d in days:
-        length, d = length + 1, d - _ONE_DAY
-    d = day + _ONE_DAY
-    while d in days:
-        length, d = length + 1, d + _ONE_DAY
-    return length
 
 
 def greedy_assignments(problem: Problem, prep: Prepared | None = None,
@@ -58,7 +47,8 @@ def greedy_assignments(problem: Problem, prep: Prepared | None = None,
                 and len(weekends[person_id]) >= rules.max_weekends_per_period):
             return False
         if (rules.max_consecutive is not None and shift.day not in days[person_id]
-                and _run_length_with(days[person_id], shift.day) > rules.max_consecutive):
+                and run_with(days[person_id].__contains__, shift.day, prep.days[0],
+                             prep.person_by_id[person_id].worked_before) > rules.max_consecutive):
             return False
         return True
 

@@ -45,6 +45,8 @@ class _State:
         self.pair_shifts = {s.id for s in prep.shifts if mentor in s.roles and mentee in s.roles}
         self.novice = {p.id for p in problem.people if not p.experienced}
         self.prev = {slot: p for slot, p in problem.previous.items() if slot[0] in prep.shift_by_id}
+        # the day before the period: a run reaching it continues the person's worked_before
+        self.before_first = prep.days[0] - _ONE if prep.days else None
         self.holder: dict[Slot, str | None] = {slot: None for slot in self.slots}
         self.works: dict[str, dict[str, str]] = defaultdict(dict)  # person -> shift -> role
         self.days: dict[str, Counter] = defaultdict(Counter)
@@ -104,10 +106,12 @@ class _State:
             if used >= rules.max_weekends_per_period:
                 return False
         if rules.max_consecutive is not None and self.days[p][shift.day] == 0:
-            run, one, days = 1, _ONE, self.days[p]
+            run, one, days = 1, _ONE, self.days[p]  # (prepare.run_with, inlined: a hot path)
             d = shift.day - one
             while days[d] > 0:
                 run, d = run + 1, d - one
+            if d == self.before_first:
+                run += prep.person_by_id[p].worked_before
             d = shift.day + one
             while days[d] > 0:
                 run, d = run + 1, d + one

@@ -7,6 +7,7 @@ validator (validate.py) deliberately re-derives the rules on its own and shares 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -32,9 +33,10 @@ class Prepared:
 
 
 def _busy_overlaps(problem: Problem) -> set[tuple[str, str]]:
-    """(person, shift) pairs that overlap a shift the person holds in another rotation."""
+    """(person, shift) pairs that overlap a shift the person holds in another rotation, or the
+    rest they still owe after their last shift before the period."""
     busy: dict[str, list[tuple]] = defaultdict(list)
-    for person_id, start, end in problem.busy_elsewhere:
+    for person_id, start, end in list(problem.busy_elsewhere) + list(problem.rest_before):
         busy[person_id].append((start, end))
     hits = set()
     for person_id, spans in busy.items():
@@ -45,7 +47,27 @@ def _busy_overlaps(problem: Problem) -> set[tuple[str, str]]:
 
 
 def region_allows(person: SchedPerson, shift: SchedShift) -> bool:
-    return shift.region is None or person.region is None or person.region == shift.region
+    """A windowed shift takes only people of its region (nobody without one); a shift without
+    a region (None or "") takes anyone."""
+    if not shift.region:
+        return True
+    return bool(person.region) and person.region == shift.region
+
+
+def run_with(worked: Callable[[date], bool], day: date, first_day: date, worked_before: int) -> int:
+    """Length of the run of days worked through ``day`` if the person also works ``day``:
+    the days around it that ``worked`` says are worked, plus ``worked_before`` when the run
+    reaches back to the period's ``first_day``."""
+    one = timedelta(days=1)
+    length, d = 1, day - one
+    while worked(d):
+        length, d = length + 1, d - one
+    if d == first_day - one:
+        length += worked_before
+    d = day + one
+    while worked(d):
+        length, d = length + 1, d + one
+    return length
 
 
 def prepare(problem: Problem) -> Prepared:

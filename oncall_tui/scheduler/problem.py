@@ -11,7 +11,14 @@ Vocabulary (general enough for nurse-rostering benchmarks as well as on-call rot
 - a person *works* a shift if they hold any role on it; load (for fairness and
   ``max_shifts``) counts required roles only;
 - a shift's ``day`` (the local calendar day it starts on) drives consecutive-day rules;
-  its ``weekend`` key groups the shifts of one weekend for ``max_weekends_per_period``.
+  its ``weekend`` key groups the shifts of one weekend for ``max_weekends_per_period``;
+- the *period* starts on the earliest shift ``day``. What a person did just before it carries in:
+  ``SchedPerson.worked_before`` (days in a row worked up to that day, for ``max_consecutive``)
+  and ``Problem.rest_before`` (the rest still owed after their last shift, for ``min_rest_hours``);
+- regions: a shift with a region (a follow-the-sun window) takes only people of that same
+  region, and a person with no region takes none of them; a shift without a region (``None``
+  or ``""``) takes anyone (``prepare.region_allows``; the validator checks the same rule on
+  its own).
 """
 
 from __future__ import annotations
@@ -44,6 +51,9 @@ class SchedPerson:
     target_share: float = 1.0  # relative weight (recommendation level)
     max_shifts: int | None = None
     last_on_call: datetime | None = None  # end of the last shift before this period (greedy)
+    # calendar days in a row worked right up to the period's first day (the day before it, the
+    # day before that, ...): a run that continues into the period counts them (max_consecutive)
+    worked_before: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -156,6 +166,9 @@ class Problem:
     unavailable: set[tuple[str, str]] = field(default_factory=set)  # (person, shift)
     wishes: dict[tuple[str, str], int] = field(default_factory=dict)  # + preferred, - prefer not
     busy_elsewhere: list[tuple[str, datetime, datetime]] = field(default_factory=list)
+    # (person, end of their last shift before the period, end of the rest it needs): no shift
+    # of theirs may overlap it; reported as the rest rule, not as another rotation
+    rest_before: list[tuple[str, datetime, datetime]] = field(default_factory=list)
     previous: dict[Slot, str] = field(default_factory=dict)  # published plan, for stability
     rules: Rules = field(default_factory=Rules)
     weights: Weights = field(default_factory=Weights)
@@ -165,6 +178,7 @@ class Problem:
             self.eligible = {tuple(t) for t in self.eligible}
         self.unavailable = {tuple(t) for t in self.unavailable}
         self.busy_elsewhere = [(p, _dt(s), _dt(e)) for p, s, e in self.busy_elsewhere]
+        self.rest_before = [(p, _dt(s), _dt(e)) for p, s, e in self.rest_before]
 
     def person(self, person_id: str) -> SchedPerson:
         return self._people_by_id()[person_id]
@@ -189,6 +203,7 @@ class Problem:
             "unavailable": sorted(list(t) for t in self.unavailable),
             "wishes": [[p, s, w] for (p, s), w in sorted(self.wishes.items())],
             "busy_elsewhere": [[p, s.isoformat(), e.isoformat()] for p, s, e in self.busy_elsewhere],
+            "rest_before": [[p, s.isoformat(), e.isoformat()] for p, s, e in self.rest_before],
             "previous": [[s, r, p] for (s, r), p in sorted(self.previous.items())],
             "rules": self.rules.to_dict(),
             "weights": self.weights.to_dict(),
@@ -203,6 +218,7 @@ class Problem:
             unavailable={tuple(t) for t in data.get("unavailable", [])},
             wishes={(p, s): int(w) for p, s, w in data.get("wishes", [])},
             busy_elsewhere=[tuple(b) for b in data.get("busy_elsewhere", [])],
+            rest_before=[tuple(b) for b in data.get("rest_before", [])],
             previous={(s, r): p for s, r, p in data.get("previous", [])},
             rules=Rules.from_dict(data.get("rules", {})),
             weights=Weights.from_dict(data.get("weights", {})),

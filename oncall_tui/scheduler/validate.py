@@ -55,9 +55,11 @@ def _slot_violations(problem: Problem, shift: SchedShift, role: str, person_id: 
     if problem.eligible is not None and (person_id, shift.id, role) not in problem.eligible:
         out.append(Violation("not_eligible", shift.id, role, person_id,
                              f"{person_id} is not eligible as {role} in {shift.id}"))
-    if shift.region and person.region and shift.region != person.region:
+    # a window with a region is staffed from that region only; no region on the shift: anyone
+    if shift.region and shift.region != (person.region or None):
         out.append(Violation("not_eligible", shift.id, role, person_id,
-                             f"{person_id} ({person.region}) is outside region {shift.region}"))
+                             f"{person_id} ({person.region or 'no region'}) is outside region "
+                             f"{shift.region}"))
     if (person_id, shift.id) in problem.unavailable:
         out.append(Violation("unavailable", shift.id, role, person_id,
                              f"{person_id} marked {shift.id} unavailable"))
@@ -66,6 +68,14 @@ def _slot_violations(problem: Problem, shift: SchedShift, role: str, person_id: 
             out.append(Violation("busy_elsewhere", shift.id, role, person_id,
                                  f"{person_id} is on call in another rotation "
                                  f"{start:%Y-%m-%d %H:%M}-{end:%Y-%m-%d %H:%M} UTC"))
+            break
+    hours = problem.rules.min_rest_hours
+    for resting, start, end in problem.rest_before:
+        if resting == person_id and start < shift.end and shift.start < end:
+            out.append(Violation("min_rest", shift.id, role, person_id,
+                                 f"{person_id} rests until {end:%Y-%m-%d %H:%M} UTC after a shift "
+                                 f"ending {start:%Y-%m-%d %H:%M} UTC"
+                                 + (f" (at least {hours:g} h)" if hours else "")))
             break
     return out
 
@@ -123,6 +133,7 @@ def _run_violations(problem: Problem, person_id: str, days_worked: set[date]) ->
         return []
     all_days = {s.day for s in problem.shifts}
     first, last = min(all_days), max(all_days)
+    carried = next((p.worked_before for p in problem.people if p.id == person_id), 0) or 0
     out = []
     one = timedelta(days=1)
     for start in sorted(days_worked):
@@ -132,9 +143,12 @@ def _run_violations(problem: Problem, person_id: str, days_worked: set[date]) ->
         while end + one in days_worked:
             end += one
         length = (end - start).days + 1
-        if rules.max_consecutive is not None and length > rules.max_consecutive:
+        before = carried if start == first else 0  # the run began before the period
+        if rules.max_consecutive is not None and length + before > rules.max_consecutive:
+            since = f"from {start}" if not before else \
+                f"up to {end} ({before} of them before the period)"
             out.append(Violation("max_consecutive", None, None, person_id,
-                                 f"{person_id} works {length} days in a row from {start}, "
+                                 f"{person_id} works {length + before} days in a row {since}, "
                                  f"at most {rules.max_consecutive}"))
         touches_edge = start == first or end == last
         if rules.min_consecutive is not None and length < rules.min_consecutive and not touches_edge:

@@ -42,9 +42,21 @@ def _fixed_draft(backend) -> int:
     return backend.save_draft(ROT, problem.month, solved).summary.id
 
 
-def test_generate_shows_progress_and_stop_keeps_the_best_plan(demo_db, clock):
+def test_generate_shows_progress_and_stop_keeps_the_best_plan(demo_db, clock, monkeypatch):
     backend = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
     seen: list[str] = []
+    # The demo's December solves to optimal in about a second, which on a busy machine can be over
+    # before the test looks.  Hold the real solver back until the user presses x (bounded), so the
+    # stop always arrives while the screen is solving; the real CP-SAT then runs with stop set.
+    from oncall_tui.scheduler import cpsat
+
+    real = cpsat.solve_cpsat
+
+    def held_until_stopped(problem, *args, stop=None, **kwargs):
+        assert stop is not None and stop.wait(timeout=60), "the screen never asked the solver to stop"
+        return real(problem, *args, stop=stop, **kwargs)
+
+    monkeypatch.setattr(cpsat, "solve_cpsat", held_until_stopped)
 
     async def scenario():
         app = OncallApp(backend, clock=clock)
@@ -65,11 +77,11 @@ def test_generate_shows_progress_and_stop_keeps_the_best_plan(demo_db, clock):
 
     head, status = asyncio.run(scenario())
     assert any("x: stop" in s for s in seen)
-    assert "Stopping CP-SAT" in seen[-1] or "stopped" in seen[-1] or "optimal" in seen[-1]
+    assert "Stopping CP-SAT" in seen[-1] or "stopped" in seen[-1]
     drafts = [p for p in backend.plans(rotation=ROT) if p.status == "draft"]
     assert len(drafts) == 1 and drafts[0].solver == "cpsat"
     assert f"draft {drafts[0].id}" in head
-    assert "cpsat" in status and ("stopped" in status or "optimal" in status or "feasible" in status)
+    assert "cpsat" in status and "stopped" in status, "the stop kept the best plan found so far"
 
 
 def test_greedy_draft_edit_diff_and_publish_from_the_screen(demo_db, clock):

@@ -23,7 +23,8 @@ def teams(draw, free: bool = False):
     shifts = day_shifts(days, hours=hours, optional_roles=draw(st.sampled_from([(), ("shadow",)])))
     people = [SchedPerson(id=f"p{i}", name=f"P{i}", experienced=draw(st.booleans()),
                           past_load=draw(st.integers(0, 20)),
-                          target_share=draw(st.sampled_from([0.5, 1.0, 1.0])))
+                          target_share=draw(st.sampled_from([0.5, 1.0, 1.0])),
+                          worked_before=0 if free else draw(st.sampled_from([0, 0, 1, 2, 3])))
               for i in range(people_count)]
     if free:  # no limits that can starve a slot: a full plan always exists
         return Problem(people=people, shifts=shifts, rules=Rules(min_rest_hours=0))
@@ -36,6 +37,10 @@ def teams(draw, free: bool = False):
     if draw(st.booleans()):
         start = shifts[draw(st.integers(0, days - 1))].start + timedelta(hours=draw(st.integers(0, 30)))
         busy.append((people[0].id, start, start + timedelta(hours=draw(st.integers(1, 48)))))
+    rest_before = []
+    if draw(st.booleans()):  # someone still resting after a shift just before the period
+        end = shifts[0].start - timedelta(hours=draw(st.integers(0, 6)))
+        rest_before.append((people[-1].id, end, end + timedelta(hours=draw(st.integers(1, 30)))))
     rules = Rules(
         min_rest_hours=draw(st.sampled_from([0, 12, 24])),
         max_consecutive=draw(st.sampled_from([None, 1, 2, 3])),
@@ -45,7 +50,7 @@ def teams(draw, free: bool = False):
         forbidden_successions=[],
     )
     return Problem(people=people, shifts=shifts, eligible=eligible, unavailable=unavailable,
-                   wishes=wishes, busy_elsewhere=busy, rules=rules)
+                   wishes=wishes, busy_elsewhere=busy, rest_before=rest_before, rules=rules)
 
 
 PROPERTY = settings(max_examples=25, deadline=None,
