@@ -102,22 +102,30 @@ import sys, time
 db = sys.argv[1]
 t0 = time.perf_counter(); marks = []
 def mark(name): marks.append((name, time.perf_counter()))
+import oncall_tui; mark("import oncall_tui (the package: hides psycopg from peewee, as `oncall` does)")
 import textual.app; mark("import textual.app (the hello app pays this too)")
-import peewee; mark("import peewee (with psycopg when installed)")
-mark("  of which psycopg: %s" % ("loaded" if "psycopg" in sys.modules else "not loaded"))
 import click; mark("import click")
-import oncall_tui.cli; mark("import oncall_tui.cli (+ area command modules)")
+import oncall_tui.cli; mark("import oncall_tui.cli (area command modules load only when run)")
 import oncall_tui.app; mark("import oncall_tui.app")
-import oncall_tui.backend.local; mark("import oncall_tui.backend.local (services, domain_*)")
+import peewee; mark("import peewee")
+mark("  of which psycopg: %s" % ("loaded" if "psycopg" in sys.modules else "not loaded"))
+import oncall_tui.connect; mark("import oncall_tui.connect (store, models, backend interface)")
+import oncall_tui.backend.local; mark("import oncall_tui.backend.local (the services)")
 import oncall_tui.screens.home; mark("import oncall_tui.screens.home")
 from oncall_tui.backend.local import LocalBackend
 backend = LocalBackend(db, actor="root"); mark("open the database + migrate check")
 backend.whoami(); mark("whoami (make_app)")
+before_home = set(sys.modules)
 backend.home(); mark("home() (the first data)")
+areas = sorted(m for m in before_home if m.startswith("oncall_tui.domain_") or m in (
+    "oncall_tui.readiness", "oncall_tui.recommend", "oncall_tui.planning_problem", "oncall_tui.scheduler"))
+by_home = sorted(m for m in set(sys.modules) - before_home if m.startswith("oncall_tui"))
 prev = t0
 for name, at in marks:
     print("%8.1f ms  %s" % ((at - prev) * 1000, name)); prev = at
 print("%8.1f ms  total" % ((prev - t0) * 1000))
+print("area modules loaded before home(): %s" % (", ".join(areas) or "none"))
+print("modules home() loaded: %s" % (", ".join(by_home) or "none"))
 """
 
 

@@ -16,6 +16,8 @@ from .messages import DataChanged
 from .screens import AREAS, Area
 
 POLL_SECONDS = 2.0
+#: How long the home screen waits, before its first paint, for data loading since start-up.
+FIRST_HOME_WAIT = 0.3
 
 
 def _area_loader(area: Area):
@@ -52,6 +54,42 @@ class OncallApp(App):
         self.welcome = welcome
         self.me = None
         self.change_seen: int | None = None  # the newest change cursor the poll has seen
+        self._first_home = None  # a Future of (change cursor, HomeView) started by preload_home()
+
+    # -- the first screen's data, loaded while the app starts ----------------------------
+    def preload_home(self) -> None:
+        """Start loading the home screen's data now, in a thread, while Textual starts up,
+        so that the first frame can already show it (see `take_preloaded_home`)."""
+        if self.backend is None or self.welcome or self._first_home is not None:
+            return
+        import threading
+        from concurrent.futures import Future
+
+        future: Future = Future()
+        backend = self.backend
+
+        def load() -> None:
+            try:
+                cursor = backend.change_cursor()  # before the data, as AreaScreen does
+                future.set_result((cursor, backend.home()))
+            except BaseException as exc:  # handed to whoever takes it
+                future.set_exception(exc)
+            finally:
+                backend.release_thread()
+
+        self._first_home = future
+        threading.Thread(target=load, name="oncall-preload-home", daemon=True).start()
+
+    def take_preloaded_home(self, wait: float = FIRST_HOME_WAIT):
+        """(cursor, HomeView) loaded by `preload_home`, once; None if there is none, it failed
+        (the screen's own load then reports why) or it is not there within `wait` seconds."""
+        future, self._first_home = self._first_home, None
+        if future is None:
+            return None
+        try:
+            return future.result(timeout=wait)
+        except Exception:
+            return None
 
     def on_mount(self) -> None:
         if self.backend is None or self.welcome:
@@ -148,4 +186,5 @@ def run_app(target: Target, act_as: str | None = None) -> None:
         app = make_app(target, act_as=act_as)
     except OncallError as exc:
         raise click.ClickException(exc.message) from None
+    app.preload_home()
     app.run()

@@ -1,8 +1,12 @@
 """The admin part of the backend interface: personal tokens for `oncall serve`."""
 from __future__ import annotations
 
-from ..domain_admin import IssuedToken, TokenInfo
+from typing import TYPE_CHECKING
+
 from .registry import read, write
+
+if TYPE_CHECKING:  # resolved by registry.api_methods() when needed
+    from ..domain_admin import IssuedToken, TokenInfo
 
 
 class AdminAPI:

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from ..domain_availability import (
-    CalendarPreview,
-    CalendarRules,
-    CalendarSourceInfo,
-    MonthAvailability,
-    SyncResult,
-    TeamAvailability,
-)
 from .registry import read, write
+
+if TYPE_CHECKING:  # resolved by registry.api_methods() when needed
+    from ..domain_availability import (
+        CalendarPreview,
+        CalendarRules,
+        CalendarSourceInfo,
+        MonthAvailability,
+        SyncResult,
+        TeamAvailability,
+    )
 
 
 class AvailabilityAPI:

@@ -1,8 +1,12 @@
 """The planning part of the backend interface: problems, drafts, edits, diffs, publishing."""
 from __future__ import annotations
 
-from ..domain_planning import CellEdit, PlanDiff, PlanProblem, PlanSummary, PlanView, SolvedPlan
+from typing import TYPE_CHECKING
+
 from .registry import read, write
+
+if TYPE_CHECKING:  # resolved by registry.api_methods() when needed
+    from ..domain_planning import CellEdit, PlanDiff, PlanProblem, PlanSummary, PlanView, SolvedPlan
 
 
 class PlanningAPI:

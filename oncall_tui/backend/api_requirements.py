@@ -1,14 +1,18 @@
 """The requirements part of the backend interface: who may go on call, and how to get there."""
 from __future__ import annotations
 
-from ..domain_requirements import (
-    PendingVerification,
-    PersonReadiness,
-    RequirementDef,
-    ShadowOption,
-    TeamReadiness,
-)
+from typing import TYPE_CHECKING
+
 from .registry import read, write
+
+if TYPE_CHECKING:  # resolved by registry.api_methods() when needed
+    from ..domain_requirements import (
+        PendingVerification,
+        PersonReadiness,
+        RequirementDef,
+        ShadowOption,
+        TeamReadiness,
+    )
 
 
 class RequirementsAPI:

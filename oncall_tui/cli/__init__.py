@@ -1,12 +1,52 @@
 """`oncall`: the TUI when run bare, and commands for scripts."""
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from .common import Ctx
 
+#: Which module holds each command (each module lists its commands in `COMMANDS`).  A module is
+#: imported only when one of its commands runs or the help lists them, so the bare `oncall` (the
+#: TUI) does not pay for them.  tests/foundation/test_import_hygiene.py checks this table against the modules.
+COMMAND_MODULES: dict[str, str] = {
+    "demo": "core_commands", "now": "core_commands", "shifts": "core_commands", "team": "core_commands",
+    "backup": "core_commands",
+    "requirements": "requirements_commands",
+    "availability": "availability_commands",
+    "plan": "planning_commands", "publish": "planning_commands", "plans": "planning_commands",
+    "serve": "server_commands", "login": "server_commands", "token": "server_commands",
+}
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+
+def _commands_of(module_name: str) -> list[click.Command]:
+    try:
+        module = importlib.import_module(f"{__name__}.{module_name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__name__}.{module_name}":
+            raise
+        return []  # an area whose commands are not there yet
+    return list(module.COMMANDS)
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported from their modules when first asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            module = COMMAND_MODULES.get(cmd_name)
+            # A name missing from the table: look in every module (only on this rare path).
+            for name in [module] if module else sorted(set(COMMAND_MODULES.values())):
+                for command in _commands_of(name):
+                    self.commands.setdefault(command.name, command)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", envvar=None, default=None, metavar="PATH_OR_URL",
               help="The shared database: a file path, sqlite:///PATH or postgresql://… (or ONCALL_DB).")
 @click.option("--server", default=None, metavar="URL", help="Use an `oncall serve` endpoint instead.")
@@ -20,24 +60,3 @@ def main(click_ctx: click.Context, db: str | None, server: str | None, act_as: s
         from ..app import run_app
 
         run_app(click_ctx.obj.target, act_as=act_as)
-
-
-def _register() -> None:
-    from . import core_commands
-
-    for module in (core_commands,):
-        for command in module.COMMANDS:
-            main.add_command(command)
-    # Each area registers its commands here (one line each).
-    for name in ("requirements_commands", "availability_commands", "planning_commands", "server_commands"):
-        try:
-            module = __import__(f"{__name__}.{name}", fromlist=["COMMANDS"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-            continue
-        for command in module.COMMANDS:
-            main.add_command(command)
-
-
-_register()

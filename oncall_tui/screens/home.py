@@ -62,6 +62,23 @@ class HomeScreen(AreaScreen):
             yield Static("", id="hints")
         yield from self.compose_footer()
 
+    def on_mount(self) -> None:
+        # Runs before AreaScreen.on_mount, whose reload() this may make unnecessary.
+        preloaded = self.app.take_preloaded_home() if hasattr(self.app, "take_preloaded_home") else None
+        if preloaded is not None:
+            # Loaded while the app started (OncallApp.preload_home): shown in the first frame.
+            self._loaded(*preloaded)
+            self._preloaded = True
+
+    #: The first data came from OncallApp.preload_home: the mount's own load is not needed.
+    _preloaded = False
+
+    def reload(self) -> None:
+        if self._preloaded:
+            self._preloaded = False
+            return
+        super().reload()
+
     def fetch(self, backend) -> HomeView:
         return backend.home()
 

@@ -11,22 +11,24 @@ import hashlib
 import json
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from peewee import JOIN
 
 from ..domain import Recommendation
-from ..domain_availability import (
-    HAND_STATES, SET_STATES, SOURCE_KINDS, CalendarPreview, CalendarRules, CalendarSourceInfo,
-    DayAvailability, DayCell, Mark, MonthAvailability, PreviewMark, RoleCoverage, ShiftAvailability,
-    SyncResult, TeamAvailability, TeamMemberMonth,
-)
 from ..errors import InvalidInput, NotAllowed, NotFound, StaleEdit
-from ..recommend import HOURS_PER_DAY, WINDOW_MONTHS, LoadFacts, recommend, shift_points, weekday_count
 from ..shifts import generate_shifts, month_range, next_month
 from ..store import models as m
 from . import convert
 from .base import AfterCommit, ServiceBase, check_note
+
+if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
+    from ..domain_availability import (
+        CalendarPreview, CalendarRules, CalendarSourceInfo, MonthAvailability, RoleCoverage, SyncResult,
+        TeamAvailability,
+    )
+    from ..recommend import LoadFacts
 
 _WORST = {"unavailable": 0, "prefer_not": 1, "busy": 2, "preferred": 3, "available": 4}
 OPTIONAL_ROLES = frozenset({"shadow"})
@@ -61,6 +63,7 @@ def month_label(month: str) -> str:
 
 def calendar_rules(rules: CalendarRules | None):
     """The calendar core's ImportRules from what a source stores."""
+    from ..domain_availability import CalendarRules
     from ..calendars import ImportRules
     from ..shifts import parse_hhmm
 
@@ -80,6 +83,8 @@ def calendar_rules(rules: CalendarRules | None):
 
 
 def _rules_from_row(data: dict) -> CalendarRules:
+    from ..domain_availability import CalendarRules
+
     known = {k: v for k, v in (data or {}).items() if k in CalendarRules.__dataclass_fields__}
     return CalendarRules(**known)
 
@@ -148,8 +153,8 @@ class AvailabilityService(ServiceBase):
         if month == current:
             if manager:
                 return True, f"{label} is already planned; as a manager you may still change it.", None
-            return False, (f"{label} is already planned: to get out of a shift, ask for a swap "
-                           f"(Swaps, key s)."), None
+            return False, (f"{label} is already planned: to get out of a shift, ask "
+                           f"{self._av_managers_text(teams)} (swap requests come in a later release)."), None
         if month != next_month(today):
             return True, "", None
         deadlines = []
@@ -163,7 +168,13 @@ class AvailabilityService(ServiceBase):
             return True, (f"Closed on {deadline:%-d %b} (team deadline); as a manager you may still "
                           f"change it."), deadline
         return False, (f"{label}'s availability closed on {deadline:%-d %b} (the team's deadline). "
-                       f"Changes now go through the swap flow: Swaps, key s."), deadline
+                       f"To change it now, ask {self._av_managers_text(teams)}."), deadline
+
+    def _av_managers_text(self, teams: list[m.Team]) -> str:
+        """'a manager (Maya Goldberg or Dana Lee)': who can still change a closed month."""
+        names = sorted({p.name for p in m.Person.select(m.Person.name).join(m.Membership)
+                        .where(m.Membership.team.in_([t.id for t in teams]) & (m.Membership.role == "manager"))})
+        return f"a manager ({' or '.join(names)})" if names else "a manager"
 
     def _av_open_month(self, who: m.Person) -> str:
         """Next month if it is still open for the actor, else the month after."""
@@ -201,6 +212,8 @@ class AvailabilityService(ServiceBase):
     @staticmethod
     def _av_facts(login: str, rows_by_day, first: date, last: date, pct: int | None,
                past: float) -> LoadFacts:
+        from ..recommend import HOURS_PER_DAY, LoadFacts, weekday_count
+
         busy, off = 0.0, 0
         day = first
         while day <= last:
@@ -216,6 +229,9 @@ class AvailabilityService(ServiceBase):
         return LoadFacts(login, past, weekday_count(first, last) * HOURS_PER_DAY, round(busy, 2), off, pct)
 
     def _av_month_view(self, who: m.Person, month: str) -> MonthAvailability:
+        from ..domain_availability import DayAvailability, Mark, MonthAvailability, ShiftAvailability
+        from ..recommend import HOURS_PER_DAY
+
         first, last = parse_month(month)
         rows = self._av_rows([who.id], first, last)
         by_day = {d: r for (_, d), r in rows.items()}
@@ -255,6 +271,8 @@ class AvailabilityService(ServiceBase):
 
     def set_availability(self, days: list[date], state: str, note: str = "",
                          shift_start: datetime | None = None, person: str | None = None) -> MonthAvailability:
+        from ..domain_availability import SET_STATES
+
         if state not in SET_STATES:
             raise InvalidInput(f"{state!r} is not a state; use one of {', '.join(SET_STATES)}", field="state")
         note = check_note(note, limit=500)
@@ -320,6 +338,8 @@ class AvailabilityService(ServiceBase):
 
     # -- recommendations and the team grid ----------------------------------------------------
     def _av_past_load(self, team: m.Team, month: str) -> dict[int, float]:
+        from ..recommend import WINDOW_MONTHS, shift_points
+
         first, _ = parse_month(month)
         start_month = add_months(month, -WINDOW_MONTHS)
         start = datetime.combine(parse_month(start_month)[0], time(0), ZoneInfo(team.tz))
@@ -342,6 +362,8 @@ class AvailabilityService(ServiceBase):
         return [(ms, ms.person) for ms in q]
 
     def _av_team_recommendations(self, team: m.Team, month: str, members, rows) -> dict[int, Recommendation]:
+        from ..recommend import recommend
+
         first, last = parse_month(month)
         past = self._av_past_load(team, month)
         facts, ids = [], {}
@@ -360,6 +382,8 @@ class AvailabilityService(ServiceBase):
         return self._av_team_recommendations(team, month, members, rows)
 
     def team_availability(self, team: str | None = None, month: str | None = None) -> TeamAvailability:
+        from ..domain_availability import DayCell, TeamAvailability, TeamMemberMonth
+
         if month is not None:
             parse_month(month)
 
@@ -393,6 +417,8 @@ class AvailabilityService(ServiceBase):
         return self._read(run)
 
     def _av_coverage(self, team: m.Team, members, rows, first: date, last: date) -> list[RoleCoverage]:
+        from ..domain_availability import RoleCoverage
+
         rotations = [convert.rotation(r, team.slug) for r in
                      m.Rotation.select().where((m.Rotation.team == team) & m.Rotation.active)]
         roles: list[str] = []
@@ -423,6 +449,7 @@ class AvailabilityService(ServiceBase):
 
     # -- calendar sources ----------------------------------------------------------------
     def _av_source_info(self, src: m.CalendarSource, marks: int | None = None) -> CalendarSourceInfo:
+        from ..domain_availability import CalendarSourceInfo
         from ..calendars import redact_url
 
         owner = m.Person.get_by_id(src.person_id)
@@ -453,6 +480,8 @@ class AvailabilityService(ServiceBase):
 
     def add_calendar_source(self, label: str, location: str, kind: str = "", rules: CalendarRules | None = None,
                             keep_titles: bool = False, person: str | None = None) -> CalendarSourceInfo:
+        from ..domain_availability import CalendarRules
+
         label = check_note(label, "label", required=True, limit=100)
         kind, location = self._av_check_location(location, kind)
         calendar_rules(rules)
@@ -492,6 +521,7 @@ class AvailabilityService(ServiceBase):
 
     @staticmethod
     def _av_check_location(location: str, kind: str) -> tuple[str, str]:
+        from ..domain_availability import SOURCE_KINDS
         from ..calendars import CalendarError, normalise_calendar_url
 
         location = (location or "").strip()
@@ -531,6 +561,7 @@ class AvailabilityService(ServiceBase):
 
     def _av_preview_from(self, data: bytes, name: str, who: m.Person, month: str, rules: CalendarRules,
                       keep_titles: bool, label: str, source_id: int | None) -> CalendarPreview:
+        from ..domain_availability import CalendarPreview, PreviewMark
         from ..calendars import import_preview
 
         first, last = parse_month(month)
@@ -560,6 +591,7 @@ class AvailabilityService(ServiceBase):
                          rules: CalendarRules | None = None, keep_titles: bool = False,
                          content: str | None = None, person: str | None = None,
                          source_id: int | None = None, label: str = "") -> CalendarPreview:
+        from ..domain_availability import CalendarRules
         from ..calendars import CalendarError, redact_url
 
         if month is not None:
@@ -623,6 +655,8 @@ class AvailabilityService(ServiceBase):
         return fresh
 
     def _av_record_failure(self, src: m.CalendarSource, month: str, message: str) -> SyncResult:
+        from ..domain_availability import SyncResult
+
         fresh = self._av_fresh_source(src)
         m.CalendarSource.update(last_error=message).where(m.CalendarSource.id == src.id).execute()
         self._audit("calendar.sync_failed", "calendar", src.id, self._av_first_team(fresh), month=month, error=message)
@@ -630,6 +664,8 @@ class AvailabilityService(ServiceBase):
                           f"{message} — nothing changed", 0, 0)
 
     def _av_record_sync(self, src, month, etag, modified, not_modified: bool) -> SyncResult:
+        from ..domain_availability import SyncResult
+
         self._av_fresh_source(src)
         m.CalendarSource.update(last_synced_at=self._now(), last_error="", etag=etag[:200],
                                 last_modified=modified[:100]).where(m.CalendarSource.id == src.id).execute()
@@ -638,6 +674,8 @@ class AvailabilityService(ServiceBase):
                           f"'{src.label}' is unchanged since the last sync", 0, 0, not_modified=True)
 
     def _av_apply(self, src, who, month, preview: CalendarPreview, etag: str, modified: str) -> SyncResult:
+        from ..domain_availability import SyncResult
+
         fresh = self._av_fresh_source(src)
         if fresh.version != src.version:
             raise StaleEdit(f"'{src.label}' was changed by someone else first", fresh=self._av_source_info(fresh))
@@ -668,6 +706,14 @@ def _to_dict(rules: CalendarRules) -> dict:
     from dataclasses import asdict
 
     return asdict(rules)
+
+
+def __getattr__(name: str):
+    if name == "HAND_STATES":  # still importable from here; loaded when first asked for
+        from ..domain_availability import HAND_STATES
+
+        return HAND_STATES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["AvailabilityService", "HAND_STATES", "parse_month", "month_label", "add_months"]

@@ -14,8 +14,6 @@ from ..store.db import run_write
 
 T = TypeVar("T")
 
-_STATEMENTS: dict[tuple[int, str], str] = {}
-
 
 class AfterCommit:
     """What a write hands back when its answer takes more reading than writing: `_write`
@@ -48,10 +46,10 @@ class ServiceBase:
         """SQL text built once per database and reused: most of a small write's time
         would otherwise go to composing the same statements again, while other
         writers wait for the lock."""
-        key = (id(self.db), name)
-        sql = _STATEMENTS.get(key)
+        cache = self.db.__dict__.setdefault("_oncall_statements", {})  # SQL text differs per database
+        sql = cache.get(name)
         if sql is None:
-            sql = _STATEMENTS[key] = build().sql()[0]
+            sql = cache[name] = build().sql()[0]
         return sql
 
     def _unknown_user_message(self) -> str:

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from ..domain_planning import (CellEdit, DiffLine, PersonChange, PlanDiff, PlanProblem, PlanSummary,
-                               PlanView, SolvedPlan)
 from ..errors import InvalidInput, NotAllowed, NotFound, StaleEdit
 from ..shifts import month_range, next_month
 from ..store import models as m
@@ -19,6 +18,9 @@ from .base import ServiceBase
 from .planning_data import PlanData
 from .slots import ensure_slots
 
+if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
+    from ..domain_planning import CellEdit, DiffLine, PlanDiff, PlanProblem, PlanSummary, PlanView, SolvedPlan
+
 SOLVERS = ("cpsat", "greedy")
 
 
@@ -26,6 +28,8 @@ class PlanningService(PlanData, ServiceBase):
     # -- the API -------------------------------------------------------------------------
     def plan_problem(self, rotation: str, month: str | None = None,
                      team: str | None = None) -> PlanProblem:
+        from ..domain_planning import PlanProblem
+
         def run():
             rot = self._rotation_row(rotation, team)
             self._require_manager(rot.team, doing="plan its rotations")
@@ -49,6 +53,8 @@ class PlanningService(PlanData, ServiceBase):
 
     def draft_plan(self, rotation: str, month: str | None = None, solver: str = "cpsat",
                    time_limit: float = 10.0, team: str | None = None) -> PlanView:
+        from ..domain_planning import SolvedPlan
+
         if solver not in SOLVERS:
             raise InvalidInput(f"solver must be one of {', '.join(SOLVERS)}, not {solver!r}", field="solver")
         if not (0 < time_limit <= 600):
@@ -343,6 +349,8 @@ class PlanningService(PlanData, ServiceBase):
                 .order_by(m.Plan.number.desc()).first())
 
     def _diff(self, plan: m.Plan) -> PlanDiff:
+        from ..domain_planning import DiffLine, PersonChange, PlanDiff
+
         if plan.status == "draft":
             against = self._published_for(plan)
         else:

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from ..domain_planning import PersonLoad, PlanCell, PlanGap, PlanSummary, PlanView
-from ..planning_problem import (HISTORY_MONTHS, OPTIONAL_ROLES, Busy, Mark, Member, build_problem,
-                                point_values, shift_points)
 from ..shifts import generate_shifts, month_range
 from ..store import models as m
 from . import convert
 from .base import ServiceBase
+
+if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
+    from ..domain_planning import PlanSummary, PlanView
 
 
 def _months_before(day: date, months: int) -> date:
@@ -25,6 +26,9 @@ def _months_before(day: date, months: int) -> date:
 
 class PlanData(ServiceBase):
     def _gather(self, rot: m.Rotation, month: str):
+        from ..planning_problem import (HISTORY_MONTHS, OPTIONAL_ROLES, Busy, Mark, Member, build_problem,
+                                        point_values, shift_points)
+
         team = rot.team
         spec = convert.rotation(rot, team.slug)
         first, last = month_range(month)
@@ -114,6 +118,8 @@ class PlanData(ServiceBase):
 
     # -- plans as plain data -------------------------------------------------------------
     def _summary(self, plan: m.Plan) -> PlanSummary:
+        from ..domain_planning import PlanSummary
+
         summary = plan.summary or {}
         rot = plan.rotation
         creator = m.Person.get_or_none(m.Person.id == plan.created_by_id) if plan.created_by_id else None
@@ -125,6 +131,8 @@ class PlanData(ServiceBase):
             created_at=plan.created_at, published_at=plan.published_at, version=plan.version)
 
     def _view(self, plan: m.Plan) -> PlanView:
+        from ..domain_planning import PersonLoad, PlanCell, PlanGap, PlanView
+
         rot = plan.rotation
         spec = convert.rotation(rot, rot.team.slug)
         starts = [s.start for s in generate_shifts(spec, plan.first_day, plan.last_day)]

@@ -8,32 +8,30 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from peewee import fn
 
 from ..domain import AUTO_RULE_KINDS, REQUIREMENT_METHODS, ROLES
-from ..domain_requirements import (
-    AutoRule,
-    MatrixRow,
-    PendingVerification,
-    PersonReadiness,
-    RequirementDef,
-    ShadowOption,
-    TeamReadiness,
-)
 from ..errors import InvalidInput, NotAllowed, NotFound, StaleEdit
-from ..readiness import PersonFacts, StatusFact, TeamFacts, make_checker, summary_line, zone
 from ..store import models as m
 from . import convert
 from .base import ServiceBase, check_note, check_url
 from .slots import ensure_slots
+
+if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
+    from ..domain_requirements import (
+        PendingVerification, PersonReadiness, RequirementDef, ShadowOption, TeamReadiness,
+    )
+    from ..readiness import StatusFact, TeamFacts
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 LOOKS_LIKE_LINK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$")
 
 
 def requirement_def(row: m.Requirement, team_slug: str) -> RequirementDef:
+    from ..domain_requirements import AutoRule, RequirementDef
+
     rule = row.auto_rule or {}
     auto = None
     if row.method == "auto" and rule.get("kind"):
@@ -46,6 +44,7 @@ def requirement_def(row: m.Requirement, team_slug: str) -> RequirementDef:
 
 
 def status_fact(row: m.RequirementStatus) -> StatusFact:
+    from ..readiness import StatusFact
     return StatusFact(row.state, row.met_at, row.requested_at, row.reason, row.evidence,
                       row.evidence_link, row.id, row.version)
 
@@ -59,6 +58,8 @@ class RequirementsService(ServiceBase):
         return tuple(r for r in ROLES if r in found) or ("primary", "secondary")
 
     def _team_facts(self, team: m.Team, person_ids: list[int] | None = None) -> TeamFacts:
+        from ..readiness import PersonFacts, TeamFacts
+
         reqs = [requirement_def(r, team.slug) for r in
                 m.Requirement.select().where((m.Requirement.team == team) & m.Requirement.active)
                 .order_by(m.Requirement.id)]
@@ -98,10 +99,14 @@ class RequirementsService(ServiceBase):
         return TeamFacts(team.tz, reqs, self._team_roles(team), statuses, facts)
 
     def _eligibility_checker(self, team: m.Team) -> Callable[[int, str, datetime], tuple[bool, str]]:
+        from ..readiness import make_checker
+
         data = self._team_facts(team)
         return make_checker(data.reqs, data.statuses, data.facts, team.tz)
 
     def _requirements_line(self, me: m.Person) -> str:
+        from ..readiness import summary_line
+
         teams = list(m.Team.select().join(m.Membership).where(m.Membership.person == me).order_by(m.Team.name))
         if not teams:
             return "Requirements: none (you are in no team)"
@@ -115,6 +120,9 @@ class RequirementsService(ServiceBase):
         return "Requirements: " + "; ".join(lines)
 
     def _readiness(self, team: m.Team, person: m.Person, viewer: m.Person) -> PersonReadiness:
+        from ..domain_requirements import PersonReadiness
+        from ..readiness import summary_line
+
         data = self._team_facts(team, [person.id])
         now = self._now()
         items = [data.item(person.id, r, now) for r in data.reqs]
@@ -185,6 +193,8 @@ class RequirementsService(ServiceBase):
         return self._read(run)
 
     def team_readiness(self, team: str) -> TeamReadiness:
+        from ..domain_requirements import MatrixRow, TeamReadiness
+
         def run():
             t = self._team(team)
             self._require_manager(t, doing="see everyone's requirements")
@@ -203,6 +213,8 @@ class RequirementsService(ServiceBase):
         return self._read(run)
 
     def _pending(self, team: m.Team) -> list[PendingVerification]:
+        from ..domain_requirements import PendingVerification
+
         q = (m.RequirementStatus.select(m.RequirementStatus, m.Requirement, m.Person)
              .join(m.Requirement).switch(m.RequirementStatus).join(m.Person)
              .where((m.Requirement.team == team) & m.Requirement.active
@@ -278,6 +290,8 @@ class RequirementsService(ServiceBase):
                        f"{person.name}'s '{req.name}'", **changes)
 
     def _fresh_pending(self, status_id: int):
+        from ..domain_requirements import PendingVerification
+
         row = m.RequirementStatus.get_or_none(m.RequirementStatus.id == status_id)
         if row is None:
             return None
@@ -386,6 +400,8 @@ class RequirementsService(ServiceBase):
 
     def _shadow_options(self, t: m.Team, me: m.Person, start: datetime, end: datetime,
                         rotation_id: int | None = None, at: datetime | None = None) -> list[ShadowOption]:
+        from ..domain_requirements import ShadowOption
+
         rots = [r for r in m.Rotation.select().where((m.Rotation.team == t) & m.Rotation.active)
                 if "shadow" in (r.roles or ()) and (rotation_id is None or r.id == rotation_id)]
         if not rots:
@@ -425,6 +441,8 @@ class RequirementsService(ServiceBase):
         return slot, rot, rot.team
 
     def sign_up_shadow(self, assignment_uid: str) -> ShadowOption:
+        from ..readiness import zone
+
         def run():
             me = self._me()
             slot, rot, t = self._shift_of(assignment_uid)

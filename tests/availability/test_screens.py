@@ -41,7 +41,7 @@ def test_my_month_marks_days_ranges_and_refuses_a_closed_month(demo_db, clock):
 
     async def steps(pilot):
         shown = await open_area(pilot, "a", "MyAvailabilityScreen", "December 2026")
-        assert "closed on 20 Nov" in shown and "swap" in shown
+        assert "closed on 20 Nov" in shown and "ask a manager" in shown
         await pilot.press("u")  # refused: December is closed
         await wait_until(pilot, lambda: "closed on 20 Nov" in str([n.message for n in pilot.app._notifications]))
         await pilot.press("right_square_bracket")

@@ -46,13 +46,13 @@ def test_a_single_shift_can_be_marked(as_user):
         alice.set_availability([date(2027, 1, 9)], "prefer_not", shift_start=shift.start)
 
 
-def test_next_month_closes_at_the_team_deadline_and_points_at_swaps(as_user):
+def test_next_month_closes_at_the_team_deadline_and_names_who_can_still_change_it(as_user):
     alice = as_user("alice")
     dec = alice.availability(month="2026-12")
     assert not dec.editable and dec.deadline == date(2026, 11, 20)
     with pytest.raises(NotAllowed) as refused:
         alice.set_availability([date(2026, 12, 3)], "unavailable")
-    assert "closed on 20 Nov" in refused.value.message and "swap" in refused.value.message
+    assert "closed on 20 Nov" in refused.value.message and "ask a manager (Maya Goldberg or Root (you))" in refused.value.message
     assert day(alice.availability(month="2026-12"), date(2026, 12, 3)).state == "available"
     # A manager may still change a member's month after the deadline.
     view = as_user(DEMO_YOU).set_availability([date(2026, 12, 3)], "unavailable", person="alice")

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,100 @@ def test_no_module_imports_a_heavy_library_at_its_top_level():
         if name.split(".")[0] in HEAVY and f.parent.name != "server" and f.name != "remote.py"
     ]
     assert not offenders, "\n".join(offenders)
+
+
+# -- start-up loads only what the home screen needs ------------------------------------------------
+#: Modules of the other areas (their dataclasses, the planner, recommendations): loaded when their
+#: screens, commands or API methods are used, never to start the app.
+AREA_MODULES = ["oncall_tui.domain_availability", "oncall_tui.domain_planning", "oncall_tui.domain_admin",
+                "oncall_tui.planning_problem", "oncall_tui.scheduler", "oncall_tui.recommend"]
+#: What the home screen's requirements line needs: loaded by `home()`, not by importing.
+HOME_ONLY = ["oncall_tui.domain_requirements", "oncall_tui.readiness"]
+NOW_ENV = "2026-11-27T09:30:00+00:00"
+
+
+def _modules_after(code: str, env_extra: dict[str, str] | None = None) -> set[str]:
+    code += "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
+    env = {**os.environ, "ONCALL_NOW": NOW_ENV, "ONCALL_LOGIN": "root", **(env_extra or {})}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _area_modules_in(loaded: set[str], names: list[str]) -> list[str]:
+    return sorted(m for m in loaded if any(m == n or m.startswith(n + ".") for n in names))
+
+
+def test_importing_what_the_app_starts_with_loads_no_area_module():
+    loaded = _modules_after("import oncall_tui.cli, oncall_tui.app, oncall_tui.connect, oncall_tui.screens.home, "
+                            "oncall_tui.backend.local")
+    assert not _area_modules_in(loaded, AREA_MODULES + HOME_ONLY)
+    # and no area's CLI commands: they load when one of them runs
+    assert not [m for m in loaded if m.startswith("oncall_tui.cli.") and m.endswith("_commands")]
+
+
+def test_the_app_shows_home_with_its_data_loading_no_other_area(demo_db):
+    """The real start: the app factory, the preloaded first data, the first screen."""
+    loaded = _modules_after(f"""
+import asyncio
+from oncall_tui.cli import main
+from oncall_tui.app import make_app
+from oncall_tui.config import Target
+
+async def run():
+    app = make_app(Target(db_url={demo_db!r}))
+    app.preload_home()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        status = str(app.screen.query_one("#status").render())
+        assert "Swaps:" in status and "Requirements:" in status, status
+        assert "Root" in str(app.screen.query_one("#shifts-label").render())
+
+asyncio.run(run())
+""")
+    assert not _area_modules_in(loaded, AREA_MODULES), "the home screen pulled in other areas"
+
+
+def test_other_areas_load_when_used(demo_db):
+    loaded = _modules_after(f"""
+from oncall_tui.backend.local import LocalBackend
+backend = LocalBackend({demo_db!r}, actor="root")
+backend.availability()
+backend.plans()
+""")
+    assert {"oncall_tui.domain_availability", "oncall_tui.domain_planning"} <= loaded
+
+
+def test_every_api_annotation_resolves_to_a_real_type():
+    """The API modules import their dataclasses only for type checkers; the registry still
+    hands the remote backend and the server real types."""
+    from oncall_tui.backend.api import backend_methods
+
+    def walk(tp):
+        yield tp
+        for arg in typing.get_args(tp):
+            yield from walk(arg)
+
+    area_types = set()
+    for method in backend_methods().values():
+        for hint in method.hints.values():
+            for tp in walk(hint):
+                assert not isinstance(tp, (str, typing.ForwardRef)), (method.name, hint)
+                if getattr(tp, "__module__", "").startswith("oncall_tui.domain_"):
+                    area_types.add(tp.__module__)
+    assert {"oncall_tui.domain_availability", "oncall_tui.domain_planning", "oncall_tui.domain_requirements",
+            "oncall_tui.domain_admin"} <= area_types
+
+
+def test_the_cli_command_table_matches_the_command_modules():
+    """`oncall_tui.cli.COMMAND_MODULES` names every command of every `cli/*_commands.py` module."""
+    import importlib
+
+    from oncall_tui.cli import COMMAND_MODULES
+
+    found = {}
+    for path in sorted((PACKAGE / "cli").glob("*_commands.py")):
+        module = importlib.import_module(f"oncall_tui.cli.{path.stem}")
+        found.update({command.name: path.stem for command in module.COMMANDS})
+    assert COMMAND_MODULES == found
