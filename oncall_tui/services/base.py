@@ -23,6 +23,7 @@ class AfterCommit:
     def __init__(self, build: Callable[[], Any]) -> None:
         self.build = build
 
+
 MAX_NOTE = 2000
 
 
@@ -141,7 +142,7 @@ class ServiceBase:
 
         def unit() -> T:
             result = fn()
-            if visible:
+            if visible:  # the statement's parameters are the +1 and the counter row's id, 1
                 c = m.ChangeCounter
                 self.db.execute_sql(self._statement("changed", lambda: c.update(seq=c.seq + 1).where(c.id == 1)),
                                     [1, 1])
