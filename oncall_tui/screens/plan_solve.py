@@ -62,7 +62,11 @@ class SolveMixin:
                 def progress(p) -> None:
                     self.post_message(self.SolveProgress(p.best_score, p.bound, p.solutions))
 
-                result = solve_cpsat(problem, time_limit=limit, workers=2, on_progress=progress, stop=stop)
+                # The LP bound (GLOP/HiGHS through pywraplp) holds the GIL while it solves, which
+                # stalled the screen for up to ~70 ms (bench/plan_screen.py); here CP-SAT proves
+                # its own bound and the keys stay quick.  `oncall plan` keeps the LP bound.
+                result = solve_cpsat(problem, time_limit=limit, workers=2, on_progress=progress, stop=stop,
+                                     use_lp_bound=False)
             view = backend.save_draft(rotation, month, SolvedPlan.from_result(result), team=team)
         except OncallError as exc:
             self.app.call_from_thread(self.show_error, exc)
