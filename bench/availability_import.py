@@ -47,7 +47,7 @@ def main() -> None:
     from oncall_tui.calendars import import_preview
     from oncall_tui.clock import FixedClock
     from oncall_tui.domain_availability import decode_calendar
-    from oncall_tui.services.availability import calendar_rules
+    from oncall_tui.services.availability_calendars import calendar_rules
 
     data = FILE.read_bytes()
     text = decode_calendar(data)

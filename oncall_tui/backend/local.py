@@ -10,6 +10,7 @@ from ..clock import Clock, clock_from_env
 from ..errors import NotAllowed, Unavailable
 from ..services.admin import AdminService
 from ..services.availability import AvailabilityService
+from ..services.availability_calendars import CalendarSourcesService
 from ..services.core import CoreService
 from ..services.planning import PlanningService
 from ..services.requirements import RequirementsService
@@ -29,7 +30,7 @@ def is_demo(db: pw.Database) -> bool:
     return bool(row and row.value == "1")
 
 
-class LocalBackend(RequirementsService, AvailabilityService, PlanningService, AdminService,
+class LocalBackend(RequirementsService, AvailabilityService, CalendarSourcesService, PlanningService, AdminService,
                    TeamFileService, CoreService, Backend):
     """Acts as one person (the OS login, or `--as` in a demo database) on one database."""
 
