@@ -237,16 +237,12 @@ class RequirementsService(ServiceBase):
         evidence, link = _evidence(evidence, link)
 
         def run():
-            me = self._me()
-            t = self._which_team(me, team)
-            req = self._requirement(t, requirement)
+            me, t, req, row = self._own_standing(requirement, team)
             if req.method != "self":
                 how = ("a manager verifies it: ask for verification instead" if req.method == "manager"
                        else "it is computed from your data: " + AUTO_RULE_KINDS.get(
                            (req.auto_rule or {}).get("kind", ""), "see how to obtain it"))
                 raise NotAllowed(f"you cannot attest '{req.name}' yourself; {how}", requirement=req.slug)
-            row = m.RequirementStatus.get_or_none(
-                (m.RequirementStatus.requirement == req) & (m.RequirementStatus.person == me))
             if row is not None and row.state == "waived":
                 raise NotAllowed(f"a manager waived '{req.name}' for you; there is nothing to attest")
             now = self._now()
@@ -262,14 +258,10 @@ class RequirementsService(ServiceBase):
         evidence, link = _evidence(evidence, link)
 
         def run():
-            me = self._me()
-            t = self._which_team(me, team)
-            req = self._requirement(t, requirement)
+            me, t, req, row = self._own_standing(requirement, team)
             if req.method != "manager":
                 what = "record it yourself" if req.method == "self" else "it is computed from your data"
                 raise NotAllowed(f"'{req.name}' is not verified by a manager: {what}", requirement=req.slug)
-            row = m.RequirementStatus.get_or_none(
-                (m.RequirementStatus.requirement == req) & (m.RequirementStatus.person == me))
             if row is not None and row.state == "pending":
                 raise NotAllowed(f"'{req.name}' is already waiting for a manager to verify it")
             if row is not None and row.state == "waived":
@@ -280,6 +272,15 @@ class RequirementsService(ServiceBase):
                         evidence=evidence, link=link)
             return self._readiness(t, me, me)
         return self._write(run)
+
+    def _own_standing(self, requirement: str, team: str | None):
+        """(me, the team, the requirement, my status row or None) for an engineer's own act."""
+        me = self._me()
+        t = self._which_team(me, team)
+        req = self._requirement(t, requirement)
+        row = m.RequirementStatus.get_or_none(
+            (m.RequirementStatus.requirement == req) & (m.RequirementStatus.person == me))
+        return me, t, req, row
 
     def _set_status(self, row: m.RequirementStatus | None, req: m.Requirement, person: m.Person,
                     expected_version: int | None = None, **changes) -> None:
