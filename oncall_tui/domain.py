@@ -8,7 +8,7 @@ the viewer's time zone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 ROLES = ("primary", "secondary", "shadow")
 MEMBER_ROLES = ("engineer", "manager")
@@ -202,19 +202,6 @@ class AuditEntry:
 
 
 @dataclass(frozen=True)
-class SwapSummary:
-    id: int
-    assignment_uid: str
-    requester: PersonRef
-    start: datetime
-    end: datetime
-    rotation: str
-    role: str
-    status: str
-    note: str = ""
-
-
-@dataclass(frozen=True)
 class ImportReport:
     """What `oncall team import` did."""
 
@@ -224,12 +211,6 @@ class ImportReport:
     rotations: int
     requirements: int
     escalation_contacts: int
-
-
-@dataclass(frozen=True)
-class DateRange:
-    first: date
-    last: date
 
 
 # Ways a requirement can be met automatically, from data the product already has.

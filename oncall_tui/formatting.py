@@ -21,11 +21,6 @@ def span(start: datetime, end: datetime, tz: str) -> str:
     return f"{s.strftime('%a %d %b %H:%M')} → {end_text} {e.strftime('%Z')}"
 
 
-def hours(start: datetime, end: datetime) -> str:
-    h = (end - start).total_seconds() / 3600
-    return f"{h:g} h"
-
-
 def relative(dt: datetime, now: datetime) -> str:
     seconds = (dt - now).total_seconds()
     if seconds <= 0:

@@ -36,10 +36,3 @@ AREAS: tuple[Area, ...] = (
          "Draft, review and publish a fair schedule", managers_only=True),
     Area("swaps", "s", "Swaps", "swaps", "SwapsScreen", "Swap requests waiting for you, and your own"),
 )
-
-
-def area(mode: str) -> Area:
-    for a in AREAS:
-        if a.mode == mode:
-            return a
-    raise KeyError(mode)

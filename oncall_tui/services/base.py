@@ -99,8 +99,9 @@ class ServiceBase:
             raise NotFound(f"nobody with login '{login}'", entity="person", id=login)
         return person
 
-    def _my_team_ids(self) -> list[int]:
-        return [ms.team_id for ms in m.Membership.select(m.Membership.team).where(m.Membership.person == self._me())]
+    def _my_team_ids(self, me: m.Person | None = None) -> list[int]:
+        me = me or self._me()
+        return [ms.team_id for ms in m.Membership.select(m.Membership.team).where(m.Membership.person == me)]
 
     def _shares_team_with(self, other: m.Person) -> bool:
         mine = set(self._my_team_ids())

@@ -114,17 +114,14 @@ class CoreService(ServiceBase):
         return self._read(run)
 
     def now(self, team: str | None = None) -> list[OnCallNow]:
-        return self._read(lambda: self._now_rows(team))
+        return self._read(lambda: self._now_rows(team, self._me()))
 
-    def _now_rows(self, team: str | None) -> list[OnCallNow]:
-        me = self._me()
-        if team is not None:
-            team_ids = [self._team(team).id]
-        else:
-            team_ids = self._my_team_ids()
+    def _now_rows(self, team: str | None, me: m.Person) -> list[OnCallNow]:
+        """Who is on call now in `team`, or in `me`'s teams (`me` was looked up by the caller,
+        which also refuses an unknown login)."""
+        team_ids = [self._team(team).id] if team is not None else self._my_team_ids(me)
         now = self._now()
         rows = self._published_rows(now, now + timedelta(seconds=1), team_ids=team_ids)
-        del me
         out = []
         for d in self._details(rows):
             a = d.assignment
@@ -153,7 +150,7 @@ class CoreService(ServiceBase):
                 who = me
             elif person == "*":
                 who = None
-                team_ids = team_ids or self._my_team_ids()
+                team_ids = team_ids or self._my_team_ids(me)
             else:
                 who = self._person(person)
             rows = self._published_rows(start, end, person=who, team_ids=team_ids)
@@ -169,7 +166,7 @@ class CoreService(ServiceBase):
             managed = tuple(t.slug for t in team_rows if self._is_manager(t, me))
             mine = self._published_rows(now, now + timedelta(days=horizon_days), person=me)
             next_shifts = tuple(self._details(mine))
-            now_rows = tuple(self._now_rows(None))
+            now_rows = tuple(self._now_rows(None, me))
             waiting, swaps_line = self._swaps_line(me)
             hints = []
             if not team_rows:
