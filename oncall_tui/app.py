@@ -11,13 +11,11 @@ from textual.screen import Screen
 
 from .clock import Clock, clock_from_env
 from .config import Target
-from .errors import OncallError, UnknownUser
+from .errors import OncallError
 from .messages import DataChanged
 from .screens import AREAS, Area
 
 POLL_SECONDS = 2.0
-#: How long the home screen waits, before its first paint, for data loading since start-up.
-FIRST_HOME_WAIT = 0.3
 
 
 def _area_loader(area: Area):
@@ -45,7 +43,11 @@ class OncallApp(App):
     MODES = {a.mode: _area_loader(a) for a in AREAS}
 
     def __init__(self, backend=None, *, target: Target | None = None, clock: Clock | None = None,
-                 act_as: str | None = None, welcome: str | None = None) -> None:
+                 act_as: str | None = None, welcome: str | None = None, first_home=None) -> None:
+        # Home is the mode the app starts in, not one it switches to: a switch holds the first
+        # frame back (Textual delays updates 50 ms to mask the change).  Without a backend the
+        # app starts on the plain default screen, with the first-run screen over it.
+        self.DEFAULT_MODE = "home" if backend is not None and not welcome else App.DEFAULT_MODE
         super().__init__()
         self.backend = backend
         self.target = target
@@ -54,42 +56,17 @@ class OncallApp(App):
         self.welcome = welcome
         self.me = None
         self.change_seen: int | None = None  # the newest change cursor the poll has seen
-        self._first_home = None  # a Future of (change cursor, HomeView) started by preload_home()
+        self._first_home = first_home  # (change cursor, HomeView) for the first frame, if read already
 
-    # -- the first screen's data, loaded while the app starts ----------------------------
-    def preload_home(self) -> None:
-        """Start loading the home screen's data now, in a thread, while Textual starts up,
-        so that the first frame can already show it (see `take_preloaded_home`)."""
-        if self.backend is None or self.welcome or self._first_home is not None:
-            return
-        import threading
-        from concurrent.futures import Future
+    def take_first_home(self):
+        """(change cursor, HomeView) read before the app started (see launch.py), once; else None."""
+        first, self._first_home = self._first_home, None
+        return first
 
-        future: Future = Future()
-        backend = self.backend
-
-        def load() -> None:
-            try:
-                cursor = backend.change_cursor()  # before the data, as AreaScreen does
-                future.set_result((cursor, backend.home()))
-            except BaseException as exc:  # handed to whoever takes it
-                future.set_exception(exc)
-            finally:
-                backend.release_thread()
-
-        self._first_home = future
-        threading.Thread(target=load, name="oncall-preload-home", daemon=True).start()
-
-    def take_preloaded_home(self, wait: float = FIRST_HOME_WAIT):
-        """(cursor, HomeView) loaded by `preload_home`, once; None if there is none, it failed
-        (the screen's own load then reports why) or it is not there within `wait` seconds."""
-        future, self._first_home = self._first_home, None
-        if future is None:
-            return None
-        try:
-            return future.result(timeout=wait)
-        except Exception:
-            return None
+    def warm_up(self) -> None:
+        """After the first frame: make the backend and read the change cursor in a thread now,
+        rather than when the user first presses a key (or at the first poll)."""
+        self._poll_changes()
 
     def on_mount(self) -> None:
         if self.backend is None or self.welcome:
@@ -97,10 +74,6 @@ class OncallApp(App):
 
             self.push_screen(WelcomeScreen(self.welcome or "There is no database yet."))
             return
-        self._start()
-
-    def _start(self) -> None:
-        self.switch_mode("home")
         self.set_interval(POLL_SECONDS, self._poll_changes)
 
     # -- areas -------------------------------------------------------------------
@@ -159,32 +132,15 @@ class OncallApp(App):
         self.welcome = None
         self.notify(f"Opened the demo team at {getattr(backend, 'url', '')}", timeout=6)
         self.pop_screen()
-        self._start()
+        self.switch_mode("home")
+        self.set_interval(POLL_SECONDS, self._poll_changes)
 
 
 def make_app(target: Target, act_as: str | None = None, clock: Clock | None = None) -> OncallApp:
-    """The one app factory: the CLI and the tests both use it."""
-    from .connect import database_missing, make_backend
+    """The app on a target, its home screen loading its own data (the tests' factory; `oncall`
+    itself starts through launch.run_app, which reads the first data while Textual loads)."""
+    from .launch import first_look
 
     clock = clock or clock_from_env()
-    missing = database_missing(target)
-    if missing is not None:
-        return OncallApp(None, target=target, clock=clock, act_as=act_as,
-                         welcome=f"There is no database at {missing} yet.")
-    backend = make_backend(target, clock=clock, act_as=act_as)
-    try:
-        backend.whoami()
-    except UnknownUser as exc:
-        return OncallApp(None, target=target, clock=clock, act_as=act_as, welcome=exc.message)
-    return OncallApp(backend, target=target, clock=clock, act_as=act_as)
-
-
-def run_app(target: Target, act_as: str | None = None) -> None:
-    import click
-
-    try:
-        app = make_app(target, act_as=act_as)
-    except OncallError as exc:
-        raise click.ClickException(exc.message) from None
-    app.preload_home()
-    app.run()
+    look = first_look(target, act_as, clock, load_home=False)
+    return OncallApp(look.backend, target=target, clock=clock, act_as=act_as, welcome=look.welcome)

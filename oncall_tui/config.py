@@ -10,6 +10,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 
 def data_dir() -> Path:
@@ -45,6 +46,33 @@ def package_data_dir() -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError("the oncall data folder is missing from this installation")
+
+
+def normalise_url(url_or_path: str) -> str:
+    """A database URL from a URL or a plain path (`sqlite:///` + the absolute path)."""
+    if "://" not in url_or_path:
+        return "sqlite:///" + str(Path(url_or_path).expanduser().resolve())
+    return url_or_path
+
+
+def is_sqlite(url: str) -> bool:
+    return normalise_url(url).startswith("sqlite:")
+
+
+def sqlite_path(url: str) -> Path:
+    url = normalise_url(url)
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"not a SQLite URL: {url}")
+    return Path(unquote(url[len("sqlite:///"):]))
+
+
+def database_missing(target: "Target") -> Path | None:
+    """The path of a SQLite file that does not exist yet (a first run), else None."""
+    if target.db_url and is_sqlite(target.db_url):
+        path = sqlite_path(normalise_url(target.db_url))
+        if not path.exists():
+            return path
+    return None
 
 
 @dataclass

@@ -57,6 +57,6 @@ def main(click_ctx: click.Context, db: str | None, server: str | None, act_as: s
     """oncall: your team's on-call rota in a terminal.  Run bare to open the app."""
     click_ctx.obj = Ctx(db, server, act_as)
     if click_ctx.invoked_subcommand is None:
-        from ..app import run_app
+        from ..launch import run_app
 
         run_app(click_ctx.obj.target, act_as=act_as)

@@ -6,16 +6,21 @@ from typing import Any, Callable
 from textual import work
 from textual.app import ComposeResult
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ..errors import OncallError, StaleEdit
 from ..messages import DataChanged
+from ..widgets.key_bar import KeyBar
 
 
 class TitleBar(Static):
     DEFAULT_CSS = """
     TitleBar { dock: top; height: 1; background: $primary; color: $text; padding: 0 1; }
     """
+
+    def __init__(self, text: str, **kwargs) -> None:
+        super().__init__(text, **kwargs)
+        self.shown = text  # the markup on show, so an unchanged title is not drawn again
 
 
 class AreaScreen(Screen):
@@ -26,10 +31,10 @@ class AreaScreen(Screen):
     AREA_TITLE = ""
 
     def compose_title(self) -> ComposeResult:
-        yield TitleBar(self.AREA_TITLE, id="titlebar")
+        yield TitleBar(self.title_text(self.AREA_TITLE), id="titlebar")
 
     def compose_footer(self) -> ComposeResult:
-        yield Footer()
+        yield KeyBar()
 
     @property
     def backend(self):
@@ -48,15 +53,21 @@ class AreaScreen(Screen):
             self.reload()
 
     def set_title(self, left: str) -> None:
+        try:
+            bar = self.query_one("#titlebar", TitleBar)
+        except Exception:
+            return
+        text = self.title_text(left)
+        if text != bar.shown:  # an unchanged title costs nothing
+            bar.shown = text
+            bar.update(text, layout=False)  # one line, whatever it says
+
+    def title_text(self, left: str) -> str:
         """'oncall · Area' on the left, every area's key on the right (the current one marked)."""
         from textual.markup import escape
 
         from . import AREAS
 
-        try:
-            bar = self.query_one("#titlebar", TitleBar)
-        except Exception:
-            return
         mode = self.app.current_mode if self.app.backend is not None else None
         keys = []
         plain = []
@@ -73,7 +84,7 @@ class AreaScreen(Screen):
         if len(head) + len(right_plain) + 1 > width:
             right, right_plain = "", ""
         pad = max(1, width - len(head) - len(right_plain))
-        bar.update(f"[b]oncall[/b] · {escape(left)}{' ' * pad}{right}")
+        return f"[b]oncall[/b] · {escape(left)}{' ' * pad}{right}"
 
     # -- loading -----------------------------------------------------------------
     def fetch(self, backend) -> Any:  # runs in a thread

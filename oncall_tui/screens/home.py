@@ -51,26 +51,38 @@ class HomeScreen(AreaScreen):
         self.view: HomeView | None = None
 
     def compose(self) -> ComposeResult:
+        # Data read while the app started (launch.py) goes into the widgets as they are made,
+        # so the first frame's layout already holds it: filling them after mounting would
+        # need a second layout and a later frame.
+        first = self.app.take_first_home() if hasattr(self.app, "take_first_home") else None
+        view = None
+        if first is not None:
+            self._loaded_cursor, view = first
+            self._preloaded = True
+            self.view = view
+            self.app.me = view.me
+        if view is not None and view.next_shifts:
+            self._detail_shown = detail_text(view.next_shifts[0])
+        texts = self._texts(view)
         yield from self.compose_title()
         with Vertical():
-            yield Label("Your next shifts", classes="section", id="shifts-label")
-            yield OptionList(id="shifts")
-            yield Static("", id="shift-detail")
+            yield Label(texts["heading"], classes="section", id="shifts-label")
+            shifts = OptionList(*texts["shifts"], id="shifts")
+            if view is not None and view.next_shifts:
+                shifts.highlighted = 0
+            yield shifts
+            yield Static(texts["detail"], id="shift-detail")
             yield Label("On call now", classes="section")
-            yield Static("Loading…", id="now")
-            yield Static("", id="status")
-            yield Static("", id="hints")
+            yield Static(texts["now"], id="now")
+            yield Static(texts["status"], id="status")
+            yield Static(texts["hints"], id="hints")
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
-        # Runs before AreaScreen.on_mount, whose reload() this may make unnecessary.
-        preloaded = self.app.take_preloaded_home() if hasattr(self.app, "take_preloaded_home") else None
-        if preloaded is not None:
-            # Loaded while the app started (OncallApp.preload_home): shown in the first frame.
-            self._loaded(*preloaded)
-            self._preloaded = True
+        if self._preloaded:
+            self.set_timer(0.25, self.app.warm_up)
 
-    #: The first data came from OncallApp.preload_home: the mount's own load is not needed.
+    #: The first data was read while the app started: the mount's own load is not needed.
     _preloaded = False
 
     def reload(self) -> None:
@@ -82,26 +94,42 @@ class HomeScreen(AreaScreen):
     def fetch(self, backend) -> HomeView:
         return backend.home()
 
+    def _texts(self, view: HomeView | None) -> dict:
+        """What each widget shows for `view` (None: not loaded yet)."""
+        if view is None:
+            return {"heading": "Your next shifts", "shifts": [], "detail": "", "now": "Loading…",
+                    "status": "", "hints": ""}
+        tz = view.me.tz
+        now = self.app.clock.now()
+        if view.next_shifts:
+            shifts = [Option(shift_prompt(d, tz, now), id=d.assignment.uid) for d in view.next_shifts]
+        else:
+            shifts = [Option("No shifts for you in the next six weeks.", disabled=True)]
+        swaps = view.swaps_summary + ("  (press s)" if view.swaps_waiting else "")
+        return {
+            "heading": f"Your next shifts · {view.me.name} · times in {tz}",
+            "shifts": shifts,
+            "detail": self._detail_shown,
+            "now": self._now_text(view, tz),
+            "status": escape(f"{view.requirements_summary}\n{swaps}"),
+            "hints": escape("\n".join(view.hints)),
+        }
+
     def show(self, view: HomeView) -> None:
         self.view = view
         self.app.me = view.me
         self.set_title(self.AREA_TITLE)
-        tz = view.me.tz
-        now = self.app.clock.now()
-        self.query_one("#shifts-label", Label).update(f"Your next shifts · {view.me.name} · times in {tz}")
+        texts = self._texts(view)
+        self.query_one("#shifts-label", Label).update(texts["heading"])
         shifts = self.query_one("#shifts", OptionList)
         highlighted = shifts.highlighted
         shifts.clear_options()
+        shifts.add_options(texts["shifts"])
         if view.next_shifts:
-            shifts.add_options(Option(shift_prompt(d, tz, now), id=d.assignment.uid) for d in view.next_shifts)
             shifts.highlighted = min(highlighted or 0, len(view.next_shifts) - 1)
-        else:
-            shifts.add_option(Option("No shifts for you in the next six weeks.", disabled=True))
         self._show_detail()
-        self.query_one("#now", Static).update(self._now_text(view, tz))
-        swaps = view.swaps_summary + ("  (press s)" if view.swaps_waiting else "")
-        self.query_one("#status", Static).update(escape(f"{view.requirements_summary}\n{swaps}"))
-        self.query_one("#hints", Static).update(escape("\n".join(view.hints)))
+        for name in ("now", "status", "hints"):
+            self.query_one(f"#{name}", Static).update(texts[name])
 
     def _now_text(self, view: HomeView, tz: str) -> str:
         if not view.now:
@@ -119,7 +147,12 @@ class HomeScreen(AreaScreen):
 
     def _show_detail(self) -> None:
         detail = self.selected_shift()
-        self.query_one("#shift-detail", Static).update(detail_text(detail) if detail else "")
+        text = detail_text(detail) if detail else ""
+        if text != self._detail_shown:  # an unchanged update would still cost a layout pass
+            self._detail_shown = text
+            self.query_one("#shift-detail", Static).update(text)
+
+    _detail_shown = ""
 
     def selected_shift(self) -> ShiftDetail | None:
         if not self.view or not self.view.next_shifts:

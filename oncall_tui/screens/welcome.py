@@ -5,7 +5,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Middle
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+from ..widgets.key_bar import KeyBar
 
 
 class WelcomeScreen(Screen):
@@ -36,4 +37,4 @@ class WelcomeScreen(Screen):
                     "  • or point [b]--db[/b] / [b]ONCALL_DB[/b] at your team's shared file.",
                     id="welcome",
                 )
-        yield Footer()
+        yield KeyBar()

@@ -15,28 +15,12 @@ from urllib.parse import unquote, urlparse
 
 import peewee as pw
 
+from ..config import is_sqlite, normalise_url, sqlite_path  # noqa: F401  (re-exported)
 from ..errors import Unavailable
 from .models import database
 
 BUSY_TIMEOUT_MS = 30_000
 PG_POOL_SIZE = 20  # connections per process (`oncall serve` uses at most its worker threads' worth)
-
-
-def normalise_url(url_or_path: str) -> str:
-    if "://" not in url_or_path:
-        return "sqlite:///" + str(Path(url_or_path).expanduser().resolve())
-    return url_or_path
-
-
-def is_sqlite(url: str) -> bool:
-    return normalise_url(url).startswith("sqlite:")
-
-
-def sqlite_path(url: str) -> Path:
-    url = normalise_url(url)
-    if not url.startswith("sqlite:///"):
-        raise ValueError(f"not a SQLite URL: {url}")
-    return Path(unquote(url[len("sqlite:///"):]))
 
 
 def make_database(url: str) -> pw.Database:

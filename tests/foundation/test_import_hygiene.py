@@ -158,17 +158,22 @@ def test_importing_what_the_app_starts_with_loads_no_area_module():
 
 
 def test_the_app_shows_home_with_its_data_loading_no_other_area(demo_db):
-    """The real start: the app factory, the preloaded first data, the first screen."""
+    """The real start (as launch.run_app does it): the first data read by a child process,
+    the app on a backend made when first used, the first screen, then the backend itself."""
     loaded = _modules_after(f"""
 import asyncio
 from oncall_tui.cli import main
-from oncall_tui.app import make_app
+from oncall_tui.clock import clock_from_env
 from oncall_tui.config import Target
+from oncall_tui.launch import LazyBackend, LookAhead
 
 async def run():
-    app = make_app(Target(db_url={demo_db!r}))
-    app.preload_home()
+    target, clock = Target(db_url={demo_db!r}), clock_from_env()
+    look = LookAhead.start(target, None, clock).result()
+    from oncall_tui.app import OncallApp
+    app = OncallApp(LazyBackend(target, clock, None), clock=clock, first_home=look.home)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.5)  # the backend is made after the first frame
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         status = str(app.screen.query_one("#status").render())
