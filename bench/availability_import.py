@@ -21,8 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.results import machine, write_section  # noqa: E402
+
 FILE = ROOT.parent / "shared" / "calendars" / "niccokunzm__issue42.ics"
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION = "## Availability import through the service"
 MONTH = "2012-04"
 TEAM = """[team]
@@ -69,24 +70,17 @@ def main() -> None:
         full.append(t3 - t)
         apply.append(t3 - t2)
     c, f, a = (statistics.median(x) * 1000 for x in (core, full, apply))
-    body = (f"{SECTION}\n\n`.venv/bin/python bench/availability_import.py --repeat {args.repeat}` — "
-            f"`{FILE.name}` ({len(data) // 1024} KiB), month {MONTH}, SQLite file, CPython "
-            f"{sys.version.split()[0]}, machine: 2-core, 24 GiB. Medians.\n\n"
+    body = (f"`.venv/bin/python bench/availability_import.py --repeat {args.repeat}` — "
+            f"`{FILE.name}` ({len(data) // 1024} KiB), month {MONTH}, SQLite file, "
+            f"machine: {machine()}. Medians.\n\n"
             f"| measure | time | / core |\n|---|---|---|\n"
             f"| core `import_preview` alone | {c:.0f} ms | 1.00x |\n"
             f"| service: sync_calendar (parse again + one write transaction) | {a:.0f} ms | {a / c:.2f}x |\n"
             f"| service: preview_calendar + sync_calendar (what `import` does) | {f:.0f} ms | {f / c:.2f}x |\n\n"
             f"The apply step is the issue's 1.2x comparison for the stored import; the full CLI import\n"
             f"parses twice on purpose (the preview the user sees, then the apply), so ~2x is expected.\n")
-    text_md = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if SECTION in text_md:
-        start = text_md.index(SECTION)
-        end = text_md.find("\n## ", start + 1)
-        text_md = text_md[:start] + body + (text_md[end + 1:] if end != -1 else "")
-    else:
-        text_md = text_md.rstrip("\n") + "\n\n" + body
-    RESULTS.write_text(text_md)
-    print(body)
+    write_section(SECTION, body)
+    print(f"{SECTION}\n\n{body}")
 
 
 if __name__ == "__main__":

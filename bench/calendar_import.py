@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import platform
 import statistics
 import sys
 import time
@@ -26,8 +25,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.results import machine, write_section  # noqa: E402
+
 DEFAULT_FILE = ROOT.parent / "shared" / "calendars" / "niccokunzm__issue42.ics"
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION = "## Calendar import"
 TARGET_RATIO = 1.2
 
@@ -93,12 +94,14 @@ def main() -> int:
 
     if not args.no_write:
         write_section(
+            SECTION,
             render(args, data, occurrences, marks, base_times, our_times, base_median, our_median, ratio, pair_ratio, verdict)
         )
     return 0
 
 
 def render(args, data, occurrences, marks, base_times, our_times, base_median, our_median, ratio, pair_ratio, verdict) -> str:
+    """The body of the "## Calendar import" section (the heading is not part of it)."""
     from importlib.metadata import version
 
     def spread(values: list[float]) -> str:
@@ -106,13 +109,11 @@ def render(args, data, occurrences, marks, base_times, our_times, base_median, o
 
     return "\n".join(
         [
-            SECTION,
-            "",
             f"`.venv/bin/python bench/calendar_import.py --repeat {args.repeat} --month {args.month}` — "
             f"`{args.file.name}` ({len(data) / 1048576:.1f} MiB, {data.count(b'BEGIN:VEVENT'):,} VEVENTs), one month ({args.month}, "
-            f"{occurrences} occurrences, {marks} day marks in {args.tz}). CPython {platform.python_version()}, "
-            f"icalendar {version('icalendar')}, recurring-ical-events {version('recurring-ical-events')}, "
-            "machine: 2-core, 24 GiB. Baseline and ours alternate within each round; medians over "
+            f"{occurrences} occurrences, {marks} day marks in {args.tz}). "
+            f"icalendar {version('icalendar')}, recurring-ical-events {version('recurring-ical-events')}; "
+            f"machine: {machine()}. Baseline and ours alternate within each round; medians over "
             f"{args.repeat} rounds.",
             "",
             "| measure | median | range |",
@@ -127,20 +128,6 @@ def render(args, data, occurrences, marks, base_times, our_times, base_median, o
             "",
         ]
     )
-
-
-def write_section(text: str) -> None:
-    """Replace (or append) our section; leave every other section as it is."""
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    lines = current.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        joined = current if current.endswith("\n") else current + "\n"
-        RESULTS.write_text(joined + "\n" + text, encoding="utf-8")
-        return
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    tail = "".join(lines[end:])
-    RESULTS.write_text("".join(lines[:start]) + text + ("\n" + tail if tail else ""), encoding="utf-8")
 
 
 if __name__ == "__main__":

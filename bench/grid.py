@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import platform
 import random
 import statistics
+import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -37,9 +37,11 @@ from oncall_tui.widgets.availability_grid import (
     GridRow,
 )
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.results import machine, write_section  # noqa: E402
+
 PEOPLE, DAYS, SIZE = 200, 31, (80, 24)
 FIRST_PAINT_TARGET, CELL_CHANGE_TARGET = 0.300, 0.050
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Team grid"
 
 
@@ -187,6 +189,7 @@ def run(repeat: int, updates: int) -> dict[str, dict[str, float]]:
 
 
 def report(summary: dict[str, dict[str, float]], repeat: int, updates: int) -> str:
+    """The body of the "## Team grid" section (the heading is not part of it)."""
     grid, table = summary["grid"], summary["table"]
 
     def ms(seconds: float) -> str:
@@ -198,11 +201,8 @@ def report(summary: dict[str, dict[str, float]], repeat: int, updates: int) -> s
     ok_paint = "meets" if grid["first_paint"] <= FIRST_PAINT_TARGET else "MISSES"
     ok_cell = "meets" if grid["latency_max"] <= CELL_CHANGE_TARGET else "MISSES"
     return "\n".join([
-        SECTION,
-        "",
         f"`.venv/bin/python bench/grid.py --repeat {repeat} --updates {updates}` — {PEOPLE} people x {DAYS} days,"
-        f" headless `run_test(size={SIZE})`, Textual 8.2.8, {platform.python_implementation()}"
-        f" {platform.python_version()}, machine: 2-core, 24 GiB. Medians over {repeat} runs"
+        f" headless `run_test(size={SIZE})`, machine: {machine()}. Medians over {repeat} runs"
         f" ({updates} cell changes each); \"worst\" is the slowest single change seen.",
         "",
         "| measure | AvailabilityGrid | DataTable | DataTable / grid |",
@@ -221,29 +221,16 @@ def report(summary: dict[str, dict[str, float]], repeat: int, updates: int) -> s
     ])
 
 
-def write_section(text: str) -> None:
-    """Replace (or append) only the "## Team grid" section of bench/RESULTS.md."""
-    existing = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    lines = existing.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        RESULTS.write_text(existing.rstrip("\n") + "\n\n" + text)
-        return
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    tail = "".join(lines[end:])
-    RESULTS.write_text("".join(lines[:start]) + text + ("\n" + tail if tail else ""))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--updates", type=int, default=30)
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
-    text = report(run(args.repeat, args.updates), args.repeat, args.updates)
-    print(text)
+    body = report(run(args.repeat, args.updates), args.repeat, args.updates)
+    print(f"{SECTION}\n\n{body}")
     if not args.no_write:
-        write_section(text)
+        write_section(SECTION, body)
 
 
 if __name__ == "__main__":

@@ -29,9 +29,13 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.results import machine, write_section  # noqa: E402
+
 NOW = "2026-11-27T09:30:00+00:00"
 TARGET_RPS, TARGET_P99_MS, TARGET_RATIO = 500, 100.0, 1.5
-ROOT = Path(__file__).resolve().parent.parent
+SECTION = "## Server"
 
 
 def build(path: Path, team_size: int) -> dict[str, str]:
@@ -162,19 +166,6 @@ def screen_loads(path: Path, url: str, token: str, repeat: int) -> list[tuple[st
     return out
 
 
-def write_results(text: str) -> None:
-    path = ROOT / "bench" / "RESULTS.md"
-    current = path.read_text() if path.exists() else "# Benchmark results\n"
-    head = "## Server"
-    if head in current:
-        before, _, rest = current.partition(head)
-        nxt = rest.find("\n## ")
-        current = before + text.rstrip() + "\n" + (rest[nxt:] if nxt >= 0 else "")
-    else:
-        current = current.rstrip() + "\n\n" + text.rstrip() + "\n"
-    path.write_text(current)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=32)
@@ -215,10 +206,8 @@ def main() -> None:
 
     meets = now["rps"] >= TARGET_RPS and now["p99"] < TARGET_P99_MS
     lines = [
-        "## Server",
-        "",
         f"`.venv/bin/python bench/server.py --workers {args.workers} --clients {args.clients} "
-        f"--seconds {args.seconds:g} --repeat {args.repeat}` — machine: 2-core, 24 GiB, Python 3.11.7; "
+        f"--seconds {args.seconds:g} --repeat {args.repeat}` — machine: {machine()}; "
         f"uvicorn (h11, no uvloop) + Starlette, SQLite (WAL) demo file grown to {args.team_size} people; "
         f"the load generator (asyncio streams, keep-alive) runs on the same two cores as the server.",
         "",
@@ -255,12 +244,11 @@ def main() -> None:
         lines.append(f"| {name} | {local_ms:.1f} ms | {remote_ms:.1f} ms | {ratio:.2f}x |")
     lines += ["", f"Target: remote ≤ {TARGET_RATIO}x local ({'meets' if worst <= TARGET_RATIO else 'DOES NOT MEET'}"
               f", worst {worst:.2f}x)."]
-    text = "\n".join(lines) + "\n"
-    print(text)
+    body = "\n".join(lines) + "\n"
+    print(f"{SECTION}\n\n{body}")
     if args.write:
-        write_results(text)
+        write_section(SECTION, body)
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     main()

@@ -74,7 +74,7 @@ class OncallApp(App):
 
             self.push_screen(WelcomeScreen(self.welcome or "There is no database yet."))
             return
-        self.set_interval(POLL_SECONDS, self._poll_changes)
+        self._watch_for_changes()
 
     # -- areas -------------------------------------------------------------------
     def action_area(self, mode: str) -> None:
@@ -90,6 +90,9 @@ class OncallApp(App):
                 yield SystemCommand(f"{a.title} ({a.key})", a.help, lambda m=a.mode: self.action_area(m))
 
     # -- other users' changes ----------------------------------------------------------
+    def _watch_for_changes(self) -> None:
+        self.set_interval(POLL_SECONDS, self._poll_changes)
+
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def _poll_changes(self) -> None:
         try:
@@ -133,7 +136,7 @@ class OncallApp(App):
         self.notify(f"Opened the demo team at {getattr(backend, 'url', '')}", timeout=6)
         self.pop_screen()
         self.switch_mode("home")
-        self.set_interval(POLL_SECONDS, self._poll_changes)
+        self._watch_for_changes()
 
 
 def make_app(target: Target, act_as: str | None = None, clock: Clock | None = None) -> OncallApp:

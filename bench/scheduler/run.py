@@ -13,21 +13,20 @@ target). --thousand: 1,000 people in 40 teams of 25 x 91 days, two processes (on
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from bench.results import machine, write_section  # noqa: E402
 from oncall_tui.scheduler.cpsat import solve_cpsat  # noqa: E402
 from oncall_tui.scheduler.fairness import max_deviation_shifts  # noqa: E402
 from oncall_tui.scheduler.greedy import solve_greedy, solve_round_robin  # noqa: E402
 from oncall_tui.scheduler.sample import generated_team  # noqa: E402
 from oncall_tui.scheduler.validate import uncovered, validate  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parents[1] / "RESULTS.md"
+SECTION = "## Scheduler"
 
 
 def measure(problem, solver: str, time_limit: float, subsolvers=None, workers: int = 2) -> dict:
@@ -134,38 +133,12 @@ def thousand(first_pass: float, total: float) -> list[str]:
     ]
 
 
-def write_section(lines: list[str]) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    section = "## Scheduler\n\n" + "\n".join(lines).rstrip() + "\n"
-    if "## Scheduler\n" in text:
-        head, rest = text.split("## Scheduler\n", 1)
-        index = rest.find("\n## ")
-        tail = rest[index + 1:] if index >= 0 else ""
-        text = head + section + ("\n" + tail if tail else "")
-    else:
-        text = text.rstrip() + "\n\n" + section
-    RESULTS.write_text(text)
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--long", action="store_true", help="50 x 91 at 60 s as well")
-    ap.add_argument("--thousand", action="store_true")
-    ap.add_argument("--first-pass", type=float, default=45.0, help="--thousand: seconds for everyone")
-    ap.add_argument("--total", type=float, default=600.0, help="--thousand: seconds in all")
-    ap.add_argument("--seeds", type=int, default=2)
-    ap.add_argument("--no-write", action="store_true")
-    args = ap.parse_args()
-
-    import ortools.sat.python.cp_model  # noqa: F401  (import cost is paid once at app start)
-
-    sizes = [(8, 28, 5.0), (15, 28, 5.0)] if args.quick else [
-        (8, 28, 5.0), (15, 28, 5.0), (25, 28, 5.0), (50, 91, 15.0)]
-    lines = [
+def intro(args) -> list[str]:
+    """What the section says above its table; names the machine as it is at the end of the run."""
+    return [
         f"`.venv/bin/python -m bench.scheduler.run{' --quick' if args.quick else ''}"
         f"{' --long' if args.long else ''}{' --thousand' if args.thousand else ''}` — "
-        f"machine: {os.cpu_count()}-core, 24 GiB, Python {platform.python_version()}; "
+        f"machine: {machine()}; "
         "`solve_cpsat` with 2 workers: the better of two greedy plans, polished by local search "
         "(improve.py, at most a quarter of the limit), as a complete hint; the bound proven by the "
         "model's LP relaxation (lp_bound.py, GLOP, beside the local search) ends the search as "
@@ -184,6 +157,24 @@ def main() -> None:
         "",
         HEADER,
     ]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--long", action="store_true", help="50 x 91 at 60 s as well")
+    ap.add_argument("--thousand", action="store_true")
+    ap.add_argument("--first-pass", type=float, default=45.0, help="--thousand: seconds for everyone")
+    ap.add_argument("--total", type=float, default=600.0, help="--thousand: seconds in all")
+    ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args()
+
+    import ortools.sat.python.cp_model  # noqa: F401  (import cost is paid once at app start)
+
+    sizes = [(8, 28, 5.0), (15, 28, 5.0)] if args.quick else [
+        (8, 28, 5.0), (15, 28, 5.0), (25, 28, 5.0), (50, 91, 15.0)]
+    lines = []  # table rows, then the notes below the table
     summary = []
     for n, days, limit in sizes:
         for seed in range(args.seeds):
@@ -211,7 +202,7 @@ def main() -> None:
         lines += ["", *thousand(args.first_pass, args.total)]
         print(lines[-1])
     if not args.no_write:
-        write_section(lines)
+        write_section(SECTION, "\n".join(intro(args) + lines))
 
 
 if __name__ == "__main__":

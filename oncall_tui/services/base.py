@@ -25,6 +25,8 @@ class AfterCommit:
 
 
 MAX_NOTE = 2000
+#: Starts the placeholder values of a statement composed once (`_bump`): no stored text starts so.
+MARK = "\0oncall-value:"
 
 
 class ServiceBase:
@@ -47,11 +49,15 @@ class ServiceBase:
         """SQL text built once per database and reused: most of a small write's time
         would otherwise go to composing the same statements again, while other
         writers wait for the lock."""
+        return self._composed(name, build)[0]
+
+    def _composed(self, name: str, build: Callable[[], Any]) -> tuple[str, list]:
+        """(SQL text, parameters) of the query `build()` makes, composed once per database."""
         cache = self.db.__dict__.setdefault("_oncall_statements", {})  # SQL text differs per database
-        sql = cache.get(name)
-        if sql is None:
-            sql = cache[name] = build().sql()[0]
-        return sql
+        composed = cache.get(name)
+        if composed is None:
+            composed = cache[name] = build().sql()
+        return composed
 
     def _unknown_user_message(self) -> str:
         managers = (
@@ -188,15 +194,27 @@ class ServiceBase:
     def _outbox(self, kind: str, payload: dict) -> None:
         m.Outbox.create(kind=kind, payload=_plain(payload), created_at=self._now())
 
-    @staticmethod
-    def _bump(row: m.Versioned, expected_version: int | None, fresh: Callable[[], Any],
+    def _bump(self, row: m.Versioned, expected_version: int | None, fresh: Callable[[], Any],
               what: str, **changes: Any) -> int:
         """Write `changes` to a versioned row only if nobody changed it since the user read it."""
         cls = type(row)
-        query = cls.update(version=cls.version + 1, **changes).where(cls.id == row.id)
-        if expected_version is not None:
-            query = query.where(cls.version == expected_version)
-        if query.execute() != 1:
+        names = sorted(changes)
+        checked = expected_version is not None
+
+        def build():  # the statement with a marker where each value goes, composed once
+            def mark(name: str) -> pw.Value:
+                return pw.Value(MARK + name, converter=False)
+
+            query = (cls.update(version=cls.version + 1, **{n: mark(n) for n in names})
+                     .where(cls.id == mark(" row id")))
+            return query.where(cls.version == mark(" row version")) if checked else query
+
+        sql, markers = self._composed(f"bump:{cls._meta.table_name}:{','.join(names)}:{checked}", build)
+        fields = cls._meta.fields
+        values = {" row id": row.id, " row version": expected_version,
+                  **{n: fields[n].db_value(v) for n, v in changes.items()}}
+        params = [values[p[len(MARK):]] if isinstance(p, str) and p.startswith(MARK) else p for p in markers]
+        if self.db.execute_sql(sql, params).rowcount != 1:
             raise StaleEdit(f"{what} was changed by someone else first; here is the current state",
                             fresh=fresh())
         return (expected_version or row.version) + 1

@@ -7,8 +7,9 @@ from textual.widget import Widget
 
 
 class KeyBar(Widget):
-    """What Textual's Footer shows (the bindings marked `show`, dimmed when they cannot run
-    now, the command palette key on the right; a click presses the key), drawn by one widget.
+    """What Textual's Footer shows, drawn by one widget: the bindings marked `show` (greyed and
+    struck through when they cannot run now, so a monochrome terminal shows it too), the
+    command palette key on the right; a click on a key presses it.
 
     A Footer is a widget per key, composed again each time the bindings change; on the home
     screen that was about 40 ms of the app's first frame (`bench/startup.py`).  This one
@@ -19,7 +20,7 @@ class KeyBar(Widget):
     DEFAULT_CSS = """
     KeyBar { dock: bottom; height: 1; background: $footer-background; color: $footer-foreground; }
     KeyBar > .key-bar--key { color: $footer-key-foreground; text-style: bold; }
-    KeyBar > .key-bar--disabled { color: $text-disabled; }
+    KeyBar > .key-bar--disabled { color: $text-disabled; text-style: strike; }
     """
 
     def __init__(self) -> None:

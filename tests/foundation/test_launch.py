@@ -30,14 +30,16 @@ from oncall_tui.config import Target
 from oncall_tui.errors import OncallError
 from oncall_tui.launch import LookAhead
 
-target = Target(db_url=sys.argv[1])
-ahead = LookAhead.start(target, sys.argv[2] or None, clock_from_env())
+where, act_as, token = sys.argv[1:4]
+target = Target(server=where, token=token) if token else Target(db_url=where)
+ahead = LookAhead.start(target, act_as or None, clock_from_env())
 try:
     look = ahead.result()
 except OncallError as exc:
     print(json.dumps({"refused": exc.message}))
     raise SystemExit(0)
-storage = sorted(m for m in ("peewee", "sqlite3", "oncall_tui.store", "oncall_tui.backend.local") if m in sys.modules)
+storage = sorted(m for m in ("peewee", "sqlite3", "httpx", "oncall_tui.store", "oncall_tui.backend.local")
+                 if m in sys.modules)
 print(json.dumps({"forked": ahead is not None, "welcome": look.welcome, "backend": look.backend is not None,
                   "storage_loaded_here": storage}))
 sys.stdout.flush()
@@ -45,10 +47,11 @@ sys.stdout.buffer.write(pickle.dumps(look.home))
 """
 
 
-def _look_ahead(url: str, login: str = DEMO_YOU, act_as: str = "") -> tuple[dict, bytes]:
+def _look_ahead(where: str, login: str = DEMO_YOU, act_as: str = "", token: str = "") -> tuple[dict, bytes]:
+    """Run the look-ahead in a fresh interpreter on a database URL (or a server, with a token)."""
     env = {**os.environ, "ONCALL_NOW": NOW.isoformat(), "ONCALL_LOGIN": login}
-    done = subprocess.run([sys.executable, "-c", _LOOK_AHEAD, url, act_as], capture_output=True, env=env,
-                          timeout=60)
+    done = subprocess.run([sys.executable, "-c", _LOOK_AHEAD, where, act_as, token], capture_output=True,
+                          env=env, timeout=60)
     assert done.returncode == 0, done.stderr.decode()
     head, _, rest = done.stdout.partition(b"\n")
     return json.loads(head), rest
@@ -63,6 +66,17 @@ def test_the_child_reads_what_the_app_would_read_itself_and_this_process_loads_n
     mine = first_look(Target(db_url=demo_db), None, clock)
     assert (cursor, view) == mine.home
     assert "Swaps: 1 swap request" in view.swaps_summary and view.next_shifts
+
+
+def test_through_a_server_the_child_reads_over_http_and_this_process_loads_no_http_client(
+        demo_db, clock, remote_backend_factory):
+    import pickle
+
+    remote = remote_backend_factory(demo_db, DEMO_YOU)
+    facts, home = _look_ahead(remote.url, token=remote.token)
+    assert facts == {"forked": True, "welcome": None, "backend": False, "storage_loaded_here": []}
+    _cursor, view = pickle.loads(home)
+    assert view == LocalBackend(demo_db, actor=DEMO_YOU, clock=clock).home()
 
 
 def test_a_login_that_is_no_member_gets_the_welcome_from_the_child(demo_db):

@@ -82,7 +82,7 @@ def test_a_key_that_cannot_run_now_is_drawn_unlike_one_that_can_and_changes_when
         strip = pilot.app.screen._compositor.render_strips()[-1]
         for segment in strip:
             if word in segment.text:
-                return segment.style.color, segment.style.bold
+                return segment.style.color, segment.style.bold, bool(segment.style.strike)
         raise AssertionError(f"{word} not on the bar")
 
     async def steps(pilot):
@@ -95,6 +95,7 @@ def test_a_key_that_cannot_run_now_is_drawn_unlike_one_that_can_and_changes_when
 
     (publish, generate), publish_later = _drive(steps)
     assert publish != generate, "a key that cannot run now looks different"
+    assert publish[2] and not generate[2], "struck through, which a monochrome terminal shows too"
     assert publish_later == generate
 
 
