@@ -127,8 +127,8 @@ def _child(read_fd: int, write_fd: int, target: Target, act_as: str | None, cloc
 
 class LazyBackend:
     """Stands in for the backend until it is first used, then makes it (once, whichever thread
-    asks first) and passes every attribute through.  The app's first frame, drawn from the
-    child's look, so never waits for the storage modules to import."""
+    asks first) and passes every attribute through, so the app's first frame, drawn from the
+    child's look, never waits for the storage modules to import."""
 
     def __init__(self, target: Target, clock: Clock, act_as: str | None) -> None:
         import threading

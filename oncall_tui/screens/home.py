@@ -61,8 +61,8 @@ class HomeScreen(AreaScreen):
             self._preloaded = True
             self.view = view
             self.app.me = view.me
-        if view is not None and view.next_shifts:
-            self._detail_shown = detail_text(view.next_shifts[0])
+            if view.next_shifts:
+                self._detail_shown = detail_text(view.next_shifts[0])
         texts = self._texts(view)
         yield from self.compose_title()
         with Vertical():
@@ -71,7 +71,7 @@ class HomeScreen(AreaScreen):
             if view is not None and view.next_shifts:
                 shifts.highlighted = 0
             yield shifts
-            yield Static(texts["detail"], id="shift-detail")
+            yield Static(self._detail_shown, id="shift-detail")
             yield Label("On call now", classes="section")
             yield Static(texts["now"], id="now")
             yield Static(texts["status"], id="status")
@@ -97,8 +97,7 @@ class HomeScreen(AreaScreen):
     def _texts(self, view: HomeView | None) -> dict:
         """What each widget shows for `view` (None: not loaded yet)."""
         if view is None:
-            return {"heading": "Your next shifts", "shifts": [], "detail": "", "now": "Loading…",
-                    "status": "", "hints": ""}
+            return {"heading": "Your next shifts", "shifts": [], "now": "Loading…", "status": "", "hints": ""}
         tz = view.me.tz
         now = self.app.clock.now()
         if view.next_shifts:
@@ -109,7 +108,6 @@ class HomeScreen(AreaScreen):
         return {
             "heading": f"Your next shifts · {view.me.name} · times in {tz}",
             "shifts": shifts,
-            "detail": self._detail_shown,
             "now": self._now_text(view, tz),
             "status": escape(f"{view.requirements_summary}\n{swaps}"),
             "hints": escape("\n".join(view.hints)),

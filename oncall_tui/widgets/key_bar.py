@@ -42,8 +42,10 @@ class KeyBar(Widget):
         active = self.screen.active_bindings
         shown: dict[str, tuple[str, str, str, bool]] = {}
         for _node, binding, enabled, _tooltip in active.values():
-            if binding.show and binding.action not in shown:  # one key per action, as Footer does
-                shown[binding.action] = (binding.key, app.get_key_display(binding), binding.description, enabled)
+            # One key per action, as Footer shows it; "app.quit" bound on a screen is the app's "quit".
+            action = binding.action.removeprefix("app.")
+            if binding.show and action not in shown:
+                shown[action] = (binding.key, app.get_key_display(binding), binding.description, enabled)
         palette = None
         if app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
             _node, binding, enabled, _tooltip = active[app.COMMAND_PALETTE_BINDING]
