@@ -63,11 +63,15 @@ class LookAhead:
 
     @classmethod
     def start(cls, target: Target, act_as: str | None, clock: Clock) -> LookAhead | None:
-        """Fork the child; None where this platform cannot, or where other threads run (a fork
-        copies none of them, and a lock one of them holds would stay held in the child)."""
+        """Fork the child; None where this platform cannot, where other threads run (a fork
+        copies none of them, and a lock one of them holds would stay held in the child), or
+        where this process has a database open already (`oncall demo` just built one): a
+        connection must not be used on both sides of a fork."""
+        import sys
         import threading
 
-        if not hasattr(os, "fork") or threading.active_count() > 1:
+        local = sys.modules.get("oncall_tui.backend.local")
+        if not hasattr(os, "fork") or threading.active_count() > 1 or (local and local.databases_open()):
             return None
         try:
             read_fd, write_fd = os.pipe()

@@ -86,6 +86,11 @@ def open_database(url: str) -> pw.Database:
     return db
 
 
+def databases_open() -> bool:
+    """Whether this process has opened any database (and may hold its connections)."""
+    return bool(_OPEN)
+
+
 def forget_database(url: str) -> None:
     db = _OPEN.pop(normalise_url(url), None)
     if db is not None and not db.is_closed():

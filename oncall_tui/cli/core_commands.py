@@ -48,7 +48,7 @@ def demo(ctx: Ctx, db: str | None, fresh: bool, no_open: bool) -> None:
     click.echo(f"You are '{os_login()}', a manager on the rotation. "
                f"Try `oncall --db {path} --as alice` to see an engineer's side.")
     if not no_open:
-        from ..app import run_app
+        from ..launch import run_app
         from ..config import Target
 
         run_app(Target(db_url=str(path)), act_as=ctx.act_as)

@@ -163,3 +163,20 @@ def test_monochrome_terminal_keeps_the_state_readable(terminal, demo_file):
     hues = [c for c in _colours(styled) if not _is_grey(c)]
     assert not hues, f"NO_COLOR: only shades of grey, got {hues[:5]}"
     terminal.press("C-q")
+
+
+def test_oncall_demo_builds_the_team_and_opens_the_app_on_it(terminal, demo_file, tmp_path):
+    """The README's first command: `oncall demo` builds a demo database and opens the app there."""
+    _, env = demo_file
+    fresh = tmp_path / "fresh-demo.db"
+    terminal.start([str(ONCALL), "--db", str(fresh), "demo"], env)
+    home = terminal.wait_for("Swaps: 1 swap request waiting", seconds=60)
+    assert "oncall · My on-call" in home and "Your next shifts" in home
+    assert fresh.exists()
+    terminal.press("r")
+    terminal.wait_for("oncall · Requirements")
+    terminal.press("C-q")
+    deadline = time.monotonic() + 10
+    while not terminal.exited() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert terminal.exited()

@@ -125,6 +125,28 @@ def test_no_child_is_forked_while_other_threads_run(demo_db, clock):
         other.join()
 
 
+def test_no_child_is_forked_once_this_process_has_a_database_open(demo_db):
+    """`oncall demo` builds the database, then opens the app: its connection must not be used
+    on both sides of a fork, so the look is taken in this process."""
+    code = (
+        "import sys\n"
+        "from oncall_tui.backend.local import LocalBackend\n"
+        "from oncall_tui.clock import clock_from_env\n"
+        "from oncall_tui.config import Target\n"
+        "from oncall_tui.launch import LookAhead\n"
+        "target = Target(db_url=sys.argv[1])\n"
+        "before = LookAhead.start(target, None, clock_from_env())\n"
+        "print(before is not None and before.result() is not None)\n"
+        "LocalBackend(sys.argv[1]).whoami()\n"
+        "print(LookAhead.start(target, None, clock_from_env()) is None)\n"
+    )
+    env = {**os.environ, "ONCALL_NOW": NOW.isoformat(), "ONCALL_LOGIN": DEMO_YOU}
+    done = subprocess.run([sys.executable, "-c", code, demo_db], capture_output=True, text=True, env=env,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]
+
+
 def test_a_missing_database_is_the_first_run_welcome_without_creating_it(tmp_path, clock):
     missing = tmp_path / "none.db"
     look = first_look(Target(db_url=str(missing)), None, clock)
