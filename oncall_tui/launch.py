@@ -117,6 +117,8 @@ def _child(read_fd: int, write_fd: int, target: Target, act_as: str | None, cloc
             os.dup2(quiet, fd)
         try:
             look = first_look(target, act_as, clock)
+            if look.backend is not None:
+                look.backend.close()  # let go of the database as a client should, not by vanishing
             look.backend = None
             answer = ("look", look)
         except OncallError as exc:

@@ -79,6 +79,14 @@ def test_through_a_server_the_child_reads_over_http_and_this_process_loads_no_ht
     assert view == LocalBackend(demo_db, actor=DEMO_YOU, clock=clock).home()
 
 
+def test_on_postgresql_the_child_reads_what_this_process_would(fresh_pg_demo, clock):
+    import pickle
+
+    facts, home = _look_ahead(fresh_pg_demo)
+    assert facts == {"forked": True, "welcome": None, "backend": False, "storage_loaded_here": []}
+    assert pickle.loads(home) == first_look(Target(db_url=fresh_pg_demo), None, clock).home
+
+
 def test_a_login_that_is_no_member_gets_the_welcome_from_the_child(demo_db):
     facts, _ = _look_ahead(demo_db, login="stranger")
     assert facts["forked"] and facts["welcome"]
