@@ -291,9 +291,13 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
         start_plan = min((greedy_assignments(problem, prep, fair=f) for f in (True, False)),
                          key=lambda plan: score(problem, plan, prep)[0])
     start_score = score(problem, start_plan, prep)[0]
-    if on_progress is not None:  # the start plan is valid already: show it before searching
-        on_progress(Progress(best_score=start_score, bound=None, elapsed=time.perf_counter() - started,
-                             solutions=0, assignments=dict(start_plan)))
+
+    def show_start_plan(bound: int | None) -> None:  # the plan we would return now, as progress
+        if on_progress is not None:
+            on_progress(Progress(best_score=start_score, bound=bound, elapsed=time.perf_counter() - started,
+                                 solutions=0, assignments=dict(start_plan)))
+
+    show_start_plan(None)  # the start plan is valid already: show it before searching
     built = _Model(problem, prep)
     # the LP bound (GLOP, outside the GIL) runs in its own thread beside the local search and
     # then beside CP-SAT; whatever of the time limit it needs, it never delays the search
@@ -336,10 +340,7 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
         polished_score = score(problem, polished, prep)[0]
         if polished_score < start_score:
             start_plan, start_score = polished, polished_score
-            if on_progress is not None:
-                on_progress(Progress(best_score=start_score, bound=lp_now(),
-                                     elapsed=time.perf_counter() - started, solutions=0,
-                                     assignments=dict(start_plan)))
+            show_start_plan(lp_now())
     if _empty_slots(prep, start_plan) and not (stop is not None and stop.is_set()):
         # gaps left: prove how many are unavoidable, and fill the others if a plan can
         found, proven = fewest_gaps(problem, prep, start_plan, 0.2 * time_limit,
@@ -348,10 +349,7 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
         found_score = score(problem, found, prep)[0]
         if found_score < start_score:
             start_plan, start_score = found, found_score
-            if on_progress is not None:
-                on_progress(Progress(best_score=start_score, bound=lp_now(),
-                                     elapsed=time.perf_counter() - started, solutions=0,
-                                     assignments=dict(start_plan)))
+            show_start_plan(lp_now())
     best_seen[0] = start_score
     if use_lp_bound and workers < 2:  # one core: the LP first, then the search (HiGHS beside it)
         bounds_worker(built.model.proto, built.x, deadline, lower, False, mip_plan, worth_proving)
