@@ -68,8 +68,11 @@ def sqlite_path(url: str) -> Path:
 
 def database_missing(target: "Target") -> Path | None:
     """The path of a SQLite file that does not exist yet (a first run), else None."""
-    if target.db_url and is_sqlite(target.db_url):
-        path = sqlite_path(normalise_url(target.db_url))
+    if not target.db_url:
+        return None
+    url = normalise_url(target.db_url)  # once: a plain path is resolved against the file system
+    if is_sqlite(url):
+        path = sqlite_path(url)
         if not path.exists():
             return path
     return None
