@@ -65,11 +65,13 @@ def show(ctx: Ctx, person: str | None, month: str | None, as_json: bool) -> None
 @click.argument("last", required=False)
 @click.option("--note", default="", help="A note for the days.")
 @click.option("--person", default=None, metavar="LOGIN", help="Someone in a team you manage.")
+@click.option("--expected-version", type=int, default=None, metavar="N",
+              help="The month's version as you read it (`show --json`): refuse if it changed since.")
 @click.option("--json", "as_json", is_flag=True, help="Print the month as JSON.")
 @pass_ctx
 @handle_errors
 def set_(ctx: Ctx, state: str, first: str, last: str | None, note: str, person: str | None,
-         as_json: bool) -> None:
+         expected_version: int | None, as_json: bool) -> None:
     """Mark FIRST [LAST] (dates like 2026-12-24) by hand, or clear hand-set marks."""
     from datetime import timedelta
 
@@ -78,7 +80,7 @@ def set_(ctx: Ctx, state: str, first: str, last: str | None, note: str, person: 
     if end < start:
         raise click.BadParameter("LAST is before FIRST", param_hint="LAST")
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    view = ctx.backend().set_availability(days, state, note=note, person=person)
+    view = ctx.backend().set_availability(days, state, note=note, person=person, expected_version=expected_version)
     if as_json:
         echo_json(view)
     else:

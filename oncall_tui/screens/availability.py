@@ -162,7 +162,9 @@ class MyAvailabilityScreen(AreaScreen):
         d = self._day()
         note = d.note if d is not None and d.source == "hand" and len(days) == 1 and state != "clear" else ""
         start = shift.start if shift else None
-        self.act(lambda b: b.set_availability(days, state, note=note, shift_start=start), done=self._applied)
+        seen = self.view.version  # what the user sees: someone else's change since makes this stale
+        self.act(lambda b: b.set_availability(days, state, note=note, shift_start=start, expected_version=seen),
+                 done=self._applied)
 
     def _applied(self, view: MonthAvailability) -> None:
         self.query_one(MonthCalendar).clear_range()
@@ -188,10 +190,12 @@ class MyAvailabilityScreen(AreaScreen):
             self.notify("Mark the day first (u, n, y or o), then add a note to it", severity="warning")
             return
 
+        seen = self.view.version
+
         def keep(text: str | None) -> None:
             if text is not None:
-                self.act(lambda b: b.set_availability([d.day], d.state, note=text), done=self._applied,
-                         success="Note kept")
+                self.act(lambda b: b.set_availability([d.day], d.state, note=text, expected_version=seen),
+                         done=self._applied, success="Note kept")
         self.app.push_screen(AskScreen(f"Note for {d.day:%a %d %b}", d.note, "why, or anything to know"), keep)
 
     def action_month(self, delta: int) -> None:
