@@ -50,7 +50,8 @@ def mark_rounds(url: str, login: str, person: str, days: list[str], state: str, 
             seen = backend.availability(person=person, month=f"{day:%Y-%m}").version if with_version else None
             barrier.wait(timeout=120)
             try:
-                backend.set_availability([day], state, note=f"by {login}", person=person, expected_version=seen)
+                seen_kw = {"expected_version": seen} if with_version else {}  # without: as an old script calls it
+                backend.set_availability([day], state, note=f"by {login}", person=person, **seen_kw)
                 outcomes.append("won")
             except StaleEdit:
                 outcomes.append("stale")
