@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import Ctx, echo_json, handle_errors, pass_ctx, table
+from .common import Ctx, echo, echo_json, handle_errors, pass_ctx, table
 
 
 @click.command()
@@ -34,7 +34,7 @@ def serve(ctx: Ctx, db: str | None, host: str, port: int, base_url: str | None, 
     backend = LocalBackend(url, actor="-")  # opens and migrates now, so a bad URL fails here, clearly
     backend.close()
     shown = url if is_sqlite(url) else _without_password(url)
-    click.echo(f"oncall serve: {shown} on http://{host}:{port} ({workers} process"
+    echo(f"oncall serve: {shown} on http://{host}:{port} ({workers} process"
                f"{'es' if workers > 1 else ''}). Issue tokens with `oncall --db {shown} token issue LOGIN`.")
     try:
         run_server(url, host, port, workers=workers, base_url=base_url, access_log=access_log)
@@ -85,12 +85,12 @@ def login(url: str, token: str | None, no_default: bool) -> None:
     if not no_default:
         creds["default_server"] = url
     path = save_credentials(creds)
-    click.echo(f"Logged in to {url} as {me.name} ({me.login}); the token is saved in {path} "
+    echo(f"Logged in to {url} as {me.name} ({me.login}); the token is saved in {path} "
                f"(readable only by you).")
     if not no_default:
-        click.echo("`oncall` now uses this server; `oncall --db PATH` still opens a file.")
+        echo("`oncall` now uses this server; `oncall --db PATH` still opens a file.")
     if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        click.echo("Warning: this server is plain http, so the token travels unencrypted; "
+        echo("Warning: this server is plain http, so the token travels unencrypted; "
                    "ask for an https URL.", err=True)
 
 
@@ -113,9 +113,9 @@ def token_issue(ctx: Ctx, login: str, expires_days: int, label: str, as_json: bo
         echo_json(issued)
         return
     info = issued.info
-    click.echo(f"Token for {info.login} (id {info.id}), expires {info.expires_at:%Y-%m-%d}:\n")
-    click.echo(f"    {issued.token}\n")
-    click.echo(f"It is shown only this once. {info.login} runs `oncall login URL` and pastes it; "
+    echo(f"Token for {info.login} (id {info.id}), expires {info.expires_at:%Y-%m-%d}:\n")
+    echo(f"    {issued.token}\n")
+    echo(f"It is shown only this once. {info.login} runs `oncall login URL` and pastes it; "
                f"`oncall token revoke {info.id}` stops it.")
 
 
@@ -131,13 +131,13 @@ def token_list(ctx: Ctx, login: str | None, as_json: bool) -> None:
         echo_json(rows)
         return
     if not rows:
-        click.echo("No tokens.")
+        echo("No tokens.")
         return
 
     def day(value) -> str:
         return f"{value:%Y-%m-%d}" if value else "-"
 
-    click.echo(table([[str(t.id), t.login, t.hint + "…", t.status, day(t.expires_at), day(t.last_used_at),
+    echo(table([[str(t.id), t.login, t.hint + "…", t.status, day(t.expires_at), day(t.last_used_at),
                        t.issued_by or "-", t.label] for t in rows],
                      ["ID", "LOGIN", "TOKEN", "STATUS", "EXPIRES", "LAST USED", "ISSUED BY", "LABEL"]))
 
@@ -149,7 +149,7 @@ def token_list(ctx: Ctx, login: str | None, as_json: bool) -> None:
 def token_revoke(ctx: Ctx, token_id: int) -> None:
     """Stop token ID working at once."""
     info = ctx.backend().revoke_token(token_id)
-    click.echo(f"Token {info.id} of {info.login} ({info.hint}…) is revoked.")
+    echo(f"Token {info.id} of {info.login} ({info.hint}…) is revoked.")
 
 
 COMMANDS = [serve, login, token]

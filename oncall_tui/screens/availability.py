@@ -6,7 +6,7 @@ from datetime import date
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.markup import escape
+from ..formatting import escape
 from textual.widgets import Static
 
 from ..domain_availability import STATE_WORDS, DayAvailability, MonthAvailability
@@ -149,7 +149,7 @@ class MyAvailabilityScreen(AreaScreen):
     # -- marking -----------------------------------------------------------------------
     def _refuse_if_closed(self) -> bool:
         if self.view is not None and not self.view.editable:
-            self.notify(self.view.lock_reason, title="Closed", severity="warning", timeout=8)
+            self.notify(escape(self.view.lock_reason), title="Closed", severity="warning", timeout=8)
             return True
         return self.view is None
 
@@ -265,6 +265,6 @@ class MyAvailabilityScreen(AreaScreen):
         self.app.call_from_thread(self.app.push_screen, PreviewScreen(preview), decided)
 
     def _synced(self, result) -> None:
-        self.notify(result.message, title="Calendar" if result.ok else "Not imported",
+        self.notify(escape(result.message), title="Calendar" if result.ok else "Not imported",
                     severity="information" if result.ok else "error", timeout=8)
         self.reload()

@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
+from ..formatting import escape, safe_text
 from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -144,7 +144,7 @@ class PlanScreen(SolveMixin, AreaScreen):
         if data.view:
             names = [(p.login, p.name) for p in data.view.people] or names
             names += [(c.login, c.name) for c in data.view.cells if c.login]
-        self._full_names = dict(names)
+        self._full_names = {login: safe_text(name) for login, name in names}  # shown as Text, never obeyed
         self._names = short_names(list(self._full_names.items()))
         self._render_view()
 

@@ -6,7 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.markup import escape
+from ..formatting import escape, safe_text
 from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -80,7 +80,7 @@ class TeamRequirementsScreen(AreaScreen):
             table.add_column(req.slug[:9], width=max(3, min(9, len(req.slug))), key=req.slug)
         table.add_column("Eligible", key="eligible")
         for row in data.rows:
-            cells = [Text(row.person.name[:16], style="" if row.on_rotation else "dim")]
+            cells = [Text(safe_text(row.person.name)[:16], style="" if row.on_rotation else "dim")]
             for state in row.states:
                 cells.append(Text(STATE_SYMBOLS[state], style=STATE_COLOURS.get(state, ""), justify="center"))
             elig = " ".join(ROLE_SHORT.get(r, r) for r in row.eligible_roles) or "none"
@@ -174,7 +174,7 @@ class TeamRequirementsScreen(AreaScreen):
         def done(result) -> None:
             if result is not None:
                 self.reload()
-                self.notify(message)
+                self.notify(escape(message))
         return done
 
     def action_new_requirement(self) -> None:
@@ -189,7 +189,7 @@ class TeamRequirementsScreen(AreaScreen):
 
     def _saved(self, saved) -> None:
         if saved is not None:
-            self.notify(f"Saved {saved.name}.")
+            self.notify(escape(f"Saved {saved.name}."))
             self.reload()
 
     def action_back(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.markup import escape
+from ..formatting import escape
 from textual.widgets import Static
 
 from ..domain_availability import STATE_WORDS, TeamAvailability, TeamMemberMonth

@@ -97,7 +97,7 @@ class CalendarSourcesService(ServiceBase):
                             keep_titles: bool = False, person: str | None = None) -> CalendarSourceInfo:
         from ..domain_availability import CalendarRules
 
-        label = check_note(label, "label", required=True, limit=100)
+        label = check_note(label, "label", required=True, limit=100, one_line=True)
         kind, location = self._av_check_location(location, kind)
         calendar_rules(rules)
 
