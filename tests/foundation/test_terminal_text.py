@@ -8,6 +8,7 @@ import asyncio
 import json
 from datetime import date
 
+import peewee as pw
 import pytest
 from click.testing import CliRunner
 
@@ -28,7 +29,13 @@ RAW = ("\x1b", "\x07", "\x9b", "\u202e")
 def _plant(backend) -> str:
     """Hostile text everywhere a person's words are stored, written straight to the database
     (as an older release, or someone with the file, could have)."""
+    backend.issue_token("jess", label="laptop")
+
     def run():
+        m.ApiToken.update(label=f"laptop {HOSTILE}").execute()
+        m.RequirementStatus.update(state="pending", evidence=f"did it {HOSTILE}", requested_at=backend.clock.now()
+                                   ).where(m.RequirementStatus.id == m.RequirementStatus.select(
+                                       pw.fn.MIN(m.RequirementStatus.id))).execute()
         for person in m.Person.select():
             m.Person.update(name=f"{HOSTILE} {person.login}", oncall_device=HOSTILE).where(
                 m.Person.id == person.id).execute()
@@ -49,7 +56,7 @@ def _cli(db: str, *args: str):
 
 COMMANDS = [
     ("now",), ("now", "--team", "platform"), ("shifts",), ("shifts", "--person", "*"),
-    ("team", "export", "platform"), ("plans",), ("requirements",), ("requirements", "team", "platform"),
+    ("team", "export", "platform"), ("requirements",), ("requirements", "pending", "--team", "platform"),
     ("availability", "show", "--person", "jess"), ("token", "list"),
 ]
 
