@@ -6,12 +6,11 @@ from datetime import date
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from ..formatting import escape
 from textual.widgets import Static
 
 from ..domain_availability import STATE_WORDS, DayAvailability, MonthAvailability
 from ..errors import OncallError
-from ..formatting import local
+from ..formatting import escape, local
 from ..widgets.availability_grid import STATE_SYMBOLS
 from ..widgets.month_calendar import MonthCalendar, MonthCell
 from .availability_calendars import CalendarsScreen, read_calendar_text

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from ..formatting import escape, safe_text
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..domain import HomeView, ShiftDetail
-from ..formatting import local, relative, span
+from ..formatting import escape, local, relative, safe_text, span
 from .base import AreaScreen
 
 

@@ -16,12 +16,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from ..formatting import escape, safe_text
 from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..domain_planning import CellEdit, PlanDiff, PlanProblem, PlanSummary, PlanView
 from ..errors import OncallError
+from ..formatting import escape, safe_text
 from ..planning_problem import day_label
 from ..widgets.plan_loads import load_line, load_scale, short_names
 from .base import AreaScreen

@@ -6,12 +6,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from ..formatting import escape, safe_text
 from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..domain_requirements import STATE_SYMBOLS, PendingVerification, TeamReadiness
-from ..formatting import when
+from ..formatting import escape, safe_text, when
 from .base import AreaScreen
 from .requirements import STATE_COLOURS
 from .requirements_dialogs import NoteDialog, RequirementForm

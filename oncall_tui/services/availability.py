@@ -258,7 +258,7 @@ class AvailabilityService(ServiceBase):
                 raise NotAllowed(reason, month=month)
             # One writer of a person's marks at a time (PostgreSQL: the person row's lock; SQLite
             # writers already take turns), so the version checked below is the one replaced.
-            list(self._locked(m.Person.select(m.Person.id).where(m.Person.id == who.id)))
+            list(self._locked(m.Person.select(m.Person.id).where(m.Person.id == who.id), "FOR NO KEY UPDATE"))
             if expected_version is not None and expected_version != self._av_hand_version(who, *parse_month(month)):
                 raise StaleEdit(f"{who.name}'s availability for {month} was changed by someone else first; "
                                 f"nothing was changed, here is the month as it is now",

@@ -291,6 +291,9 @@ class CalendarSourcesService(ServiceBase):
     def _av_apply(self, src, who, month, preview: CalendarPreview, etag: str, modified: str) -> SyncResult:
         from ..domain_availability import SyncResult
 
+        # Syncs of one source take turns (PostgreSQL), so the second sees the first's version.
+        list(self._locked(m.CalendarSource.select(m.CalendarSource.id).where(m.CalendarSource.id == src.id),
+                          "FOR NO KEY UPDATE"))
         fresh = self._av_fresh_source(src)
         if fresh.version != src.version:
             raise StaleEdit(f"'{src.label}' was changed by someone else first", fresh=self._av_source_info(fresh))

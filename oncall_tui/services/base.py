@@ -171,11 +171,12 @@ class ServiceBase:
         with self.db.atomic():
             return fn()
 
-    def _locked(self, query):
+    def _locked(self, query, how: str = "FOR UPDATE"):
         """`query` with FOR UPDATE where the database has it (PostgreSQL): a
         read-modify-write inside `_write` then cannot lose a concurrent write.
-        SQLite needs nothing: its write transactions already run one at a time."""
-        return query.for_update() if getattr(self.db, "for_update", False) else query
+        SQLite needs nothing: its write transactions already run one at a time.
+        `how` "FOR NO KEY UPDATE" takes turns without holding up rows that refer to it."""
+        return query.for_update(how) if getattr(self.db, "for_update", False) else query
 
     def _now(self) -> datetime:
         return self.clock.now()

@@ -162,7 +162,8 @@ class PlanningService(PlanData, ServiceBase):
             plan = self._plan_row(plan_id, write=True, doing="publish plans")
             # Publishers of one rotation take turns (PostgreSQL: the rotation row's lock; SQLite
             # writers already take turns), so the second one reads what the first published.
-            list(self._locked(m.Rotation.select(m.Rotation.id).where(m.Rotation.id == plan.rotation_id)))
+            list(self._locked(m.Rotation.select(m.Rotation.id).where(m.Rotation.id == plan.rotation_id),
+                              "FOR NO KEY UPDATE"))
             plan = self._plan_row(plan_id, write=True, doing="publish plans")
             if plan.version != expected_version:
                 self._published_meanwhile(plan)
