@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import stat
 import struct
@@ -106,6 +107,10 @@ class PeerCredentialsProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-typ
             self.app = with_peer
 
 
+def _exit_quietly(signum, frame) -> None:
+    raise SystemExit(0)
+
+
 def serve(url: str, host: str, port: int, workers: int = 1, base_url: str | None = None,
           access_log: bool = True, unix_socket: str | None = None, socket_group: str | None = None) -> None:
     import uvicorn
@@ -118,6 +123,8 @@ def serve(url: str, host: str, port: int, workers: int = 1, base_url: str | None
                             access_log=access_log, log_level="info", http=PeerCredentialsProtocol)
     if unix_socket:
         sock = listening_unix_socket(unix_socket, socket_group)
+        # uvicorn re-raises the SIGTERM it stopped on; ending with SystemExit lets `finally` remove the socket
+        signal.signal(signal.SIGTERM, _exit_quietly)
         where = f"unix:{unix_socket} (each user is who the kernel says they are)"
     else:
         sock = listening_socket(host, port)
