@@ -417,3 +417,28 @@ def test_someone_outside_the_team_gets_one_clear_line(box):
     assert out.returncode == 2
     assert out.stderr.startswith(f"oncall: '{box.eve}' is not a member of any team here")
     assert box.dana in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_socket_for_one_group_only_lets_that_group_in(box):
+    box.oncall(box.dana, "team", "import", "team.toml")
+    sock = str(box.base / "group.sock")
+    proc, _lines = start_server([box.oncall_bin, "serve", "--db", str(box.base / "group.db"), "--socket", sock,
+                                 "--socket-group", box.eve], box.env(), "Application startup complete")
+    try:
+        st = os.stat(sock)
+        assert stat.S_IMODE(st.st_mode) == 0o660 and st.st_gid == pwd.getpwnam(box.eve).pw_gid
+        config = write_config(box.base / "group.toml", sock)
+        outside = box.oncall(box.alice, "now", ONCALL_SYSTEM_CONFIG=str(config))
+        assert outside.returncode == 3 and "Traceback" not in outside.stderr
+        assert outside.stderr.startswith(f"oncall: cannot reach the oncall server at {sock}")
+        assert "Permission denied" in outside.stderr
+        inside = box.oncall(box.eve, "now", ONCALL_SYSTEM_CONFIG=str(config))
+        assert inside.returncode == 2 and f"'{box.eve}' is not known here" in inside.stderr
+    finally:
+        stop(proc)
+
+
+def test_as_is_refused_over_the_socket_on_a_real_database(box):
+    box.oncall(box.dana, "team", "import", "team.toml")
+    out = box.oncall(box.alice, "--as", box.dana, "now")
+    assert out.returncode == 2 and "--as works only in a demo database" in out.stderr
