@@ -108,16 +108,18 @@ def system_config_path() -> Path:
 
 def system_config() -> SystemConfig:
     """The system configuration file's `database` and `socket` (both None when there is no file)."""
-    from .errors import InvalidInput
-
     path = system_config_path()
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except FileNotFoundError:  # the usual case: nothing more is imported or read
         return SystemConfig()
     except (OSError, UnicodeDecodeError) as exc:
+        from .errors import InvalidInput
+
         raise InvalidInput(f"cannot read the system configuration {path}: {exc}") from None
     import tomllib
+
+    from .errors import InvalidInput
 
     try:
         data = tomllib.loads(text)

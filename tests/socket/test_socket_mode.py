@@ -189,6 +189,10 @@ def test_a_broken_system_configuration_is_one_clear_line(tmp_path):
     assert out.returncode == 2
     assert out.stderr.startswith(f"oncall: the system configuration {config} is not valid TOML")
     assert "Traceback" not in out.stderr
+    app = subprocess.run([ONCALL], env=dict(os.environ, ONCALL_SYSTEM_CONFIG=str(config)), stdin=subprocess.DEVNULL,
+                         capture_output=True, text=True, timeout=60)  # the bare app does not open either
+    assert app.returncode == 1 and "Traceback" not in app.stderr
+    assert f"the system configuration {config} is not valid TOML" in app.stderr
 
 
 def test_a_named_database_wins_over_the_system_socket(tmp_path, monkeypatch):
