@@ -446,3 +446,17 @@ def test_as_is_refused_over_the_socket_on_a_real_database(box):
     box.oncall(box.dana, "team", "import", "team.toml")
     out = box.oncall(box.alice, "--as", box.dana, "now")
     assert out.returncode == 2 and "--as works only in a demo database" in out.stderr
+
+
+def test_the_readmes_systemd_unit_is_one_systemd_accepts(tmp_path):
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed, so the README's unit cannot be checked here")
+    text = README.read_text()
+    start = text.index("```ini\n", text.index("### The stronger mode: a server on a Unix socket")) + len("```ini\n")
+    unit = text[start:text.index("```", start)]
+    assert "--socket /run/oncall/oncall.sock" in unit and "RuntimeDirectory=oncall" in unit
+    path = tmp_path / "oncall.service"
+    path.write_text(unit.replace("/usr/local/bin/oncall", ONCALL))  # where this checkout's oncall is
+    out = subprocess.run([analyze, "verify", str(path)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stderr.strip() == "" and out.stdout.strip() == "", out
