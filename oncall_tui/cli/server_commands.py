@@ -33,6 +33,12 @@ def serve(ctx: Ctx, db: str | None, host: str, port: int, base_url: str | None, 
     from ..backend.local import LocalBackend
     from ..config import default_db_path
     from ..server.run import serve as run_server
+
+    click_ctx = click.get_current_context()
+    given = [f"--{name}" for name in ("host", "port")
+             if click_ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
+    if unix_socket and given:
+        raise click.UsageError(f"--socket listens on a Unix socket, not TCP: leave out {' and '.join(given)}")
     from ..store.db import is_sqlite, normalise_url
 
     url = normalise_url(db or ctx.db or os.environ.get("ONCALL_DB") or str(default_db_path()))

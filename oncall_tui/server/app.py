@@ -56,8 +56,9 @@ def _credentials(request: Request) -> tuple[str | None, str | None]:
     if peer is None:
         return _bearer(request), None
     if not peer["login"]:
-        raise NotAuthenticated(f"the server cannot tell who you are: user id {peer['uid']} has no login on "
-                               f"its machine")
+        who = "the kernel did not name this connection's user" if peer["uid"] is None else \
+            f"user id {peer['uid']} has no login on its machine"
+        raise NotAuthenticated(f"the server cannot tell who you are: {who}")
     return None, peer["login"]
 
 

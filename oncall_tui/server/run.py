@@ -75,7 +75,7 @@ def listening_unix_socket(path: str, group: str | None = None) -> socket.socket:
     return sock
 
 
-def peer_login(sock: socket.socket) -> dict:
+def peer_of(sock: socket.socket) -> dict:
     """Who is at the other end of a Unix socket connection, from the kernel (SO_PEERCRED)."""
     try:
         raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
@@ -98,7 +98,7 @@ class PeerCredentialsProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-typ
         super().connection_made(transport)
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family == socket.AF_UNIX:
-            peer, app = peer_login(sock), self.app
+            peer, app = peer_of(sock), self.app
 
             async def with_peer(scope, receive, send):
                 scope[PEER_SCOPE_KEY] = peer

@@ -460,3 +460,10 @@ def test_the_readmes_systemd_unit_is_one_systemd_accepts(tmp_path):
     path.write_text(unit.replace("/usr/local/bin/oncall", ONCALL))  # where this checkout's oncall is
     out = subprocess.run([analyze, "verify", str(path)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stderr.strip() == "" and out.stdout.strip() == "", out
+
+
+def test_socket_and_tcp_options_together_are_refused(tmp_path):
+    out = subprocess.run([ONCALL, "serve", "--db", str(tmp_path / "team.db"), "--socket", str(tmp_path / "s.sock"),
+                          "--port", "8765"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "leave out --port" in out.stderr
+    assert not (tmp_path / "s.sock").exists() and not (tmp_path / "team.db").exists()
