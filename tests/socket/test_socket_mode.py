@@ -467,3 +467,21 @@ def test_socket_and_tcp_options_together_are_refused(tmp_path):
                           "--port", "8765"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "leave out --port" in out.stderr
     assert not (tmp_path / "s.sock").exists() and not (tmp_path / "team.db").exists()
+
+
+def test_on_a_demo_database_as_still_works_over_the_socket(tmp_path):
+    demo = tmp_path / "demo.db"
+    made = subprocess.run([ONCALL, "demo", "--db", str(demo), "--no-open"], capture_output=True, text=True,
+                          timeout=300)
+    assert made.returncode == 0, made.stderr
+    sock = str(tmp_path / "demo.sock")
+    proc, _lines = start_server([ONCALL, "serve", "--db", str(demo), "--socket", sock], dict(os.environ),
+                                "Application startup complete")
+    try:
+        env = dict(os.environ, ONCALL_SYSTEM_CONFIG=str(write_config(tmp_path / "config.toml", sock)))
+        out = subprocess.run([ONCALL, "--as", "alice", "availability", "set", "unavailable", "2027-01-20"],
+                             env=env, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert "for alice" in out.stdout
+    finally:
+        stop(proc)
