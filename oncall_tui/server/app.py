@@ -31,11 +31,15 @@ from .openapi import API_PREFIX, build_openapi
 THREADS = int(os.environ.get("ONCALL_SERVER_THREADS", "16"))
 ACT_AS_HEADER = "x-oncall-act-as"
 MAX_BODY = 24_000_000  # a 10 MiB calendar file sent as a JSON string, escapes and all
+#: A body declared at most this long is read before the token is checked (one thread hop per call,
+#: and no more memory than a request line); a longer one, or one of unknown length, is read only
+#: once its token is known good.
+READ_BEFORE_AUTH = 64 * 1024
+HANG_UP = {"Connection": "close"}  # uvicorn closes the connection after such an answer
 
 
 def _json(status: int, body: Any) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), status_code=status,
-                    media_type="application/json")
+    return Response(calls.encode(body), status_code=status, media_type="application/json")
 
 
 def _bearer(request: Request) -> str | None:
@@ -46,30 +50,65 @@ def _bearer(request: Request) -> str | None:
     return value.strip() or None
 
 
+class _TooLarge(Exception):
+    """The request body is over MAX_BODY (found before it was read in full)."""
+
+
+def _declared_length(request: Request) -> int | None:
+    declared = request.headers.get("content-length")
+    if declared is None:
+        return None
+    if not declared.strip().isdigit():
+        raise InvalidInput("the request's Content-Length is not a number")
+    return int(declared)
+
+
+async def _read_body(request: Request, declared: int | None) -> bytes:
+    """The body, read while it streams and stopped at MAX_BODY (nothing over it is kept)."""
+    if declared is not None and declared > MAX_BODY:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _endpoint(method: ApiMethod):
     async def endpoint(request: Request) -> Response:
         state = request.app.state
+        token = _bearer(request)
+        login = None
         try:
             if request.method == "GET":
                 query = dict(request.query_params)
                 kwargs = calls.decode_query(method, query)
                 key = json.dumps(sorted(query.items()))
             else:
-                raw = await request.body()
-                if len(raw) > MAX_BODY:
-                    raise InvalidInput(f"the request is larger than {MAX_BODY // 1_000_000} MB")
-                try:
-                    body = json.loads(raw) if raw else {}
-                except (ValueError, UnicodeDecodeError):
-                    raise InvalidInput("the request body is not JSON") from None
-                kwargs = calls.decode_body(method, body)
+                declared = _declared_length(request)
+                if declared is None or declared > READ_BEFORE_AUTH:
+                    # Who is asking comes first: a stranger's large body is never read.
+                    login, refused = await run_in_threadpool(
+                        calls.authenticate, state.backend, token, method, state.keep_connections)
+                    if refused is not None:  # and hang up: the body it was about to send is not wanted
+                        return Response(refused[1], status_code=refused[0], media_type="application/json",
+                                        headers=HANG_UP)
+                raw = await _read_body(request, declared)
+                kwargs = calls.decode_body(method, calls.parse_json(raw))
                 key = json.dumps(sorted(kwargs.items()), default=str) if method.kind == "read" else ""
+        except _TooLarge:
+            return Response(calls.encode({"code": "invalid_input", "field": None, "message":
+                                          f"the request is larger than {MAX_BODY // 1_000_000} MB; it was not read"}),
+                            status_code=413, media_type="application/json", headers=HANG_UP)
         except OncallError as exc:
             status, payload = calls.error_body(exc, doing=method.name)
             return _json(status, payload)
         status, content = await run_in_threadpool(
-            calls.call, state.backend, method, kwargs, _bearer(request), request.headers.get(ACT_AS_HEADER),
-            state.read_cache, key, state.keep_connections)
+            calls.call, state.backend, method, kwargs, token, request.headers.get(ACT_AS_HEADER),
+            state.read_cache, key, state.keep_connections, login)
         return Response(content, status_code=status, media_type="application/json")
 
     endpoint.__name__ = f"api_{method.name}"

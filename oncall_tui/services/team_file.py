@@ -87,6 +87,8 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(f"{name}: {exc}", field=None) from None
+    except RecursionError:  # arrays or inline tables nested hundreds deep
+        raise InvalidInput(f"{name}: values are nested too deeply to be a team file", field=None) from None
     ctx = _Ctx(name, _Lines(text))
     known = {"team", "people", "rotations", "escalation", "requirements"}
     for key in data:
