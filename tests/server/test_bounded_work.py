@@ -192,3 +192,68 @@ def test_a_deeply_nested_team_file_is_one_line(served):
     for text in ("x = " + "[" * 5000 + "]" * 5000, "x = " + "{a=" * 5000 + "1" + "}" * 5000):
         answer = _post(server.url, token, "import_team", json.dumps({"toml_text": text}).encode())
         _one_line_422(answer, "nested too deeply")
+
+
+def test_the_server_refuses_to_fetch_its_own_network_with_one_line(served):
+    from oncall_tui.backend.remote import RemoteBackend
+    from oncall_tui.calendars.fetch import REFUSED
+    from oncall_tui.errors import InvalidInput
+
+    server, local = served
+    alice = RemoteBackend(server.url, token=issue_test_token(local, "alice"))
+    seen = set()
+    for url in (f"{server.url}/readyz", f"http://127.0.0.1:{free_port()}/cal.ics", f"{server.url}/openapi.json"):
+        with pytest.raises(InvalidInput) as err:
+            alice.preview_calendar(location=url, month="2026-12")
+        seen.add(err.value.message.split(": ", 1)[1])
+    assert seen == {REFUSED}
+    alice.close()
+
+
+def test_serve_allows_the_calendar_hosts_it_is_told(demo_db, tmp_path):
+    """`oncall serve --allow-calendar-host 127.0.0.1` fetches from an intranet host it names."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from oncall_tui.backend.local import LocalBackend
+    from tests.calendars.builders import ics
+
+    calendar = ics("SUMMARY:Out of office\nDTSTART;VALUE=DATE:20261207\nDTEND;VALUE=DATE:20261209\n")
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(calendar)))
+            self.end_headers()
+            self.wfile.write(calendar)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    port = free_port()
+    env = {**os.environ, "ONCALL_NOW": NOW.isoformat(), "ONCALL_HOME": str(tmp_path)}
+    env.pop("ONCALL_CALENDAR_ALLOW_HOSTS", None)
+    proc = subprocess.Popen([sys.executable, "-m", "oncall_tui", "serve", "--db", demo_db, "--port", str(port),
+                             "--no-access-log", "--allow-calendar-host", "127.0.0.1"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        while True:
+            assert proc.poll() is None, "oncall serve exited"
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        token = issue_test_token(LocalBackend(demo_db, actor="-"), "alice")
+        answer = httpx.post(f"{base}/api/v1/preview_calendar", headers={"Authorization": f"Bearer {token}"},
+                            json={"location": f"http://127.0.0.1:{httpd.server_address[1]}/cal.ics",
+                                  "month": "2026-12"}, timeout=60)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["unavailable_days"] == 2
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        httpd.shutdown()
+        httpd.server_close()
