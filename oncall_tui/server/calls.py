@@ -11,10 +11,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import threading
 import types
 import typing
+from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Iterator
 
 import peewee as pw
 
@@ -235,6 +237,33 @@ def encode(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
 
 
+#: Calendar work (fetch, parse, expand) one person may have running at once in a server process;
+#: more is refused with one line, so one engineer cannot hold every worker thread.
+CALENDAR_WORK = ("preview_calendar", "sync_calendar")
+MAX_CALENDAR_WORK_PER_LOGIN = 2
+_calendar_running: dict[str, int] = {}
+_calendar_lock = threading.Lock()
+
+
+@contextmanager
+def calendar_slot(login: str, method: str) -> Iterator[None]:
+    """A place for `login`'s calendar preview or sync, or NotAllowed when theirs are all taken."""
+    if method not in CALENDAR_WORK:
+        yield
+        return
+    with _calendar_lock:
+        if _calendar_running.get(login, 0) >= MAX_CALENDAR_WORK_PER_LOGIN:
+            raise NotAllowed("a calendar preview of yours is already running; wait for it to finish")
+        _calendar_running[login] = _calendar_running.get(login, 0) + 1
+    try:
+        yield
+    finally:
+        with _calendar_lock:
+            left = _calendar_running.pop(login) - 1
+            if left:
+                _calendar_running[login] = left
+
+
 def authenticate(backend, token: str | None, method: ApiMethod,
                  keep_connection: bool = False) -> tuple[str | None, tuple[int, bytes] | None]:
     """(login, None) for a good token, else (None, (status, JSON error)).  Runs in a worker
@@ -277,7 +306,8 @@ def call(backend, method: ApiMethod, kwargs: dict[str, Any], token: str | None,
                         body = encode(to_jsonable(getattr(as_actor, method.name)(**kwargs)))
                         cache.put(key, cursor, at, body)
             return 200, body
-        return 200, encode(to_jsonable(getattr(as_actor, method.name)(**kwargs)))
+        with calendar_slot(login, method.name):
+            return 200, encode(to_jsonable(getattr(as_actor, method.name)(**kwargs)))
     except Exception as exc:  # every failure becomes a JSON error; nothing leaks a traceback
         status, payload = error_body(exc, login=login, doing=method.name, db=getattr(backend, "db", None))
         return status, encode(payload)
