@@ -8,6 +8,7 @@ are the services' own, whatever the client sends.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,6 +27,8 @@ from . import calls
 from .cache import ReadCache
 from .links import ROUTES as LINK_ROUTES
 from .openapi import API_PREFIX, build_openapi
+
+log = logging.getLogger("oncall.server")
 
 #: Worker threads per process for blocking backend calls (each holds at most one DB connection).
 THREADS = int(os.environ.get("ONCALL_SERVER_THREADS", "16"))
@@ -133,7 +136,8 @@ async def readyz(request: Request) -> Response:
             return 200, {"status": "ready", "schema": have}
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
             calls._discard_connection(backend.db)
-            return 503, {"status": "unavailable", "message": f"the database does not answer: {exc}"}
+            log.error("readyz: the database does not answer: %s", exc)  # where and why: the log only
+            return 503, {"status": "unavailable", "message": "the database does not answer"}
         finally:
             backend.release_thread()
 
@@ -190,8 +194,6 @@ def create_app(backend, base_url: str | None = None, keep_sqlite_connections: bo
 def app_from_env() -> Starlette:
     """uvicorn factory for `--workers N`: each worker process opens the database itself."""
     from ..backend.local import LocalBackend
-
-    import logging
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     backend = LocalBackend(os.environ["ONCALL_SERVE_DB"], actor="-")
