@@ -189,7 +189,8 @@ def test_lone_surrogates_deep_nesting_and_huge_lists_are_one_422_line(served):
 def test_a_deeply_nested_team_file_is_one_line(served):
     server, local = served
     token = issue_test_token(local, "root")
-    for text in ("x = " + "[" * 5000 + "]" * 5000, "x = " + "{a=" * 5000 + "1" + "}" * 5000):
+    dotted = "[team]\nslug = 'a'\nname = 'A'\nsettings." + ".".join(["a"] * 3000) + " = 1\n"
+    for text in ("x = " + "[" * 5000 + "]" * 5000, "x = " + "{a=" * 5000 + "1" + "}" * 5000, dotted):
         answer = _post(server.url, token, "import_team", json.dumps({"toml_text": text}).encode())
         _one_line_422(answer, "nested too deeply")
 
