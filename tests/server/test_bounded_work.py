@@ -4,19 +4,15 @@ Real `oncall serve` processes and real sockets."""
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import NOW
 from tests.conftest_backends import free_port, issue_test_token
+from tests.postgres.test_postgres import _serve, _wait_ready
 from tests.server.test_tokens_and_auth import served  # noqa: F401  (fixture)
 
 MB = 1024 * 1024
@@ -34,29 +30,13 @@ def _peak_rss(pid: int) -> int:
 def serve_process(demo_db, tmp_path):
     """`oncall serve` on this test's demo file in its own process: (base URL, process)."""
     port = free_port()
-    env = {**os.environ, "ONCALL_NOW": NOW.isoformat(), "ONCALL_HOME": str(tmp_path)}
-    log = open(tmp_path / "serve.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "oncall_tui", "serve", "--db", demo_db, "--port", str(port),
-                             "--no-access-log"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    proc = _serve(demo_db, port, tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"oncall serve exited: {(tmp_path / 'serve.log').read_text()[-500:]}")
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("oncall serve did not become ready")
-            time.sleep(0.1)
-        yield base, proc
+        _wait_ready(f"http://127.0.0.1:{port}", proc)
+        yield f"http://127.0.0.1:{port}", proc
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-        log.close()
 
 
 def _raw_post(port: int, path: str, headers: dict[str, str], body_bytes: int, chunked: bool = False) -> None:
@@ -233,20 +213,10 @@ def test_serve_allows_the_calendar_hosts_it_is_told(demo_db, tmp_path):
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     port = free_port()
-    env = {**os.environ, "ONCALL_NOW": NOW.isoformat(), "ONCALL_HOME": str(tmp_path)}
-    env.pop("ONCALL_CALENDAR_ALLOW_HOSTS", None)
-    proc = subprocess.Popen([sys.executable, "-m", "oncall_tui", "serve", "--db", demo_db, "--port", str(port),
-                             "--no-access-log", "--allow-calendar-host", "127.0.0.1"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = _serve(demo_db, port, tmp_path, "--allow-calendar-host", "127.0.0.1")
     try:
         base = f"http://127.0.0.1:{port}"
-        while True:
-            assert proc.poll() is None, "oncall serve exited"
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        _wait_ready(base, proc)
         token = issue_test_token(LocalBackend(demo_db, actor="-"), "alice")
         answer = httpx.post(f"{base}/api/v1/preview_calendar", headers={"Authorization": f"Bearer {token}"},
                             json={"location": f"http://127.0.0.1:{httpd.server_address[1]}/cal.ics",
