@@ -20,6 +20,11 @@ from .common import Ctx, echo_json, handle_errors, pass_ctx, table
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Processes to run (each with its own database connections).")
 @click.option("--access-log/--no-access-log", default=True, show_default=True)
+@click.option("--socket", "unix_socket", default=None, metavar="PATH",
+              help="Listen on a Unix socket instead of TCP: each user is the login the kernel names for the "
+                   "connecting process, no tokens (see README: The stronger mode).")
+@click.option("--socket-group", default=None, metavar="GROUP",
+              help="Only this group may connect to the socket (mode 0660; default: every user, 0666).")
 @click.option("--allow-calendar-host", "calendar_hosts", multiple=True, metavar="HOST",
               help="An intranet calendar host (name, address or network such as 10.1.0.0/16) the server may "
                    "fetch calendar URLs from; repeat for more (also ONCALL_CALENDAR_ALLOW_HOSTS).  Other "
@@ -27,7 +32,8 @@ from .common import Ctx, echo_json, handle_errors, pass_ctx, table
 @pass_ctx
 @handle_errors
 def serve(ctx: Ctx, db: str | None, host: str, port: int, base_url: str | None, workers: int,
-          access_log: bool, calendar_hosts: tuple[str, ...]) -> None:
+          access_log: bool, unix_socket: str | None, socket_group: str | None,
+          calendar_hosts: tuple[str, ...]) -> None:
     """Serve the database over HTTP for `oncall --server URL` (see README: Running for a whole organisation)."""
     from ..calendars.fetch import ALLOW_HOSTS_ENV
 
@@ -36,18 +42,31 @@ def serve(ctx: Ctx, db: str | None, host: str, port: int, base_url: str | None, 
     from ..backend.local import LocalBackend
     from ..config import default_db_path
     from ..server.run import serve as run_server
+
+    click_ctx = click.get_current_context()
+    given = [f"--{name}" for name in ("host", "port")
+             if click_ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
+    if unix_socket and given:
+        raise click.UsageError(f"--socket listens on a Unix socket, not TCP: leave out {' and '.join(given)}")
     from ..store.db import is_sqlite, normalise_url
 
     url = normalise_url(db or ctx.db or os.environ.get("ONCALL_DB") or str(default_db_path()))
     backend = LocalBackend(url, actor="-")  # opens and migrates now, so a bad URL fails here, clearly
     backend.close()
     shown = url if is_sqlite(url) else _without_password(url)
-    click.echo(f"oncall serve: {shown} on http://{host}:{port} ({workers} process"
-               f"{'es' if workers > 1 else ''}). Issue tokens with `oncall --db {shown} token issue LOGIN`.")
+    processes = f"{workers} process{'es' if workers > 1 else ''}"
+    if unix_socket:
+        click.echo(f"oncall serve: {shown} on the Unix socket {unix_socket} ({processes}); each user who "
+                   f"connects acts as their own login, no tokens.")
+    else:
+        click.echo(f"oncall serve: {shown} on http://{host}:{port} ({processes}). "
+                   f"Issue tokens with `oncall --db {shown} token issue LOGIN`.")
     try:
-        run_server(url, host, port, workers=workers, base_url=base_url, access_log=access_log)
+        run_server(url, host, port, workers=workers, base_url=base_url, access_log=access_log,
+                   unix_socket=unix_socket, socket_group=socket_group)
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        where = unix_socket or f"{host}:{port}"
+        raise click.ClickException(f"cannot listen on {where}: {exc.strerror or exc}") from None
 
 
 def _without_password(url: str) -> str:

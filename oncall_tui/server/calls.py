@@ -280,15 +280,17 @@ def authenticate(backend, token: str | None, method: ApiMethod,
 
 def call(backend, method: ApiMethod, kwargs: dict[str, Any], token: str | None,
          act_as: str | None = None, cache=None, cache_key: str = "",
-         keep_connection: bool = False, login: str | None = None) -> tuple[int, bytes]:
-    """Authenticate (unless `login` is already known from `authenticate`), call, encode.
-    Runs in a worker thread; returns (status, JSON bytes).
+         keep_connection: bool = False, peer_login: str | None = None) -> tuple[int, bytes]:
+    """Authenticate, call, encode.  Runs in a worker thread; returns (status, JSON bytes).
 
     The thread's database connection goes back (to the pool, or closed) afterwards unless
     `keep_connection` (SQLite under `oncall serve`: worker threads are reused, and a
-    thread's connection closes with it)."""
+    thread's connection closes with it).  `peer_login`: who asks is already known (the kernel
+    named them on the Unix socket, or `authenticate` checked their token before a large
+    body was read), so there is no token to check."""
+    login = None
     try:
-        login = login or backend.authenticate(token)
+        login = peer_login or backend.authenticate(token)
         actor = login
         if act_as and act_as != login:
             if not backend.demo:
