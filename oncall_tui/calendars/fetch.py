@@ -282,8 +282,8 @@ def fetch_calendar(
             parts = urlsplit(target)
             port = parts.port or (443 if parts.scheme == "https" else 80)
             addresses = resolve_checked(parts.hostname or "", port, shown, allow_hosts)
-            with httpcore.ConnectionPool(ssl_context=_ssl_context(), network_backend=_pinned_backend(
-                    addresses, deadline)) as pool:
+            tls = _ssl_context() if parts.scheme == "https" else None
+            with httpcore.ConnectionPool(ssl_context=tls, network_backend=_pinned_backend(addresses, deadline)) as pool:
                 with pool.stream("GET", target, headers=headers) as response:
                     found = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers}
                     if response.status in _REDIRECTS and found.get("location"):
@@ -344,7 +344,17 @@ def _read(response, found: dict[str, str], shown: str, etag: str | None, last_mo
     return FetchResult(False, body, new_etag, new_modified)
 
 
+_TLS: list = []
+
+
 def _ssl_context():
+    """One TLS context per process (loading the CA bundle costs tens of milliseconds)."""
+    if not _TLS:
+        _TLS.append(_new_ssl_context())
+    return _TLS[0]
+
+
+def _new_ssl_context():
     import ssl
 
     import certifi
