@@ -25,11 +25,20 @@ from .common import Ctx, echo, echo_json, handle_errors, pass_ctx, table
                    "connecting process, no tokens (see README: The stronger mode).")
 @click.option("--socket-group", default=None, metavar="GROUP",
               help="Only this group may connect to the socket (mode 0660; default: every user, 0666).")
+@click.option("--allow-calendar-host", "calendar_hosts", multiple=True, metavar="HOST",
+              help="An intranet calendar host (name, address or network such as 10.1.0.0/16) the server may "
+                   "fetch calendar URLs from; repeat for more (also ONCALL_CALENDAR_ALLOW_HOSTS).  Other "
+                   "private, loopback and link-local addresses are refused.")
 @pass_ctx
 @handle_errors
 def serve(ctx: Ctx, db: str | None, host: str, port: int, base_url: str | None, workers: int,
-          access_log: bool, unix_socket: str | None, socket_group: str | None) -> None:
+          access_log: bool, unix_socket: str | None, socket_group: str | None,
+          calendar_hosts: tuple[str, ...]) -> None:
     """Serve the database over HTTP for `oncall --server URL` (see README: Running for a whole organisation)."""
+    from ..calendars.fetch import ALLOW_HOSTS_ENV
+
+    if calendar_hosts:  # the environment carries it to every worker process
+        os.environ[ALLOW_HOSTS_ENV] = " ".join([os.environ.get(ALLOW_HOSTS_ENV, ""), *calendar_hosts]).strip()
     from ..backend.local import LocalBackend
     from ..config import default_db_path
     from ..server.run import serve as run_server

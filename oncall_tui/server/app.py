@@ -10,6 +10,7 @@ are the services' own, whatever the client sends.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from contextlib import asynccontextmanager
 from typing import Any
@@ -30,15 +31,21 @@ from .links import ROUTES as LINK_ROUTES
 from .openapi import API_PREFIX, build_openapi
 from .run import PEER_SCOPE_KEY
 
+log = logging.getLogger("oncall.server")
+
 #: Worker threads per process for blocking backend calls (each holds at most one DB connection).
 THREADS = int(os.environ.get("ONCALL_SERVER_THREADS", "16"))
 ACT_AS_HEADER = "x-oncall-act-as"
 MAX_BODY = 24_000_000  # a 10 MiB calendar file sent as a JSON string, escapes and all
+#: A body declared at most this long is read before the token is checked (one thread hop per call,
+#: and no more memory than a request line); a longer one, or one of unknown length, is read only
+#: once its token is known good.
+READ_BEFORE_AUTH = 64 * 1024
+HANG_UP = {"Connection": "close"}  # uvicorn closes the connection after such an answer
 
 
 def _json(status: int, body: Any) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), status_code=status,
-                    media_type="application/json")
+    return Response(calls.encode(body), status_code=status, media_type="application/json")
 
 
 def _bearer(request: Request) -> str | None:
@@ -62,6 +69,33 @@ def _credentials(request: Request) -> tuple[str | None, str | None]:
     return None, peer["login"]
 
 
+class _TooLarge(Exception):
+    """The request body is over MAX_BODY (found before it was read in full)."""
+
+
+def _declared_length(request: Request) -> int | None:
+    declared = request.headers.get("content-length")
+    if declared is None:
+        return None
+    if not declared.strip().isdigit():
+        raise InvalidInput("the request's Content-Length is not a number")
+    return int(declared)
+
+
+async def _read_body(request: Request, declared: int | None) -> bytes:
+    """The body, read while it streams and stopped at MAX_BODY (nothing over it is kept)."""
+    if declared is not None and declared > MAX_BODY:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _endpoint(method: ApiMethod):
     async def endpoint(request: Request) -> Response:
         state = request.app.state
@@ -72,15 +106,21 @@ def _endpoint(method: ApiMethod):
                 kwargs = calls.decode_query(method, query)
                 key = json.dumps(sorted(query.items()))
             else:
-                raw = await request.body()
-                if len(raw) > MAX_BODY:
-                    raise InvalidInput(f"the request is larger than {MAX_BODY // 1_000_000} MB")
-                try:
-                    body = json.loads(raw) if raw else {}
-                except (ValueError, UnicodeDecodeError):
-                    raise InvalidInput("the request body is not JSON") from None
-                kwargs = calls.decode_body(method, body)
+                declared = _declared_length(request)
+                if peer is None and (declared is None or declared > READ_BEFORE_AUTH):
+                    # Who is asking comes first: a stranger's large body is never read.
+                    peer, refused = await run_in_threadpool(
+                        calls.authenticate, state.backend, token, method, state.keep_connections)
+                    if refused is not None:  # and hang up: the body it was about to send is not wanted
+                        return Response(refused[1], status_code=refused[0], media_type="application/json",
+                                        headers=HANG_UP)
+                raw = await _read_body(request, declared)
+                kwargs = calls.decode_body(method, calls.parse_json(raw))
                 key = json.dumps(sorted(kwargs.items()), default=str) if method.kind == "read" else ""
+        except _TooLarge:
+            return Response(calls.encode({"code": "invalid_input", "field": None, "message":
+                                          f"the request is larger than {MAX_BODY // 1_000_000} MB; it was not read"}),
+                            status_code=413, media_type="application/json", headers=HANG_UP)
         except OncallError as exc:
             status, payload = calls.error_body(exc, doing=method.name)
             return _json(status, payload)
@@ -111,7 +151,8 @@ async def readyz(request: Request) -> Response:
             return 200, {"status": "ready", "schema": have}
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
             calls._discard_connection(backend.db)
-            return 503, {"status": "unavailable", "message": f"the database does not answer: {exc}"}
+            log.error("readyz: the database does not answer: %s", exc)  # where and why: the log only
+            return 503, {"status": "unavailable", "message": "the database does not answer"}
         finally:
             backend.release_thread()
 
@@ -168,8 +209,6 @@ def create_app(backend, base_url: str | None = None, keep_sqlite_connections: bo
 def app_from_env() -> Starlette:
     """uvicorn factory for `--workers N`: each worker process opens the database itself."""
     from ..backend.local import LocalBackend
-
-    import logging
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     backend = LocalBackend(os.environ["ONCALL_SERVE_DB"], actor="-")

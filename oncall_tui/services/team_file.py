@@ -85,12 +85,27 @@ def _get(ctx: _Ctx, data: dict, key: str, kind: type | tuple, table: str, index:
     return value
 
 
+def _too_deep(value: Any, limit: int) -> bool:
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth >= limit:
+                return True
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
 def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
     """Parse and check a team file.  Returns plain, validated data; raises InvalidInput."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(f"{name}: {exc}", field=None) from None
+    except RecursionError:  # arrays or inline tables nested hundreds deep
+        data = None
+    if data is None or _too_deep(data, 16):  # dotted keys nest without recursion, then break JSON
+        raise InvalidInput(f"{name}: values are nested too deeply to be a team file", field=None)
     ctx = _Ctx(name, _Lines(text))
     known = {"team", "people", "rotations", "escalation", "requirements"}
     for key in data:
