@@ -14,7 +14,6 @@ JAN = "2027-01"
 
 @pytest.fixture
 def server(monkeypatch):
-    monkeypatch.setenv("ONCALL_CALENDAR_TIMEOUT", "0.5")
     monkeypatch.setenv("ONCALL_CALENDAR_ALLOW_HOSTS", "127.0.0.1")  # the test's calendar server
     Served.routes, Served.hits = {}, []
     srv, base = start_server()
@@ -58,12 +57,14 @@ def test_a_url_imports_then_resyncs_with_a_conditional_request(as_user, server):
     ((200, b"<html><body>Sign in to Google</body></html>", "", 0.0), "not a calendar"),
     ((200, HOLIDAY_20_JAN, "", 2.0), "timed out"),
 ])
-def test_a_failing_url_leaves_the_previous_state_and_says_why(as_user, server, route, words):
+def test_a_failing_url_leaves_the_previous_state_and_says_why(as_user, server, route, words, monkeypatch):
     Served.routes["/cal/secret.ics"] = (200, MEETING_26_JAN, "", 0.0)
     alice = as_user("alice")
     _, source, first = connect(alice, server + "/cal/secret.ics")
     assert first.ok
     before = alice.availability(month=JAN)
+    if route[3]:  # a server slower than the deadline: a short one, set only now, so a loaded machine
+        monkeypatch.setenv("ONCALL_CALENDAR_TIMEOUT", "0.5")  # still fetches the first copy in time
     Served.routes["/cal/secret.ics"] = route
     result = alice.sync_calendar(source.id, month=JAN)
     assert not result.ok and words in result.message and "nothing changed" in result.message
