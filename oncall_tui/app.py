@@ -14,6 +14,7 @@ from .config import Target
 from .errors import OncallError
 from .messages import DataChanged
 from .screens import AREAS, Area
+from .screens.base import ReportsWorkerErrors, report_problem
 
 POLL_SECONDS = 2.0
 
@@ -33,7 +34,7 @@ def _area_loader(area: Area):
     return load
 
 
-class OncallApp(App):
+class OncallApp(ReportsWorkerErrors, App):
     TITLE = "oncall"
     BINDINGS = [
         *(Binding(a.key, f"area('{a.mode}')", a.short, tooltip=f"{a.title}: {a.help}", show=False)
@@ -57,6 +58,7 @@ class OncallApp(App):
         self.me = None
         self.change_seen: int | None = None  # the newest change cursor the poll has seen
         self._first_home = first_home  # (change cursor, HomeView) for the first frame, if read already
+        self._poll_problem: str | None = None  # the last problem the poll reported
 
     def take_first_home(self):
         """(change cursor, HomeView) read before the app started (see launch.py), once; else None."""
@@ -97,10 +99,15 @@ class OncallApp(App):
     def _poll_changes(self) -> None:
         try:
             cursor = self.backend.change_cursor()
-        except OncallError:
+        except OncallError as exc:
+            # Said once, not every poll; said again if it comes back after working for a while.
+            if exc.message != self._poll_problem:
+                self._poll_problem = exc.message
+                self.call_from_thread(report_problem, self, exc, "Cannot reach the database")
             return
         finally:
             self.backend.release_thread()
+        self._poll_problem = None
         if cursor != self.change_seen:
             self.change_seen = cursor
             # Each screen compares this with the cursor it loaded its data at and

@@ -17,6 +17,7 @@ COMMAND_MODULES: dict[str, str] = {
     "availability": "availability_commands",
     "plan": "planning_commands", "publish": "planning_commands", "plans": "planning_commands",
     "serve": "server_commands", "login": "server_commands", "token": "server_commands",
+    "doctor": "doctor_commands",
 }
 
 
@@ -57,6 +58,11 @@ def main(click_ctx: click.Context, db: str | None, server: str | None, act_as: s
     """oncall: your team's on-call rota in a terminal.  Run bare to open the app."""
     click_ctx.obj = Ctx(db, server, act_as)
     if click_ctx.invoked_subcommand is None:
+        from ..errors import OncallError
         from ..launch import run_app
 
-        run_app(click_ctx.obj.target, act_as=act_as)
+        try:
+            target = click_ctx.obj.target
+        except OncallError as exc:  # a broken system configuration: one line, not a traceback
+            raise click.ClickException(exc.message) from None
+        run_app(target, act_as=act_as)
