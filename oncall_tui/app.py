@@ -71,12 +71,36 @@ class OncallApp(ReportsWorkerErrors, App):
         self._poll_changes()
 
     def on_mount(self) -> None:
+        self._end_on_hang_up()
         if self.backend is None or self.welcome:
             from .screens.welcome import WelcomeScreen
 
             self.push_screen(WelcomeScreen(self.welcome or "There is no database yet."))
             return
         self._watch_for_changes()
+
+    # -- the terminal going away ---------------------------------------------------------
+    def _end_on_hang_up(self) -> None:
+        """When the terminal goes away (ssh dropped, the tmux pane killed) the kernel sends
+        SIGHUP: end the app then, rather than keep running with nobody to see it."""
+        import asyncio
+        import signal
+
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hung_up)
+        except (AttributeError, NotImplementedError, RuntimeError, ValueError):
+            pass  # no SIGHUP on this platform, or not the main thread (a test's app)
+
+    def _hung_up(self) -> None:
+        import os
+        import threading
+
+        # Leave within a second whatever happens: a write in flight is one transaction, which
+        # the database commits or rolls back whole, so nothing is left half-written.
+        stop = threading.Timer(0.8, os._exit, args=(129,))
+        stop.daemon = True
+        stop.start()
+        self.exit(return_code=129)
 
     # -- areas -------------------------------------------------------------------
     def action_area(self, mode: str) -> None:
