@@ -92,6 +92,16 @@ def test_dana_imports_alice_opens_first_bob_and_dana_write_after(box):
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
     assert "All fine." in doctor.stdout
 
+    # The README's backup line, into a folder that does not exist yet: one line, then made and done.
+    copy = box.folder / "backup" / "team-2026-11-27.db"
+    missing = box.oncall_as("dana", "backup", str(copy))
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert f"there is no folder {copy.parent}" in missing.stderr
+    subprocess.run(["install", "-d", "-m", "2770", "-g", box.group, str(copy.parent)], check=True)
+    backed = box.oncall_as("dana", "backup", str(copy))
+    assert backed.returncode == 0, backed.stderr
+    assert copy.exists() and copy.stat().st_gid == box.db.stat().st_gid
+
 
 def test_alices_environment_cannot_make_her_dana(box):
     _ensure_team(box)
