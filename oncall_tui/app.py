@@ -71,7 +71,6 @@ class OncallApp(ReportsWorkerErrors, App):
         self._poll_changes()
 
     def on_mount(self) -> None:
-        self._end_on_hang_up()
         if self.backend is None or self.welcome:
             from .screens.welcome import WelcomeScreen
 
@@ -80,18 +79,18 @@ class OncallApp(ReportsWorkerErrors, App):
         self._watch_for_changes()
 
     # -- the terminal going away ---------------------------------------------------------
-    def _end_on_hang_up(self) -> None:
+    def end_on_hang_up(self) -> None:
         """When the terminal goes away (ssh dropped, the tmux pane killed) the kernel sends
-        SIGHUP: end the app then, rather than keep running with nobody to see it."""
-        import asyncio
+        SIGHUP: end the app then, rather than keep running with nobody to see it.  Installed
+        before the app runs (launch.run_app), so no moment of start-up is left uncovered."""
         import signal
 
-        try:
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hung_up)
-        except (AttributeError, NotImplementedError, RuntimeError, ValueError):
-            pass  # no SIGHUP on this platform, or not the main thread (a test's app)
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, lambda signum, frame: self._hung_up())
 
     def _hung_up(self) -> None:
+        import asyncio
+        import functools
         import os
         import threading
 
@@ -100,7 +99,11 @@ class OncallApp(ReportsWorkerErrors, App):
         stop = threading.Timer(0.8, os._exit, args=(129,))
         stop.daemon = True
         stop.start()
-        self.exit(return_code=129)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not running yet (or any more): nothing to close properly
+            raise SystemExit(129) from None
+        loop.call_soon_threadsafe(functools.partial(self.exit, return_code=129))
 
     # -- areas -------------------------------------------------------------------
     def action_area(self, mode: str) -> None:

@@ -179,8 +179,6 @@ def system_config_path() -> Path:
 def system_config() -> SystemConfig:
     """Read the system configuration.  A file that cannot be read or is not valid raises
     InvalidInput naming the file (and the line); a missing file is an empty configuration."""
-    import tomllib
-
     from .errors import InvalidInput
 
     path = system_config_path()
@@ -191,6 +189,8 @@ def system_config() -> SystemConfig:
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"cannot read the system configuration {path}: "
                            f"{getattr(exc, 'strerror', None) or exc}", field="system_config") from None
+    import tomllib  # only where there is a file to read
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -192,6 +192,7 @@ def run_app(target: Target, act_as: str | None = None) -> None:
         backend = LazyBackend(target, clock=clock, act_as=act_as)
     app = OncallApp(backend, target=target, clock=clock, act_as=act_as, welcome=look.welcome,
                     first_home=look.home)
+    app.end_on_hang_up()
     app.run()
     if app.return_code:  # a hang-up (129) or a crash: the shell sees it
         raise SystemExit(app.return_code)

@@ -96,31 +96,46 @@ class SharedSqliteDatabase(pw.SqliteDatabase):
             share_database_files(Path(self.database))
         return conn
 
-    @contextmanager
-    def _storage_errors(self) -> Iterator[None]:
+    def _unavailable(self, exc: Exception) -> Unavailable | None:
+        problem = storage_problem(Path(self.database), exc)
+        return None if problem is None else Unavailable(problem)
+
+    # A try around each call, not a context manager: this is on every query's path.
+    def connect(self, reuse_if_open=False):
         try:
-            yield
+            return super().connect(reuse_if_open)
         except (pw.OperationalError, PermissionError) as exc:
-            problem = storage_problem(Path(self.database), exc)
+            problem = self._unavailable(exc)
             if problem is None:
                 raise
-            raise Unavailable(problem) from exc
-
-    def connect(self, reuse_if_open=False):
-        with self._storage_errors():
-            return super().connect(reuse_if_open)
+            raise problem from exc
 
     def execute_sql(self, sql, params=None):
-        with self._storage_errors():
+        try:
             return super().execute_sql(sql, params)
+        except pw.OperationalError as exc:
+            problem = self._unavailable(exc)
+            if problem is None:
+                raise
+            raise problem from exc
 
     def begin(self, lock_type=None):
-        with self._storage_errors():
+        try:
             return super().begin(lock_type)
+        except pw.OperationalError as exc:
+            problem = self._unavailable(exc)
+            if problem is None:
+                raise
+            raise problem from exc
 
     def commit(self):
-        with self._storage_errors():
+        try:
             return super().commit()
+        except pw.OperationalError as exc:
+            problem = self._unavailable(exc)
+            if problem is None:
+                raise
+            raise problem from exc
 
 
 def make_database(url: str) -> pw.Database:
