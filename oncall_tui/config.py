@@ -122,11 +122,12 @@ def storage_problem(path: Path, exc: BaseException) -> str | None:
     text = str(exc)
     denied = isinstance(exc, PermissionError) or "unable to open database file" in text
     readonly = "readonly database" in text or "read-only" in text
-    if not (denied or readonly or "disk I/O error" in text or "malformed" in text):
+    damaged = "malformed" in text or "file is not a database" in text
+    if not (denied or readonly or damaged or "disk I/O error" in text):
         return None
     login = real_login()
     folder = path.parent
-    if "malformed" in text:
+    if damaged:
         return (f"the database at {path} is damaged ({text}); restore the newest copy made with "
                 f"`oncall backup` and run `oncall doctor`")
     try:

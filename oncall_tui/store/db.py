@@ -104,7 +104,7 @@ class SharedSqliteDatabase(pw.SqliteDatabase):
     def connect(self, reuse_if_open=False):
         try:
             return super().connect(reuse_if_open)
-        except (pw.OperationalError, PermissionError) as exc:
+        except (pw.DatabaseError, PermissionError) as exc:
             problem = self._unavailable(exc)
             if problem is None:
                 raise
@@ -113,7 +113,7 @@ class SharedSqliteDatabase(pw.SqliteDatabase):
     def execute_sql(self, sql, params=None):
         try:
             return super().execute_sql(sql, params)
-        except pw.OperationalError as exc:
+        except pw.DatabaseError as exc:  # OperationalError, and 'file is not a database'
             problem = self._unavailable(exc)
             if problem is None:
                 raise
@@ -122,7 +122,7 @@ class SharedSqliteDatabase(pw.SqliteDatabase):
     def begin(self, lock_type=None):
         try:
             return super().begin(lock_type)
-        except pw.OperationalError as exc:
+        except pw.DatabaseError as exc:  # OperationalError, and 'file is not a database'
             problem = self._unavailable(exc)
             if problem is None:
                 raise
@@ -131,7 +131,7 @@ class SharedSqliteDatabase(pw.SqliteDatabase):
     def commit(self):
         try:
             return super().commit()
-        except pw.OperationalError as exc:
+        except pw.DatabaseError as exc:  # OperationalError, and 'file is not a database'
             problem = self._unavailable(exc)
             if problem is None:
                 raise

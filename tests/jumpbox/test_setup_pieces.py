@@ -204,3 +204,12 @@ def test_doctor_on_a_sound_setup_says_all_fine(setgid_folder, clock):
     # The example's other people (alice, bob) are not OS users in this group here: that is all.
     assert all(c["what"] == "team member" for c in problems), problems
     assert all(c["fix"].startswith(("sudo usermod -aG", "sudo useradd -m -G")) for c in problems)
+
+
+def test_a_file_that_is_not_a_database_is_one_line_with_the_fix(tmp_path):
+    path = tmp_path / "team.db"
+    path.write_bytes(b"this is not a SQLite database, it is a text file that got in the way" * 100)
+    result = run("--db", str(path), "now")
+    assert result.exit_code == 3, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and str(path) in lines[0] and "oncall backup" in lines[0]
