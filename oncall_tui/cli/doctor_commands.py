@@ -207,15 +207,17 @@ def check_sqlite(path: Path) -> list[Check]:
 @pass_ctx
 def doctor(ctx: Ctx, as_json: bool) -> None:
     """Check the shared setup; print the command that fixes each problem (exit 1 if any)."""
-    from ..config import is_sqlite, normalise_url, resolve_target, sqlite_path
+    from ..config import is_sqlite, load_credentials, normalise_url, resolve_target, sqlite_path
     from ..errors import OncallError
 
-    explicit = bool(ctx.db or ctx.server or os.environ.get("ONCALL_DB"))
-    checks, _ = check_system_config(explicit)
+    explicit = bool(ctx.db or ctx.server or os.environ.get("ONCALL_DB") or load_credentials().get("default_server"))
+    checks, config = check_system_config(explicit)
     try:
         target = resolve_target(ctx.db, ctx.server)
     except OncallError:
         target = None  # the configuration's problem is reported above
+    if config is not None and not config.exists and not explicit:
+        target = None  # a personal file in the data directory: no shared setup to check
     if target is not None:
         if target.socket:
             checks += check_socket(target.socket)
