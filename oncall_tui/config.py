@@ -195,7 +195,8 @@ def system_config() -> SystemConfig:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"{path}: {exc}", field="system_config") from None  # names the line
+        raise InvalidInput(f"the system configuration {path} is not valid TOML: {exc}",  # names the line
+                           field="system_config") from None
     unknown = sorted(set(data) - set(SYSTEM_CONFIG_KEYS))
     if unknown:
         raise InvalidInput(f"{path}: unknown setting {unknown[0]!r} (known: {', '.join(SYSTEM_CONFIG_KEYS)})",

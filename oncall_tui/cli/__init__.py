@@ -62,7 +62,7 @@ def main(click_ctx: click.Context, db: str | None, server: str | None, act_as: s
         from ..launch import run_app
 
         try:
-            target = click_ctx.obj.target
-        except OncallError as exc:  # a broken system configuration: one line, not a traceback
+            target = click_ctx.obj.target  # a broken system configuration is one line, like run_app's
+        except OncallError as exc:
             raise click.ClickException(exc.message) from None
         run_app(target, act_as=act_as)

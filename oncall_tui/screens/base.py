@@ -10,6 +10,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from ..errors import OncallError, StaleEdit, Unavailable
+from ..formatting import escape
 from ..messages import DataChanged
 from ..widgets.key_bar import KeyBar
 
@@ -38,8 +39,6 @@ def problem_text(exc: BaseException) -> str:
 def report_problem(node, exc: BaseException, title: str = "Not done") -> None:
     """One clear notice for a failure: an unreachable database (and any unexpected error)
     stays until dismissed, a refusal goes after a while."""
-    from textual.markup import escape
-
     stays = isinstance(exc, Unavailable) or not isinstance(exc, OncallError)
     node.notify(escape(problem_text(exc)), title=title, severity="error", timeout=STAYS if stays else 8)
 
@@ -96,7 +95,6 @@ class AreaScreen(ReportsWorkerErrors, Screen):
 
     def title_text(self, left: str) -> str:
         """'oncall · Area' on the left, every area's key on the right (the current one marked)."""
-        from textual.markup import escape
 
         from . import AREAS
 
@@ -167,7 +165,7 @@ class AreaScreen(ReportsWorkerErrors, Screen):
         try:
             result = call(backend)
         except StaleEdit as exc:
-            self.app.call_from_thread(self.notify, exc.message, title="Changed meanwhile", severity="warning")
+            self.app.call_from_thread(self.notify, escape(exc.message), title="Changed meanwhile", severity="warning")
             self.app.call_from_thread(self.reload)
         except OncallError as exc:
             self.app.call_from_thread(self.show_error, exc)
@@ -220,7 +218,6 @@ class SubmittingDialog(ReportsWorkerErrors, ModalScreen):
             backend.release_thread()
 
     def refused(self, exc: OncallError) -> None:
-        from textual.markup import escape
 
         try:
             self.query_one(f"#{self.ERROR_ID}", Static).update(escape(f"Not saved: {exc.message}"))

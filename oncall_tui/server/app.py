@@ -1,7 +1,9 @@
 """`oncall serve`: the backend interface over HTTP (Starlette on uvicorn).
 
 Routes are generated from the API registry, like the remote backend that
-calls them.  Every request names its person with a bearer token; the server
+calls them.  Every request names its person with a bearer token (over TCP) or
+is the login the kernel names for the connecting process (over the Unix
+socket of `oncall serve --socket`, see run.py); the server
 then calls the local backend acting as that person, so the permission checks
 are the services' own, whatever the client sends.
 """
@@ -21,11 +23,12 @@ from starlette.routing import Route
 
 from ..backend.api import backend_methods
 from ..backend.registry import ApiMethod
-from ..errors import InvalidInput, OncallError
+from ..errors import InvalidInput, NotAuthenticated, OncallError
 from . import calls
 from .cache import ReadCache
 from .links import ROUTES as LINK_ROUTES
 from .openapi import API_PREFIX, build_openapi
+from .run import PEER_SCOPE_KEY
 
 #: Worker threads per process for blocking backend calls (each holds at most one DB connection).
 THREADS = int(os.environ.get("ONCALL_SERVER_THREADS", "16"))
@@ -46,10 +49,24 @@ def _bearer(request: Request) -> str | None:
     return value.strip() or None
 
 
+def _credentials(request: Request) -> tuple[str | None, str | None]:
+    """(bearer token, peer login).  Over the Unix socket (`oncall serve --socket`) who asks is the
+    login the kernel names for the connecting process, and no header changes that; over TCP, the token."""
+    peer = request.scope.get(PEER_SCOPE_KEY)
+    if peer is None:
+        return _bearer(request), None
+    if not peer["login"]:
+        who = "the kernel did not name this connection's user" if peer["uid"] is None else \
+            f"user id {peer['uid']} has no login on its machine"
+        raise NotAuthenticated(f"the server cannot tell who you are: {who}")
+    return None, peer["login"]
+
+
 def _endpoint(method: ApiMethod):
     async def endpoint(request: Request) -> Response:
         state = request.app.state
         try:
+            token, peer = _credentials(request)
             if request.method == "GET":
                 query = dict(request.query_params)
                 kwargs = calls.decode_query(method, query)
@@ -68,8 +85,8 @@ def _endpoint(method: ApiMethod):
             status, payload = calls.error_body(exc, doing=method.name)
             return _json(status, payload)
         status, content = await run_in_threadpool(
-            calls.call, state.backend, method, kwargs, _bearer(request), request.headers.get(ACT_AS_HEADER),
-            state.read_cache, key, state.keep_connections)
+            calls.call, state.backend, method, kwargs, token, request.headers.get(ACT_AS_HEADER),
+            state.read_cache, key, state.keep_connections, peer)
         return Response(content, status_code=status, media_type="application/json")
 
     endpoint.__name__ = f"api_{method.name}"

@@ -184,15 +184,16 @@ def encode(value: Any) -> bytes:
 
 def call(backend, method: ApiMethod, kwargs: dict[str, Any], token: str | None,
          act_as: str | None = None, cache=None, cache_key: str = "",
-         keep_connection: bool = False) -> tuple[int, bytes]:
+         keep_connection: bool = False, peer_login: str | None = None) -> tuple[int, bytes]:
     """Authenticate, call, encode.  Runs in a worker thread; returns (status, JSON bytes).
 
     The thread's database connection goes back (to the pool, or closed) afterwards unless
     `keep_connection` (SQLite under `oncall serve`: worker threads are reused, and a
-    thread's connection closes with it)."""
+    thread's connection closes with it).  `peer_login`: the kernel already said who asks (the
+    Unix socket), so there is no token to check."""
     login = None
     try:
-        login = backend.authenticate(token)
+        login = peer_login or backend.authenticate(token)
         actor = login
         if act_as and act_as != login:
             if not backend.demo:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..domain import AUTO_RULE_KINDS, MEMBER_ROLES, REQUIREMENT_METHODS, ROLES, SHIFT_KINDS, ImportReport
 from ..errors import InvalidInput, NotAllowed
+from ..formatting import CONTROL_CHARS
 from ..shifts import parse_hhmm
 from ..store import models as m
 from .base import ServiceBase
@@ -78,6 +79,9 @@ def _get(ctx: _Ctx, data: dict, key: str, kind: type | tuple, table: str, index:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         ctx.fail(f"'{key}' should be a {want}, not {value!r}", table, index, key)
+    for text in (value if isinstance(value, list) else [value]):  # names, phones, labels...: shown in terminals
+        if isinstance(text, str) and CONTROL_CHARS.search(text):
+            ctx.fail(f"'{key}' contains a control character; remove it", table, index, key)
     return value
 
 
