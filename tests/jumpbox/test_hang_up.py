@@ -46,7 +46,12 @@ def test_a_hang_up_ends_the_app_by_its_own_exit(terminal, demo_file):
     pid = _app_pid(terminal)
     os.kill(pid, signal.SIGHUP)
     assert wait_until(terminal.exited, 10), "the app is still running after SIGHUP"
-    status = terminal.tmux("display-message", "-p", "-t", "t", "#{pane_dead_status}:#{pane_dead_signal}").strip()
+
+    def status() -> str:  # tmux sees the terminal close before it has reaped the process
+        return terminal.tmux("display-message", "-p", "-t", "t", "#{pane_dead_status}:#{pane_dead_signal}").strip()
+
+    assert wait_until(lambda: status() != ":", 10), "tmux never saw how the app ended"
+    status = status()
     assert status.startswith("129:"), f"ended by the signal, not by the app: {status}"
 
 
