@@ -14,6 +14,7 @@ from .config import Target
 from .errors import OncallError
 from .messages import DataChanged
 from .screens import AREAS, Area
+from .screens.base import ReportsWorkerErrors, report_problem
 
 POLL_SECONDS = 2.0
 
@@ -33,7 +34,7 @@ def _area_loader(area: Area):
     return load
 
 
-class OncallApp(App):
+class OncallApp(ReportsWorkerErrors, App):
     TITLE = "oncall"
     BINDINGS = [
         *(Binding(a.key, f"area('{a.mode}')", a.short, tooltip=f"{a.title}: {a.help}", show=False)
@@ -57,6 +58,7 @@ class OncallApp(App):
         self.me = None
         self.change_seen: int | None = None  # the newest change cursor the poll has seen
         self._first_home = first_home  # (change cursor, HomeView) for the first frame, if read already
+        self._poll_problem: str | None = None  # the last problem the poll reported
 
     def take_first_home(self):
         """(change cursor, HomeView) read before the app started (see launch.py), once; else None."""
@@ -75,6 +77,33 @@ class OncallApp(App):
             self.push_screen(WelcomeScreen(self.welcome or "There is no database yet."))
             return
         self._watch_for_changes()
+
+    # -- the terminal going away ---------------------------------------------------------
+    def end_on_hang_up(self) -> None:
+        """When the terminal goes away (ssh dropped, the tmux pane killed) the kernel sends
+        SIGHUP: end the app then, rather than keep running with nobody to see it.  Installed
+        before the app runs (launch.run_app), so no moment of start-up is left uncovered."""
+        import signal
+
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, lambda signum, frame: self._hung_up())
+
+    def _hung_up(self) -> None:
+        import asyncio
+        import functools
+        import os
+        import threading
+
+        # Leave within a second whatever happens: a write in flight is one transaction, which
+        # the database commits or rolls back whole, so nothing is left half-written.
+        stop = threading.Timer(0.8, os._exit, args=(129,))
+        stop.daemon = True
+        stop.start()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not running yet (or any more): nothing to close properly
+            raise SystemExit(129) from None
+        loop.call_soon_threadsafe(functools.partial(self.exit, return_code=129))
 
     # -- areas -------------------------------------------------------------------
     def action_area(self, mode: str) -> None:
@@ -97,10 +126,15 @@ class OncallApp(App):
     def _poll_changes(self) -> None:
         try:
             cursor = self.backend.change_cursor()
-        except OncallError:
+        except OncallError as exc:
+            # Said once, not every poll; said again if it comes back after working for a while.
+            if exc.message != self._poll_problem:
+                self._poll_problem = exc.message
+                self.call_from_thread(report_problem, self, exc, "Cannot reach the database")
             return
         finally:
             self.backend.release_thread()
+        self._poll_problem = None
         if cursor != self.change_seen:
             self.change_seen = cursor
             # Each screen compares this with the cursor it loaded its data at and

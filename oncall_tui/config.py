@@ -2,8 +2,17 @@
 
 `ONCALL_HOME` moves everything (tests use it); otherwise platformdirs decides.
 The database comes from `--db`, else `ONCALL_DB`, else the saved server, else
-the system configuration's socket or database, else the default file in the
-data directory.
+the system configuration (its socket, else its database), else the default
+file in the data directory.
+
+The system configuration is one TOML file every user of the machine reads
+(`/etc/xdg/oncall/config.toml` on Linux; `ONCALL_SYSTEM_CONFIG` points
+elsewhere), so `ssh -t jumpbox oncall` finds the shared database without any
+shell profile:
+
+    database = "/srv/oncall/team.db"      # or postgresql://…
+    socket = "/run/oncall/oncall.sock"    # an `oncall serve` on a Unix socket (used first)
+    jump_host = "jumpbox"                 # what people type after `ssh -t`, for messages
 """
 from __future__ import annotations
 
@@ -40,6 +49,20 @@ def demo_db_path() -> Path:
     return data_dir() / "demo.db"
 
 
+def real_login() -> str:
+    """The login of the process's real user id, from the kernel (not from LOGNAME or USER)."""
+    try:
+        import pwd
+    except ImportError:  # not a POSIX system: no user database to ask
+        import getpass
+
+        return getpass.getuser()
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # a uid with no name (a container): the number is still nobody else's
+        return str(os.getuid())
+
+
 def package_data_dir() -> Path:
     """The demo team and sample calendars: inside the installed package, or `data/` in a checkout."""
     here = Path(__file__).resolve().parent
@@ -74,64 +97,114 @@ def database_missing(target: "Target") -> Path | None:
     url = normalise_url(target.db_url)  # once: a plain path is resolved against the file system
     if is_sqlite(url):
         path = sqlite_path(url)
-        if not path.exists():
-            return path
+        try:
+            if not path.exists():
+                return path
+        except PermissionError as exc:  # a folder this user may not enter: say so, not "missing"
+            from .errors import Unavailable
+
+            raise Unavailable(storage_problem(path, exc)) from None
     return None
+
+
+def group_name(gid: int) -> str:
+    try:
+        import grp
+
+        return grp.getgrgid(gid).gr_name
+    except (ImportError, KeyError):
+        return str(gid)
+
+
+def storage_problem(path: Path, exc: BaseException) -> str | None:
+    """One line, naming the file and the likely fix, for a database this user cannot open,
+    read or write; None when `exc` is not such a problem."""
+    text = str(exc)
+    denied = isinstance(exc, PermissionError) or "unable to open database file" in text
+    readonly = "readonly database" in text or "read-only" in text
+    damaged = "malformed" in text or "file is not a database" in text
+    if not (denied or readonly or damaged or "disk I/O error" in text):
+        return None
+    login = real_login()
+    folder = path.parent
+    if damaged:
+        return (f"the database at {path} is damaged ({text}); restore the newest copy made with "
+                f"`oncall backup` and run `oncall doctor`")
+    try:
+        gid = folder.stat().st_gid
+    except OSError:
+        gid = None
+    if gid is not None and gid != 0 and denied and gid not in os.getgroups() and gid != os.getgid():
+        group = group_name(gid)
+        return (f"cannot open the database at {path}: you ({login}) are not in the group '{group}' that "
+                f"shares {folder}; ask an admin to run `sudo usermod -aG {group} {login}`, then log in again")
+    doing = "write to" if readonly else "open"
+    return (f"cannot {doing} the database at {path} ({text}): the file, its -wal/-shm or its folder is not "
+            f"writable by you ({login}); run `oncall doctor` for the command that fixes it")
 
 
 @dataclass
 class Target:
-    """Where the backend lives: a database URL or a server URL (with its token)."""
+    """Where the backend lives: a database URL, a server URL (with its token), or the Unix
+    socket of a server on this machine."""
 
     db_url: str | None = None
     server: str | None = None
     token: str | None = None
-    socket: str | None = None  # the Unix socket of `oncall serve --socket` (identity from the kernel)
-
-
-@dataclass
-class SystemConfig:
-    """What the box's one configuration file names for every user (see README: jump box)."""
-
-    database: str | None = None
     socket: str | None = None
 
 
+SYSTEM_CONFIG_KEYS = ("database", "socket", "jump_host")
+
+
+@dataclass(frozen=True)
+class SystemConfig:
+    """The machine-wide settings (see the module's text); every key may be missing."""
+
+    path: Path
+    exists: bool = False
+    database: str | None = None
+    socket: str | None = None
+    jump_host: str | None = None
+
+
 def system_config_path() -> Path:
-    env = os.environ.get("ONCALL_SYSTEM_CONFIG")
-    if env:
-        return Path(env)
+    override = os.environ.get("ONCALL_SYSTEM_CONFIG")
+    if override:
+        return Path(override)
     import platformdirs
 
     return Path(platformdirs.site_config_dir("oncall", appauthor=False)) / "config.toml"
 
 
 def system_config() -> SystemConfig:
-    """The system configuration file's `database` and `socket` (both None when there is no file)."""
+    """Read the system configuration.  A file that cannot be read or is not valid raises
+    InvalidInput naming the file (and the line); a missing file is an empty configuration."""
+    from .errors import InvalidInput
+
     path = system_config_path()
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:  # the usual case: nothing more is imported or read
-        return SystemConfig()
+    except FileNotFoundError:
+        return SystemConfig(path)
     except (OSError, UnicodeDecodeError) as exc:
-        from .errors import InvalidInput
-
-        raise InvalidInput(f"cannot read the system configuration {path}: {exc}") from None
-    import tomllib
-
-    from .errors import InvalidInput
+        raise InvalidInput(f"cannot read the system configuration {path}: "
+                           f"{getattr(exc, 'strerror', None) or exc}", field="system_config") from None
+    import tomllib  # only where there is a file to read
 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"the system configuration {path} is not valid TOML: {exc}") from None
-    found = SystemConfig()
-    for key in ("database", "socket"):
-        value = data.get(key)
-        if value is not None and not (isinstance(value, str) and value):
-            raise InvalidInput(f"{path}: {key} must be a non-empty string", field=key)
-        setattr(found, key, value)
-    return found
+        raise InvalidInput(f"the system configuration {path} is not valid TOML: {exc}",  # names the line
+                           field="system_config") from None
+    unknown = sorted(set(data) - set(SYSTEM_CONFIG_KEYS))
+    if unknown:
+        raise InvalidInput(f"{path}: unknown setting {unknown[0]!r} (known: {', '.join(SYSTEM_CONFIG_KEYS)})",
+                           field="system_config")
+    for key in SYSTEM_CONFIG_KEYS:
+        if key in data and (not isinstance(data[key], str) or not data[key].strip()):
+            raise InvalidInput(f"{path}: {key} must be a non-empty string in quotes", field="system_config")
+    return SystemConfig(path, True, **{k: data[k].strip() for k in SYSTEM_CONFIG_KEYS if k in data})
 
 
 def credentials_path() -> Path:
@@ -171,9 +244,9 @@ def resolve_target(db: str | None, server: str | None) -> Target:
     default = creds.get("default_server")
     if default:
         return Target(server=default, token=creds.get("servers", {}).get(default, {}).get("token"))
-    system = system_config()
-    if system.socket:
-        return Target(socket=system.socket)
-    if system.database:
-        return Target(db_url=system.database)
+    machine = system_config()
+    if machine.socket:
+        return Target(socket=machine.socket)
+    if machine.database:
+        return Target(db_url=machine.database)
     return Target(db_url=str(default_db_path()))

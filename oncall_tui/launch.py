@@ -159,6 +159,17 @@ class LazyBackend:
         return getattr(self.resolve(), name)
 
 
+def has_terminal() -> bool:
+    """Whether keys can arrive and the screen be drawn (`ssh jumpbox oncall` without -t gives
+    pipes, on which the app would draw to nobody and read an endless end of input)."""
+    import sys
+
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):  # closed or missing streams
+        return False
+
+
 def run_app(target: Target, act_as: str | None = None) -> None:
     """`oncall` with no command: open the app."""
     import click
@@ -173,8 +184,15 @@ def run_app(target: Target, act_as: str | None = None) -> None:
             look = first_look(target, act_as, clock)
     except OncallError as exc:
         raise click.ClickException(exc.message) from None
+    if not has_terminal():  # rather than draw to a pipe and spin on its end
+        click.echo("oncall needs a terminal: use ssh -t", err=True)
+        raise SystemExit(2)
     backend = look.backend
     if backend is None and look.welcome is None:
         backend = LazyBackend(target, clock=clock, act_as=act_as)
-    OncallApp(backend, target=target, clock=clock, act_as=act_as, welcome=look.welcome,
-              first_home=look.home).run()
+    app = OncallApp(backend, target=target, clock=clock, act_as=act_as, welcome=look.welcome,
+                    first_home=look.home)
+    app.end_on_hang_up()
+    app.run()
+    if app.return_code:  # a hang-up (129) or a crash: the shell sees it
+        raise SystemExit(app.return_code)

@@ -25,6 +25,7 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("ONCALL_HOME", str(home))
     monkeypatch.delenv("ONCALL_DB", raising=False)
     monkeypatch.delenv("ONCALL_LOGIN", raising=False)
+    monkeypatch.setenv("ONCALL_SYSTEM_CONFIG", str(home / "system-config.toml"))  # not the machine's
     monkeypatch.setenv("ONCALL_NOW", NOW.isoformat())
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
     yield home

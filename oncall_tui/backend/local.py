@@ -1,12 +1,12 @@
 """The local backend: the services over a database opened from a URL."""
 from __future__ import annotations
 
-import getpass
 import os
 
 import peewee as pw
 
 from ..clock import Clock, clock_from_env
+from ..config import real_login
 from ..errors import NotAllowed, Unavailable
 from ..services.admin import AdminService
 from ..services.availability import AvailabilityService
@@ -21,8 +21,12 @@ from ..store import models as m
 from .api import Backend
 
 
-def os_login() -> str:
-    return os.environ.get("ONCALL_LOGIN") or getpass.getuser()
+def os_login(demo: bool = False) -> str:
+    """Who this process is.  On a real database: the kernel's answer, whatever the environment
+    says.  On a demo database (and only there) the tests' `ONCALL_LOGIN` may pick someone."""
+    if demo:
+        return os.environ.get("ONCALL_LOGIN") or real_login()
+    return real_login()
 
 
 def is_demo(db: pw.Database) -> bool:
@@ -32,7 +36,8 @@ def is_demo(db: pw.Database) -> bool:
 
 class LocalBackend(RequirementsService, AvailabilityService, CalendarSourcesService, PlanningService, AdminService,
                    TeamFileService, CoreService, Backend):
-    """Acts as one person (the OS login, or `--as` in a demo database) on one database."""
+    """Acts as one person on one database: the OS login (or `--as` in a demo database), or
+    `actor`, given by code that has established who is asking itself (the server, after a token)."""
 
     def __init__(self, url: str, actor: str | None = None, clock: Clock | None = None,
                  act_as: str | None = None) -> None:
@@ -40,7 +45,7 @@ class LocalBackend(RequirementsService, AvailabilityService, CalendarSourcesServ
         self.clock = clock or clock_from_env()
         self.db = open_database(self.url)
         self.demo = is_demo(self.db)
-        self.actor_login = actor or os_login()
+        self.actor_login = actor or os_login(self.demo)
         if act_as:
             if not self.demo:
                 raise NotAllowed("--as works only in a demo database; a real one always acts as your login")

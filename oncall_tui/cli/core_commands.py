@@ -45,7 +45,7 @@ def demo(ctx: Ctx, db: str | None, fresh: bool, no_open: bool) -> None:
         echo(f"Created a demo team ({info['team']}) at {path}")
     else:
         echo(f"Opening the demo team at {path}")
-    echo(f"You are '{os_login()}', a manager on the rotation. "
+    echo(f"You are '{os_login(demo=True)}', a manager on the rotation. "
                f"Try `oncall --db {path} --as alice` to see an engineer's side.")
     if not no_open:
         from ..launch import run_app
@@ -155,6 +155,7 @@ def team_export(ctx: Ctx, slug: str, output: Path | None) -> None:
 @click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite DEST if it exists.")
 @pass_ctx
+@handle_errors
 def backup(ctx: Ctx, dest: Path, force: bool) -> None:
     """Make a consistent copy of the live database (safe while others use it)."""
     from ..store.backup import backup_sqlite
@@ -168,7 +169,7 @@ def backup(ctx: Ctx, dest: Path, force: bool) -> None:
     source = sqlite_path(normalise_url(target.db_url))
     try:
         pages = backup_sqlite(source, dest)
-    except (FileNotFoundError, OSError, RuntimeError) as exc:
+    except (OSError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from None
     echo(f"Backed up {source} to {dest} ({pages} pages)")
 

@@ -7,8 +7,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
+from textual.worker import Worker, WorkerState
 
-from ..errors import OncallError, StaleEdit
+from ..errors import OncallError, StaleEdit, Unavailable
 from ..formatting import escape
 from ..messages import DataChanged
 from ..widgets.key_bar import KeyBar
@@ -24,7 +25,36 @@ class TitleBar(Static):
         self.shown = text  # the markup on show, so an unchanged title is not drawn again
 
 
-class AreaScreen(Screen):
+#: A problem with the database itself (cannot be read, written or reached) stays on screen until
+#: the user dismisses it (a click on the notice), however long that takes.
+STAYS = 24 * 3600.0
+
+
+def problem_text(exc: BaseException) -> str:
+    if isinstance(exc, OncallError):
+        return exc.message
+    return f"something went wrong and nothing was done: {type(exc).__name__}: {exc}"
+
+
+def report_problem(node, exc: BaseException, title: str = "Not done") -> None:
+    """One clear notice for a failure: an unreachable database (and any unexpected error)
+    stays until dismissed, a refusal goes after a while."""
+    stays = isinstance(exc, Unavailable) or not isinstance(exc, OncallError)
+    node.notify(escape(problem_text(exc)), title=title, severity="error", timeout=STAYS if stays else 8)
+
+
+class ReportsWorkerErrors:
+    """Nothing a worker raises is lost: an exception no handler turned into words (a worker
+    created with exit_on_error=False records it and carries on) is shown as a notice."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            if not getattr(error, "oncall_reported", False):
+                report_problem(self, error)
+
+
+class AreaScreen(ReportsWorkerErrors, Screen):
     """Loads its data with `fetch(backend)` in a thread and shows it with `show(data)`.
 
     Reloads when anybody changes the database (the app posts DataChanged)."""
@@ -108,6 +138,7 @@ class AreaScreen(Screen):
             self.app.call_from_thread(self.show_error, exc)
         except Exception as exc:  # a bug or a broken file: say so rather than "Loading…" forever
             self.app.call_from_thread(self.show_error, OncallError(f"could not load this screen: {exc}"))
+            exc.oncall_reported = True  # the worker records it; it is not shown twice
             raise
         else:
             self.app.call_from_thread(self._loaded, cursor, data)
@@ -147,10 +178,10 @@ class AreaScreen(Screen):
             backend.release_thread()
 
     def show_error(self, exc: OncallError) -> None:
-        self.notify(escape(exc.message), title="Not done", severity="error", timeout=8)
+        report_problem(self, exc)
 
 
-class SubmittingDialog(ModalScreen):
+class SubmittingDialog(ReportsWorkerErrors, ModalScreen):
     """A dialog that sends what the user typed to the backend itself and closes only
     when the backend took it: a refusal is shown inside the dialog, with everything
     typed still there to correct (nothing a user entered is lost).
@@ -191,4 +222,4 @@ class SubmittingDialog(ModalScreen):
         try:
             self.query_one(f"#{self.ERROR_ID}", Static).update(escape(f"Not saved: {exc.message}"))
         except Exception:
-            self.notify(escape(exc.message), title="Not saved", severity="error")
+            report_problem(self, exc, title="Not saved")

@@ -1,6 +1,7 @@
 """A consistent copy of a live SQLite database, safe while others write to it."""
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -14,21 +15,31 @@ def backup_sqlite(source: Path, dest: Path) -> int:
     steps, and on a busy file would never finish.)"""
     if not source.exists():
         raise FileNotFoundError(f"no database at {source}")
+    folder = dest.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"there is no folder {folder} to put the copy in; create it first "
+                                f"(`install -d -m 2770 {folder}`, with sudo and -g GROUP for a shared one)")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot write the copy into {folder}: the folder is not writable by you")
     tmp = dest.with_name(dest.name + ".partial")
     if tmp.exists():
         tmp.unlink()
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     try:
-        dst = sqlite3.connect(tmp)
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
         try:
-            src.backup(dst, pages=-1)
-            check = dst.execute("PRAGMA integrity_check").fetchone()[0]
-            if check != "ok":
-                raise RuntimeError(f"the copy failed its integrity check: {check}")
-            pages = dst.execute("PRAGMA page_count").fetchone()[0]
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst, pages=-1)
+                check = dst.execute("PRAGMA integrity_check").fetchone()[0]
+                if check != "ok":
+                    raise RuntimeError(f"the copy failed its integrity check: {check}")
+                pages = dst.execute("PRAGMA page_count").fetchone()[0]
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
+            src.close()
+    except sqlite3.Error as exc:  # a file this user may not read, a full disk: one line, not a traceback
+        tmp.unlink(missing_ok=True)
+        raise RuntimeError(f"cannot copy {source} to {dest}: {exc}") from None
     tmp.replace(dest)
     return pages

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import threading
 import time
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from urllib.parse import unquote, urlparse
 
 import peewee as pw
 
-from ..config import is_sqlite, normalise_url, sqlite_path  # noqa: F401  (re-exported)
+from ..config import is_sqlite, normalise_url, sqlite_path, storage_problem  # noqa: F401  (re-exported)
 from ..errors import Unavailable
 from .models import database
 
@@ -31,12 +32,130 @@ PG_ANSWER_TIMEOUT = 20.0
 PG_POOL_WAIT = 10  # seconds to wait for a free pooled connection
 
 
+#: The files SQLite (and the writers' queue) keep beside a database.
+COMPANIONS = ("-wal", "-shm", "-journal", "-writers.lock")
+
+
+def shared_folder_gid(folder: Path) -> int | None:
+    """The group of `folder` when it is a setgid group folder (the jump box's `2770`), else None."""
+    try:
+        st = folder.stat()
+    except OSError:
+        return None
+    return st.st_gid if st.st_mode & stat.S_ISGID else None
+
+
+def share_with_group(path: Path, gid: int | None = None) -> None:
+    """In a setgid group folder, give `path` the folder's group and the group's read and write
+    bits, whatever the umask of the process that made it.  Only the file's owner (or root) may
+    change it; anything else is left for `oncall doctor` to report."""
+    gid = shared_folder_gid(path.parent) if gid is None else gid
+    if gid is None:
+        return
+    try:
+        st = path.stat()
+        if st.st_uid != os.geteuid() and os.geteuid() != 0:
+            return
+        if st.st_gid != gid:
+            os.chown(path, -1, gid)
+        if stat.S_IMODE(st.st_mode) & 0o060 != 0o060:
+            os.chmod(path, stat.S_IMODE(st.st_mode) | 0o060)
+    except OSError:
+        return
+
+
+def share_database_files(path: Path) -> None:
+    """The database and its companions, shared with the folder's group (see share_with_group)."""
+    gid = shared_folder_gid(path.parent)
+    if gid is None:
+        return
+    for name in (str(path), *(str(path) + suffix for suffix in COMPANIONS)):
+        share_with_group(Path(name), gid)
+
+
+def create_shared_file(path: Path) -> None:
+    """Create `path` empty, group-writable when its folder is a setgid group folder.  SQLite gives
+    the `-wal` and `-shm` it makes later the mode of the database file, so this one mode, set
+    past the umask, keeps every file beside it writable by the group."""
+    if shared_folder_gid(path.parent) is None or path.exists():
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o660)
+    except FileExistsError:  # someone else made it meanwhile
+        return
+    try:
+        os.fchmod(fd, 0o660)
+    finally:
+        os.close(fd)
+
+
+class SharedSqliteDatabase(pw.SqliteDatabase):
+    """A SQLite file whose first connection in this process also puts right the companions
+    this process owns (from before this version, or made under a tighter umask), and whose
+    permission problems (read-only file, a folder this user may not enter) come out as one
+    Unavailable naming the file and the fix, wherever they happen: opening, reading, writing."""
+
+    _shared_checked = False
+
+    def _connect(self):
+        conn = super()._connect()
+        if not self._shared_checked:
+            self._shared_checked = True
+            share_database_files(Path(self.database))
+        return conn
+
+    def _unavailable(self, exc: Exception) -> Unavailable | None:
+        problem = storage_problem(Path(self.database), exc)
+        return None if problem is None else Unavailable(problem)
+
+    # A try around each call, not a context manager: this is on every query's path.
+    def connect(self, reuse_if_open=False):
+        try:
+            return super().connect(reuse_if_open)
+        except (pw.DatabaseError, PermissionError) as exc:
+            problem = self._unavailable(exc)
+            if problem is None:
+                raise
+            raise problem from exc
+
+    def execute_sql(self, sql, params=None):
+        try:
+            return super().execute_sql(sql, params)
+        except pw.DatabaseError as exc:  # OperationalError, and 'file is not a database'
+            problem = self._unavailable(exc)
+            if problem is None:
+                raise
+            raise problem from exc
+
+    def begin(self, lock_type=None):
+        try:
+            return super().begin(lock_type)
+        except pw.DatabaseError as exc:  # OperationalError, and 'file is not a database'
+            problem = self._unavailable(exc)
+            if problem is None:
+                raise
+            raise problem from exc
+
+    def commit(self):
+        try:
+            return super().commit()
+        except pw.DatabaseError as exc:  # OperationalError, and 'file is not a database'
+            problem = self._unavailable(exc)
+            if problem is None:
+                raise
+            raise problem from exc
+
+
 def make_database(url: str) -> pw.Database:
     url = normalise_url(url)
     if url.startswith("sqlite:"):
         path = sqlite_path(url)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return pw.SqliteDatabase(
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            create_shared_file(path)
+        except PermissionError as exc:
+            raise Unavailable(storage_problem(path, exc)) from None
+        return SharedSqliteDatabase(
             str(path),
             pragmas={
                 "journal_mode": "wal",
@@ -201,6 +320,8 @@ class WriterQueue:
                 self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
             except OSError:
                 self._usable = False
+            else:
+                share_with_group(self.path)
         return self._fd
 
     @contextmanager
@@ -304,3 +425,15 @@ def run_write(db: pw.Database, fn, attempts: int = 8):
 def connect_error_message(url: str, exc: Exception) -> str:
     where = sqlite_path(url) if is_sqlite(url) else urlparse(normalise_url(url)).hostname
     return f"cannot open the database at {where}: {exc}"
+
+
+def sqlite_logins(path: Path) -> list[str]:
+    """The active people's logins in a SQLite database, read without writing anything (for
+    `oncall doctor`, which must work where the app cannot)."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    try:
+        return [row[0] for row in conn.execute("SELECT login FROM person WHERE active = 1 ORDER BY login")]
+    finally:
+        conn.close()

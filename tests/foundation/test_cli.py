@@ -116,9 +116,15 @@ def test_as_acts_as_another_member_in_a_demo(demo_file):
 
 
 def _real_team(tmp_path) -> Path:
+    """A real (not demo) database whose manager dana is this process's OS login: on a real
+    database who you are comes from the kernel, so the file names the login the tests run as."""
+    from oncall_tui.backend.local import real_login
+
     example = Path(__file__).parents[2] / "data" / "team.example.toml"
+    team_file = tmp_path / "team.toml"
+    team_file.write_text(example.read_text().replace('login = "dana"', f'login = "{real_login()}"'))
     path = tmp_path / "real.db"
-    result = run("--db", str(path), "team", "import", str(example), env={"ONCALL_LOGIN": "dana"})
+    result = run("--db", str(path), "team", "import", str(team_file))
     assert result.exit_code == 0, result.output
     assert "Team payments: 3 people added" in result.output
     return path
@@ -126,7 +132,7 @@ def _real_team(tmp_path) -> Path:
 
 def test_as_is_refused_on_a_real_database(tmp_path):
     path = _real_team(tmp_path)
-    result = run("--db", str(path), "--as", "alice", "now", env={"ONCALL_LOGIN": "dana"})
+    result = run("--db", str(path), "--as", "alice", "now")
     assert result.exit_code == 2
     assert "--as works only in a demo database" in result.output
     assert "Traceback" not in result.output
@@ -134,18 +140,18 @@ def test_as_is_refused_on_a_real_database(tmp_path):
 
 def test_team_import_names_the_line_and_changes_nothing(tmp_path):
     path = _real_team(tmp_path)
-    before = run("--db", str(path), "team", "export", "payments", env={"ONCALL_LOGIN": "dana"}).output
+    before = run("--db", str(path), "team", "export", "payments").output
     broken = before.replace('tz = "America/New_York"', 'tz = "America/Nowhere"', 1)
     broken += '\n[[people]]\nlogin = "newbie"\nname = "New Person"\nrole = "engineer"\n'
     assert broken != before
     line = next(i for i, text in enumerate(broken.splitlines(), 1) if "America/Nowhere" in text)
     file = tmp_path / "payments.toml"
     file.write_text(broken)
-    result = run("--db", str(path), "team", "import", str(file), env={"ONCALL_LOGIN": "dana"})
+    result = run("--db", str(path), "team", "import", str(file))
     assert result.exit_code == 2
     assert f"payments.toml, line {line}" in result.output
     assert "America/Nowhere" in result.output
-    after = run("--db", str(path), "team", "export", "payments", env={"ONCALL_LOGIN": "dana"}).output
+    after = run("--db", str(path), "team", "export", "payments").output
     assert after == before, "nothing is half-imported"
 
 
@@ -153,7 +159,7 @@ def test_team_import_of_a_file_that_is_not_toml_names_the_line(tmp_path):
     path = _real_team(tmp_path)
     file = tmp_path / "bad.toml"
     file.write_text('[team]\nslug = "payments"\nname = Payments\n')
-    result = run("--db", str(path), "team", "import", str(file), env={"ONCALL_LOGIN": "dana"})
+    result = run("--db", str(path), "team", "import", str(file))
     assert result.exit_code == 2
     assert "line 3" in result.output
 

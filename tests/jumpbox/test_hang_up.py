@@ -1,0 +1,86 @@
+"""The terminal going away ends the app: a hang-up (ssh dropped, the tmux pane killed) and a
+start without a terminal (`ssh jumpbox oncall` without -t)."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.foundation.test_e2e_tmux import ONCALL, Terminal, demo_file, terminal  # noqa: F401  (fixtures)
+
+pytestmark = [pytest.mark.tmux, pytest.mark.slow]
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` is still a live process (a zombie waiting to be reaped has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def wait_until(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def _app_pid(terminal) -> int:
+    return int(terminal.tmux("display-message", "-p", "-t", "t", "#{pane_pid}").strip())
+
+
+def test_a_hang_up_ends_the_app_by_its_own_exit(terminal, demo_file):
+    """SIGHUP is answered by the app leaving as it does on ctrl+q (exit status 129), not by the
+    process being killed in the middle of whatever it was doing."""
+    path, env = demo_file
+    terminal.start([str(ONCALL), "--db", str(path)], env)
+    terminal.wait_for("Your next shifts")
+    pid = _app_pid(terminal)
+    os.kill(pid, signal.SIGHUP)
+    assert wait_until(terminal.exited, 10), "the app is still running after SIGHUP"
+
+    def status() -> str:  # tmux sees the terminal close before it has reaped the process
+        return terminal.tmux("display-message", "-p", "-t", "t", "#{pane_dead_status}:#{pane_dead_signal}").strip()
+
+    assert wait_until(lambda: status() != ":", 10), "tmux never saw how the app ended"
+    status = status()
+    assert status.startswith("129:"), f"ended by the signal, not by the app: {status}"
+
+
+def test_killing_the_terminal_ends_the_app(terminal, demo_file):
+    path, env = demo_file
+    terminal.start([str(ONCALL), "--db", str(path)], env)
+    terminal.wait_for("Your next shifts")
+    pid = _app_pid(terminal)
+    assert running(pid)
+    terminal.tmux("kill-session", "-t", "t")
+    started = time.monotonic()
+    assert wait_until(lambda: not running(pid), 10), "oncall outlived its terminal"
+    assert time.monotonic() - started < 5  # the issue: gone within about a second; generous bound
+
+
+def test_without_a_terminal_oncall_says_so_and_ends(demo_file):
+    """`ssh jumpbox oncall` (no -t): pipes, not a terminal.  One line and exit status 2 instead of
+    an app drawing to nobody and spinning on the end of its input."""
+    path, env = demo_file
+    proc = subprocess.Popen([str(ONCALL), "--db", str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**os.environ, **env})
+    proc.stdin.close()  # the end of input: the local ssh was stopped
+    proc.stdin = None
+    try:
+        out, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("oncall kept running on a closed, terminal-less input")
+    assert proc.returncode == 2
+    assert err.decode().strip() == "oncall needs a terminal: use ssh -t"
+    assert out == b""

@@ -1,0 +1,142 @@
+"""Real OS users on this machine for the jump-box tests: made with useradd, removed afterwards.
+
+Everything here needs root (CI runs as root); the tests skip, saying why, elsewhere."""
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import NOW
+
+WORKTREE = Path(__file__).resolve().parents[2]
+
+
+def need_root() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to create real OS users (CI runs as root)")
+    for tool in ("useradd", "userdel", "groupadd", "groupdel", "runuser", "usermod"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed")
+
+
+def _run(*args: str) -> None:
+    subprocess.run(args, check=True, capture_output=True, timeout=60)
+
+
+class Box:
+    """A jump box inside this machine: its users and group, a shared folder, a system
+    configuration, and `oncall` installed where every user can run it."""
+
+    def __init__(self) -> None:
+        tag = uuid.uuid4().hex[:6]
+        self.group = f"oc_grp_{tag}"
+        self.login = {who: f"oc_{who}_{tag}" for who in ("dana", "alice", "bob", "out")}
+        self.base = Path(tempfile.mkdtemp(prefix="oncall-box-", dir="/var/tmp"))
+        self.made_users: list[str] = []
+        self.made_group = False
+
+    # -- set up, as the README says ------------------------------------------------------------
+    def build(self) -> None:
+        os.chmod(self.base, 0o755)
+        _run("groupadd", self.group)
+        self.made_group = True
+        for who, name in self.login.items():
+            groups = [] if who == "out" else ["-G", self.group]
+            _run("useradd", "-m", "-s", "/bin/sh", *groups, name)
+            self.made_users.append(name)
+        self.install()
+        self.folder = self.base / "srv" / "oncall"
+        (self.base / "srv").mkdir(mode=0o755)
+        _run("install", "-d", "-m", "2770", "-g", self.group, str(self.folder))
+        self.db = self.folder / "team.db"
+        self.config = self.base / "etc" / "config.toml"
+        self.config.parent.mkdir(mode=0o755)
+        self.config.write_text(f'database = "{self.db}"\n')
+        os.chmod(self.config, 0o644)
+        example = (WORKTREE / "data" / "team.example.toml").read_text()
+        for who in ("dana", "alice", "bob"):
+            example = example.replace(f'login = "{who}"', f'login = "{self.login[who]}"')
+        self.team_file = self.base / "team.toml"
+        self.team_file.write_text(example)
+        os.chmod(self.team_file, 0o644)
+
+    def install(self) -> None:
+        """`oncall` in a venv every user can run (the README's /opt/oncall), made from the system
+        Python; it uses this checkout and the test venv's packages (the test venv's own Python may
+        live where other users cannot go, such as under /root)."""
+        python = shutil.which("python3.11", path="/usr/bin:/usr/local/bin")
+        if python is None:
+            pytest.skip("no system python3.11 that other users can run")
+        self.venv = self.base / "opt" / "oncall"
+        subprocess.run([python, "-m", "venv", "--without-pip", str(self.venv)], check=True, timeout=120)
+        site = next((self.venv / "lib").glob("python3*/site-packages"))
+        ours = next(p for p in map(Path, sys.path) if p.name == "site-packages" and (p / "click").is_dir())
+        (site / "oncall_test_packages.pth").write_text(f"import site; site.addsitedir({str(ours)!r})\n")
+        self.oncall = self.venv / "bin" / "oncall"
+        self.oncall.write_text(f"#!{self.venv}/bin/python\nimport sys\nfrom oncall_tui.cli import main\n"
+                               f"sys.exit(main())\n")
+        os.chmod(self.oncall, 0o755)
+        for path in [self.venv, *self.venv.rglob("*")]:
+            mode = stat.S_IMODE(path.lstat().st_mode)
+            if not path.is_symlink():
+                os.chmod(path, mode | (0o555 if path.is_dir() else 0o444))
+
+    def uid(self, who: str) -> int:
+        import pwd
+
+        return pwd.getpwnam(self.login[who]).pw_uid
+
+    def env(self, who: str, **extra: str) -> list[str]:
+        name = self.login[who]
+        return ["env", "-i", f"HOME=/home/{name}", f"USER={name}", f"LOGNAME={name}",
+                "PATH=/usr/local/bin:/usr/bin:/bin", f"ONCALL_SYSTEM_CONFIG={self.config}",
+                f"ONCALL_NOW={NOW.isoformat()}", "TERM=xterm-256color", "TEXTUAL_ANIMATIONS=none",
+                *(f"{k}={v}" for k, v in extra.items())]
+
+    def command(self, who: str, *args: str, **env: str) -> list[str]:
+        return ["runuser", "-u", self.login[who], "--", *self.env(who, **env), str(self.oncall), *args]
+
+    def oncall_as(self, who: str, *args: str, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(self.command(who, *args, **env), capture_output=True, text=True, timeout=120,
+                              stdin=subprocess.DEVNULL, cwd="/")
+
+    def hold_open(self, who: str) -> subprocess.Popen:
+        """`who` reads the database through oncall's own storage and keeps the connection open
+        (as an open app does while it reads) until its input is closed."""
+        script = ("import sys; from oncall_tui.backend.local import LocalBackend; "
+                  f"b = LocalBackend({str(self.db)!r}); b.home(); print('open', flush=True); sys.stdin.read()")
+        proc = subprocess.Popen(["runuser", "-u", self.login[who], "--", *self.env(who),
+                                 str(self.venv / "bin" / "python"), "-c", script],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                cwd="/")
+        line = proc.stdout.readline()
+        assert line.strip() == "open", proc.stderr.read()
+        return proc
+
+    # -- take it all down --------------------------------------------------------------------------
+    def remove(self) -> None:
+        for name in self.made_users:
+            subprocess.run(["userdel", "-r", "-f", name], capture_output=True, timeout=60)
+            subprocess.run(["groupdel", name], capture_output=True, timeout=60)  # a private group, if any
+        if self.made_group:
+            subprocess.run(["groupdel", self.group], capture_output=True, timeout=60)
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def box():
+    need_root()
+    made = Box()
+    try:
+        made.build()
+        yield made
+    finally:
+        made.remove()
