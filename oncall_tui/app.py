@@ -80,16 +80,34 @@ class OncallApp(ReportsWorkerErrors, App):
 
     # -- the terminal going away ---------------------------------------------------------
     def end_on_hang_up(self) -> None:
-        """When the terminal goes away (ssh dropped, the tmux pane killed) the kernel sends
-        SIGHUP: end the app then, rather than keep running with nobody to see it.  Installed
-        before the app runs (launch.run_app), so no moment of start-up is left uncovered."""
+        """When the terminal goes away (ssh dropped, the tmux pane killed) end the app, rather
+        than keep running with nobody to see it.  The kernel sends SIGHUP to the terminal's
+        session leader only: when `oncall` runs under another program (`runuser`, `sudo -u`,
+        a shell that does not pass the signal on) it gets none, and its input just ends.  So
+        a thread also waits, blocked in poll() at no cost, for the input to hang up or end.
+        Installed before the app runs (launch.run_app), so no moment of start-up is left
+        uncovered."""
         import signal
+        import threading
 
         if hasattr(signal, "SIGHUP"):
             signal.signal(signal.SIGHUP, lambda signum, frame: self._hung_up())
+        threading.Thread(target=self._wait_for_input_to_end, name="oncall-hang-up", daemon=True).start()
+
+    def _wait_for_input_to_end(self, fd: int = 0) -> None:
+        import select
+
+        watch = select.poll()
+        watch.register(fd, 0)  # no events asked for: poll reports only hang-up, error, closed
+        while True:
+            try:
+                if watch.poll():
+                    break
+            except InterruptedError:  # pragma: no cover - poll is retried by Python itself
+                continue
+        self._hung_up()
 
     def _hung_up(self) -> None:
-        import asyncio
         import functools
         import os
         import threading
@@ -99,10 +117,11 @@ class OncallApp(ReportsWorkerErrors, App):
         stop = threading.Timer(0.8, os._exit, args=(129,))
         stop.daemon = True
         stop.start()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # not running yet (or any more): nothing to close properly
-            raise SystemExit(129) from None
+        loop = self._loop
+        if loop is None or loop.is_closed():  # not running yet (or any more): nothing to close
+            if threading.current_thread() is threading.main_thread():
+                raise SystemExit(129)
+            os._exit(129)
         loop.call_soon_threadsafe(functools.partial(self.exit, return_code=129))
 
     # -- areas -------------------------------------------------------------------
