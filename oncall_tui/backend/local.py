@@ -10,6 +10,7 @@ from ..clock import Clock, clock_from_env
 from ..errors import NotAllowed, Unavailable
 from ..services.admin import AdminService
 from ..services.availability import AvailabilityService
+from ..services.authorize import AuthorizeService, checked
 from ..services.availability_calendars import CalendarSourcesService
 from ..services.core import CoreService
 from ..services.planning import PlanningService
@@ -19,6 +20,7 @@ from ..store import bind, make_database, migrate, normalise_url
 from ..store.db import connect_error_message
 from ..store import models as m
 from .api import Backend
+from .registry import declared_policies
 
 
 def os_login() -> str:
@@ -31,7 +33,7 @@ def is_demo(db: pw.Database) -> bool:
 
 
 class LocalBackend(RequirementsService, AvailabilityService, CalendarSourcesService, PlanningService, AdminService,
-                   TeamFileService, CoreService, Backend):
+                   TeamFileService, CoreService, AuthorizeService, Backend):
     """Acts as one person (the OS login, or `--as` in a demo database) on one database."""
 
     def __init__(self, url: str, actor: str | None = None, clock: Clock | None = None,
@@ -60,6 +62,11 @@ class LocalBackend(RequirementsService, AvailabilityService, CalendarSourcesServ
 
     def close(self) -> None:
         self.release_thread()
+
+
+# Every API method runs behind its declared policy (backend/api_*.py), here and under `oncall serve`.
+for _name, _rules in declared_policies(Backend).items():
+    setattr(LocalBackend, _name, checked(_name, _rules, getattr(LocalBackend, _name)))
 
 
 _OPEN: dict[str, pw.Database] = {}

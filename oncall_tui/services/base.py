@@ -25,6 +25,15 @@ class AfterCommit:
 
 
 MAX_NOTE = 2000
+#: The Meta row listing organisation administrators (comma-separated logins); the first
+#: importer of an empty database is written there.  ONCALL_ADMINS (the server's config,
+#: `oncall serve --admin LOGIN`) adds more.
+ADMINS_KEY = "admins"
+ADMINS_ENV = "ONCALL_ADMINS"
+
+
+def _logins(text: str) -> set[str]:
+    return {part.strip() for part in text.replace(" ", ",").split(",") if part.strip()}
 #: Starts the placeholder values of a statement composed once (`_bump`): no stored text starts so.
 MARK = "\0oncall-value:"
 
@@ -84,6 +93,27 @@ class ServiceBase:
     def _membership(self, team: m.Team, person: m.Person | None = None) -> m.Membership | None:
         person = person or self._me()
         return m.Membership.get_or_none((m.Membership.team == team) & (m.Membership.person == person))
+
+    # -- organisation administrators ----------------------------------------------------
+    def _admins(self) -> set[str]:
+        import os
+
+        row = m.Meta.get_or_none(m.Meta.key == ADMINS_KEY)
+        return _logins(os.environ.get(ADMINS_ENV, "")) | _logins(row.value if row else "")
+
+    def _is_admin(self, login: str | None = None) -> bool:
+        return (login or self.actor_login) in self._admins()
+
+    def _may_bootstrap(self) -> bool:
+        """An empty database with no administrator: its first team import is allowed, and makes
+        the importer administrator."""
+        return not m.Team.select().exists() and not self._admins()
+
+    def _add_admin(self, login: str) -> None:
+        row = m.Meta.get_or_none(m.Meta.key == ADMINS_KEY)
+        logins = ",".join(sorted(_logins(row.value if row else "") | {login}))
+        m.Meta.insert(key=ADMINS_KEY, value=logins).on_conflict(
+            conflict_target=[m.Meta.key], update={m.Meta.value: logins}).execute()
 
     def _is_manager(self, team: m.Team, person: m.Person | None = None) -> bool:
         ms = self._membership(team, person)

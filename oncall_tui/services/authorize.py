@@ -1,0 +1,192 @@
+"""The one place that enforces the declared policies of the backend operations.
+
+Each method in `backend/api_*.py` says who may call it (`@read(allow(...))`); the local
+backend runs `_authorize` before the service method, so the same check stands in front of
+the TUI, the CLI and `oncall serve` (which calls the local backend acting as the token's
+person).  The services keep their own, finer checks (deadlines, drafts, "on that shift");
+this check holds on its own without them.
+
+A rule names one argument; its value is turned into a scope (teams, and a person where the
+argument names one).  An argument that names nothing that exists passes here, so that the
+service answers with its own "no plan 7" (NotFound).
+"""
+from __future__ import annotations
+
+import threading
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import NotAllowed, UnknownUser
+from ..store import models as m
+from .base import ServiceBase
+
+#: Person arguments that mean "me" (and "*": everybody in the teams the other rule allows).
+DEFAULT_PEOPLE = (None, "", "me", "*")
+_CHECKING = threading.local()
+
+
+@dataclass
+class _Scope:
+    teams: list[m.Team]
+    person: m.Person | None = None
+    named: bool = True  # False when the argument was left to its default (me, my teams)
+
+
+class AuthorizeService(ServiceBase):
+    def _authorize(self, name: str, rules: tuple, arguments: dict[str, Any]) -> None:
+        """Raise NotAllowed (UnknownUser for somebody not here) unless every rule holds."""
+        if not rules:
+            raise NotAllowed(f"{name} declares nobody who may call it, so nobody may")
+
+        def run() -> None:
+            me = m.Person.get_or_none((m.Person.login == self.actor_login) & (m.Person.active == True))  # noqa: E712
+            if any(rule.scope == "team_file" for rule in rules) and self._may_bootstrap():
+                return  # the first import into an empty database: its importer becomes administrator
+            if me is None and not self._is_admin():
+                raise UnknownUser(self._unknown_user_message(), login=self.actor_login)
+            for rule in rules:
+                scope = self._rule_scope(rule, arguments.get(rule.arg) if rule.arg else None, me)
+                if scope is None:
+                    continue  # names nothing that exists: the service says so
+                if not any(self._is(who, scope, me) for who in rule.who):
+                    raise NotAllowed(_refusal(name, rule, scope, self.actor_login), operation=name)
+        self._read(run)
+
+    # -- scopes ---------------------------------------------------------------------------
+    def _rule_scope(self, rule, value: Any, me: m.Person | None) -> _Scope | None:
+        kind = rule.scope
+        if kind is None:
+            return _Scope([], me, named=False)
+        if kind == "person":
+            if value in DEFAULT_PEOPLE:
+                return _Scope(self._teams_of(me), me, named=False)
+            person = m.Person.get_or_none(m.Person.login == value)
+            return _Scope(self._teams_of(person), person) if person else None
+        if kind == "team":
+            if value is None:
+                return _Scope(self._teams_of(me), me, named=False)
+            team = m.Team.get_or_none(m.Team.slug == value)
+            return _Scope([team]) if team else None
+        if kind == "team_file":
+            slug = _team_file_slug(value)
+            if slug is None:
+                return None  # not a readable team file: the import reports where it is broken
+            team = m.Team.get_or_none(m.Team.slug == slug)
+            return _Scope([team] if team else [])  # a new team: nobody manages it yet
+        if kind == "rotation":
+            rows = list(m.Rotation.select(m.Rotation, m.Team).join(m.Team).where(m.Rotation.slug == value))
+            return _Scope([r.team for r in rows]) if rows else None
+        if kind == "plan":
+            plan = (m.Plan.select(m.Plan, m.Rotation, m.Team).join(m.Rotation).join(m.Team)
+                    .where(m.Plan.id == value).first())
+            return _Scope([plan.rotation.team]) if plan else None
+        if kind == "assignment":
+            slot = (m.Slot.select(m.Slot, m.Rotation, m.Team).join(m.Rotation).join(m.Team)
+                    .where(m.Slot.uid == value).first())
+            return _Scope([slot.rotation.team]) if slot else None
+        if kind == "status":
+            row = (m.RequirementStatus.select(m.RequirementStatus, m.Requirement, m.Team)
+                   .join(m.Requirement).join(m.Team).where(m.RequirementStatus.id == value).first())
+            return _Scope([row.requirement.team], row.person) if row else None
+        if kind == "token":
+            row = m.ApiToken.get_or_none(m.ApiToken.id == value)
+            return _Scope(self._teams_of(row.person), row.person) if row else None
+        if kind == "source":
+            if value is None:
+                return _Scope(self._teams_of(me), me, named=False)
+            row = m.CalendarSource.get_or_none(m.CalendarSource.id == value)
+            return _Scope(self._teams_of(row.person), row.person) if row else None
+        raise NotAllowed(f"unknown policy scope {kind!r}")
+
+    @staticmethod
+    def _teams_of(person: m.Person | None) -> list[m.Team]:
+        if person is None:
+            return []
+        return list(m.Team.select().join(m.Membership).where(m.Membership.person == person))
+
+    # -- roles ----------------------------------------------------------------------------
+    def _is(self, who: str, scope: _Scope, me: m.Person | None) -> bool:
+        if who == "anyone":
+            return me is not None
+        if who == "admin":
+            return self._is_admin()
+        if me is None:
+            return False
+        if who == "self":
+            return scope.person is not None and scope.person.id == me.id
+        team_ids = [t.id for t in scope.teams]
+        if who == "manager_was" and scope.person is not None:
+            team_ids += [p.team_id for p in m.PastMembership.select(m.PastMembership.team)
+                         .where(m.PastMembership.person == scope.person)]
+        if not team_ids:
+            return False
+        mine = m.Membership.select().where((m.Membership.person == me) & m.Membership.team.in_(team_ids))
+        if who == "member":
+            return mine.exists()
+        if who in ("manager", "manager_was"):
+            return mine.where(m.Membership.role == "manager").exists()
+        return False
+
+
+def _team_file_slug(text: Any) -> str | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        team = tomllib.loads(text).get("team")
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+        return None
+    slug = team.get("slug") if isinstance(team, dict) else None
+    return slug if isinstance(slug, str) else None
+
+
+def _refusal(name: str, rule, scope: _Scope, login: str) -> str:
+    """One line: who may do this, about what."""
+    teams = ", ".join(f"'{t.slug}'" for t in scope.teams)
+    person = scope.person.login if scope.person is not None and scope.named else None
+    words = {
+        "anyone": "someone signed in",
+        "self": f"'{person}' themselves" if person else "the person themselves",
+        "member": (f"someone in a team with '{person}'" if person
+                   else f"a member of team {teams}" if teams and scope.named else "a member of a team"),
+        "manager": (f"a manager of a team '{person}' is in" if person
+                    else f"a manager of team {teams}" if teams and scope.named else "a manager of a team"),
+        "manager_was": f"a manager of a team '{person}' is or was in" if person else "their manager",
+        "admin": "an organisation administrator",
+    }
+    if rule.scope == "team" and not scope.named and set(rule.who) & {"manager", "member"}:
+        role = "managers" if "member" not in rule.who else "members of a team"
+        return f"{name.replace('_', ' ')} is for {role}; '{login}' is not one"
+    if rule.scope == "team_file" and not scope.teams:
+        return f"only an organisation administrator can create a team; '{login}' is not one"
+    order = ("manager", "manager_was", "member", "self", "anyone", "admin")
+    phrases = list(dict.fromkeys(words[w] for w in sorted(rule.who, key=order.index)))
+    allowed = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " or " + phrases[-1]
+    return f"only {allowed} can use {name}; '{login}' cannot"
+
+
+def checked(name: str, rules: tuple, impl):
+    """`impl` (a service method) behind the policy check; calls it makes to other checked
+    methods on the same thread are not checked again (the outer call was)."""
+    import functools
+    import inspect
+
+    signature = inspect.signature(impl)
+
+    @functools.wraps(impl)
+    def guarded(self, *args, **kwargs):
+        if getattr(_CHECKING, "depth", 0):
+            return impl(self, *args, **kwargs)
+        try:
+            bound = signature.bind(self, *args, **kwargs)
+        except TypeError:
+            return impl(self, *args, **kwargs)  # Python says what is wrong with the call
+        self._authorize(name, rules, bound.arguments)
+        _CHECKING.depth = getattr(_CHECKING, "depth", 0) + 1
+        try:
+            return impl(self, *args, **kwargs)
+        finally:
+            _CHECKING.depth -= 1
+
+    guarded.__oncall_checked__ = rules
+    return guarded
