@@ -20,10 +20,13 @@ from .common import Ctx, echo_json, handle_errors, pass_ctx, table
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Processes to run (each with its own database connections).")
 @click.option("--access-log/--no-access-log", default=True, show_default=True)
+@click.option("--admin", "admins", multiple=True, metavar="LOGIN",
+              help="An organisation administrator (may create teams and move people between them); "
+                   "repeat for more.  Adds to ONCALL_ADMINS and to those the database names.")
 @pass_ctx
 @handle_errors
 def serve(ctx: Ctx, db: str | None, host: str, port: int, base_url: str | None, workers: int,
-          access_log: bool) -> None:
+          access_log: bool, admins: tuple[str, ...]) -> None:
     """Serve the database over HTTP for `oncall --server URL` (see README: Running for a whole organisation)."""
     from ..backend.local import LocalBackend
     from ..config import default_db_path
@@ -31,6 +34,8 @@ def serve(ctx: Ctx, db: str | None, host: str, port: int, base_url: str | None, 
     from ..store.db import is_sqlite, normalise_url
 
     url = normalise_url(db or ctx.db or os.environ.get("ONCALL_DB") or str(default_db_path()))
+    if admins:  # the worker processes read it from the environment they inherit
+        os.environ["ONCALL_ADMINS"] = ",".join([os.environ.get("ONCALL_ADMINS", ""), *admins]).strip(",")
     backend = LocalBackend(url, actor="-")  # opens and migrates now, so a bad URL fails here, clearly
     backend.close()
     shown = url if is_sqlite(url) else _without_password(url)

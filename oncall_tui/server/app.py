@@ -46,12 +46,21 @@ def _bearer(request: Request) -> str | None:
     return value.strip() or None
 
 
+def _single_valued(params) -> dict[str, str]:
+    """The query string as name -> value, refusing a name given twice (which value was meant?)."""
+    names = [name for name, _ in params.multi_items()]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise InvalidInput(f"the query names {twice[0]!r} more than once; give it once", field=twice[0])
+    return dict(params)
+
+
 def _endpoint(method: ApiMethod):
     async def endpoint(request: Request) -> Response:
         state = request.app.state
         try:
             if request.method == "GET":
-                query = dict(request.query_params)
+                query = _single_valued(request.query_params)
                 kwargs = calls.decode_query(method, query)
                 key = json.dumps(sorted(query.items()))
             else:
