@@ -1,7 +1,7 @@
 """The organisation the authorization tests run in: the demo team "platform", a second team
 "payments" imported by the administrator, and a person dropped from platform.
 
-    root   organisation administrator (first importer) and a manager of platform
+    root   organisation administrator (first importer) and a manager of both teams
     maya   manager of platform            alice  engineer of platform
     pat    manager of payments            quinn  engineer of payments
     lena   was a platform engineer; the last import dropped her (her token went with her)
@@ -34,6 +34,13 @@ email = "quinn@example.com"
 phones = ["+44 7700 900222"]
 role = "engineer"
 
+[[people]]
+login = "root"
+name = "Root (you)"
+email = "root@example.com"
+role = "manager"
+on_rotation = false
+
 [[rotations]]
 slug = "payments-oncall"
 name = "Payments on call"
@@ -47,7 +54,7 @@ CALENDAR = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVEN
 ACTORS = ["alice", "quinn", "maya", "pat", "lena", DEMO_YOU]
 ADMINS = {DEMO_YOU}
 TEAMS = {"platform": {DEMO_YOU: "manager", "maya": "manager", "alice": "engineer", "fatima": "engineer"},
-         "payments": {"pat": "manager", "quinn": "engineer"}}
+         "payments": {"pat": "manager", "quinn": "engineer", DEMO_YOU: "manager"}}
 PAST = {"lena": {"platform"}}
 
 
