@@ -26,26 +26,22 @@ _POLICY = "__oncall_policy__"
 
 #: Who a rule may let in.  "manager_was" is a manager of a team the person is in or was in
 #: (their tokens outlive a move, so the former manager can still see and stop them).
-WHO = {
-    "anyone": "anyone signed in",
-    "self": "the person themselves",
-    "member": "a member of the team",
-    "manager": "a manager of the team",
-    "manager_was": "a manager of a team they are or were in",
-    "admin": "an organisation administrator",
+WHO = ("anyone", "self", "member", "manager", "manager_was", "admin")
+#: Where a rule finds its team (first group) or its person (second), from one argument of the call.
+TEAM_SCOPES = {
+    "team": "of team `{arg}` (default: mine)",
+    "rotation": "of rotation `{arg}`'s team",
+    "plan": "of plan `{arg}`'s team",
+    "assignment": "of shift `{arg}`'s team",
+    "status": "of request `{arg}`'s team",
+    "team_file": "of the team in `{arg}` (a new team: administrators only)",
 }
-#: Where a rule finds its team or person, from one argument of the call.
-SCOPES = {
-    "team": "team (default: my teams)",
-    "person": "person (default: me)",
-    "rotation": "the rotation's team",
-    "plan": "the plan's team",
-    "assignment": "the shift's team",
-    "status": "the request's team",
-    "token": "the token's owner",
-    "source": "the calendar's owner",
-    "team_file": "the team in the file (a new team: administrators only)",
+PERSON_SCOPES = {
+    "person": "`{arg}`, default me",
+    "token": "the owner of token `{arg}`",
+    "source": "the owner of calendar `{arg}`",
 }
+SCOPES = {**TEAM_SCOPES, **PERSON_SCOPES}
 
 
 @dataclass(frozen=True)
@@ -58,10 +54,17 @@ class Rule:
     arg: str | None = None
 
     def describe(self) -> str:
-        people = " or ".join(WHO[w] for w in self.who)
+        """In words, for the README's table."""
+        personal = self.scope in PERSON_SCOPES
+        words = {"anyone": "anyone signed in", "admin": "an administrator",
+                 "self": "the person", "member": "a teammate" if personal else "a member",
+                 "manager": "their manager" if personal else "a manager",
+                 "manager_was": "their manager now or before"}
+        who = " or ".join(words[w] for w in self.who)
         if self.scope is None:
-            return people
-        return f"{people} [{self.arg}: {SCOPES[self.scope]}]"
+            return who
+        where = SCOPES[self.scope].format(arg=self.arg)
+        return f"{who} ({where})" if personal else f"{who} {where}"
 
 
 def allow(*who: str, **scope: str) -> Rule:
@@ -80,6 +83,14 @@ def allow(*who: str, **scope: str) -> Rule:
 
 def policy_text(rules: tuple[Rule, ...]) -> str:
     return "; and ".join(rule.describe() for rule in rules)
+
+
+def policy_table(methods: dict[str, "ApiMethod"]) -> str:
+    """The README's "Who may do what" table (a test keeps the README equal to it)."""
+    rows = ["| Operation | Kind | Who may call it |", "|---|---|---|"]
+    rows += [f"| `{name}` | {method.kind} | {policy_text(method.policy)} |"
+             for name, method in sorted(methods.items())]
+    return "\n".join(rows)
 
 
 @dataclass(frozen=True)
