@@ -46,7 +46,7 @@ class AuthorizeService(ServiceBase):
             if me is None and not self._is_admin():
                 raise UnknownUser(self._unknown_user_message(), login=self.actor_login)
             for rule in rules:
-                scope = self._rule_scope(rule, arguments.get(rule.arg) if rule.arg else None, me)
+                scope = self._rule_scope(rule, arguments.get(rule.arg) if rule.arg else None, me, arguments)
                 if scope is None:
                     continue  # names nothing that exists: the service says so
                 if not any(self._is(who, scope, me) for who in rule.who):
@@ -54,7 +54,7 @@ class AuthorizeService(ServiceBase):
         self._read(run)
 
     # -- scopes ---------------------------------------------------------------------------
-    def _rule_scope(self, rule, value: Any, me: m.Person | None) -> _Scope | None:
+    def _rule_scope(self, rule, value: Any, me: m.Person | None, arguments: dict[str, Any]) -> _Scope | None:
         kind = rule.scope
         if kind is None:
             return _Scope([], me, named=False)
@@ -75,7 +75,10 @@ class AuthorizeService(ServiceBase):
             team = m.Team.get_or_none(m.Team.slug == slug)
             return _Scope([team] if team else [])  # a new team: nobody manages it yet
         if kind == "rotation":
-            rows = list(m.Rotation.select(m.Rotation, m.Team).join(m.Team).where(m.Rotation.slug == value))
+            rows = m.Rotation.select(m.Rotation, m.Team).join(m.Team).where(m.Rotation.slug == value)
+            if arguments.get("team") is not None:  # the call names the rotation's team too
+                rows = rows.where(m.Team.slug == arguments["team"])
+            rows = list(rows)
             return _Scope([r.team for r in rows]) if rows else None
         if kind == "plan":
             plan = (m.Plan.select(m.Plan, m.Rotation, m.Team).join(m.Rotation).join(m.Team)

@@ -294,18 +294,25 @@ class TeamFileService(ServiceBase):
             else:
                 theirs = {ms.team_id: ms.team.slug for ms in m.Membership.select(m.Membership, m.Team)
                           .join(m.Team).where(m.Membership.person == row)}
-                yours = row.id == getattr(actor, "id", None) or not theirs or bool(managed & set(theirs))
+                if not theirs:  # someone who left: the teams they were in decide who brings them back
+                    theirs = {pm.team_id: pm.team.slug for pm in m.PastMembership.select(m.PastMembership, m.Team)
+                              .join(m.Team).where(m.PastMembership.person == row)}
+                yours = row.id == getattr(actor, "id", None) or bool(managed & set(theirs))
                 if team.id not in theirs and not (yours or admin):
                     where = ctx.lines.of("people", i, "login")
+                    was = "is in" if row.active else "was in"
                     refused.append(
-                        f"{ctx.name}{f', line {where}' if where else ''}: '{p['login']}' is in team "
-                        f"{', '.join(sorted(theirs.values()))}; only an organisation administrator or their "
-                        f"manager can add them to another team (left out, nothing about them changed)")
+                        f"{ctx.name}{f', line {where}' if where else ''}: '{p['login']}' {was} team "
+                        f"{', '.join(sorted(theirs.values())) or '(none)'}; only an organisation administrator "
+                        f"or their manager can add them to another team (left out, nothing about them changed)")
                     continue
                 if yours:
                     m.Person.update(version=m.Person.version + 1, active=True, **fields).where(
                         m.Person.id == row.id).execute()
-                elif any(getattr(row, k) != v for k, v in fields.items() if k != "region"):
+                else:
+                    if not row.active:
+                        m.Person.update(version=m.Person.version + 1, active=True).where(m.Person.id == row.id).execute()
+                if not yours and any(getattr(row, k) != v for k, v in fields.items() if k != "region"):
                     where = ctx.lines.of("people", i, "login")
                     refused.append(
                         f"{ctx.name}{f', line {where}' if where else ''}: '{p['login']}' was added, but their "

@@ -148,6 +148,14 @@ def test_a_removed_person_is_let_back_in_by_a_new_import(as_user):
     with pytest.raises(UnknownUser):
         as_user("alice").whoami()
     assert "alice" not in {mb.person.login for mb in root.members("platform")}
+    # another team's manager cannot pick her up (and with her, her calendars and history)
+    root.import_team(PAYMENTS, "payments.toml")
+    grab = PAYMENTS.replace("[[rotations]]", '[[people]]\nlogin = "alice"\nname = "A"\nemail = "a@evil.example"\n'
+                                              'role = "engineer"\n\n[[rotations]]')
+    grab = grab.replace('login = "root"', 'login = "root-not-here"')  # pat's own file, without root
+    report = as_user("pat").import_team(grab, "payments.toml")
+    assert len(report.refused) == 1 and "'alice' was in team platform" in report.refused[0]
+    # her former team's manager brings her back
     root.import_team(text, "platform.toml")
     assert as_user("alice").whoami().login == "alice"
 
