@@ -28,8 +28,9 @@ _CHECKING = threading.local()
 
 @dataclass
 class _Scope:
-    teams: list[m.Team]
-    person: m.Person | None = None
+    team_ids: list[int]
+    person_id: int | None = None
+    person_login: str | None = None
     named: bool = True  # False when the argument was left to its default (me, my teams)
 
 
@@ -40,10 +41,12 @@ class AuthorizeService(ServiceBase):
             raise NotAllowed(f"{name} declares nobody who may call it, so nobody may")
 
         def run() -> None:
-            me = m.Person.get_or_none((m.Person.login == self.actor_login) & (m.Person.active == True))  # noqa: E712
             if any(rule.scope == "team_file" for rule in rules) and self._may_bootstrap():
                 return  # the first import into an empty database: its importer becomes administrator
-            if me is None and not self._is_admin():
+            found = self._ids("authz:me", lambda: m.Person.select(m.Person.id).where(
+                (m.Person.login == "") & (m.Person.active == True)), self.actor_login, True)  # noqa: E712
+            me = found[0] if found else None
+            if me is None and not self._is_admin():  # an administrator named in the config may not be a person here
                 raise UnknownUser(self._unknown_user_message(), login=self.actor_login)
             for rule in rules:
                 scope = self._rule_scope(rule, arguments.get(rule.arg) if rule.arg else None, me, arguments)
@@ -53,83 +56,92 @@ class AuthorizeService(ServiceBase):
                     raise NotAllowed(_refusal(name, rule, scope, self.actor_login), operation=name)
         self._read(run)
 
+    # -- small queries, composed once (this runs before every call) -----------------------------
+    def _ids(self, name: str, build, *params: Any) -> list:
+        return [row[0] for row in self.db.execute_sql(self._statement(name, build), params).fetchall()]
+
+    def _team_id(self, slug: str) -> int | None:
+        found = self._ids("authz:team", lambda: m.Team.select(m.Team.id).where(m.Team.slug == ""), slug)
+        return found[0] if found else None
+
+    def _person_id(self, login: str) -> int | None:
+        found = self._ids("authz:person", lambda: m.Person.select(m.Person.id).where(m.Person.login == ""), login)
+        return found[0] if found else None
+
+    def _team_ids_of(self, person_id: int | None) -> list[int]:
+        if person_id is None:
+            return []
+        return self._ids("authz:teams", lambda: m.Membership.select(m.Membership.team).where(
+            m.Membership.person == 0), person_id)
+
+    def _person_scope(self, person_id: int | None, login: str | None = None) -> _Scope:
+        return _Scope(self._team_ids_of(person_id), person_id, login) if person_id else _Scope([])
+
     # -- scopes ---------------------------------------------------------------------------
-    def _rule_scope(self, rule, value: Any, me: m.Person | None, arguments: dict[str, Any]) -> _Scope | None:
+    def _rule_scope(self, rule, value: Any, me: int | None, arguments: dict[str, Any]) -> _Scope | None:
         kind = rule.scope
         if kind is None:
             return _Scope([], me, named=False)
-        if kind == "person":
-            if value in DEFAULT_PEOPLE:
-                return _Scope(self._teams_of(me), me, named=False)
-            person = m.Person.get_or_none(m.Person.login == value)
-            return _Scope(self._teams_of(person), person) if person else None
+        mine = self._person_scope(me, self.actor_login)
+        if kind == "person" or (kind == "source" and value is None) or (kind == "team" and value is None):
+            if kind == "person" and value not in DEFAULT_PEOPLE:
+                person_id = self._person_id(value)
+                return _Scope(self._team_ids_of(person_id), person_id, value) if person_id else None
+            mine.named = False
+            return mine
         if kind == "team":
-            if value is None:
-                return _Scope(self._teams_of(me), me, named=False)
-            team = m.Team.get_or_none(m.Team.slug == value)
-            return _Scope([team]) if team else None
+            team_id = self._team_id(value)
+            return _Scope([team_id]) if team_id else None
         if kind == "team_file":
             slug = _team_file_slug(value)
             if slug is None:
                 return None  # not a readable team file: the import reports where it is broken
-            team = m.Team.get_or_none(m.Team.slug == slug)
-            return _Scope([team] if team else [])  # a new team: nobody manages it yet
+            team_id = self._team_id(slug)
+            return _Scope([team_id] if team_id else [])  # a new team: nobody manages it yet
         if kind == "rotation":
-            rows = m.Rotation.select(m.Rotation, m.Team).join(m.Team).where(m.Rotation.slug == value)
+            rows = m.Rotation.select(m.Rotation.team).join(m.Team).where(m.Rotation.slug == value)
             if arguments.get("team") is not None:  # the call names the rotation's team too
                 rows = rows.where(m.Team.slug == arguments["team"])
-            rows = list(rows)
-            return _Scope([r.team for r in rows]) if rows else None
+            team_ids = [r.team_id for r in rows]
+            return _Scope(team_ids) if team_ids else None
         if kind == "plan":
-            plan = (m.Plan.select(m.Plan, m.Rotation, m.Team).join(m.Rotation).join(m.Team)
-                    .where(m.Plan.id == value).first())
-            return _Scope([plan.rotation.team]) if plan else None
+            plan = m.Plan.select(m.Plan.id, m.Rotation.team).join(m.Rotation).where(m.Plan.id == value).first()
+            return _Scope([plan.rotation.team_id]) if plan else None
         if kind == "assignment":
-            slot = (m.Slot.select(m.Slot, m.Rotation, m.Team).join(m.Rotation).join(m.Team)
-                    .where(m.Slot.uid == value).first())
-            return _Scope([slot.rotation.team]) if slot else None
+            slot = m.Slot.select(m.Slot.id, m.Rotation.team).join(m.Rotation).where(m.Slot.uid == value).first()
+            return _Scope([slot.rotation.team_id]) if slot else None
         if kind == "status":
-            row = (m.RequirementStatus.select(m.RequirementStatus, m.Requirement, m.Team)
-                   .join(m.Requirement).join(m.Team).where(m.RequirementStatus.id == value).first())
-            return _Scope([row.requirement.team], row.person) if row else None
+            row = (m.RequirementStatus.select(m.RequirementStatus.id, m.Requirement.team).join(m.Requirement)
+                   .where(m.RequirementStatus.id == value).first())
+            return _Scope([row.requirement.team_id]) if row else None
         if kind == "token":
             row = m.ApiToken.get_or_none(m.ApiToken.id == value)
-            return _Scope(self._teams_of(row.person), row.person) if row else None
+            return self._person_scope(row.person_id, row.person.login) if row else None
         if kind == "source":
-            if value is None:
-                return _Scope(self._teams_of(me), me, named=False)
             row = m.CalendarSource.get_or_none(m.CalendarSource.id == value)
-            return _Scope(self._teams_of(row.person), row.person) if row else None
+            return self._person_scope(row.person_id, row.person.login) if row else None
         raise NotAllowed(f"unknown policy scope {kind!r}")
 
-    @staticmethod
-    def _teams_of(person: m.Person | None) -> list[m.Team]:
-        if person is None:
-            return []
-        return list(m.Team.select().join(m.Membership).where(m.Membership.person == person))
-
     # -- roles ----------------------------------------------------------------------------
-    def _is(self, who: str, scope: _Scope, me: m.Person | None) -> bool:
-        if who == "anyone":
-            return me is not None
+    def _is(self, who: str, scope: _Scope, me: int | None) -> bool:
         if who == "admin":
             return self._is_admin()
         if me is None:
             return False
+        if who == "anyone":
+            return True
         if who == "self":
-            return scope.person is not None and scope.person.id == me.id
-        team_ids = [t.id for t in scope.teams]
-        if who == "manager_was" and scope.person is not None:
-            team_ids += [p.team_id for p in m.PastMembership.select(m.PastMembership.team)
-                         .where(m.PastMembership.person == scope.person)]
-        if not team_ids:
-            return False
-        mine = m.Membership.select().where((m.Membership.person == me) & m.Membership.team.in_(team_ids))
+            return scope.person_id == me
+        team_ids = list(scope.team_ids)
+        if who == "manager_was" and scope.person_id is not None:
+            team_ids += self._ids("authz:past", lambda: m.PastMembership.select(m.PastMembership.team).where(
+                m.PastMembership.person == 0), scope.person_id)
+        roles = [role for team_id in dict.fromkeys(team_ids) for role in self._ids(
+            "authz:role", lambda: m.Membership.select(m.Membership.role).where(
+                (m.Membership.person == 0) & (m.Membership.team == 0)), me, team_id)]
         if who == "member":
-            return mine.exists()
-        if who in ("manager", "manager_was"):
-            return mine.where(m.Membership.role == "manager").exists()
-        return False
+            return bool(roles)
+        return "manager" in roles
 
 
 def _team_file_slug(text: Any) -> str | None:
@@ -145,8 +157,8 @@ def _team_file_slug(text: Any) -> str | None:
 
 def _refusal(name: str, rule, scope: _Scope, login: str) -> str:
     """One line: who may do this, about what."""
-    teams = ", ".join(f"'{t.slug}'" for t in scope.teams)
-    person = scope.person.login if scope.person is not None and scope.named else None
+    teams = ", ".join(f"'{t.slug}'" for t in m.Team.select(m.Team.slug).where(m.Team.id.in_(scope.team_ids)))
+    person = scope.person_login if scope.named else None
     words = {
         "anyone": "someone signed in",
         "self": f"'{person}' themselves" if person else "the person themselves",
@@ -160,7 +172,7 @@ def _refusal(name: str, rule, scope: _Scope, login: str) -> str:
     if rule.scope == "team" and not scope.named and set(rule.who) & {"manager", "member"}:
         role = "managers" if "member" not in rule.who else "members of a team"
         return f"{name.replace('_', ' ')} is for {role}; '{login}' is not one"
-    if rule.scope == "team_file" and not scope.teams:
+    if rule.scope == "team_file" and not scope.team_ids:
         return f"only an organisation administrator can create a team; '{login}' is not one"
     order = ("manager", "manager_was", "member", "self", "anyone", "admin")
     phrases = list(dict.fromkeys(words[w] for w in sorted(rule.who, key=order.index)))
