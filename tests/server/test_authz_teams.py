@@ -160,16 +160,6 @@ def test_a_removed_person_is_let_back_in_by_a_new_import(as_user):
     assert as_user("alice").whoami().login == "alice"
 
 
-@pytest.fixture
-def served(remote_server, demo_db, clock):
-    from oncall_tui.backend.local import LocalBackend
-
-    local = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
-    remote_server.app.state.backend = local
-    yield remote_server, local
-    remote_server.app.state.backend = None
-
-
 def test_cross_team_reads_and_a_repeated_query_parameter_are_refused_over_http(served):
     server, local = served
     local.import_team(PAYMENTS, "payments.toml")

@@ -43,16 +43,6 @@ def test_manager_issues_token_shown_once_engineer_cannot(as_user):
     assert {t.id: t.status for t in root.tokens(login="alice")}[issued.info.id] == "revoked"
 
 
-@pytest.fixture
-def served(remote_server, demo_db, clock):
-    """The session's server pointed at this test's demo file; (server, local backend as root)."""
-    from oncall_tui.backend.local import LocalBackend
-
-    local = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
-    remote_server.app.state.backend = local
-    yield remote_server, local
-    remote_server.app.state.backend = None
-
 
 def _whoami(url: str, token: str | None) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
