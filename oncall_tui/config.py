@@ -2,7 +2,8 @@
 
 `ONCALL_HOME` moves everything (tests use it); otherwise platformdirs decides.
 The database comes from `--db`, else `ONCALL_DB`, else the saved server, else
-the default file in the data directory.
+the system configuration's socket or database, else the default file in the
+data directory.
 """
 from __future__ import annotations
 
@@ -85,6 +86,52 @@ class Target:
     db_url: str | None = None
     server: str | None = None
     token: str | None = None
+    socket: str | None = None  # the Unix socket of `oncall serve --socket` (identity from the kernel)
+
+
+@dataclass
+class SystemConfig:
+    """What the box's one configuration file names for every user (see README: jump box)."""
+
+    database: str | None = None
+    socket: str | None = None
+
+
+def system_config_path() -> Path:
+    env = os.environ.get("ONCALL_SYSTEM_CONFIG")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.site_config_dir("oncall", appauthor=False)) / "config.toml"
+
+
+def system_config() -> SystemConfig:
+    """The system configuration file's `database` and `socket` (both None when there is no file)."""
+    path = system_config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:  # the usual case: nothing more is imported or read
+        return SystemConfig()
+    except (OSError, UnicodeDecodeError) as exc:
+        from .errors import InvalidInput
+
+        raise InvalidInput(f"cannot read the system configuration {path}: {exc}") from None
+    import tomllib
+
+    from .errors import InvalidInput
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"the system configuration {path} is not valid TOML: {exc}") from None
+    found = SystemConfig()
+    for key in ("database", "socket"):
+        value = data.get(key)
+        if value is not None and not (isinstance(value, str) and value):
+            raise InvalidInput(f"{path}: {key} must be a non-empty string", field=key)
+        setattr(found, key, value)
+    return found
 
 
 def credentials_path() -> Path:
@@ -124,4 +171,9 @@ def resolve_target(db: str | None, server: str | None) -> Target:
     default = creds.get("default_server")
     if default:
         return Target(server=default, token=creds.get("servers", {}).get(default, {}).get("token"))
+    system = system_config()
+    if system.socket:
+        return Target(socket=system.socket)
+    if system.database:
+        return Target(db_url=system.database)
     return Target(db_url=str(default_db_path()))

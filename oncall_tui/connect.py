@@ -7,6 +7,10 @@ from .config import Target, database_missing  # noqa: F401  (re-exported)
 
 
 def make_backend(target: Target, clock: Clock | None = None, act_as: str | None = None) -> Backend:
+    if target.socket:
+        from .backend.remote import RemoteBackend
+
+        return RemoteBackend(act_as=act_as, unix_socket=target.socket)
     if target.server:
         from .backend.remote import RemoteBackend
 

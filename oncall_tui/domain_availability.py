@@ -118,6 +118,7 @@ class MonthAvailability:
     utilisation: float
     manual_pct: int | None
     sources: tuple[CalendarSourceInfo, ...] = ()
+    version: int = 0  # of the hand-set marks: give it back to set_availability as expected_version
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,12 @@ class AvailabilityAPI:
 
     @write(allow("self", "manager", person="person"))
     def set_availability(self, days: list[date], state: str, note: str = "",
-                         shift_start: datetime | None = None, person: str | None = None) -> MonthAvailability:
+                         shift_start: datetime | None = None, person: str | None = None,
+                         expected_version: int | None = None) -> MonthAvailability:
         """Mark days (one month) unavailable / prefer_not / preferred / available by hand, or
         "clear" the hand-set marks.  With `shift_start`, only that shift of the one day.
+        `expected_version` is the month's `version` as the user saw it: if anybody changed the
+        hand-set marks since, nothing changes and StaleEdit carries the fresh month.
 
         Engineers change only their own, until the team's deadline for next month; a manager may
         change their team members' at any time."""

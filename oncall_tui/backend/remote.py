@@ -31,13 +31,16 @@ def _timeout_seconds() -> float:
 
 
 class RemoteBackend(Backend):
-    """Acts as the person a token belongs to, on the server at `base_url`."""
+    """Acts as the person a token belongs to, on the server at `base_url`; or, over the Unix socket
+    of `oncall serve --socket`, as the login the server's kernel names for this process (no token)."""
 
-    def __init__(self, base_url: str, token: str | None = None, act_as: str | None = None,
-                 timeout: float | None = None) -> None:
+    def __init__(self, base_url: str = "http://oncall", token: str | None = None, act_as: str | None = None,
+                 timeout: float | None = None, unix_socket: str | None = None) -> None:
         import httpx
 
         self.url = base_url.rstrip("/")
+        self.where = unix_socket or self.url  # what messages name: the URL, or the socket file
+        self.unix_socket = unix_socket
         self.token = token
         self.act_as = act_as
         headers = {"Accept": "application/json", "User-Agent": "oncall-tui"}
@@ -48,7 +51,8 @@ class RemoteBackend(Backend):
         t = timeout if timeout is not None else _timeout_seconds()
 
         def new_client() -> "httpx.Client":
-            return httpx.Client(base_url=self.url + "/", headers=headers,
+            transport = httpx.HTTPTransport(uds=unix_socket) if unix_socket else None
+            return httpx.Client(base_url=self.url + "/", headers=headers, transport=transport,
                                 timeout=httpx.Timeout(t, connect=min(t, 5.0)))
 
         # One client per concurrent call (the TUI calls from several worker threads), kept for
@@ -93,10 +97,10 @@ class RemoteBackend(Backend):
         try:
             response = client.request(verb, path, json=body if verb != "GET" else None)
         except httpx.TimeoutException:
-            raise Unavailable(f"the oncall server at {self.url} did not answer {doing} in time; "
+            raise Unavailable(f"the oncall server at {self.where} did not answer {doing} in time; "
                               f"if it was a change, reload to see whether it was made") from None
         except httpx.TransportError as exc:
-            raise Unavailable(f"cannot reach the oncall server at {self.url} ({exc.__class__.__name__}: "
+            raise Unavailable(f"cannot reach the oncall server at {self.where} ({exc.__class__.__name__}: "
                               f"{exc or 'no answer'}); is `oncall serve` running there?") from None
         finally:
             self._idle.put(client)
@@ -107,7 +111,7 @@ class RemoteBackend(Backend):
         except ValueError:
             data = None
         if not isinstance(data, dict) or "code" not in data:
-            raise Unavailable(f"the oncall server at {self.url} answered {response.status_code} "
+            raise Unavailable(f"the oncall server at {self.where} answered {response.status_code} "
                               f"{response.reason_phrase} to {doing}; is the URL right?")
         raise self._error(data)
 
@@ -119,7 +123,7 @@ class RemoteBackend(Backend):
                 exc.fresh = from_jsonable(type_from_name(fresh_type), exc.fresh)
             except (TypeError, ValueError, KeyError):
                 pass
-        if isinstance(exc, NotAuthenticated):
+        if isinstance(exc, NotAuthenticated) and not self.unix_socket:
             exc.message = f"{exc.message} (server {self.url}: `oncall login {self.url}`)"
             exc.args = (exc.message,)
         return exc

@@ -20,6 +20,19 @@ if TYPE_CHECKING:
 
 UTC = timezone.utc
 
+# The work one expansion may do (module constants; tests lower them).  A calendar that needs
+# more is refused with one line naming it: a 220-byte calendar repeating every second must not
+# cost minutes and gigabytes.
+#: Occurrences in the window, all series together (a busy month has a few hundred).
+MAX_OCCURRENCES = 20_000
+#: Seconds of expansion after parsing.
+MAX_SECONDS = 15.0
+#: Steps the recurrence engine would walk, from each series' start to the window's end (it walks
+#: every step before the window too): what FREQ=SECONDLY from years ago costs before it yields.
+MAX_STEPS = 2_000_000
+_FREQ_SECONDS = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400, "WEEKLY": 604800,
+                 "MONTHLY": 28 * 86400, "YEARLY": 365 * 86400}
+
 # Outlook/Exchange free/busy status → our reading.
 _FREE_STATUSES = {"FREE", "WORKINGELSEWHERE"}
 # Titles that mean "away" even when an export marks the event free (Google
@@ -91,17 +104,36 @@ def busy_blocks(
         raise ValueError("busy_blocks needs aware datetimes for start and end")
     import recurring_ical_events
 
+    import time as clock
+
     zone = floating_tz or start.tzinfo
     notes = warnings if warnings is not None else []
+    steps = sum(_recurrence_steps(c, end) for c in cal.subcomponents if c.name == "VEVENT")
+    if steps > MAX_STEPS:
+        raise CalendarError(f"{name}: its repeating events are too much work to expand (over {MAX_STEPS:,} "
+                            f"steps; does an event repeat every second or minute?)")
+    give_up_at = clock.monotonic() + MAX_SECONDS
     query = _query(cal, name, notes, recurring_ical_events)
     _note_series_the_library_skipped(cal, query, name, notes)
     blocks: list[BusyBlock] = []
     skipped_series = 0
     first_series_error = ""
     unknown_zones: set[str] = set()
+    count = 0
     for series in query.series:
+        occurrences = []
         try:
-            occurrences = list(series.between(start, end))
+            for occurrence in series.between(start, end):
+                count += 1
+                if count > MAX_OCCURRENCES:
+                    raise CalendarError(f"{name}: more than {MAX_OCCURRENCES:,} events in the period, too many "
+                                        f"to import")
+                if clock.monotonic() > give_up_at:
+                    raise CalendarError(f"{name}: expanding its events took more than {MAX_SECONDS:g} s, "
+                                        f"too much work to import")
+                occurrences.append(occurrence)
+        except CalendarError:
+            raise
         except Exception as error:  # one malformed series must not sink the import
             skipped_series += 1
             first_series_error = first_series_error or f"{series.uid}: {_short(error)}"
@@ -124,6 +156,42 @@ def busy_blocks(
         notes.append(f"{name}: unknown time zone {zone_name!r}; its times were read as local time")
     blocks.sort(key=lambda b: (b.start, b.end))
     return blocks
+
+
+def _recurrence_steps(component: Any, end: datetime) -> float:
+    """Roughly how many steps the recurrence engine walks for this event up to ``end``: its
+    RRULEs' periods from DTSTART (or to UNTIL, or COUNT), times the BY* lists each step expands."""
+    rules = component.get("RRULE")
+    if rules is None or "DTSTART" not in component:
+        return 0
+    try:
+        first = _naive(component["DTSTART"].dt)
+    except Exception:  # an impossible DTSTART is the expansion's to report
+        return 0
+    stop = _naive(end)
+    total = 0.0
+    for rule in rules if isinstance(rules, list) else [rules]:
+        try:
+            period = _FREQ_SECONDS.get(str((rule.get("FREQ") or ["DAILY"])[0]).upper(), 86400)
+            period *= max(1, int((rule.get("INTERVAL") or [1])[0]))
+            until = rule.get("UNTIL")
+            last = min(stop, _naive(until[0])) if until else stop
+            n = max(0.0, (last - first).total_seconds()) / period + 1
+            if rule.get("COUNT"):
+                n = min(n, int(rule["COUNT"][0]))
+            for key, values in rule.items():
+                if key.upper().startswith("BY") and key.upper() != "BYSETPOS":
+                    n *= max(1, len(values))
+        except (TypeError, ValueError, OverflowError):
+            continue  # a rule the engine cannot read; it will say so
+        total += n
+    return total
+
+
+def _naive(value: Any) -> datetime:
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time())
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def _query(cal: Calendar, name: str, notes: list[str], rie: Any) -> Any:

@@ -57,6 +57,11 @@ def main(click_ctx: click.Context, db: str | None, server: str | None, act_as: s
     """oncall: your team's on-call rota in a terminal.  Run bare to open the app."""
     click_ctx.obj = Ctx(db, server, act_as)
     if click_ctx.invoked_subcommand is None:
+        from ..errors import OncallError
         from ..launch import run_app
 
-        run_app(click_ctx.obj.target, act_as=act_as)
+        try:
+            target = click_ctx.obj.target  # a broken system configuration is one line, like run_app's
+        except OncallError as exc:
+            raise click.ClickException(exc.message) from None
+        run_app(target, act_as=act_as)

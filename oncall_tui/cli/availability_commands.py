@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from .common import Ctx, echo_json, handle_errors, parse_day, pass_ctx, table
+from .common import Ctx, echo, echo_json, handle_errors, parse_day, pass_ctx, table
 
 
 def _check_month(month: str | None) -> str | None:
@@ -45,18 +45,18 @@ def show(ctx: Ctx, person: str | None, month: str | None, as_json: bool) -> None
     if as_json:
         echo_json(view)
         return
-    click.echo(f"{view.person.name} ({view.person.login}) · {view.month} · "
+    echo(f"{view.person.name} ({view.person.login}) · {view.month} · "
                f"{round(view.utilisation * 100)}% utilised · {view.busy_hours:g} h busy of {view.working_hours:g} h"
                + (f" · project {view.manual_pct}%" if view.manual_pct is not None else ""))
     if view.lock_reason:
-        click.echo(view.lock_reason)
+        echo(view.lock_reason)
     rows = [[f"{d.day:%a %d %b}", d.state, d.source or "-", (d.note or "")[:50]]
             for d in view.days if d.state != "available" or d.source]
-    click.echo(table(rows, ["day", "state", "from", "note"]) if rows else "Nothing marked: available every day.")
+    echo(table(rows, ["day", "state", "from", "note"]) if rows else "Nothing marked: available every day.")
     for s in view.sources:
         status = f"error: {s.last_error}" if s.last_error else (
             f"synced {s.last_synced_at:%Y-%m-%d %H:%M}Z ({s.synced_month})" if s.last_synced_at else "never synced")
-        click.echo(f"calendar #{s.id} {s.label} ({s.kind}, {s.location}): {status}")
+        echo(f"calendar #{s.id} {s.label} ({s.kind}, {s.location}): {status}")
 
 
 @availability.command("set")
@@ -65,11 +65,13 @@ def show(ctx: Ctx, person: str | None, month: str | None, as_json: bool) -> None
 @click.argument("last", required=False)
 @click.option("--note", default="", help="A note for the days.")
 @click.option("--person", default=None, metavar="LOGIN", help="Someone in a team you manage.")
+@click.option("--expected-version", type=int, default=None, metavar="N",
+              help="The month's version as you read it (`show --json`): refuse if it changed since.")
 @click.option("--json", "as_json", is_flag=True, help="Print the month as JSON.")
 @pass_ctx
 @handle_errors
 def set_(ctx: Ctx, state: str, first: str, last: str | None, note: str, person: str | None,
-         as_json: bool) -> None:
+         expected_version: int | None, as_json: bool) -> None:
     """Mark FIRST [LAST] (dates like 2026-12-24) by hand, or clear hand-set marks."""
     from datetime import timedelta
 
@@ -78,11 +80,11 @@ def set_(ctx: Ctx, state: str, first: str, last: str | None, note: str, person: 
     if end < start:
         raise click.BadParameter("LAST is before FIRST", param_hint="LAST")
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    view = ctx.backend().set_availability(days, state, note=note, person=person)
+    view = ctx.backend().set_availability(days, state, note=note, person=person, expected_version=expected_version)
     if as_json:
         echo_json(view)
     else:
-        click.echo(f"{state}: {len(days)} day{'s' if len(days) != 1 else ''} from {start} "
+        echo(f"{state}: {len(days)} day{'s' if len(days) != 1 else ''} from {start} "
                    f"for {view.person.login}; now {round(view.utilisation * 100)}% utilised in {view.month}")
 
 
@@ -127,7 +129,7 @@ def import_(ctx: Ctx, file_or_url: str, person: str | None, month: str | None, l
             echo_json(preview)
         else:
             _print_preview(preview)
-            click.echo("Dry run: nothing changed.")
+            echo("Dry run: nothing changed.")
         return
     source = existing or backend.add_calendar_source(label, location, keep_titles=keep_titles, person=person)
     result = backend.sync_calendar(source.id, month=preview.month, content=content,
@@ -136,7 +138,7 @@ def import_(ctx: Ctx, file_or_url: str, person: str | None, month: str | None, l
         echo_json(result)
     else:
         _print_preview(preview)
-        click.echo(result.message)
+        echo(result.message)
     if not result.ok:
         sys.exit(2)
 
@@ -155,15 +157,15 @@ def _find_source(sources, location: str):
 
 
 def _print_preview(preview) -> None:
-    click.echo(f"{preview.label}: {preview.event_count} events; in {preview.month}: "
+    echo(f"{preview.label}: {preview.event_count} events; in {preview.month}: "
                f"{preview.unavailable_days} unavailable days, {preview.busy_hours:g} busy hours")
     rows = [[f"{x.day:%a %d %b}", x.state, f"{x.busy_hours:g}", x.change, x.reason[:40]] for x in preview.marks]
     if rows:
-        click.echo(table(rows, ["day", "state", "hours", "change", "why"]))
+        echo(table(rows, ["day", "state", "hours", "change", "why"]))
     if preview.removed:
-        click.echo("no longer marked: " + ", ".join(f"{d:%d %b}" for d in preview.removed))
+        echo("no longer marked: " + ", ".join(f"{d:%d %b}" for d in preview.removed))
     for w in preview.warnings[:10]:
-        click.echo(f"warning: {w}")
+        echo(f"warning: {w}")
 
 
 COMMANDS = [availability]

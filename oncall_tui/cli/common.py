@@ -9,6 +9,7 @@ from datetime import date, datetime
 import click
 
 from ..errors import OncallError, StaleEdit, Unavailable
+from ..formatting import CONTROL_CHARS, safe_text
 
 
 class Ctx:
@@ -49,22 +50,31 @@ def handle_errors(fn):
         try:
             return fn(*args, **kwargs)
         except StaleEdit as exc:
-            click.echo(f"oncall: {exc.message}", err=True)
+            echo(f"oncall: {exc.message}", err=True)
             sys.exit(4)
         except Unavailable as exc:
-            click.echo(f"oncall: {exc.message}", err=True)
+            echo(f"oncall: {exc.message}", err=True)
             sys.exit(3)
         except OncallError as exc:  # refused, not found, invalid input (see README: exit codes)
-            click.echo(f"oncall: {exc.message}", err=True)
+            echo(f"oncall: {exc.message}", err=True)
             sys.exit(2)
 
     return wrapper
 
 
+def echo(text: object = "", **kwargs) -> None:
+    """Print a line for a person: stored names, notes and labels may hold terminal control
+    sequences, which are shown, never obeyed (`safe_text`).  Every CLI line goes through here."""
+    click.echo(safe_text(text), **kwargs)
+
+
 def echo_json(value) -> None:
+    """JSON, exact: it escapes C0 controls itself; C1 controls and bidirectional overrides are
+    escaped too (as \\u0085...), which JSON readers turn back into the same text."""
     from ..wire import to_jsonable
 
-    click.echo(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
+    text = json.dumps(to_jsonable(value), indent=2, ensure_ascii=False)
+    click.echo(CONTROL_CHARS.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def parse_day(value: str | None, name: str) -> date | None:
@@ -77,6 +87,7 @@ def parse_day(value: str | None, name: str) -> date | None:
 
 
 def table(rows: list[list[str]], headers: list[str]) -> str:
+    rows = [[safe_text(c) for c in row] for row in rows]  # columns line up with what is shown
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)] if rows else [len(h) for h in headers]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
     for row in rows:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from .common import Ctx, echo_json, handle_errors, parse_day, pass_ctx, table
+from .common import Ctx, echo, echo_json, handle_errors, parse_day, pass_ctx, table
 
 
 @click.command()
@@ -42,10 +42,10 @@ def demo(ctx: Ctx, db: str | None, fresh: bool, no_open: bool) -> None:
     if not path.exists():
         backend = LocalBackend(str(path), clock=clock)
         info = build_demo(backend, clock)
-        click.echo(f"Created a demo team ({info['team']}) at {path}")
+        echo(f"Created a demo team ({info['team']}) at {path}")
     else:
-        click.echo(f"Opening the demo team at {path}")
-    click.echo(f"You are '{os_login()}', a manager on the rotation. "
+        echo(f"Opening the demo team at {path}")
+    echo(f"You are '{os_login()}', a manager on the rotation. "
                f"Try `oncall --db {path} --as alice` to see an engineer's side.")
     if not no_open:
         from ..launch import run_app
@@ -70,15 +70,15 @@ def now(ctx: Ctx, team: str | None, as_json: bool) -> None:
         echo_json(rows)
         return
     if not rows:
-        click.echo("Nobody is on call right now in " + (f"team {team}." if team else "your teams."))
+        echo("Nobody is on call right now in " + (f"team {team}." if team else "your teams."))
         return
     out = []
     for r in rows:
         partner = ", ".join(p.name for p in r.partners) or "-"
         out.append([r.team, r.rotation_name, r.role, _person_line(r.person), r.person.contact, partner])
-    click.echo(table(out, ["TEAM", "ROTATION", "ROLE", "PERSON", "CONTACT", "WITH"]))
+    echo(table(out, ["TEAM", "ROTATION", "ROLE", "PERSON", "CONTACT", "WITH"]))
     if rows[0].escalation:
-        click.echo("Escalation: " + "; ".join(f"{e.position}. {e.name} {e.contact}" for e in rows[0].escalation))
+        echo("Escalation: " + "; ".join(f"{e.position}. {e.name} {e.contact}" for e in rows[0].escalation))
 
 
 @click.command()
@@ -106,9 +106,9 @@ def shifts(ctx: Ctx, person, first, last, team, as_json) -> None:
         partner = ", ".join(f"{p.person.name} ({p.role})" for p in d.partners) or "-"
         out.append([span(a.start, a.end, tz), a.rotation_name, a.role, a.person.name, partner])
     if not out:
-        click.echo("No published shifts in that range.")
+        echo("No published shifts in that range.")
         return
-    click.echo(table(out, ["WHEN", "ROTATION", "ROLE", "PERSON", "WITH"]))
+    echo(table(out, ["WHEN", "ROTATION", "ROLE", "PERSON", "WITH"]))
 
 
 @click.group()
@@ -131,7 +131,7 @@ def team_import(ctx: Ctx, path: Path) -> None:
     target = ctx.target
     backend = make_backend(target, act_as=ctx.act_as)  # a first import may create the database
     report = backend.import_team(text, path.name)
-    click.echo(f"Team {report.team}: {report.people_added} people added, {report.people_updated} updated, "
+    echo(f"Team {report.team}: {report.people_added} people added, {report.people_updated} updated, "
                f"{report.rotations} rotations, {report.requirements} requirements, "
                f"{report.escalation_contacts} escalation contacts.")
     for line in report.refused:
@@ -148,9 +148,9 @@ def team_export(ctx: Ctx, slug: str, output: Path | None) -> None:
     text = ctx.backend().export_team(slug)
     if output:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"Wrote {output}")
+        echo(f"Wrote {output}")
     else:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
 
 
 @click.command()
@@ -172,7 +172,7 @@ def backup(ctx: Ctx, dest: Path, force: bool) -> None:
         pages = backup_sqlite(source, dest)
     except (FileNotFoundError, OSError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Backed up {source} to {dest} ({pages} pages)")
+    echo(f"Backed up {source} to {dest} ({pages} pages)")
 
 
 COMMANDS = [demo, now, shifts, team, backup]

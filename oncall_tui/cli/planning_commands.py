@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .common import Ctx, echo_json, handle_errors, pass_ctx, table
+from .common import Ctx, echo, echo_json, handle_errors, pass_ctx, table
 
 
 def plan_text(view) -> str:
@@ -51,7 +51,7 @@ def plan(ctx: Ctx, rotation: str, month: str | None, team: str | None, time_limi
     if as_json:
         echo_json(view)
         return
-    click.echo(plan_text(view))
+    echo(plan_text(view))
 
 
 @click.command()
@@ -67,7 +67,7 @@ def publish(ctx: Ctx, plan_id: int, as_json: bool) -> None:
     if as_json:
         echo_json(summary)
         return
-    click.echo(f"Published plan {summary.id} as #{summary.number} for {summary.rotation_name}, "
+    echo(f"Published plan {summary.id} as #{summary.number} for {summary.rotation_name}, "
                f"{summary.first_day:%B %Y}" + (f" ({summary.gaps} gap(s) left)" if summary.gaps else "") + ".")
 
 
@@ -84,9 +84,9 @@ def plans(ctx: Ctx, rotation: str | None, team: str | None, as_json: bool) -> No
         echo_json(rows)
         return
     if not rows:
-        click.echo("No plans yet.")
+        echo("No plans yet.")
         return
-    click.echo(table([[str(p.id), p.rotation, p.month, p.status, str(p.number or ""), p.solver,
+    echo(table([[str(p.id), p.rotation, p.month, p.status, str(p.number or ""), p.solver,
                        str(p.score if p.score is not None else ""), str(p.gaps)] for p in rows],
                      ["ID", "ROTATION", "MONTH", "STATUS", "NO.", "SOLVER", "SCORE", "GAPS"]))
 

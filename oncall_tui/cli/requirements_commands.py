@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .common import Ctx, echo_json, handle_errors, pass_ctx, table
+from .common import Ctx, echo, echo_json, handle_errors, pass_ctx, table
 
 METHOD_WORDS = {"self": "you record it", "manager": "a manager verifies", "auto": "automatic"}
 
@@ -25,31 +25,31 @@ def next_step(item) -> str:
 def print_readiness(r) -> None:
     from ..formatting import when
 
-    click.echo(f"{r.person.name} ({r.person.login}) · team {r.team} · as of {when(r.at, r.team_tz)}")
-    click.echo(r.summary)
+    echo(f"{r.person.name} ({r.person.login}) · team {r.team} · as of {when(r.at, r.team_tz)}")
+    echo(r.summary)
     if not r.items:
-        click.echo("The team has no requirements: anyone may go on call.")
+        echo("The team has no requirements: anyone may go on call.")
         return
     rows = [[f"{i.symbol} {i.words}", i.requirement.slug, ",".join(i.requirement.roles),
              METHOD_WORDS.get(i.requirement.method, i.requirement.method), i.detail] for i in r.items]
-    click.echo(table(rows, ["STATE", "REQUIREMENT", "ROLES", "HOW MET", "DETAIL"]))
-    click.echo("")
+    echo(table(rows, ["STATE", "REQUIREMENT", "ROLES", "HOW MET", "DETAIL"]))
+    echo("")
     for role in r.roles:
         mark = "✓ eligible" if role.eligible else "✗ not eligible"
-        click.echo(f"{role.role:<10} {mark}" + (": " + "; ".join(role.blockers) if role.blockers else ""))
+        echo(f"{role.role:<10} {mark}" + (": " + "; ".join(role.blockers) if role.blockers else ""))
     todo = [i for i in r.items if not i.counts or i.state == "expiring"]
     if todo:
-        click.echo("\nTo obtain:")
+        echo("\nTo obtain:")
     for i in todo:
         req = i.requirement
-        click.echo(f"  {req.name} ({req.slug})" + (f": {req.how}" if req.how else ""))
+        echo(f"  {req.name} ({req.slug})" + (f": {req.how}" if req.how else ""))
         if req.link:
-            click.echo(f"    link: {req.link}")
+            echo(f"    link: {req.link}")
         if req.command:
-            click.echo(f"    run:  {req.command}")
+            echo(f"    run:  {req.command}")
         step = next_step(i) if r.is_me else ""
         if step:
-            click.echo(f"    then: {step}")
+            echo(f"    then: {step}")
 
 
 @click.group(invoke_without_command=True)
@@ -87,7 +87,7 @@ def _evidence_options(fn):
 def attest(ctx: Ctx, requirement: str, team, evidence: str, link: str, as_json: bool) -> None:
     """Record that you met a self-attested REQUIREMENT (its slug)."""
     r = ctx.backend().attest(requirement, team=team, evidence=evidence, link=link)
-    echo_json(r) if as_json else click.echo(f"Recorded. {r.summary}")
+    echo_json(r) if as_json else echo(f"Recorded. {r.summary}")
 
 
 @requirements.command("request")
@@ -98,7 +98,7 @@ def attest(ctx: Ctx, requirement: str, team, evidence: str, link: str, as_json: 
 def request(ctx: Ctx, requirement: str, team, evidence: str, link: str, as_json: bool) -> None:
     """Ask a manager to verify REQUIREMENT, with evidence."""
     r = ctx.backend().request_verification(requirement, team=team, evidence=evidence, link=link)
-    echo_json(r) if as_json else click.echo(f"Asked a manager to verify it. {r.summary}")
+    echo_json(r) if as_json else echo(f"Asked a manager to verify it. {r.summary}")
 
 
 @requirements.command("pending")
@@ -113,13 +113,13 @@ def pending(ctx: Ctx, team: str, as_json: bool) -> None:
         echo_json(rows)
         return
     if not rows:
-        click.echo("Nothing is waiting for verification.")
+        echo("Nothing is waiting for verification.")
         return
-    click.echo(table([[str(p.status_id), p.person.login, p.requirement.slug,
+    echo(table([[str(p.status_id), p.person.login, p.requirement.slug,
                        f"{p.requested_at:%Y-%m-%d}" if p.requested_at else "-",
                        " ".join(x for x in (p.evidence, p.evidence_link) if x)] for p in rows],
                      ["ID", "PERSON", "REQUIREMENT", "ASKED", "EVIDENCE"]))
-    click.echo("Approve with `oncall requirements approve ID`, reject with `... reject ID --reason '…'`.")
+    echo("Approve with `oncall requirements approve ID`, reject with `... reject ID --reason '…'`.")
 
 
 def _decide(ctx: Ctx, status_id: int, approve: bool, reason: str, as_json: bool) -> None:
@@ -127,7 +127,7 @@ def _decide(ctx: Ctx, status_id: int, approve: bool, reason: str, as_json: bool)
     if as_json:
         echo_json(r)
     else:
-        click.echo(f"{'Approved' if approve else 'Rejected'}. {r.person.name}: {r.summary}")
+        echo(f"{'Approved' if approve else 'Rejected'}. {r.person.name}: {r.summary}")
 
 
 @requirements.command("approve")
@@ -164,7 +164,7 @@ def reject(ctx: Ctx, status_id: int, reason: str, as_json: bool) -> None:
 def grant(ctx: Ctx, person: str, requirement: str, note: str, waive: bool, team, as_json: bool) -> None:
     """Mark REQUIREMENT met (or waived) for PERSON (managers)."""
     r = ctx.backend().grant(person, requirement, team=team, waive=waive, note=note)
-    echo_json(r) if as_json else click.echo(f"{'Waived' if waive else 'Marked met'}. {r.person.name}: {r.summary}")
+    echo_json(r) if as_json else echo(f"{'Waived' if waive else 'Marked met'}. {r.person.name}: {r.summary}")
 
 
 @requirements.command("team")
@@ -183,10 +183,10 @@ def team_matrix(ctx: Ctx, team: str, as_json: bool) -> None:
     heads = ["PERSON"] + [r.slug for r in t.requirements] + ["ELIGIBLE"]
     rows = [[row.person.login] + [STATE_SYMBOLS[s] for s in row.states] + [",".join(row.eligible_roles) or "-"]
             for row in t.rows]
-    click.echo(table(rows, heads))
-    click.echo("Key: " + "  ".join(f"{STATE_SYMBOLS[s]} {w}" for s, w in STATE_WORDS.items()))
+    echo(table(rows, heads))
+    echo("Key: " + "  ".join(f"{STATE_SYMBOLS[s]} {w}" for s, w in STATE_WORDS.items()))
     if t.pending:
-        click.echo(f"{len(t.pending)} waiting for verification: `oncall requirements pending --team {t.team}`")
+        echo(f"{len(t.pending)} waiting for verification: `oncall requirements pending --team {t.team}`")
 
 
 @requirements.command("shadow")
@@ -208,17 +208,17 @@ def shadow(ctx: Ctx, uid: str | None, cancel: bool, team, as_json: bool) -> None
             return
         tz = backend.whoami().tz
         done = "Gave up your place on" if cancel else "You shadow"
-        click.echo(f"{done} {span(o.start, o.end, tz)} with {', '.join(p.name for p in o.on_call)}.")
+        echo(f"{done} {span(o.start, o.end, tz)} with {', '.join(p.name for p in o.on_call)}.")
         return
     options = backend.shadow_options(team=team)
     if as_json:
         echo_json(options)
         return
     if not options:
-        click.echo("No upcoming published shifts to shadow.")
+        echo("No upcoming published shifts to shadow.")
         return
     tz = backend.whoami().tz
-    click.echo(table([[o.assignment_uid, span(o.start, o.end, tz), ", ".join(p.name for p in o.on_call),
+    echo(table([[o.assignment_uid, span(o.start, o.end, tz), ", ".join(p.name for p in o.on_call),
                        ("you" if o.mine else o.shadow.name) if o.shadow else "free"] for o in options],
                      ["UID", "WHEN", "ON CALL", "SHADOW"]))
 

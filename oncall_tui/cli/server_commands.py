@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import Ctx, echo_json, handle_errors, pass_ctx, table
+from .common import Ctx, echo, echo_json, handle_errors, pass_ctx, table
 
 
 @click.command()
@@ -20,17 +20,37 @@ from .common import Ctx, echo_json, handle_errors, pass_ctx, table
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Processes to run (each with its own database connections).")
 @click.option("--access-log/--no-access-log", default=True, show_default=True)
+@click.option("--socket", "unix_socket", default=None, metavar="PATH",
+              help="Listen on a Unix socket instead of TCP: each user is the login the kernel names for the "
+                   "connecting process, no tokens (see README: The stronger mode).")
+@click.option("--socket-group", default=None, metavar="GROUP",
+              help="Only this group may connect to the socket (mode 0660; default: every user, 0666).")
+@click.option("--allow-calendar-host", "calendar_hosts", multiple=True, metavar="HOST",
+              help="An intranet calendar host (name, address or network such as 10.1.0.0/16) the server may "
+                   "fetch calendar URLs from; repeat for more (also ONCALL_CALENDAR_ALLOW_HOSTS).  Other "
+                   "private, loopback and link-local addresses are refused.")
 @click.option("--admin", "admins", multiple=True, metavar="LOGIN",
               help="An organisation administrator (may create teams and move people between them); "
                    "repeat for more.  Adds to ONCALL_ADMINS and to those the database names.")
 @pass_ctx
 @handle_errors
 def serve(ctx: Ctx, db: str | None, host: str, port: int, base_url: str | None, workers: int,
-          access_log: bool, admins: tuple[str, ...]) -> None:
+          access_log: bool, unix_socket: str | None, socket_group: str | None,
+          calendar_hosts: tuple[str, ...], admins: tuple[str, ...]) -> None:
     """Serve the database over HTTP for `oncall --server URL` (see README: Running for a whole organisation)."""
+    from ..calendars.fetch import ALLOW_HOSTS_ENV
+
+    if calendar_hosts:  # the environment carries it to every worker process
+        os.environ[ALLOW_HOSTS_ENV] = " ".join([os.environ.get(ALLOW_HOSTS_ENV, ""), *calendar_hosts]).strip()
     from ..backend.local import LocalBackend
     from ..config import default_db_path
     from ..server.run import serve as run_server
+
+    click_ctx = click.get_current_context()
+    given = [f"--{name}" for name in ("host", "port")
+             if click_ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
+    if unix_socket and given:
+        raise click.UsageError(f"--socket listens on a Unix socket, not TCP: leave out {' and '.join(given)}")
     from ..store.db import is_sqlite, normalise_url
 
     url = normalise_url(db or ctx.db or os.environ.get("ONCALL_DB") or str(default_db_path()))
@@ -39,12 +59,19 @@ def serve(ctx: Ctx, db: str | None, host: str, port: int, base_url: str | None, 
     backend = LocalBackend(url, actor="-")  # opens and migrates now, so a bad URL fails here, clearly
     backend.close()
     shown = url if is_sqlite(url) else _without_password(url)
-    click.echo(f"oncall serve: {shown} on http://{host}:{port} ({workers} process"
-               f"{'es' if workers > 1 else ''}). Issue tokens with `oncall --db {shown} token issue LOGIN`.")
+    processes = f"{workers} process{'es' if workers > 1 else ''}"
+    if unix_socket:
+        echo(f"oncall serve: {shown} on the Unix socket {unix_socket} ({processes}); each user who "
+             f"connects acts as their own login, no tokens.")
+    else:
+        echo(f"oncall serve: {shown} on http://{host}:{port} ({processes}). "
+             f"Issue tokens with `oncall --db {shown} token issue LOGIN`.")
     try:
-        run_server(url, host, port, workers=workers, base_url=base_url, access_log=access_log)
+        run_server(url, host, port, workers=workers, base_url=base_url, access_log=access_log,
+                   unix_socket=unix_socket, socket_group=socket_group)
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        where = unix_socket or f"{host}:{port}"
+        raise click.ClickException(f"cannot listen on {where}: {exc.strerror or exc}") from None
 
 
 def _without_password(url: str) -> str:
@@ -90,12 +117,12 @@ def login(url: str, token: str | None, no_default: bool) -> None:
     if not no_default:
         creds["default_server"] = url
     path = save_credentials(creds)
-    click.echo(f"Logged in to {url} as {me.name} ({me.login}); the token is saved in {path} "
+    echo(f"Logged in to {url} as {me.name} ({me.login}); the token is saved in {path} "
                f"(readable only by you).")
     if not no_default:
-        click.echo("`oncall` now uses this server; `oncall --db PATH` still opens a file.")
+        echo("`oncall` now uses this server; `oncall --db PATH` still opens a file.")
     if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        click.echo("Warning: this server is plain http, so the token travels unencrypted; "
+        echo("Warning: this server is plain http, so the token travels unencrypted; "
                    "ask for an https URL.", err=True)
 
 
@@ -118,9 +145,9 @@ def token_issue(ctx: Ctx, login: str, expires_days: int, label: str, as_json: bo
         echo_json(issued)
         return
     info = issued.info
-    click.echo(f"Token for {info.login} (id {info.id}), expires {info.expires_at:%Y-%m-%d}:\n")
-    click.echo(f"    {issued.token}\n")
-    click.echo(f"It is shown only this once. {info.login} runs `oncall login URL` and pastes it; "
+    echo(f"Token for {info.login} (id {info.id}), expires {info.expires_at:%Y-%m-%d}:\n")
+    echo(f"    {issued.token}\n")
+    echo(f"It is shown only this once. {info.login} runs `oncall login URL` and pastes it; "
                f"`oncall token revoke {info.id}` stops it.")
 
 
@@ -136,13 +163,13 @@ def token_list(ctx: Ctx, login: str | None, as_json: bool) -> None:
         echo_json(rows)
         return
     if not rows:
-        click.echo("No tokens.")
+        echo("No tokens.")
         return
 
     def day(value) -> str:
         return f"{value:%Y-%m-%d}" if value else "-"
 
-    click.echo(table([[str(t.id), t.login, t.hint + "…", t.status, day(t.expires_at), day(t.last_used_at),
+    echo(table([[str(t.id), t.login, t.hint + "…", t.status, day(t.expires_at), day(t.last_used_at),
                        t.issued_by or "-", t.label] for t in rows],
                      ["ID", "LOGIN", "TOKEN", "STATUS", "EXPIRES", "LAST USED", "ISSUED BY", "LABEL"]))
 
@@ -154,7 +181,7 @@ def token_list(ctx: Ctx, login: str | None, as_json: bool) -> None:
 def token_revoke(ctx: Ctx, token_id: int) -> None:
     """Stop token ID working at once."""
     info = ctx.backend().revoke_token(token_id)
-    click.echo(f"Token {info.id} of {info.login} ({info.hint}…) is revoked.")
+    echo(f"Token {info.id} of {info.login} ({info.hint}…) is revoked.")
 
 
 COMMANDS = [serve, login, token]

@@ -6,12 +6,11 @@ from datetime import date
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.markup import escape
 from textual.widgets import Static
 
 from ..domain_availability import STATE_WORDS, DayAvailability, MonthAvailability
 from ..errors import OncallError
-from ..formatting import local
+from ..formatting import escape, local
 from ..widgets.availability_grid import STATE_SYMBOLS
 from ..widgets.month_calendar import MonthCalendar, MonthCell
 from .availability_calendars import CalendarsScreen, read_calendar_text
@@ -149,7 +148,7 @@ class MyAvailabilityScreen(AreaScreen):
     # -- marking -----------------------------------------------------------------------
     def _refuse_if_closed(self) -> bool:
         if self.view is not None and not self.view.editable:
-            self.notify(self.view.lock_reason, title="Closed", severity="warning", timeout=8)
+            self.notify(escape(self.view.lock_reason), title="Closed", severity="warning", timeout=8)
             return True
         return self.view is None
 
@@ -162,7 +161,9 @@ class MyAvailabilityScreen(AreaScreen):
         d = self._day()
         note = d.note if d is not None and d.source == "hand" and len(days) == 1 and state != "clear" else ""
         start = shift.start if shift else None
-        self.act(lambda b: b.set_availability(days, state, note=note, shift_start=start), done=self._applied)
+        seen = self.view.version  # what the user sees: someone else's change since makes this stale
+        self.act(lambda b: b.set_availability(days, state, note=note, shift_start=start, expected_version=seen),
+                 done=self._applied)
 
     def _applied(self, view: MonthAvailability) -> None:
         self.query_one(MonthCalendar).clear_range()
@@ -188,10 +189,12 @@ class MyAvailabilityScreen(AreaScreen):
             self.notify("Mark the day first (u, n, y or o), then add a note to it", severity="warning")
             return
 
+        seen = self.view.version
+
         def keep(text: str | None) -> None:
             if text is not None:
-                self.act(lambda b: b.set_availability([d.day], d.state, note=text), done=self._applied,
-                         success="Note kept")
+                self.act(lambda b: b.set_availability([d.day], d.state, note=text, expected_version=seen),
+                         done=self._applied, success="Note kept")
         self.app.push_screen(AskScreen(f"Note for {d.day:%a %d %b}", d.note, "why, or anything to know"), keep)
 
     def action_month(self, delta: int) -> None:
@@ -261,6 +264,6 @@ class MyAvailabilityScreen(AreaScreen):
         self.app.call_from_thread(self.app.push_screen, PreviewScreen(preview), decided)
 
     def _synced(self, result) -> None:
-        self.notify(result.message, title="Calendar" if result.ok else "Not imported",
+        self.notify(escape(result.message), title="Calendar" if result.ok else "Not imported",
                     severity="information" if result.ok else "error", timeout=8)
         self.reload()

@@ -4,12 +4,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..domain_availability import CalendarSourceInfo, decode_calendar
+from ..formatting import escape
 from .availability_dialogs import DIALOG_CSS
 
 

@@ -5,11 +5,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
 from ..domain_availability import CalendarPreview
+from ..formatting import escape, safe_text
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -32,7 +32,7 @@ class AskScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"[b]{escape(self.title_text)}[/b]")
-            yield Input(self.value, placeholder=self.placeholder, id="answer")
+            yield Input(safe_text(self.value), placeholder=self.placeholder, id="answer")
             yield Static(escape(self.hint or "enter: keep · escape: cancel"), classes="hint")
 
     @on(Input.Submitted, "#answer")

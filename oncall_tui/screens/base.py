@@ -9,6 +9,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from ..errors import OncallError, StaleEdit
+from ..formatting import escape
 from ..messages import DataChanged
 from ..widgets.key_bar import KeyBar
 
@@ -64,7 +65,6 @@ class AreaScreen(Screen):
 
     def title_text(self, left: str) -> str:
         """'oncall · Area' on the left, every area's key on the right (the current one marked)."""
-        from textual.markup import escape
 
         from . import AREAS
 
@@ -134,7 +134,7 @@ class AreaScreen(Screen):
         try:
             result = call(backend)
         except StaleEdit as exc:
-            self.app.call_from_thread(self.notify, exc.message, title="Changed meanwhile", severity="warning")
+            self.app.call_from_thread(self.notify, escape(exc.message), title="Changed meanwhile", severity="warning")
             self.app.call_from_thread(self.reload)
         except OncallError as exc:
             self.app.call_from_thread(self.show_error, exc)
@@ -147,7 +147,7 @@ class AreaScreen(Screen):
             backend.release_thread()
 
     def show_error(self, exc: OncallError) -> None:
-        self.notify(exc.message, title="Not done", severity="error", timeout=8)
+        self.notify(escape(exc.message), title="Not done", severity="error", timeout=8)
 
 
 class SubmittingDialog(ModalScreen):
@@ -187,9 +187,8 @@ class SubmittingDialog(ModalScreen):
             backend.release_thread()
 
     def refused(self, exc: OncallError) -> None:
-        from textual.markup import escape
 
         try:
             self.query_one(f"#{self.ERROR_ID}", Static).update(escape(f"Not saved: {exc.message}"))
         except Exception:
-            self.notify(exc.message, title="Not saved", severity="error")
+            self.notify(escape(exc.message), title="Not saved", severity="error")

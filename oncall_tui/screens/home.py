@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.markup import escape
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..domain import HomeView, ShiftDetail
-from ..formatting import local, relative, span
+from ..formatting import escape, local, relative, safe_text, span
 from .base import AreaScreen
 
 
@@ -106,7 +105,7 @@ class HomeScreen(AreaScreen):
             shifts = [Option("No shifts for you in the next six weeks.", disabled=True)]
         swaps = view.swaps_summary + ("  (press s)" if view.swaps_waiting else "")
         return {
-            "heading": f"Your next shifts · {view.me.name} · times in {tz}",
+            "heading": f"Your next shifts · {escape(view.me.name)} · times in {tz}",
             "shifts": shifts,
             "now": self._now_text(view, tz),
             "status": escape(f"{view.requirements_summary}\n{swaps}"),
@@ -163,7 +162,7 @@ class HomeScreen(AreaScreen):
     def action_open_shift(self) -> None:
         detail = self.selected_shift()
         if detail:
-            self.notify(detail_text(detail), title=detail.assignment.rotation_name, timeout=8)
+            self.notify(detail_text(detail), title=safe_text(detail.assignment.rotation_name), timeout=8)
 
     def action_refresh(self) -> None:
         self.reload()

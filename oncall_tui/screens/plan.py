@@ -16,12 +16,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
 from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..domain_planning import CellEdit, PlanDiff, PlanProblem, PlanSummary, PlanView
 from ..errors import OncallError
+from ..formatting import escape, safe_text
 from ..planning_problem import day_label
 from ..widgets.plan_loads import load_line, load_scale, short_names
 from .base import AreaScreen
@@ -144,7 +144,7 @@ class PlanScreen(SolveMixin, AreaScreen):
         if data.view:
             names = [(p.login, p.name) for p in data.view.people] or names
             names += [(c.login, c.name) for c in data.view.cells if c.login]
-        self._full_names = dict(names)
+        self._full_names = {login: safe_text(name) for login, name in names}  # shown as Text, never obeyed
         self._names = short_names(list(self._full_names.items()))
         self._render_view()
 

@@ -10,11 +10,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.markup import escape
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..domain_requirements import PersonReadiness, ReqItem
+from ..formatting import escape
 from .base import AreaScreen
 from .requirements_dialogs import EvidenceDialog, NoteDialog, ShadowDialog
 
@@ -273,7 +273,7 @@ class RequirementsScreen(AreaScreen):
         def done(result) -> None:
             if result is not None:
                 self.show(result)
-                self.notify(message)
+                self.notify(escape(message))
         return done
 
     def action_back(self) -> None:

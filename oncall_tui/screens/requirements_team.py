@@ -6,12 +6,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.markup import escape
 from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..domain_requirements import STATE_SYMBOLS, PendingVerification, TeamReadiness
-from ..formatting import when
+from ..formatting import escape, safe_text, when
 from .base import AreaScreen
 from .requirements import STATE_COLOURS
 from .requirements_dialogs import NoteDialog, RequirementForm
@@ -80,7 +79,7 @@ class TeamRequirementsScreen(AreaScreen):
             table.add_column(req.slug[:9], width=max(3, min(9, len(req.slug))), key=req.slug)
         table.add_column("Eligible", key="eligible")
         for row in data.rows:
-            cells = [Text(row.person.name[:16], style="" if row.on_rotation else "dim")]
+            cells = [Text(safe_text(row.person.name)[:16], style="" if row.on_rotation else "dim")]
             for state in row.states:
                 cells.append(Text(STATE_SYMBOLS[state], style=STATE_COLOURS.get(state, ""), justify="center"))
             elig = " ".join(ROLE_SHORT.get(r, r) for r in row.eligible_roles) or "none"
@@ -174,7 +173,7 @@ class TeamRequirementsScreen(AreaScreen):
         def done(result) -> None:
             if result is not None:
                 self.reload()
-                self.notify(message)
+                self.notify(escape(message))
         return done
 
     def action_new_requirement(self) -> None:
@@ -189,7 +188,7 @@ class TeamRequirementsScreen(AreaScreen):
 
     def _saved(self, saved) -> None:
         if saved is not None:
-            self.notify(f"Saved {saved.name}.")
+            self.notify(escape(f"Saved {saved.name}."))
             self.reload()
 
     def action_back(self) -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.markup import escape
 from textual.widgets import Static
 
 from ..domain_availability import STATE_WORDS, TeamAvailability, TeamMemberMonth
 from ..errors import OncallError
+from ..formatting import escape
 from ..widgets.availability_grid import STATE_SYMBOLS, AvailabilityGrid, CoverageRow, GridCell, GridRow
 from .availability import shift_month, source_words
 from .availability_dialogs import AskScreen

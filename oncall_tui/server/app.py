@@ -1,13 +1,16 @@
 """`oncall serve`: the backend interface over HTTP (Starlette on uvicorn).
 
 Routes are generated from the API registry, like the remote backend that
-calls them.  Every request names its person with a bearer token; the server
+calls them.  Every request names its person with a bearer token (over TCP) or
+is the login the kernel names for the connecting process (over the Unix
+socket of `oncall serve --socket`, see run.py); the server
 then calls the local backend acting as that person, so the permission checks
 are the services' own, whatever the client sends.
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,21 +24,28 @@ from starlette.routing import Route
 
 from ..backend.api import backend_methods
 from ..backend.registry import ApiMethod
-from ..errors import InvalidInput, OncallError
+from ..errors import InvalidInput, NotAuthenticated, OncallError
 from . import calls
 from .cache import ReadCache
 from .links import ROUTES as LINK_ROUTES
 from .openapi import API_PREFIX, build_openapi
+from .run import PEER_SCOPE_KEY
+
+log = logging.getLogger("oncall.server")
 
 #: Worker threads per process for blocking backend calls (each holds at most one DB connection).
 THREADS = int(os.environ.get("ONCALL_SERVER_THREADS", "16"))
 ACT_AS_HEADER = "x-oncall-act-as"
 MAX_BODY = 24_000_000  # a 10 MiB calendar file sent as a JSON string, escapes and all
+#: A body declared at most this long is read before the token is checked (one thread hop per call,
+#: and no more memory than a request line); a longer one, or one of unknown length, is read only
+#: once its token is known good.
+READ_BEFORE_AUTH = 64 * 1024
+HANG_UP = {"Connection": "close"}  # uvicorn closes the connection after such an answer
 
 
 def _json(status: int, body: Any) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), status_code=status,
-                    media_type="application/json")
+    return Response(calls.encode(body), status_code=status, media_type="application/json")
 
 
 def _bearer(request: Request) -> str | None:
@@ -55,30 +65,77 @@ def _single_valued(params) -> dict[str, str]:
     return dict(params)
 
 
+def _credentials(request: Request) -> tuple[str | None, str | None]:
+    """(bearer token, peer login).  Over the Unix socket (`oncall serve --socket`) who asks is the
+    login the kernel names for the connecting process, and no header changes that; over TCP, the token."""
+    peer = request.scope.get(PEER_SCOPE_KEY)
+    if peer is None:
+        return _bearer(request), None
+    if not peer["login"]:
+        who = "the kernel did not name this connection's user" if peer["uid"] is None else \
+            f"user id {peer['uid']} has no login on its machine"
+        raise NotAuthenticated(f"the server cannot tell who you are: {who}")
+    return None, peer["login"]
+
+
+class _TooLarge(Exception):
+    """The request body is over MAX_BODY (found before it was read in full)."""
+
+
+def _declared_length(request: Request) -> int | None:
+    declared = request.headers.get("content-length")
+    if declared is None:
+        return None
+    if not declared.strip().isdigit():
+        raise InvalidInput("the request's Content-Length is not a number")
+    return int(declared)
+
+
+async def _read_body(request: Request, declared: int | None) -> bytes:
+    """The body, read while it streams and stopped at MAX_BODY (nothing over it is kept)."""
+    if declared is not None and declared > MAX_BODY:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _endpoint(method: ApiMethod):
     async def endpoint(request: Request) -> Response:
         state = request.app.state
         try:
+            token, peer = _credentials(request)
             if request.method == "GET":
                 query = _single_valued(request.query_params)
                 kwargs = calls.decode_query(method, query)
                 key = json.dumps(sorted(query.items()))
             else:
-                raw = await request.body()
-                if len(raw) > MAX_BODY:
-                    raise InvalidInput(f"the request is larger than {MAX_BODY // 1_000_000} MB")
-                try:
-                    body = json.loads(raw) if raw else {}
-                except (ValueError, UnicodeDecodeError):
-                    raise InvalidInput("the request body is not JSON") from None
-                kwargs = calls.decode_body(method, body)
+                declared = _declared_length(request)
+                if peer is None and (declared is None or declared > READ_BEFORE_AUTH):
+                    # Who is asking comes first: a stranger's large body is never read.
+                    peer, refused = await run_in_threadpool(
+                        calls.authenticate, state.backend, token, method, state.keep_connections)
+                    if refused is not None:  # and hang up: the body it was about to send is not wanted
+                        return Response(refused[1], status_code=refused[0], media_type="application/json",
+                                        headers=HANG_UP)
+                raw = await _read_body(request, declared)
+                kwargs = calls.decode_body(method, calls.parse_json(raw))
                 key = json.dumps(sorted(kwargs.items()), default=str) if method.kind == "read" else ""
+        except _TooLarge:
+            return Response(calls.encode({"code": "invalid_input", "field": None, "message":
+                                          f"the request is larger than {MAX_BODY // 1_000_000} MB; it was not read"}),
+                            status_code=413, media_type="application/json", headers=HANG_UP)
         except OncallError as exc:
             status, payload = calls.error_body(exc, doing=method.name)
             return _json(status, payload)
         status, content = await run_in_threadpool(
-            calls.call, state.backend, method, kwargs, _bearer(request), request.headers.get(ACT_AS_HEADER),
-            state.read_cache, key, state.keep_connections)
+            calls.call, state.backend, method, kwargs, token, request.headers.get(ACT_AS_HEADER),
+            state.read_cache, key, state.keep_connections, peer)
         return Response(content, status_code=status, media_type="application/json")
 
     endpoint.__name__ = f"api_{method.name}"
@@ -103,7 +160,8 @@ async def readyz(request: Request) -> Response:
             return 200, {"status": "ready", "schema": have}
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
             calls._discard_connection(backend.db)
-            return 503, {"status": "unavailable", "message": f"the database does not answer: {exc}"}
+            log.error("readyz: the database does not answer: %s", exc)  # where and why: the log only
+            return 503, {"status": "unavailable", "message": "the database does not answer"}
         finally:
             backend.release_thread()
 
@@ -160,8 +218,6 @@ def create_app(backend, base_url: str | None = None, keep_sqlite_connections: bo
 def app_from_env() -> Starlette:
     """uvicorn factory for `--workers N`: each worker process opens the database itself."""
     from ..backend.local import LocalBackend
-
-    import logging
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     backend = LocalBackend(os.environ["ONCALL_SERVE_DB"], actor="-")

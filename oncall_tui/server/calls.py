@@ -11,10 +11,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import threading
 import types
 import typing
+from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Iterator
 
 import peewee as pw
 
@@ -53,8 +55,60 @@ def query_friendly(method: ApiMethod) -> bool:
     return True
 
 
+#: The most items one list (or object) in a request may hold, and how deep its JSON may nest:
+#: far above any real call (a month of days, a plan's cells), far below what would cost the
+#: server seconds or recursion.
+MAX_ITEMS = 10_000
+MAX_DEPTH = 32
+
+
+def parse_json(raw: bytes) -> Any:
+    """A request body (bytes) -> JSON value; InvalidInput for anything that is not JSON."""
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("the request body is not JSON") from None
+    except RecursionError:
+        raise InvalidInput(f"the request body nests deeper than {MAX_DEPTH} levels") from None
+
+
+def check_json(value: Any) -> None:
+    """Refuse JSON the services should never see, whatever the method's types: nesting deeper
+    than MAX_DEPTH, a list or object of more than MAX_ITEMS, text that is not valid Unicode
+    (a lone surrogate such as \\ud800 cannot be stored or sent back)."""
+    stack = [(value, 0, "")]
+    while stack:
+        item, depth, where = stack.pop()
+        if isinstance(item, str):
+            _check_text(item, where or "the request")
+        elif isinstance(item, (list, dict)):
+            if depth >= MAX_DEPTH:
+                raise InvalidInput(f"the request nests deeper than {MAX_DEPTH} levels")
+            if len(item) > MAX_ITEMS:
+                raise InvalidInput(f"{where or 'the request'} has {len(item)} items; at most {MAX_ITEMS} are "
+                                   f"accepted", field=where.split(".")[0].split("[")[0] or None)
+            if isinstance(item, dict):
+                for k, v in item.items():
+                    _check_text(k, where or "the request")
+                    stack.append((v, depth + 1, f"{where}.{k}" if where else k))
+            else:
+                stack.extend((v, depth + 1, f"{where}[{i}]") for i, v in enumerate(item))
+
+
+def _check_text(text: str, where: str) -> None:
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInput(f"{where} is not valid Unicode text (it holds a lone surrogate)",
+                               field=where.split(".")[0].split("[")[0]) from None
+
+
 def decode_body(method: ApiMethod, body: Any) -> dict[str, Any]:
     """JSON object -> keyword arguments, checked against the method's signature."""
+    check_json(body)
     if not isinstance(body, dict):
         raise InvalidInput("the request body must be a JSON object of named arguments")
     params = {p.name: p for p in method.params()}
@@ -179,20 +233,64 @@ def check_shape(tp: Any, data: Any, where: str) -> None:
 
 
 def encode(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # backslashreplace: text that is not valid Unicode still leaves as a JSON escape, never a 500
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
+
+
+#: Calendar work (fetch, parse, expand) one person may have running at once in a server process;
+#: more is refused with one line, so one engineer cannot hold every worker thread.
+CALENDAR_WORK = ("preview_calendar", "sync_calendar")
+MAX_CALENDAR_WORK_PER_LOGIN = 2
+_calendar_running: dict[str, int] = {}
+_calendar_lock = threading.Lock()
+
+
+@contextmanager
+def calendar_slot(login: str, method: str) -> Iterator[None]:
+    """A place for `login`'s calendar preview or sync, or NotAllowed when theirs are all taken."""
+    if method not in CALENDAR_WORK:
+        yield
+        return
+    with _calendar_lock:
+        if _calendar_running.get(login, 0) >= MAX_CALENDAR_WORK_PER_LOGIN:
+            raise NotAllowed("a calendar preview of yours is already running; wait for it to finish")
+        _calendar_running[login] = _calendar_running.get(login, 0) + 1
+    try:
+        yield
+    finally:
+        with _calendar_lock:
+            left = _calendar_running.pop(login) - 1
+            if left:
+                _calendar_running[login] = left
+
+
+def authenticate(backend, token: str | None, method: ApiMethod,
+                 keep_connection: bool = False) -> tuple[str | None, tuple[int, bytes] | None]:
+    """(login, None) for a good token, else (None, (status, JSON error)).  Runs in a worker
+    thread, before a large request body is read."""
+    try:
+        return backend.authenticate(token), None
+    except Exception as exc:
+        status, payload = error_body(exc, doing=method.name, db=getattr(backend, "db", None))
+        return None, (status, encode(payload))
+    finally:
+        if not keep_connection:
+            backend.release_thread()
 
 
 def call(backend, method: ApiMethod, kwargs: dict[str, Any], token: str | None,
          act_as: str | None = None, cache=None, cache_key: str = "",
-         keep_connection: bool = False) -> tuple[int, bytes]:
+         keep_connection: bool = False, peer_login: str | None = None) -> tuple[int, bytes]:
     """Authenticate, call, encode.  Runs in a worker thread; returns (status, JSON bytes).
 
     The thread's database connection goes back (to the pool, or closed) afterwards unless
     `keep_connection` (SQLite under `oncall serve`: worker threads are reused, and a
-    thread's connection closes with it)."""
+    thread's connection closes with it).  `peer_login`: who asks is already known (the kernel
+    named them on the Unix socket, or `authenticate` checked their token before a large
+    body was read), so there is no token to check."""
     login = None
     try:
-        login = backend.authenticate(token)
+        login = peer_login or backend.authenticate(token)
         actor = login
         if act_as and act_as != login:
             if not backend.demo:
@@ -210,7 +308,8 @@ def call(backend, method: ApiMethod, kwargs: dict[str, Any], token: str | None,
                         body = encode(to_jsonable(getattr(as_actor, method.name)(**kwargs)))
                         cache.put(key, cursor, at, body)
             return 200, body
-        return 200, encode(to_jsonable(getattr(as_actor, method.name)(**kwargs)))
+        with calendar_slot(login, method.name):
+            return 200, encode(to_jsonable(getattr(as_actor, method.name)(**kwargs)))
     except Exception as exc:  # every failure becomes a JSON error; nothing leaks a traceback
         status, payload = error_body(exc, login=login, doing=method.name, db=getattr(backend, "db", None))
         return status, encode(payload)

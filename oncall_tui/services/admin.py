@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import InvalidInput, NotAllowed, NotAuthenticated, NotFound
 from ..store import models as m
-from .base import ServiceBase
+from .base import ServiceBase, check_plain
 
 if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
     from ..domain_admin import IssuedToken, TokenInfo
@@ -74,7 +74,7 @@ class AdminService(ServiceBase):
         if not isinstance(expires_days, int) or not 1 <= expires_days <= MAX_EXPIRES_DAYS:
             raise InvalidInput(f"a token lasts 1 to {MAX_EXPIRES_DAYS} days, not {expires_days}",
                                field="expires_days")
-        label = (label or "").strip()
+        label = check_plain((label or "").strip(), "label")
         if len(label) > 100:
             raise InvalidInput("the label is longer than 100 characters", field="label")
 

@@ -13,10 +13,10 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from peewee import JOIN
+from peewee import JOIN, IntegrityError
 
 from ..domain import Recommendation
-from ..errors import InvalidInput, NotAllowed
+from ..errors import InvalidInput, NotAllowed, StaleEdit
 from ..shifts import generate_shifts, month_range, next_month
 from ..store import models as m
 from . import convert
@@ -210,7 +210,7 @@ class AvailabilityService(ServiceBase):
             person=convert.person_ref(who), month=month, days=tuple(days), editable=editable,
             lock_reason=reason, deadline=deadline, busy_hours=facts.busy_hours + facts.days_off * HOURS_PER_DAY,
             working_hours=facts.working_hours, utilisation=utilisation(facts), manual_pct=pct,
-            sources=tuple(self._av_sources_of(who)))
+            sources=tuple(self._av_sources_of(who)), version=self._av_hand_version(who, first, last))
 
     # -- the API: my month -------------------------------------------------------------
     def availability(self, person: str | None = None, month: str | None = None) -> MonthAvailability:
@@ -222,8 +222,20 @@ class AvailabilityService(ServiceBase):
             return self._av_month_view(who, month or next_month(self._av_today(who.tz)))
         return self._read(run)
 
+    def _av_hand_version(self, who: m.Person, first: date, last: date) -> int:
+        """The version of a person's hand-set marks in a month, as the user saw them: it changes
+        whenever any of them changes (a fingerprint of what they say, not a counter)."""
+        import hashlib
+
+        a = m.Availability
+        rows = (a.select(a.day, a.shift_start, a.state, a.note)
+                .where((a.person == who) & (a.day >= first) & (a.day <= last) & a.source.is_null()).tuples())
+        text = "\n".join(sorted(f"{d}|{s or ''}|{state}|{note}" for d, s, state, note in rows))
+        return int(hashlib.sha256(text.encode()).hexdigest()[:13], 16)  # fits a JSON number exactly
+
     def set_availability(self, days: list[date], state: str, note: str = "",
-                         shift_start: datetime | None = None, person: str | None = None) -> MonthAvailability:
+                         shift_start: datetime | None = None, person: str | None = None,
+                         expected_version: int | None = None) -> MonthAvailability:
         from ..domain_availability import SET_STATES
 
         if state not in SET_STATES:
@@ -244,6 +256,13 @@ class AvailabilityService(ServiceBase):
             editable, reason, _ = self._av_lock(who, month)
             if not editable:
                 raise NotAllowed(reason, month=month)
+            # One writer of a person's marks at a time (PostgreSQL: the person row's lock; SQLite
+            # writers already take turns), so the version checked below is the one replaced.
+            list(self._locked(m.Person.select(m.Person.id).where(m.Person.id == who.id), "FOR NO KEY UPDATE"))
+            if expected_version is not None and expected_version != self._av_hand_version(who, *parse_month(month)):
+                raise StaleEdit(f"{who.name}'s availability for {month} was changed by someone else first; "
+                                f"nothing was changed, here is the month as it is now",
+                                fresh=self._av_month_view(who, month))
             if shift_start is not None:
                 first, last = parse_month(month)
                 starts = {s.start for _, s in self._av_shifts_by_day(self._av_rotations_of(who), first, last)
@@ -264,7 +283,15 @@ class AvailabilityService(ServiceBase):
             self._audit("availability.set", "person", who.login, teams[0] if teams else None, month=month,
                         days=[d.isoformat() for d in days], state=state, shift_start=shift_start, note=note)
             return AfterCommit(lambda: self._av_month_view(who, month))
-        return self._write(run)
+        try:
+            return self._write(run)
+        except IntegrityError:  # the database keeps one mark per person, day and shift
+            def fresh():
+                who = self._av_subject(person, "change their availability")
+                raise StaleEdit(f"{who.name}'s availability for {month} was changed at the same moment by "
+                                f"someone else; nothing was changed, here is the month as it is now",
+                                fresh=self._av_month_view(who, month))
+            return self._read(fresh)
 
     def set_utilisation(self, person: str, month: str, pct: int | None) -> MonthAvailability:
         parse_month(month)

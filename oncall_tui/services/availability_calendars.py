@@ -97,7 +97,7 @@ class CalendarSourcesService(ServiceBase):
                             keep_titles: bool = False, person: str | None = None) -> CalendarSourceInfo:
         from ..domain_availability import CalendarRules
 
-        label = check_note(label, "label", required=True, limit=100)
+        label = check_note(label, "label", required=True, limit=100, one_line=True)
         kind, location = self._av_check_location(location, kind)
         calendar_rules(rules)
 
@@ -291,6 +291,9 @@ class CalendarSourcesService(ServiceBase):
     def _av_apply(self, src, who, month, preview: CalendarPreview, etag: str, modified: str) -> SyncResult:
         from ..domain_availability import SyncResult
 
+        # Syncs of one source take turns (PostgreSQL), so the second sees the first's version.
+        list(self._locked(m.CalendarSource.select(m.CalendarSource.id).where(m.CalendarSource.id == src.id),
+                          "FOR NO KEY UPDATE"))
         fresh = self._av_fresh_source(src)
         if fresh.version != src.version:
             raise StaleEdit(f"'{src.label}' was changed by someone else first", fresh=self._av_source_info(fresh))

@@ -1,6 +1,7 @@
 """What every use case shares: who is asking, one transaction, the audit record."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Callable, TypeVar
 
@@ -200,11 +201,12 @@ class ServiceBase:
         with self.db.atomic():
             return fn()
 
-    def _locked(self, query):
+    def _locked(self, query, how: str = "FOR UPDATE"):
         """`query` with FOR UPDATE where the database has it (PostgreSQL): a
         read-modify-write inside `_write` then cannot lose a concurrent write.
-        SQLite needs nothing: its write transactions already run one at a time."""
-        return query.for_update() if getattr(self.db, "for_update", False) else query
+        SQLite needs nothing: its write transactions already run one at a time.
+        `how` "FOR NO KEY UPDATE" takes turns without holding up rows that refer to it."""
+        return query.for_update(how) if getattr(self.db, "for_update", False) else query
 
     def _now(self) -> datetime:
         return self.clock.now()
@@ -256,12 +258,28 @@ def _plain(value: Any) -> Any:
     return to_jsonable(value)
 
 
-def check_note(text: str, field: str = "note", required: bool = False, limit: int = MAX_NOTE) -> str:
+def check_note(text: str, field: str = "note", required: bool = False, limit: int = MAX_NOTE,
+               one_line: bool = False) -> str:
+    """Text a person typed, trimmed and checked: not too long, and holding no control characters
+    (terminal escape sequences and the like; a note may have several lines, a `one_line` field
+    such as a name or a label may not)."""
     text = (text or "").strip()
     if required and not text:
         raise InvalidInput(f"the {field} is empty", field=field)
     if len(text) > limit:
         raise InvalidInput(f"the {field} is {len(text)} characters; at most {limit} fit", field=field)
+    check_plain(text, field, one_line)
+    return text
+
+
+def check_plain(text: str, field: str, one_line: bool = True) -> str:
+    """Refuse control characters in `text` (and line breaks and tabs if `one_line`)."""
+    from ..formatting import CONTROL_CHARS, safe_text
+
+    bad = CONTROL_CHARS.search(text) or (one_line and re.search(r"[\n\t]", text))
+    if bad:
+        raise InvalidInput(f"the {field} contains a control character ({safe_text(bad.group())!s}"
+                           f"{' or a line break' if one_line else ''}); remove it", field=field)
     return text
 
 

@@ -21,7 +21,7 @@ from ..domain import (
 from ..errors import InvalidInput, NotAllowed, NotFound
 from ..store import models as m
 from . import convert
-from .base import AfterCommit, ServiceBase, check_note
+from .base import AfterCommit, ServiceBase, check_note, check_plain
 
 
 class CoreService(ServiceBase):
@@ -226,21 +226,21 @@ class CoreService(ServiceBase):
                        oncall_phone: str | None = None) -> Person:
         changes: dict = {}
         if name is not None:
-            changes["name"] = check_note(name, "name", required=True, limit=200)
+            changes["name"] = check_note(name, "name", required=True, limit=200, one_line=True)
         if email is not None:
             email = email.strip()
             if email and ("@" not in email or len(email) > 254):
                 raise InvalidInput(f"{email!r} is not an email address", field="email")
-            changes["email"] = email
+            changes["email"] = check_plain(email, "email")
         if phones is not None:
-            changes["phones"] = [check_note(p, "phone", limit=40) for p in phones if p.strip()]
+            changes["phones"] = [check_note(p, "phone", limit=40, one_line=True) for p in phones if p.strip()]
         if tz is not None:
             _zone(tz)
             changes["tz"] = tz
         if oncall_device is not None:
-            changes["oncall_device"] = check_note(oncall_device, "on-call device", limit=100)
+            changes["oncall_device"] = check_note(oncall_device, "on-call device", limit=100, one_line=True)
         if oncall_phone is not None:
-            changes["oncall_phone"] = check_note(oncall_phone, "on-call phone", limit=40)
+            changes["oncall_phone"] = check_note(oncall_phone, "on-call phone", limit=40, one_line=True)
 
         def run():
             me = self._me()

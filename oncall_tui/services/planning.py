@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+import peewee as pw
+
 from ..errors import InvalidInput, NotAllowed, NotFound, StaleEdit
 from ..shifts import month_range, next_month
 from ..store import models as m
@@ -158,6 +160,13 @@ class PlanningService(PlanData, ServiceBase):
     def publish_plan(self, plan_id: int, expected_version: int) -> PlanSummary:
         def run():
             plan = self._plan_row(plan_id, write=True, doing="publish plans")
+            # Publishers of one rotation take turns (PostgreSQL: the rotation row's lock; SQLite
+            # writers already take turns), so the second one reads what the first published.
+            list(self._locked(m.Rotation.select(m.Rotation.id).where(m.Rotation.id == plan.rotation_id),
+                              "FOR NO KEY UPDATE"))
+            plan = self._plan_row(plan_id, write=True, doing="publish plans")
+            if plan.version != expected_version:
+                self._published_meanwhile(plan)
             if plan.status != "draft":
                 raise InvalidInput(f"plan {plan.id} is already {plan.status}", field="plan")
             self._check_version(plan, expected_version)
@@ -181,13 +190,26 @@ class PlanningService(PlanData, ServiceBase):
                 & (m.Plan.last_day == plan.last_day))] + [0]) + 1
             self._bump(plan, expected_version, lambda: self._view(plan), "the plan", status="published",
                        number=number, published_by=self._me(), published_at=self._now())
+            # Every other draft of the period was made against what was published before: its
+            # manager is told (StaleEdit) and sees the new differences before publishing it.
+            m.Plan.update(version=m.Plan.version + 1).where(
+                (m.Plan.rotation == plan.rotation) & (m.Plan.first_day == plan.first_day)
+                & (m.Plan.last_day == plan.last_day) & (m.Plan.status == "draft") & (m.Plan.id != plan.id)).execute()
             fresh = m.Plan.get_by_id(plan.id)
             self._after_publish(fresh)
             self._outbox("plan.published", self._publish_payload(fresh, previous, diff))
             self._audit("plan.publish", "plan", plan.id, plan.rotation.team, number=number,
                         superseded=previous.id if previous else None, changes=len(diff.changes))
             return self._summary(fresh)
-        return self._write(run)
+        try:
+            return self._write(run)
+        except pw.IntegrityError:  # the database's one-published-plan rule caught a race we did not
+            def meanwhile():
+                plan = self._plan_row(plan_id, write=True, doing="publish plans")
+                self._published_meanwhile(plan)
+                raise StaleEdit(f"plan {plan_id} was not published: another plan of the period was "
+                                f"published at the same moment", fresh=self._view(plan))
+            return self._read(meanwhile)
 
     def explain_person(self, plan_id: int, login: str) -> str:
         def run():
@@ -265,6 +287,18 @@ class PlanningService(PlanData, ServiceBase):
             if plan.status == "draft" and not self._is_manager(team):
                 raise NotAllowed("drafts are visible to the team's managers only", team=team.slug)
         return plan
+
+    def _published_meanwhile(self, plan: m.Plan) -> None:
+        """Raise StaleEdit naming the plan of `plan`'s period published since `plan` was made."""
+        other = self._published_for(plan)
+        if other is None or plan.status != "draft" or other.published_at is None \
+                or other.published_at < plan.created_at:
+            return
+        by = other.published_by.name if other.published_by_id else "someone"
+        raise StaleEdit(f"plan {other.id} was published meanwhile by {by} (version {other.number} of "
+                        f"{plan.first_day:%Y-%m}); your draft {plan.id} was not published. Here it is "
+                        f"compared with what is published now", fresh=self._view(plan),
+                        published=other.id)
 
     def _check_version(self, plan: m.Plan, expected_version: int) -> None:
         if plan.version != expected_version:

@@ -547,10 +547,10 @@ def _checked_spec(spec: RequirementDef) -> dict:
         raise InvalidInput("valid for must be between 1 and 3650 days (or empty: never expires)",
                            field="valid_days")
     return dict(
-        slug=slug, name=check_note(spec.name, "name", required=True, limit=200),
+        slug=slug, name=check_note(spec.name, "name", required=True, limit=200, one_line=True),
         why=check_note(spec.why, "why"), how=check_note(spec.how, "how to obtain it"),
         link=check_url(spec.link, "link") if (spec.link or "").strip() else "",
-        command=check_note(spec.command, "command", limit=500), roles=roles, method=spec.method,
+        command=check_note(spec.command, "command", limit=500, one_line=True), roles=roles, method=spec.method,
         auto_rule=auto, valid_days=spec.valid_days, active=bool(spec.active),
     )
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..domain import AUTO_RULE_KINDS, MEMBER_ROLES, REQUIREMENT_METHODS, ROLES, SHIFT_KINDS, ImportReport
 from ..errors import InvalidInput, NotAllowed
+from ..formatting import CONTROL_CHARS
 from ..shifts import parse_hhmm
 from ..store import models as m
 from .base import ServiceBase
@@ -78,7 +79,21 @@ def _get(ctx: _Ctx, data: dict, key: str, kind: type | tuple, table: str, index:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         ctx.fail(f"'{key}' should be a {want}, not {value!r}", table, index, key)
+    for text in (value if isinstance(value, list) else [value]):  # names, phones, labels...: shown in terminals
+        if isinstance(text, str) and CONTROL_CHARS.search(text):
+            ctx.fail(f"'{key}' contains a control character; remove it", table, index, key)
     return value
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth >= limit:
+                return True
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return False
 
 
 def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
@@ -87,6 +102,10 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(f"{name}: {exc}", field=None) from None
+    except RecursionError:  # arrays or inline tables nested hundreds deep
+        data = None
+    if data is None or _too_deep(data, 16):  # dotted keys nest without recursion, then break JSON
+        raise InvalidInput(f"{name}: values are nested too deeply to be a team file", field=None)
     ctx = _Ctx(name, _Lines(text))
     known = {"team", "people", "rotations", "escalation", "requirements"}
     for key in data:

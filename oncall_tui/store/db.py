@@ -21,6 +21,14 @@ from .models import database
 
 BUSY_TIMEOUT_MS = 30_000
 PG_POOL_SIZE = 20  # connections per process (`oncall serve` uses at most its worker threads' worth)
+# PostgreSQL that hangs (stopped, overloaded, a network that drops packets) must not hang us:
+PG_CONNECT_TIMEOUT = 5  # seconds to connect, log in and start a session
+PG_STATEMENT_TIMEOUT_MS = 15_000  # the server stops a statement running longer (statement_timeout)
+PG_LOCK_TIMEOUT_MS = 10_000  # ... or waiting longer for a lock (lock_timeout)
+#: Seconds after which we stop waiting for any answer ourselves (a server that is stopped cannot
+#: enforce its own timeouts): the connection is cut, the call fails with a clear 503.
+PG_ANSWER_TIMEOUT = 20.0
+PG_POOL_WAIT = 10  # seconds to wait for a free pooled connection
 
 
 def make_database(url: str) -> pw.Database:
@@ -46,22 +54,115 @@ def make_database(url: str) -> pw.Database:
 
         enable_psycopg()
 
+        class AnsweringPostgresqlDatabase(PooledPostgresqlDatabase):
+            """Every statement, BEGIN, COMMIT and ROLLBACK gets an answer within PG_ANSWER_TIMEOUT
+            seconds, or its connection is cut (OperationalError: a 503, and the next call reconnects)."""
+
+            def _is_closed(self, conn):  # the pool asks a pooled connection before lending it
+                with _answering(conn):
+                    return super()._is_closed(conn)
+
+            def execute_sql(self, sql, params=None):
+                with _answer_deadline(self):
+                    return super().execute_sql(sql, params)
+
+            def begin(self, *args, **kwargs):
+                with _answer_deadline(self):
+                    return super().begin(*args, **kwargs)
+
+            def commit(self, *args, **kwargs):
+                with _answer_deadline(self):
+                    return super().commit(*args, **kwargs)
+
+            def rollback(self, *args, **kwargs):
+                with _answer_deadline(self):
+                    return super().rollback(*args, **kwargs)
+
         parts = urlparse(url)
         # A pool: each thread borrows a connection per unit of work and hands it back on close(),
         # so `oncall serve` threads do not reconnect per request.  psycopg 3 is the driver.
-        return PooledPostgresqlDatabase(
+        return AnsweringPostgresqlDatabase(
             unquote(parts.path.lstrip("/")),
             user=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
             host=parts.hostname or "127.0.0.1",
             port=parts.port or 5432,
-            connect_timeout=5,
+            connect_timeout=PG_CONNECT_TIMEOUT,
+            options=f"-c statement_timeout={PG_STATEMENT_TIMEOUT_MS} -c lock_timeout={PG_LOCK_TIMEOUT_MS}",
             max_connections=PG_POOL_SIZE,
             stale_timeout=300,
-            timeout=10,
+            timeout=PG_POOL_WAIT,
             prefer_psycopg3=True,
         )
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://…")
+
+
+class _Watchdog:
+    """One thread per process that cuts the connections whose answer is overdue."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._armed: dict[int, tuple[float, int]] = {}  # id -> (deadline, socket fd)
+        self._next = 0
+        self._thread: threading.Thread | None = None
+
+    def arm(self, fd: int, seconds: float) -> int:
+        with self._lock:
+            self._next += 1
+            self._armed[self._next] = (time.monotonic() + seconds, fd)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="oncall-db-watchdog", daemon=True)
+                self._thread.start()
+            return self._next
+
+    def disarm(self, key: int) -> None:
+        with self._lock:
+            self._armed.pop(key, None)
+
+    def _run(self) -> None:
+        import socket
+
+        while True:
+            time.sleep(0.25)
+            now = time.monotonic()
+            with self._lock:  # under the lock: a disarmed (finished) call is never cut
+                for key, (deadline, fd) in list(self._armed.items()):
+                    if deadline <= now:
+                        del self._armed[key]
+                        try:
+                            sock = socket.socket(fileno=os.dup(fd))
+                            sock.shutdown(socket.SHUT_RDWR)
+                            sock.close()
+                        except OSError:
+                            pass
+
+
+_WATCHDOG = _Watchdog()
+
+
+@contextmanager
+def _answer_deadline(db: pw.Database) -> Iterator[None]:
+    if db.is_closed():
+        db.connect()  # what the call would do anyway; bounded by PG_CONNECT_TIMEOUT
+    with _answering(db._state.conn):
+        yield
+
+
+@contextmanager
+def _answering(conn) -> Iterator[None]:
+    """Cut `conn` (a psycopg connection) if no answer comes within PG_ANSWER_TIMEOUT seconds."""
+    try:
+        fd = conn.fileno() if conn is not None else -1
+    except Exception:  # a broken connection: the call itself will say so
+        fd = -1
+    if fd < 0:
+        yield
+        return
+    key = _WATCHDOG.arm(fd, PG_ANSWER_TIMEOUT)
+    try:
+        yield
+    finally:
+        _WATCHDOG.disarm(key)
 
 
 def bind(db: pw.Database) -> None:

@@ -23,8 +23,35 @@ def _v1(db: pw.Database) -> None:
         ChangeCounter.insert(id=1, seq=0).execute()
 
 
-def _v2_reserved(db: pw.Database) -> None:
-    """Number 2 belongs to another change (the unique indexes); nothing here."""
+#: What a whole-day mark (shift_start NULL) and a hand-set mark (source NULL) count as in the
+#: one-mark-per-person-and-day index: a unique index lets rows whose columns are NULL repeat.
+_NO_SHIFT = "'1970-01-01 00:00:00'"
+
+
+def _v2(db: pw.Database) -> None:
+    """One published plan per rotation and period, and one mark per person, day, shift and
+    source, kept by the database itself (two writers at the same moment cannot both win).
+    Files written before this step may already hold duplicates: the newest one stays (the
+    highest published number; the latest written mark), the others are superseded/removed."""
+    db.execute_sql(
+        'UPDATE "plan" SET status = \'superseded\', version = version + 1 '
+        'WHERE status = \'published\' AND EXISTS (SELECT 1 FROM "plan" AS newer '
+        'WHERE newer.rotation_id = "plan".rotation_id AND newer.first_day = "plan".first_day '
+        'AND newer.last_day = "plan".last_day AND newer.status = \'published\' '
+        'AND (newer.number > "plan".number OR (newer.number = "plan".number AND newer.id > "plan".id)))')
+    db.execute_sql(
+        'CREATE UNIQUE INDEX IF NOT EXISTS plan_one_published ON "plan" (rotation_id, first_day, last_day) '
+        'WHERE status = \'published\'')
+    same = (f"COALESCE(newer.shift_start, {_NO_SHIFT}) = COALESCE(availability.shift_start, {_NO_SHIFT}) "
+            "AND COALESCE(newer.source_id, 0) = COALESCE(availability.source_id, 0)")
+    db.execute_sql(
+        "DELETE FROM availability WHERE EXISTS (SELECT 1 FROM availability AS newer "
+        "WHERE newer.person_id = availability.person_id AND newer.day = availability.day AND " + same +
+        " AND (newer.updated_at > availability.updated_at "
+        "OR (newer.updated_at = availability.updated_at AND newer.id > availability.id)))")
+    db.execute_sql(
+        "CREATE UNIQUE INDEX IF NOT EXISTS availability_one_mark ON availability "
+        f"(person_id, day, COALESCE(shift_start, {_NO_SHIFT}), COALESCE(source_id, 0))")
 
 
 def _v3(db: pw.Database) -> None:
@@ -43,7 +70,7 @@ def _v3(db: pw.Database) -> None:
 
 
 # version -> step that brings a database from version-1 to version.
-MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1, 2: _v2_reserved, 3: _v3}
+MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1, 2: _v2, 3: _v3}
 
 
 def current_version() -> int:

@@ -29,6 +29,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..formatting import safe_text
+
 __all__ = ["AvailabilityGrid", "CoverageRow", "GridCell", "GridRow", "STATE_SYMBOLS"]
 
 
@@ -78,7 +80,9 @@ HEADER_HEIGHT = 2
 
 
 def _fit(text: str, width: int, align: str = "<") -> str:
-    """Pad or cut `text` to exactly `width` cells (ellipsis when cut)."""
+    """Pad or cut `text` to exactly `width` cells (ellipsis when cut); stored names reach the
+    terminal as raw segments here, so their control characters are shown, not obeyed."""
+    text = safe_text(text)
     if width <= 0:
         return ""
     if len(text) > width:

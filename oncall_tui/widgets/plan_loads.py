@@ -4,9 +4,8 @@ Readable without colour: the bar is filled blocks for this plan's points, a `│
 target, and the figures are printed beside it."""
 from __future__ import annotations
 
-from textual.markup import escape
-
 from ..domain_planning import PersonLoad
+from ..formatting import escape
 
 BAR = 10
 

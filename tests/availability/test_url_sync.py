@@ -15,6 +15,7 @@ JAN = "2027-01"
 @pytest.fixture
 def server(monkeypatch):
     monkeypatch.setenv("ONCALL_CALENDAR_TIMEOUT", "0.5")
+    monkeypatch.setenv("ONCALL_CALENDAR_ALLOW_HOSTS", "127.0.0.1")  # the test's calendar server
     Served.routes, Served.hits = {}, []
     srv, base = start_server()
     yield base

@@ -12,25 +12,24 @@ import pytest
 
 from oncall_tui.calendars import CalendarError, busy_blocks, import_preview, load_calendar
 
-# ../shared/calendars beside the repository; ONCALL_CALENDAR_CORPUS overrides.
-CORPUS = Path(
-    os.environ.get("ONCALL_CALENDAR_CORPUS") or Path(__file__).resolve().parents[3] / "shared" / "calendars"
-)
+# Real exports shipped beside this file (sources and licences in corpus/README.md);
+# ONCALL_CALENDAR_CORPUS points at another folder of them.
+CORPUS = Path(os.environ.get("ONCALL_CALENDAR_CORPUS") or Path(__file__).resolve().parent / "corpus")
 UTC = timezone.utc
 # Files the importer must refuse (and why), everything else must import.
 EXPECTED_REFUSALS = {
     "collective__big_bad_calendar.ics": "broken calendar",  # VCALENDAR never closed
 }
 
-needs_corpus = pytest.mark.skipif(
-    not CORPUS.is_dir(), reason=f"shared calendar corpus not found at {CORPUS}"
-)
-
-
 def corpus_files() -> list[Path]:
-    if not CORPUS.is_dir():
-        return []
     return sorted(CORPUS.glob("*.ics"))
+
+
+def test_the_corpus_ships_with_its_sources_and_licences():
+    assert len(corpus_files()) >= 30, f"the calendar corpus is missing from {CORPUS}"
+    readme = (CORPUS / "README.md").read_text()
+    for path in corpus_files():
+        assert path.name in readme, f"{path.name} has no source and licence line in corpus/README.md"
 
 
 def month_of_first_event(path: Path) -> tuple[date, date]:
@@ -44,7 +43,6 @@ def month_of_first_event(path: Path) -> tuple[date, date]:
     return first, last
 
 
-@needs_corpus
 @pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
 def test_every_corpus_file_imports_or_is_refused_in_one_line(path: Path):
     first, last = month_of_first_event(path)
@@ -85,7 +83,6 @@ def utc_starts(name: str, day: date) -> list[datetime]:
     return [b.start for b in busy_blocks(cal, start, start + timedelta(days=1))]
 
 
-@needs_corpus
 def test_thunderbird_cancelled_occurrence_is_not_busy():
     days = day_reasons(preview("niccokunzm__issue_18_cancel_status.ics", date(2020, 1, 1), date(2020, 1, 31)))
     assert days == {
@@ -94,7 +91,6 @@ def test_thunderbird_cancelled_occurrence_is_not_busy():
     }
 
 
-@needs_corpus
 def test_khal_cancelled_override_is_not_busy_and_moved_one_is():
     days = day_reasons(preview("pimutils__event_rrule_recuid_cancelled.ics", date(2014, 7, 1), date(2014, 7, 31)))
     assert date(2014, 7, 14) not in days  # STATUS:CANCELLED override
@@ -102,7 +98,6 @@ def test_khal_cancelled_override_is_not_busy_and_moved_one_is():
     assert days[date(2014, 7, 21)] == ("unavailable", "busy 07:00–12:00")
 
 
-@needs_corpus
 def test_thunderbird_moved_occurrences_are_busy_at_their_new_times():
     days = day_reasons(preview("niccokunzm__recurring_events_moved.ics", date(2019, 3, 1), date(2019, 3, 31)))
     assert days[date(2019, 3, 7)] == ("busy", "busy 02:00–03:00")
@@ -110,14 +105,12 @@ def test_thunderbird_moved_occurrences_are_busy_at_their_new_times():
     assert days[date(2019, 3, 9)] == ("busy", "busy 03:00–04:00")  # moved one hour later
 
 
-@needs_corpus
 def test_davx5_exdates_are_honoured():
     days = day_reasons(preview("niccokunzm__issue_20_exdate_ignored.ics", date(2019, 10, 1), date(2019, 11, 30)))
     # Tuesdays 16:15 from 15 Oct; 15 Oct, 22 Oct, 5 Nov, 19 Nov and 26 Nov are excluded.
     assert sorted(days) == [date(2019, 10, 29), date(2019, 11, 12)]
 
 
-@needs_corpus
 @pytest.mark.parametrize(
     ("name", "day", "expected_utc"),
     [
@@ -135,7 +128,6 @@ def test_windows_zone_names_land_at_the_right_utc_instant(name, day, expected_ut
     assert expected_utc.replace(tzinfo=UTC) in utc_starts(name, day)
 
 
-@needs_corpus
 def test_transparent_public_holidays_mark_nothing():
     for name, first, last in [
         ("niccokunzm__Germany_Holidays.ics", date(2019, 12, 1), date(2019, 12, 31)),
@@ -146,13 +138,11 @@ def test_transparent_public_holidays_mark_nothing():
         assert result.marks == []
 
 
-@needs_corpus
 def test_outlook_all_day_busy_holidays_make_the_day_unavailable():
     days = day_reasons(preview("niccokunzm__Germany.ics", date(2008, 1, 1), date(2008, 1, 31)))
     assert days[date(2008, 1, 1)] == ("unavailable", "all-day: busy")
 
 
-@needs_corpus
 def test_a_free_marked_conges_event_is_still_out_of_office():
     # 'Congés' (French: leave) is exported as TRANSPARENT; it is still time away.
     result = preview("niccokunzm__issue_201_mixed_datetime_and_date.ics", date(2023, 7, 1), date(2023, 7, 31), tz="UTC")
@@ -161,21 +151,18 @@ def test_a_free_marked_conges_event_is_still_out_of_office():
     assert days[date(2023, 7, 25)] == ("unavailable", "out of office 00:00–24:00")
 
 
-@needs_corpus
 def test_events_without_a_start_are_skipped_with_a_warning():
     result = preview("collective__issue_722_missing_timezones.ics", date(2014, 8, 1), date(2014, 8, 31), tz="UTC")
     assert [(m.day, m.reason) for m in result.marks] == [(date(2014, 8, 29), "busy 12:00–15:00")]
     assert any("without a start time" in w for w in result.warnings)
 
 
-@needs_corpus
 def test_a_bad_rrule_is_skipped_with_a_warning():
     result = preview("niccokunzm__bad_rrule_missing_until_event.ics", date(2019, 8, 1), date(2019, 8, 31))
     assert result.marks == []
     assert any("could not be read" in w for w in result.warnings)
 
 
-@needs_corpus
 @pytest.mark.slow
 def test_large_google_export_imports_a_month():
     result = preview("niccokunzm__issue42.ics", date(2012, 4, 1), date(2012, 4, 30), tz="Europe/London")

@@ -99,6 +99,12 @@ class CalendarServer(BaseHTTPRequestHandler):
             type(self).stream_done.set()
 
 
+@pytest.fixture(autouse=True)
+def _allow_loopback(monkeypatch):
+    """These servers live on 127.0.0.1, which a calendar fetch refuses unless it is allowed."""
+    monkeypatch.setenv("ONCALL_CALENDAR_ALLOW_HOSTS", "127.0.0.1")
+
+
 @pytest.fixture
 def server():
     CalendarServer.served = {}

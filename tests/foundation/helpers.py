@@ -52,11 +52,27 @@ def screen_text(app) -> str:
     return "\n".join(strip.text for strip in strips)
 
 
+async def settle(pilot, rounds: int = 1) -> None:
+    """Let the app's workers finish and its messages be handled, `rounds` times.
+
+    A worker cancelled meanwhile (a newer reload replaced an exclusive one) is not a
+    failure: its replacement is waited for in the next pass."""
+    from textual.worker import WorkerCancelled
+
+    for _ in range(rounds):
+        while True:
+            try:
+                await pilot.app.workers.wait_for_complete()
+                break
+            except WorkerCancelled:
+                continue
+        await pilot.pause()
+
+
 async def wait_until(pilot, condition: Callable[[], bool], attempts: int = 100, step: float = 0.1) -> bool:
     """Let the app run until `condition()` holds (bounded), without asserting on time."""
     for _ in range(attempts):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         if condition():
             return True
         await asyncio.sleep(step)

@@ -11,16 +11,12 @@ from oncall_tui.backend.local import LocalBackend
 from oncall_tui.domain_planning import SolvedPlan
 
 from ..conftest import DEMO_YOU
+from ..foundation.helpers import settle as _settle
 from .helpers import ROT
 
 
 def _text(app, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
-
-
-async def _settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def _wait_for(pilot, condition, tries: int = 400) -> bool:

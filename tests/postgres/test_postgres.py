@@ -86,11 +86,12 @@ def test_a_serialization_failure_is_retried_and_applied_once(fresh_pg_demo):
     assert alice.name == "Alice (other)"
 
 
-def _serve(url: str, port: int, tmp: Path) -> subprocess.Popen:
+def _serve(url: str, port: int, tmp: Path, *options: str) -> subprocess.Popen:
     env = {**os.environ, "ONCALL_NOW": NOW.isoformat(), "ONCALL_HOME": str(tmp)}
+    env.pop("ONCALL_CALENDAR_ALLOW_HOSTS", None)  # only what the options say
     log = open(tmp / f"serve-{port}.log", "w")
     return subprocess.Popen([sys.executable, "-m", "oncall_tui", "serve", "--db", url, "--port", str(port),
-                             "--no-access-log"], env=env, stdout=log, stderr=subprocess.STDOUT)
+                             "--no-access-log", *options], env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def _wait_ready(base: str, proc: subprocess.Popen) -> None:

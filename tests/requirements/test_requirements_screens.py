@@ -11,12 +11,11 @@ from oncall_tui.screens.requirements_dialogs import EvidenceDialog, NoteDialog
 from oncall_tui.screens.requirements_team import TeamRequirementsScreen
 
 from ..conftest import DEMO_YOU
+from ..foundation.helpers import settle as _settle
 
 
 async def settle(pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+    await _settle(pilot, rounds)
 
 
 async def until(pilot, condition, tries: int = 100) -> bool:
