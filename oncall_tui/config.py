@@ -155,6 +155,8 @@ class Target:
 
 
 SYSTEM_CONFIG_KEYS = ("database", "socket", "jump_host")
+#: Keys whose value is a list of logins.
+SYSTEM_CONFIG_LISTS = ("admins",)
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,8 @@ class SystemConfig:
     database: str | None = None
     socket: str | None = None
     jump_host: str | None = None
+    #: Organisation administrators named by whoever installed oncall (root owns the file).
+    admins: tuple[str, ...] = ()
 
 
 def system_config_path() -> Path:
@@ -197,14 +201,21 @@ def system_config() -> SystemConfig:
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(f"the system configuration {path} is not valid TOML: {exc}",  # names the line
                            field="system_config") from None
-    unknown = sorted(set(data) - set(SYSTEM_CONFIG_KEYS))
+    known = SYSTEM_CONFIG_KEYS + SYSTEM_CONFIG_LISTS
+    unknown = sorted(set(data) - set(known))
     if unknown:
-        raise InvalidInput(f"{path}: unknown setting {unknown[0]!r} (known: {', '.join(SYSTEM_CONFIG_KEYS)})",
+        raise InvalidInput(f"{path}: unknown setting {unknown[0]!r} (known: {', '.join(known)})",
                            field="system_config")
     for key in SYSTEM_CONFIG_KEYS:
         if key in data and (not isinstance(data[key], str) or not data[key].strip()):
             raise InvalidInput(f"{path}: {key} must be a non-empty string in quotes", field="system_config")
-    return SystemConfig(path, True, **{k: data[k].strip() for k in SYSTEM_CONFIG_KEYS if k in data})
+    for key in SYSTEM_CONFIG_LISTS:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise InvalidInput(f'{path}: {key} must be a list of logins, e.g. {key} = ["dana"]',
+                               field="system_config")
+    return SystemConfig(path, True, admins=tuple(v.strip() for v in data.get("admins", [])),
+                        **{k: data[k].strip() for k in SYSTEM_CONFIG_KEYS if k in data})
 
 
 def credentials_path() -> Path:

@@ -211,6 +211,9 @@ class ImportReport:
     rotations: int
     requirements: int
     escalation_contacts: int
+    #: Lines of the file left out or only partly applied, each saying why (people the importer
+    #: has no power over).
+    refused: tuple[str, ...] = ()
 
 
 # Ways a requirement can be met automatically, from data the product already has.

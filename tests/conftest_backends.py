@@ -223,6 +223,17 @@ def remote_server():
         yield server
 
 
+@pytest.fixture
+def served(remote_server, demo_db, clock):
+    """The session's server pointed at this test's demo file; (server, local backend as root)."""
+    from oncall_tui.backend.local import LocalBackend
+
+    local = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    remote_server.app.state.backend = local
+    yield remote_server, local
+    remote_server.app.state.backend = None
+
+
 def issue_test_token(backend, login: str, days: int = 30) -> str:
     """A real token for `login`, written straight to the database (no audit entry, so the
     remote run of a test sees the same audit log as the local one)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from .registry import read, write
+from .registry import allow, read, write
 
 if TYPE_CHECKING:  # resolved by registry.api_methods() when needed
     from ..domain_availability import (
@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # resolved by registry.api_methods() when needed
 
 
 class AvailabilityAPI:
-    @read
+    @read(allow("self", "manager", person="person"))
     def availability(self, person: str | None = None, month: str | None = None) -> MonthAvailability:
         """A person's month (YYYY-MM; next month by default): each day's effective state and where it
         came from, the shifts that start on it, busy hours, utilisation, the deadline, their calendars.
@@ -26,7 +26,7 @@ class AvailabilityAPI:
         Yourself, or someone in a team you manage."""
         raise NotImplementedError
 
-    @write
+    @write(allow("self", "manager", person="person"))
     def set_availability(self, days: list[date], state: str, note: str = "",
                          shift_start: datetime | None = None, person: str | None = None,
                          expected_version: int | None = None) -> MonthAvailability:
@@ -39,17 +39,17 @@ class AvailabilityAPI:
         change their team members' at any time."""
         raise NotImplementedError
 
-    @write
+    @write(allow("manager", person="person"))
     def set_utilisation(self, person: str, month: str, pct: int | None) -> MonthAvailability:
         """A manager sets a member's project load for a month (0..100 %, None to clear)."""
         raise NotImplementedError
 
-    @read
+    @read(allow("self", "manager", person="person"))
     def calendar_sources(self, person: str | None = None) -> list[CalendarSourceInfo]:
         """My calendar sources (secret URLs in full only for their owner)."""
         raise NotImplementedError
 
-    @write
+    @write(allow("self", "manager", person="person"))
     def add_calendar_source(self, label: str, location: str, kind: str = "",
                             rules: CalendarRules | None = None, keep_titles: bool = False,
                             person: str | None = None) -> CalendarSourceInfo:
@@ -57,7 +57,7 @@ class AvailabilityAPI:
         imported until `sync_calendar`.  Event titles are kept only with `keep_titles`."""
         raise NotImplementedError
 
-    @read
+    @read(allow("self", "manager", person="person"), allow("self", "manager", source="source_id"))
     def preview_calendar(self, location: str = "", kind: str = "", month: str | None = None,
                          rules: CalendarRules | None = None, keep_titles: bool = False,
                          content: str | None = None, person: str | None = None,
@@ -68,7 +68,7 @@ class AvailabilityAPI:
         calendar and the problem when it cannot be fetched or read."""
         raise NotImplementedError
 
-    @write
+    @write(allow("self", "manager", source="source_id"))
     def sync_calendar(self, source_id: int, month: str | None = None, content: str | None = None,
                       expected_digest: str = "") -> SyncResult:
         """Import a source for one month (by default the first month still open), replacing only
@@ -77,12 +77,12 @@ class AvailabilityAPI:
         `expected_digest` from a preview, refuses (StaleEdit) if the calendar changed since."""
         raise NotImplementedError
 
-    @write
+    @write(allow("self", "manager", source="source_id"))
     def remove_calendar_source(self, source_id: int) -> list[CalendarSourceInfo]:
         """Disconnect a calendar and drop what it marked."""
         raise NotImplementedError
 
-    @read
+    @read(allow("manager", team="team"))
     def team_availability(self, team: str | None = None, month: str | None = None) -> TeamAvailability:
         """Managers: everyone on the rotation x the days of the month, coverage per role
         (eligible and available people) and each person's recommendation level."""

@@ -15,26 +15,26 @@ from ..domain import (
     ShiftDetail,
     Team,
 )
-from .registry import read, write
+from .registry import allow, read, write
 
 
 class CoreAPI:
-    @read
+    @read(allow("anyone"))
     def whoami(self) -> Person:
         """The person this backend acts as."""
         raise NotImplementedError
 
-    @read
+    @read(allow("anyone"))
     def home(self, horizon_days: int = 42) -> HomeView:
         """Everything the "My on-call" screen shows."""
         raise NotImplementedError
 
-    @read
+    @read(allow("anyone"))
     def now(self, team: str | None = None) -> list[OnCallNow]:
         """Who is on call right now, per rotation and role (my teams, or one team)."""
         raise NotImplementedError
 
-    @read
+    @read(allow("member", team="team"), allow("self", "member", person="person"))
     def shifts(self, person: str | None = None, first: date | None = None,
                last: date | None = None, team: str | None = None) -> list[ShiftDetail]:
         """Published shifts in a date range (the person's own zone decides the days).
@@ -42,34 +42,34 @@ class CoreAPI:
         With no person, my own shifts; with person "*", everybody's in my teams."""
         raise NotImplementedError
 
-    @read
+    @read(allow("anyone"))
     def teams(self) -> list[Team]:
         """The teams I belong to (all teams if I belong to none)."""
         raise NotImplementedError
 
-    @read
+    @read(allow("member", "admin", team="team"))
     def members(self, team: str) -> list[Member]:
         raise NotImplementedError
 
-    @read
+    @read(allow("member", team="team"))
     def rotations(self, team: str) -> list[Rotation]:
         raise NotImplementedError
 
-    @read
+    @read(allow("anyone"))
     def escalation(self, team: str) -> list[EscalationContact]:
         raise NotImplementedError
 
-    @read
+    @read(allow("anyone"))
     def change_cursor(self) -> int:
         """A number that grows whenever anybody changes anything (for cheap refreshes)."""
         raise NotImplementedError
 
-    @read
+    @read(allow("member", team="team"))
     def audit(self, team: str | None = None, limit: int = 100) -> list[AuditEntry]:
         """The newest audit records: a manager sees their teams', others their own."""
         raise NotImplementedError
 
-    @write
+    @write(allow("anyone"))
     def update_profile(self, expected_version: int, name: str | None = None,
                        email: str | None = None, phones: list[str] | None = None,
                        tz: str | None = None, oncall_device: str | None = None,
@@ -77,17 +77,17 @@ class CoreAPI:
         """Change my own contact details; fails with StaleEdit if they changed meanwhile."""
         raise NotImplementedError
 
-    @write
+    @write(allow("member", assignment="assignment_uid"))
     def add_handover_note(self, assignment_uid: str, text: str) -> ShiftDetail:
         """Append a line to a shift's handover notes (anyone on the shift, or a manager)."""
         raise NotImplementedError
 
-    @write
+    @write(allow("manager", "admin", team_file="toml_text"))
     def import_team(self, toml_text: str, source_name: str = "team.toml") -> ImportReport:
         """Create or update a team from a team file, all or nothing."""
         raise NotImplementedError
 
-    @read
+    @read(allow("member", "admin", team="team"))
     def export_team(self, team: str) -> str:
         """The team as a team file that `import_team` reads back."""
         raise NotImplementedError

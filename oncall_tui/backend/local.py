@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import os
+from typing import Iterable
 
 import peewee as pw
 
 from ..clock import Clock, clock_from_env
-from ..config import real_login
+from ..config import real_login, system_config
 from ..errors import NotAllowed, Unavailable
 from ..services.admin import AdminService
 from ..services.availability import AvailabilityService
+from ..services.authorize import AuthorizeService, checked
 from ..services.availability_calendars import CalendarSourcesService
 from ..services.core import CoreService
 from ..services.planning import PlanningService
@@ -19,6 +21,7 @@ from ..store import bind, make_database, migrate, normalise_url
 from ..store.db import connect_error_message
 from ..store import models as m
 from .api import Backend
+from .registry import declared_policies
 
 
 def os_login(demo: bool = False) -> str:
@@ -35,13 +38,16 @@ def is_demo(db: pw.Database) -> bool:
 
 
 class LocalBackend(RequirementsService, AvailabilityService, CalendarSourcesService, PlanningService, AdminService,
-                   TeamFileService, CoreService, Backend):
+                   TeamFileService, CoreService, AuthorizeService, Backend):
     """Acts as one person on one database: the OS login (or `--as` in a demo database), or
     `actor`, given by code that has established who is asking itself (the server, after a token)."""
 
     def __init__(self, url: str, actor: str | None = None, clock: Clock | None = None,
-                 act_as: str | None = None) -> None:
+                 act_as: str | None = None, admins: Iterable[str] = ()) -> None:
+        """`admins`: organisation administrators named by whoever runs this process as a
+        service (`oncall serve --admin`); those of the system configuration are added."""
         self.url = normalise_url(url)
+        self.admins = frozenset(admins) | frozenset(system_config().admins)
         self.clock = clock or clock_from_env()
         self.db = open_database(self.url)
         self.demo = is_demo(self.db)
@@ -65,6 +71,11 @@ class LocalBackend(RequirementsService, AvailabilityService, CalendarSourcesServ
 
     def close(self) -> None:
         self.release_thread()
+
+
+# Every API method runs behind its declared policy (backend/api_*.py), here and under `oncall serve`.
+for _name, _rules in declared_policies(Backend).items():
+    setattr(LocalBackend, _name, checked(_name, _rules, getattr(LocalBackend, _name)))
 
 
 _OPEN: dict[str, pw.Database] = {}

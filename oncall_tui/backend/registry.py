@@ -8,6 +8,11 @@ The `api_*.py` modules import their areas' dataclasses only for type checkers
 (start-up does not pay for the areas it does not show); `api_methods()`
 resolves the annotations against the `oncall_tui.domain*` modules, imported
 at that moment.
+
+Every method also declares who may call it: `@read(allow("member", team="team"))`.
+The rules are checked in one place (`services.authorize`) before the method runs,
+for the local backend and for `oncall serve` alike; a method without a rule is
+refused when its module is imported.
 """
 from __future__ import annotations
 
@@ -17,6 +22,75 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 _MARK = "__oncall_api__"
+_POLICY = "__oncall_policy__"
+
+#: Who a rule may let in.  "manager_was" is a manager of a team the person is in or was in
+#: (their tokens outlive a move, so the former manager can still see and stop them).
+WHO = ("anyone", "self", "member", "manager", "manager_was", "admin")
+#: Where a rule finds its team (first group) or its person (second), from one argument of the call.
+TEAM_SCOPES = {
+    "team": "of team `{arg}` (default: mine)",
+    "rotation": "of rotation `{arg}`'s team",
+    "plan": "of plan `{arg}`'s team",
+    "assignment": "of shift `{arg}`'s team",
+    "status": "of request `{arg}`'s team",
+    "team_file": "of the team in `{arg}` (a new team: administrators only)",
+}
+PERSON_SCOPES = {
+    "person": "`{arg}`, default me",
+    "token": "the owner of token `{arg}`",
+    "source": "the owner of calendar `{arg}`",
+}
+SCOPES = {**TEAM_SCOPES, **PERSON_SCOPES}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One condition of a policy: the caller is any one of `who`, judged on the team or person
+    that argument `arg` names (scope kind `scope`).  All rules of a method must hold."""
+
+    who: tuple[str, ...]
+    scope: str | None = None
+    arg: str | None = None
+
+    def describe(self) -> str:
+        """In words, for the README's table."""
+        personal = self.scope in PERSON_SCOPES
+        words = {"anyone": "anyone signed in", "admin": "an administrator",
+                 "self": "the person", "member": "a teammate" if personal else "a member",
+                 "manager": "their manager" if personal else "a manager",
+                 "manager_was": "their manager now or before"}
+        who = " or ".join(words[w] for w in self.who)
+        if self.scope is None:
+            return who
+        where = SCOPES[self.scope].format(arg=self.arg)
+        return f"{who} ({where})" if personal else f"{who} {where}"
+
+
+def allow(*who: str, **scope: str) -> Rule:
+    """`allow("self", "manager", person="login")`: who may call, and which argument says of whom."""
+    unknown = [w for w in who if w not in WHO]
+    if not who or unknown:
+        raise ValueError(f"allow() needs some of {', '.join(WHO)}, not {unknown or 'nothing'}")
+    if len(scope) > 1 or any(k not in SCOPES for k in scope):
+        raise ValueError(f"allow() takes at most one scope, one of {', '.join(SCOPES)}: {scope}")
+    needs_scope = set(who) - {"anyone", "admin"}
+    if needs_scope and not scope:
+        raise ValueError(f"allow({', '.join(who)}) must say which argument names the team or person")
+    kind, arg = next(iter(scope.items())) if scope else (None, None)
+    return Rule(tuple(who), kind, arg)
+
+
+def policy_text(rules: tuple[Rule, ...]) -> str:
+    return "; and ".join(rule.describe() for rule in rules)
+
+
+def policy_table(methods: dict[str, "ApiMethod"]) -> str:
+    """The README's "Who may do what" table (a test keeps the README equal to it)."""
+    rows = ["| Operation | Kind | Who may call it |", "|---|---|---|"]
+    rows += [f"| `{name}` | {method.kind} | {policy_text(method.policy)} |"
+             for name, method in sorted(methods.items())]
+    return "\n".join(rows)
 
 
 @dataclass(frozen=True)
@@ -26,6 +100,7 @@ class ApiMethod:
     signature: inspect.Signature
     hints: dict[str, Any]
     doc: str
+    policy: tuple[Rule, ...] = ()
 
     @property
     def returns(self) -> Any:
@@ -35,15 +110,29 @@ class ApiMethod:
         return [p for n, p in self.signature.parameters.items() if n != "self"]
 
 
-def api(kind: str) -> Callable[[Callable], Callable]:
+def api(kind: str) -> Callable[..., Callable[[Callable], Callable]]:
     if kind not in ("read", "write"):
         raise ValueError(kind)
 
-    def mark(fn: Callable) -> Callable:
-        setattr(fn, _MARK, kind)
-        return fn
+    def declare(*rules: Rule) -> Callable[[Callable], Callable]:
+        if len(rules) == 1 and callable(rules[0]) and not isinstance(rules[0], Rule):
+            raise TypeError(f"@{kind} on {rules[0].__qualname__} declares nobody who may call it: "
+                            f"write @{kind}(allow(...))")
+        if not rules or not all(isinstance(r, Rule) for r in rules):
+            raise TypeError(f"@{kind}(...) needs one or more allow(...) rules")
 
-    return mark
+        def mark(fn: Callable) -> Callable:
+            params = inspect.signature(fn).parameters
+            for rule in rules:
+                if rule.arg is not None and rule.arg not in params:
+                    raise TypeError(f"{fn.__qualname__}: its policy names an argument {rule.arg!r} it does not take")
+            setattr(fn, _MARK, kind)
+            setattr(fn, _POLICY, tuple(rules))
+            return fn
+
+        return mark
+
+    return declare
 
 
 read = api("read")
@@ -90,5 +179,16 @@ def api_methods(cls: type) -> dict[str, ApiMethod]:
                     signature=inspect.signature(fn),
                     hints=typing.get_type_hints(fn, globalns=_annotation_namespace(fn)),
                     doc=inspect.getdoc(fn) or "",
+                    policy=getattr(fn, _POLICY, ()),
                 )
+    return found
+
+
+def declared_policies(cls: type) -> dict[str, tuple[Rule, ...]]:
+    """name -> the rules of every marked method of `cls` (cheap: resolves no annotations)."""
+    found: dict[str, tuple[Rule, ...]] = {}
+    for klass in reversed(cls.__mro__):
+        for name, fn in vars(klass).items():
+            if getattr(fn, _MARK, None):
+                found[name] = getattr(fn, _POLICY, ())
     return found

@@ -134,6 +134,8 @@ def team_import(ctx: Ctx, path: Path) -> None:
     echo(f"Team {report.team}: {report.people_added} people added, {report.people_updated} updated, "
                f"{report.rotations} rotations, {report.requirements} requirements, "
                f"{report.escalation_contacts} escalation contacts.")
+    for line in report.refused:
+        click.echo(f"Not applied: {line}", err=True)
 
 
 @team.command("export")

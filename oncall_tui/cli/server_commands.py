@@ -29,11 +29,14 @@ from .common import Ctx, echo, echo_json, handle_errors, pass_ctx, table
               help="An intranet calendar host (name, address or network such as 10.1.0.0/16) the server may "
                    "fetch calendar URLs from; repeat for more (also ONCALL_CALENDAR_ALLOW_HOSTS).  Other "
                    "private, loopback and link-local addresses are refused.")
+@click.option("--admin", "admins", multiple=True, metavar="LOGIN",
+              help="An organisation administrator (may create teams and move people between them); "
+                   "repeat for more.  Adds to those the database and the system configuration name.")
 @pass_ctx
 @handle_errors
 def serve(ctx: Ctx, db: str | None, host: str, port: int, base_url: str | None, workers: int,
           access_log: bool, unix_socket: str | None, socket_group: str | None,
-          calendar_hosts: tuple[str, ...]) -> None:
+          calendar_hosts: tuple[str, ...], admins: tuple[str, ...]) -> None:
     """Serve the database over HTTP for `oncall --server URL` (see README: Running for a whole organisation)."""
     from ..calendars.fetch import ALLOW_HOSTS_ENV
 
@@ -51,6 +54,9 @@ def serve(ctx: Ctx, db: str | None, host: str, port: int, base_url: str | None, 
     from ..store.db import is_sqlite, normalise_url
 
     url = normalise_url(db or ctx.db or os.environ.get("ONCALL_DB") or str(default_db_path()))
+    from ..server.app import SERVE_ADMINS_ENV
+
+    os.environ[SERVE_ADMINS_ENV] = " ".join(admins)  # for the worker processes, which inherit it
     backend = LocalBackend(url, actor="-")  # opens and migrates now, so a bad URL fails here, clearly
     backend.close()
     shown = url if is_sqlite(url) else _without_password(url)

@@ -56,6 +56,15 @@ def _bearer(request: Request) -> str | None:
     return value.strip() or None
 
 
+def _single_valued(params) -> dict[str, str]:
+    """The query string as name -> value, refusing a name given twice (which value was meant?)."""
+    names = [name for name, _ in params.multi_items()]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise InvalidInput(f"the query names {twice[0]!r} more than once; give it once", field=twice[0])
+    return dict(params)
+
+
 def _credentials(request: Request) -> tuple[str | None, str | None]:
     """(bearer token, peer login).  Over the Unix socket (`oncall serve --socket`) who asks is the
     login the kernel names for the connecting process, and no header changes that; over TCP, the token."""
@@ -102,7 +111,7 @@ def _endpoint(method: ApiMethod):
         try:
             token, peer = _credentials(request)
             if request.method == "GET":
-                query = dict(request.query_params)
+                query = _single_valued(request.query_params)
                 kwargs = calls.decode_query(method, query)
                 key = json.dumps(sorted(query.items()))
             else:
@@ -206,11 +215,17 @@ def create_app(backend, base_url: str | None = None, keep_sqlite_connections: bo
     return app
 
 
+#: How `oncall serve --admin` hands its administrators to the worker processes it starts; read
+#: only here, by the server, never by the `oncall` a person runs.
+SERVE_ADMINS_ENV = "ONCALL_SERVE_ADMINS"
+
+
 def app_from_env() -> Starlette:
     """uvicorn factory for `--workers N`: each worker process opens the database itself."""
     from ..backend.local import LocalBackend
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
-    backend = LocalBackend(os.environ["ONCALL_SERVE_DB"], actor="-")
+    admins = os.environ.get(SERVE_ADMINS_ENV, "").split()
+    backend = LocalBackend(os.environ["ONCALL_SERVE_DB"], actor="-", admins=admins)
     return create_app(backend, base_url=os.environ.get("ONCALL_SERVE_BASE_URL") or None,
                       keep_sqlite_connections=True)

@@ -58,6 +58,15 @@ class AdminService(ServiceBase):
             issued_by=issuer.login if issuer else None,
         )
 
+    def _managed_now_or_before(self, person: m.Person) -> bool:
+        """Whether I manage a team `person` is in, or was in until an import dropped them."""
+        if self._manages(person):
+            return True
+        managed = (m.Membership.select(m.Membership.team)
+                   .where((m.Membership.person == self._me()) & (m.Membership.role == "manager")))
+        return (m.PastMembership.select()
+                .where((m.PastMembership.person == person) & m.PastMembership.team.in_(managed)).exists())
+
     # -- the API ----------------------------------------------------------------------
     def issue_token(self, login: str, expires_days: int = 90, label: str = "") -> IssuedToken:
         from ..domain_admin import IssuedToken
@@ -74,8 +83,9 @@ class AdminService(ServiceBase):
             person = self._person(login)
             if not person.active:
                 raise InvalidInput(f"'{login}' is no longer active", field="login")
-            if not self._manages(person):
-                raise NotAllowed(f"only a manager of a team '{login}' is in can issue their token")
+            if person.id != me.id and not self._manages(person) and not self._is_admin():
+                raise NotAllowed(f"only '{login}' themselves or a manager of a team they are in can issue "
+                                 f"their token")
             now = self._now()
             secret, row = create_token(person, now, now + timedelta(days=expires_days), label, me)
             self._audit("token.issue", "token", row.id, None, login=login, label=label,
@@ -89,14 +99,16 @@ class AdminService(ServiceBase):
             q = m.ApiToken.select(m.ApiToken, m.Person).join(m.Person).order_by(m.ApiToken.id)
             if login is not None:
                 person = self._person(login)
-                if person.id != me.id and not self._manages(person):
+                if person.id != me.id and not self._managed_now_or_before(person) and not self._is_admin():
                     raise NotAllowed(f"only '{login}' or their manager can see their tokens")
                 q = q.where(m.ApiToken.person == person)
-            else:
+            elif not self._is_admin():
                 managed = (m.Membership.select(m.Membership.team)
                            .where((m.Membership.person == me) & (m.Membership.role == "manager")))
                 people = m.Membership.select(m.Membership.person).where(m.Membership.team.in_(managed))
-                q = q.where((m.ApiToken.person == me) | (m.ApiToken.person.in_(people)))
+                former = m.PastMembership.select(m.PastMembership.person).where(m.PastMembership.team.in_(managed))
+                q = q.where((m.ApiToken.person == me) | m.ApiToken.person.in_(people)
+                            | m.ApiToken.person.in_(former))
             return [self._token_info(row) for row in q]
         return self._read(run)
 
@@ -106,8 +118,8 @@ class AdminService(ServiceBase):
             row = m.ApiToken.get_or_none(m.ApiToken.id == token_id)
             if row is None:
                 raise NotFound(f"no token with id {token_id}", entity="token", id=token_id)
-            if row.person_id != me.id and not self._manages(row.person):
-                raise NotAllowed("only the token's owner or their manager can revoke it")
+            if row.person_id != me.id and not self._managed_now_or_before(row.person) and not self._is_admin():
+                raise NotAllowed("only the token's owner or their manager (now or before) can revoke it")
             if row.revoked_at is None:
                 now = self._now()
                 m.ApiToken.update(revoked_at=now).where(m.ApiToken.id == row.id).execute()

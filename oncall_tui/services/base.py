@@ -26,6 +26,15 @@ class AfterCommit:
 
 
 MAX_NOTE = 2000
+#: The Meta row listing organisation administrators (comma-separated logins); the first
+#: importer of an empty database is written there.  The backend's `admins` (the system
+#: configuration's, and `oncall serve --admin LOGIN`) adds more; never the environment of
+#: the person asking, who could name themselves.
+ADMINS_KEY = "admins"
+
+
+def _logins(text: str) -> set[str]:
+    return {part.strip() for part in text.replace(" ", ",").split(",") if part.strip()}
 #: Starts the placeholder values of a statement composed once (`_bump`): no stored text starts so.
 MARK = "\0oncall-value:"
 
@@ -36,6 +45,8 @@ class ServiceBase:
     db: pw.Database
     clock: Clock
     actor_login: str
+    #: Administrators named outside the database (system configuration, `oncall serve --admin`).
+    admins: frozenset[str] = frozenset()
 
     # -- who is asking ---------------------------------------------------------
     def _me(self) -> m.Person:
@@ -85,6 +96,25 @@ class ServiceBase:
     def _membership(self, team: m.Team, person: m.Person | None = None) -> m.Membership | None:
         person = person or self._me()
         return m.Membership.get_or_none((m.Membership.team == team) & (m.Membership.person == person))
+
+    # -- organisation administrators ----------------------------------------------------
+    def _admins(self) -> set[str]:
+        row = m.Meta.get_or_none(m.Meta.key == ADMINS_KEY)
+        return set(self.admins) | _logins(row.value if row else "")
+
+    def _is_admin(self, login: str | None = None) -> bool:
+        return (login or self.actor_login) in self._admins()
+
+    def _may_bootstrap(self) -> bool:
+        """An empty database with no administrator: its first team import is allowed, and makes
+        the importer administrator."""
+        return not m.Team.select().exists() and not self._admins()
+
+    def _add_admin(self, login: str) -> None:
+        row = m.Meta.get_or_none(m.Meta.key == ADMINS_KEY)
+        logins = ",".join(sorted(_logins(row.value if row else "") | {login}))
+        m.Meta.insert(key=ADMINS_KEY, value=logins).on_conflict(
+            conflict_target=[m.Meta.key], update={m.Meta.value: logins}).execute()
 
     def _is_manager(self, team: m.Team, person: m.Person | None = None) -> bool:
         ms = self._membership(team, person)

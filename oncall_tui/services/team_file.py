@@ -267,39 +267,76 @@ class TeamFileService(ServiceBase):
 
         def run():
             parsed = parse_team_file(toml_text, source_name)
-            return self._apply(parsed)
+            return self._apply(parsed, _Ctx(source_name, _Lines(toml_text)))
         return self._write(run)
 
-    def _apply(self, parsed: dict) -> ImportReport:
+    def _apply(self, parsed: dict, ctx: _Ctx) -> ImportReport:
         t = parsed["team"]
         now = self._now()
         team = m.Team.get_or_none(m.Team.slug == t["slug"])
-        actor = m.Person.get_or_none(m.Person.login == self.actor_login)
+        actor = m.Person.get_or_none((m.Person.login == self.actor_login) & m.Person.active)
+        admin = self._is_admin()
         if team is not None:
-            if actor is None or not self._is_manager(team, actor):
-                raise NotAllowed(f"only a manager of team '{team.slug}' can import over it")
+            if not admin and (actor is None or not self._is_manager(team, actor)):
+                raise NotAllowed(f"only a manager of team '{team.slug}' or an organisation administrator "
+                                 f"can import over it")
         else:
-            if not any(p["login"] == self.actor_login and p["role"] == "manager" for p in parsed["people"]):
+            bootstrap = self._may_bootstrap()
+            if not admin and not bootstrap:
+                raise NotAllowed(f"only an organisation administrator can create a team ('{t['slug']}' is new); "
+                                 f"ask one to import it, or import over a team you manage")
+            if bootstrap and not any(p["login"] == self.actor_login and p["role"] == "manager"
+                                     for p in parsed["people"]):
                 raise NotAllowed(
                     f"to create team '{t['slug']}' you must be one of its managers in the file "
                     f"(add yourself, login '{self.actor_login}', with role = \"manager\")")
+            if bootstrap:  # the first team of an empty database: its importer runs the organisation
+                self._add_admin(self.actor_login)
             team = m.Team.create(slug=t["slug"], name=t["name"], tz=t["tz"],
                                  availability_deadline_day=t["availability_deadline_day"],
                                  settings=t["settings"], created_at=now)
         m.Team.update(name=t["name"], tz=t["tz"], availability_deadline_day=t["availability_deadline_day"],
                       settings=t["settings"], version=m.Team.version + 1).where(m.Team.id == team.id).execute()
 
+        managed = set() if actor is None else {
+            ms.team_id for ms in m.Membership.select(m.Membership.team)
+            .where((m.Membership.person == actor) & (m.Membership.role == "manager"))}
         added = updated = 0
         keep = set()
-        for p in parsed["people"]:
+        refused: list[str] = []
+        for i, p in enumerate(parsed["people"]):
             fields = {k: p[k] for k in ("name", "email", "phones", "tz", "oncall_device", "oncall_phone", "region")}
             row = m.Person.get_or_none(m.Person.login == p["login"])
             if row is None:
                 row = m.Person.create(login=p["login"], created_at=now, **fields)
                 added += 1
             else:
-                m.Person.update(version=m.Person.version + 1, active=True, **fields).where(
-                    m.Person.id == row.id).execute()
+                theirs = {ms.team_id: ms.team.slug for ms in m.Membership.select(m.Membership, m.Team)
+                          .join(m.Team).where(m.Membership.person == row)}
+                if not theirs:  # someone who left: the teams they were in decide who brings them back
+                    theirs = {pm.team_id: pm.team.slug for pm in m.PastMembership.select(m.PastMembership, m.Team)
+                              .join(m.Team).where(m.PastMembership.person == row)}
+                yours = row.id == getattr(actor, "id", None) or bool(managed & set(theirs))
+                if team.id not in theirs and not (yours or admin):
+                    where = ctx.lines.of("people", i, "login")
+                    was = "is in" if row.active else "was in"
+                    refused.append(
+                        f"{ctx.name}{f', line {where}' if where else ''}: '{p['login']}' {was} team "
+                        f"{', '.join(sorted(theirs.values())) or '(none)'}; only an organisation administrator "
+                        f"or their manager can add them to another team (left out, nothing about them changed)")
+                    continue
+                if yours:
+                    m.Person.update(version=m.Person.version + 1, active=True, **fields).where(
+                        m.Person.id == row.id).execute()
+                else:
+                    if not row.active:
+                        m.Person.update(version=m.Person.version + 1, active=True).where(m.Person.id == row.id).execute()
+                if not yours and any(getattr(row, k) != v for k, v in fields.items() if k != "region"):
+                    where = ctx.lines.of("people", i, "login")
+                    refused.append(
+                        f"{ctx.name}{f', line {where}' if where else ''}: '{p['login']}' was added, but their "
+                        f"name, email, phones and zone stay as they set them (only they or their manager "
+                        f"change them)")
                 updated += 1
             ms = m.Membership.get_or_none((m.Membership.team == team) & (m.Membership.person == row))
             if ms is None:
@@ -309,7 +346,7 @@ class TeamFileService(ServiceBase):
                 m.Membership.update(role=p["role"], on_rotation=p["on_rotation"], region=p["region"],
                                     version=m.Membership.version + 1).where(m.Membership.id == ms.id).execute()
             keep.add(row.id)
-        m.Membership.delete().where((m.Membership.team == team) & ~(m.Membership.person.in_(list(keep)))).execute()
+        self._offboard(team, keep)
 
         rkeep = []
         for r in parsed["rotations"]:
@@ -340,9 +377,28 @@ class TeamFileService(ServiceBase):
             (m.Requirement.team == team) & ~(m.Requirement.id.in_(qkeep))).execute()
 
         report = ImportReport(team.slug, added, updated, len(parsed["rotations"]),
-                              len(parsed["requirements"]), len(parsed["escalation"]))
+                              len(parsed["requirements"]), len(parsed["escalation"]), tuple(refused))
         self._audit("team.import", "team", team.slug, team, report=report)
         return report
+
+    def _offboard(self, team: m.Team, keep: set[int]) -> None:
+        """Take out of `team` everyone the file no longer lists.  Who leaves is remembered (their
+        former managers can still see and stop their tokens); who leaves their last team is
+        deactivated and their tokens revoked, in this same transaction."""
+        now = self._now()
+        leaving = list(m.Membership.select(m.Membership, m.Person).join(m.Person)
+                       .where((m.Membership.team == team) & ~(m.Membership.person.in_(list(keep)))))
+        for ms in leaving:
+            m.PastMembership.insert(team=team, person=ms.person, role=ms.role, left_at=now).on_conflict(
+                conflict_target=[m.PastMembership.team, m.PastMembership.person],
+                update={m.PastMembership.role: ms.role, m.PastMembership.left_at: now}).execute()
+            m.Membership.delete().where(m.Membership.id == ms.id).execute()
+            if m.Membership.select().where(m.Membership.person == ms.person).exists():
+                continue
+            revoked = (m.ApiToken.update(revoked_at=now)
+                       .where((m.ApiToken.person == ms.person) & m.ApiToken.revoked_at.is_null()).execute())
+            m.Person.update(active=False, version=m.Person.version + 1).where(m.Person.id == ms.person_id).execute()
+            self._audit("person.offboard", "person", ms.person.login, team, tokens_revoked=revoked)
 
     def export_team(self, team: str) -> str:
         import tomli_w
@@ -350,7 +406,8 @@ class TeamFileService(ServiceBase):
         def run():
             self._me()
             t = self._team(team)
-            self._require_member(t)
+            if not self._is_admin():
+                self._require_member(t)
             out: dict[str, Any] = {"team": {
                 "slug": t.slug, "name": t.name, "tz": t.tz,
                 "availability_deadline_day": t.availability_deadline_day,

@@ -11,7 +11,7 @@ import peewee as pw
 
 from ..errors import SchemaTooNew
 from .db import write_tx
-from .models import ALL_MODELS, ChangeCounter, Meta
+from .models import ALL_MODELS, ApiToken, ChangeCounter, Membership, Meta, PastMembership, Person
 
 SCHEMA_KEY = "schema_version"
 MIGRATION_LOCK = 0x0C_A11  # PostgreSQL advisory lock key held while migrating
@@ -54,8 +54,23 @@ def _v2(db: pw.Database) -> None:
         f"(person_id, day, COALESCE(shift_start, {_NO_SHIFT}), COALESCE(source_id, 0))")
 
 
+def _v3(db: pw.Database) -> None:
+    """Offboarding: who was in which team, and no live token for somebody in no team.
+
+    Before this version a team import that dropped someone left their tokens working and
+    their former manager unable to stop them: such tokens are revoked now, and the people
+    deactivated (importing them into a team again brings them back)."""
+    from datetime import datetime, timezone
+
+    db.create_tables([PastMembership], safe=True)
+    in_no_team = Person.select(Person.id).where(Person.id.not_in(Membership.select(Membership.person)))
+    ApiToken.update(revoked_at=datetime.now(timezone.utc)).where(
+        ApiToken.revoked_at.is_null() & ApiToken.person.in_(in_no_team)).execute()
+    Person.update(active=False).where(Person.id.in_(in_no_team) & Person.active).execute()
+
+
 # version -> step that brings a database from version-1 to version.
-MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1, 2: _v2}
+MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1, 2: _v2, 3: _v3}
 
 
 def current_version() -> int:

@@ -69,7 +69,7 @@ def test_upgrade_keeps_the_newest_published_plan_and_mark_then_refuses_duplicate
     older, newer = _write_v1_database_with_duplicates(empty_db, clock, monkeypatch)
 
     root = LocalBackend(empty_db, actor=DEMO_YOU, clock=clock)  # the new release opens it
-    assert migrations.stored_version(root.db) == migrations.current_version() == 2
+    assert migrations.stored_version(root.db) == migrations.current_version() >= 2
     statuses = {p.id: p.status for p in root.plans(ROT) if p.month == MONTH}
     assert (statuses[older], statuses[newer]) == ("superseded", "published")
     day = next(d for d in root.availability(person="jess", month="2027-01").days if d.day == DAY)

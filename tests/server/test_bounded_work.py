@@ -13,7 +13,6 @@ import pytest
 
 from tests.conftest_backends import free_port, issue_test_token
 from tests.postgres.test_postgres import _serve, _wait_ready
-from tests.server.test_tokens_and_auth import served  # noqa: F401  (fixture)
 
 MB = 1024 * 1024
 

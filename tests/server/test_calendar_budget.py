@@ -14,7 +14,6 @@ from oncall_tui.calendars import expand, parse
 from oncall_tui.errors import InvalidInput, NotAllowed
 from tests.calendars.builders import ics
 from tests.conftest_backends import issue_test_token
-from tests.server.test_tokens_and_auth import served  # noqa: F401  (fixture)
 
 MONTH = "2026-12"
 

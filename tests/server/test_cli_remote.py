@@ -9,7 +9,6 @@ from click.testing import CliRunner
 from oncall_tui.cli import main
 from oncall_tui.config import credentials_path
 from tests.conftest import DEMO_YOU
-from tests.server.test_tokens_and_auth import served  # noqa: F401  (fixture)
 
 
 def run(*args: str, login: str = DEMO_YOU, stdin: str | None = None):
@@ -62,3 +61,20 @@ def test_login_to_nothing_says_unreachable():
     url = f"http://127.0.0.1:{free_port()}"
     result = run("login", url, "--token", "oc_x")
     assert result.exit_code == 3 and f"cannot reach the oncall server at {url}" in result.output
+
+
+def test_team_import_prints_the_lines_it_left_out(demo_db, tmp_path):
+    from tests.server.authz_world import PAYMENTS
+
+    assert run("--db", demo_db, "team", "import", _write(tmp_path / "payments.toml", PAYMENTS)).exit_code == 0
+    grab = PAYMENTS.replace("[[rotations]]", '[[people]]\nlogin = "alice"\nname = "A"\nrole = "engineer"\n\n'
+                                              "[[rotations]]")
+    result = run("--db", demo_db, "team", "import", _write(tmp_path / "grab.toml", grab), login="pat")
+    assert result.exit_code == 0, result.output
+    line = grab.splitlines().index('login = "alice"') + 1
+    assert f"Not applied: grab.toml, line {line}: 'alice' is in team platform" in result.output
+
+
+def _write(path, text: str) -> str:
+    path.write_text(text)
+    return str(path)

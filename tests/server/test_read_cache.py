@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from oncall_tui.backend.remote import RemoteBackend
 from tests.conftest_backends import issue_test_token
-from tests.server.test_tokens_and_auth import served  # noqa: F401  (fixture)
 
 
 def test_cached_now_follows_every_change_and_the_clock(served, clock):

@@ -2,13 +2,13 @@
 from .availability import Availability, CalendarSource
 from .base import BaseModel, JSONField, UTCDateTimeField, Versioned, database
 from .ops import AuditLog, ChangeCounter, Meta, Outbox
-from .people import ApiToken, EscalationContact, Membership, Person, Team
+from .people import ApiToken, EscalationContact, Membership, PastMembership, Person, Team
 from .planning import Assignment, Plan, Rotation, Slot
 from .readiness import Requirement, RequirementStatus
 from .swaps import SwapOffer, SwapRequest
 
 ALL_MODELS = [
-    Meta, Person, Team, Membership, EscalationContact, ApiToken,
+    Meta, Person, Team, Membership, PastMembership, EscalationContact, ApiToken,
     Rotation, Slot, Plan, Assignment,
     Requirement, RequirementStatus,
     CalendarSource, Availability,

@@ -40,6 +40,19 @@ class Membership(Versioned):
         indexes = ((("team", "person"), True),)
 
 
+class PastMembership(BaseModel):
+    """Someone who was in a team and left it (a team import dropped them): their former
+    managers can still see and revoke the tokens they were given."""
+
+    team = pw.ForeignKeyField(Team, backref="+", on_delete="CASCADE")
+    person = pw.ForeignKeyField(Person, backref="+", on_delete="CASCADE")
+    role = pw.CharField(max_length=16)
+    left_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("team", "person"), True),)
+
+
 class EscalationContact(BaseModel):
     team = pw.ForeignKeyField(Team, backref="escalation", on_delete="CASCADE")
     position = pw.IntegerField()

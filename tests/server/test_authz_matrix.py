@@ -1,0 +1,192 @@
+"""The authorization matrix, generated from the registry: every backend operation, run as
+each kind of caller, locally and over a real `oncall serve`, against its declared policy.
+
+A caller the policy refuses must be refused by the policy check (NotAllowed naming the
+operation, UnknownUser for somebody no longer here, 401 without a live token) and change
+nothing; a caller it allows must get past it (the service may still say no for a finer
+reason of its own: a stale version, a closed month).  A new operation without a sample
+below fails `test_every_operation_has_a_sample`.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from oncall_tui.backend.api import backend_methods
+from oncall_tui.errors import NotAllowed, NotAuthenticated, OncallError, UnknownUser
+from tests.conftest import DEMO_YOU
+from tests.server.authz_world import ACTORS, ADMINS, CALENDAR, PAST, TEAMS, build_world
+
+#: operation -> (arguments, the person the operation is about); every argument that picks a
+#: team or a person is named: team "platform" and, for people, alice (or lena, who left).
+SAMPLES = {
+    "whoami": (lambda ids: {}, None),
+    "home": (lambda ids: {}, None),
+    "now": (lambda ids: {"team": "platform"}, None),
+    "shifts": (lambda ids: {"person": "alice", "team": "platform"}, "alice"),
+    "teams": (lambda ids: {}, None),
+    "members": (lambda ids: {"team": "platform"}, None),
+    "rotations": (lambda ids: {"team": "platform"}, None),
+    "escalation": (lambda ids: {"team": "platform"}, None),
+    "change_cursor": (lambda ids: {}, None),
+    "audit": (lambda ids: {"team": "platform"}, None),
+    "update_profile": (lambda ids: {"expected_version": 10 ** 6, "name": "Someone Else"}, None),
+    "add_handover_note": (lambda ids: {"assignment_uid": ids["shift"], "text": "all quiet"}, None),
+    "import_team": (lambda ids: {"toml_text": ids["platform_file"]}, None),
+    "export_team": (lambda ids: {"team": "platform"}, None),
+    "requirements": (lambda ids: {"person": "alice", "team": "platform"}, "alice"),
+    "requirement_definitions": (lambda ids: {"team": "platform"}, None),
+    "team_readiness": (lambda ids: {"team": "platform"}, None),
+    "pending_verifications": (lambda ids: {"team": "platform"}, None),
+    "attest": (lambda ids: {"requirement": "incident-training", "team": "platform", "evidence": "done"}, None),
+    "request_verification": (lambda ids: {"requirement": "incident-training", "team": "platform",
+                                          "evidence": "done"}, None),
+    "decide_verification": (lambda ids: {"status_id": ids["pending"], "approve": False, "reason": "not yet"},
+                            None),
+    "grant": (lambda ids: {"person": "alice", "requirement": "incident-training", "team": "platform",
+                           "note": "seen it"}, "alice"),
+    "save_requirement": (lambda ids: {"team": "platform", "spec": ids["requirement"],
+                                      "expected_version": 10 ** 6}, None),
+    "shadow_options": (lambda ids: {"team": "platform"}, None),
+    "sign_up_shadow": (lambda ids: {"assignment_uid": ids["shift"]}, None),
+    "cancel_shadow": (lambda ids: {"assignment_uid": ids["shift"]}, None),
+    "availability": (lambda ids: {"person": "alice", "month": "2026-12"}, "alice"),
+    "set_availability": (lambda ids: {"days": [date(2026, 12, 10)], "state": "unavailable",
+                                      "person": "alice"}, "alice"),
+    "set_utilisation": (lambda ids: {"person": "alice", "month": "2026-12", "pct": 40}, "alice"),
+    "calendar_sources": (lambda ids: {"person": "alice"}, "alice"),
+    "add_calendar_source": (lambda ids: {"label": "Work", "location": "https://cal.example.com/a.ics",
+                                         "kind": "url", "person": "alice"}, "alice"),
+    "preview_calendar": (lambda ids: {"source_id": ids["source"], "content": CALENDAR, "month": "2026-12",
+                                      "person": "alice"}, "alice"),
+    "sync_calendar": (lambda ids: {"source_id": ids["source"], "content": CALENDAR, "month": "2026-12"}, "alice"),
+    "remove_calendar_source": (lambda ids: {"source_id": ids["source"]}, "alice"),
+    "team_availability": (lambda ids: {"team": "platform", "month": "2026-12"}, None),
+    "plan_problem": (lambda ids: {"rotation": "platform-247", "month": "2026-12", "team": "platform"}, None),
+    "save_draft": (lambda ids: {"rotation": "platform-247", "month": "2026-12", "team": "platform",
+                                "solved": _empty_solution()}, None),
+    "draft_plan": (lambda ids: {"rotation": "platform-247", "month": "2026-12", "solver": "greedy",
+                                "time_limit": 1.0, "team": "platform"}, None),
+    "plans": (lambda ids: {"team": "platform"}, None),
+    "plan": (lambda ids: {"plan_id": ids["published"]}, None),
+    "edit_plan": (lambda ids: {"plan_id": ids["draft"], "expected_version": 10 ** 6, "changes": []}, None),
+    "plan_diff": (lambda ids: {"plan_id": ids["published"]}, None),
+    "publish_plan": (lambda ids: {"plan_id": ids["draft"], "expected_version": 10 ** 6}, None),
+    "explain_person": (lambda ids: {"plan_id": ids["published"], "login": "alice"}, "alice"),
+    "issue_token": (lambda ids: {"login": "alice", "expires_days": 1}, "alice"),
+    "tokens": (lambda ids: {"login": "lena"}, "lena"),
+    "revoke_token": (lambda ids: {"token_id": ids["lena_token"]}, "lena"),
+}
+PERSONAL_SCOPES = {"person", "token", "source"}
+
+
+def _empty_solution():
+    from oncall_tui.domain_planning import SolvedPlan
+
+    return SolvedPlan(solver="greedy", status="feasible", elapsed=0.1)
+
+
+# -- what the policy says, worked out from the table above (not from the server's code) --------
+def _teams_of(login: str | None) -> set[str]:
+    return {team for team, people in TEAMS.items() if login in people}
+
+
+def _holds(who: str, actor: str, person: str | None, teams: set[str]) -> bool:
+    if who == "anyone":
+        return True
+    if who == "admin":
+        return actor in ADMINS
+    if who == "self":
+        return person == actor
+    if who == "member":
+        return bool(teams & _teams_of(actor))
+    if who in ("manager", "manager_was"):
+        if who == "manager_was":
+            teams = teams | PAST.get(person, set())
+        return any(TEAMS[t].get(actor) == "manager" for t in teams)
+    raise AssertionError(who)
+
+
+def policy_allows(name: str, actor: str | None) -> bool:
+    if actor is None or actor in PAST:  # nobody signed in, or nobody here any more
+        return False
+    kwargs_of, person = SAMPLES[name]
+    for rule in backend_methods()[name].policy:
+        if rule.scope is None:
+            subject, teams = None, set()
+        elif rule.scope in PERSONAL_SCOPES:
+            subject = person or actor
+            teams = _teams_of(subject)
+        else:
+            subject, teams = None, {"platform"}
+        if not any(_holds(who, actor, subject, teams) for who in rule.who):
+            return False
+    return True
+
+
+# -- the matrix -------------------------------------------------------------------------------
+def test_every_operation_has_a_sample():
+    assert set(SAMPLES) == set(backend_methods()), "add the new operation to SAMPLES (and its policy)"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    from oncall_tui.clock import FixedClock
+    from tests.conftest import NOW
+
+    return build_world(tmp_path_factory.mktemp("authz-world"), FixedClock(NOW))
+
+
+def _outcome(call) -> str:
+    try:
+        call()
+    except NotAuthenticated:
+        return "refused"
+    except UnknownUser:
+        return "refused"
+    except NotAllowed as exc:
+        return "refused" if "operation" in exc.extra else "service said no"
+    except OncallError:
+        return "got past the policy"
+    return "got past the policy"
+
+
+@pytest.mark.parametrize("kind", ["local", "remote"])
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_authorization_matrix(name, kind, world, tmp_path, clock, request):
+    from oncall_tui.backend.local import LocalBackend
+    from oncall_tui.backend.remote import RemoteBackend
+
+    mine = world.copy(tmp_path / "oncall.db")
+    local_root = LocalBackend(mine.url, actor=DEMO_YOU, clock=clock)
+    if kind == "remote":
+        server = request.getfixturevalue("remote_server")
+        server.app.state.backend = LocalBackend(mine.url, actor="-", clock=clock)
+        server.app.state.read_cache.clear()
+        request.addfinalizer(lambda: setattr(server.app.state, "backend", None))
+
+    def backend_for(actor):
+        if kind == "local":
+            return LocalBackend(mine.url, actor=actor, clock=clock)
+        return RemoteBackend(server.url, token=world.tokens.get(actor) if actor else None)
+
+    actors = ACTORS + ([None] if kind == "remote" else [])
+    # Callers the policy refuses go first: the database is as the world built it for each of them.
+    order = sorted(actors, key=lambda a: policy_allows(name, a))
+    kwargs_of, _person = SAMPLES[name]
+    wrong = []
+    for actor in order:
+        expected = policy_allows(name, actor)
+        before = local_root.change_cursor()
+        backend = backend_for(actor)
+        got = _outcome(lambda: getattr(backend, name)(**kwargs_of(mine.ids)))
+        backend.close()
+        if expected and got == "refused":
+            wrong.append(f"{actor or 'anonymous'}: the policy allows {name}, but it was refused")
+        if not expected and got != "refused":
+            wrong.append(f"{actor or 'anonymous'}: the policy refuses {name}, but it {got}")
+        if not expected and local_root.change_cursor() != before:
+            wrong.append(f"{actor or 'anonymous'}: a refused {name} changed something")
+    local_root.close()
+    assert not wrong, "\n".join(wrong)
