@@ -181,12 +181,34 @@ def system_config_path() -> Path:
     return Path(platformdirs.site_config_dir("oncall", appauthor=False)) / "config.toml"
 
 
+_READ: dict[tuple[str, int, int], SystemConfig] = {}
+
+
 def system_config() -> SystemConfig:
     """Read the system configuration.  A file that cannot be read or is not valid raises
-    InvalidInput naming the file (and the line); a missing file is an empty configuration."""
+    InvalidInput naming the file (and the line); a missing file is an empty configuration.
+    A file already read is not parsed again until it changes (a server reads its
+    administrators here on every check that involves them)."""
+    path = system_config_path()
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return SystemConfig(path)
+    except OSError:
+        st = None  # reading says what is wrong
+    key = (str(path), st.st_mtime_ns, st.st_size) if st else None
+    if key in _READ:
+        return _READ[key]
+    found = _read_system_config(path)
+    if key:
+        _READ.clear()
+        _READ[key] = found
+    return found
+
+
+def _read_system_config(path: Path) -> SystemConfig:
     from .errors import InvalidInput
 
-    path = system_config_path()
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

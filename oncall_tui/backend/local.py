@@ -7,7 +7,7 @@ from typing import Iterable
 import peewee as pw
 
 from ..clock import Clock, clock_from_env
-from ..config import real_login, system_config
+from ..config import real_login
 from ..errors import NotAllowed, Unavailable
 from ..services.admin import AdminService
 from ..services.availability import AvailabilityService
@@ -45,9 +45,9 @@ class LocalBackend(RequirementsService, AvailabilityService, CalendarSourcesServ
     def __init__(self, url: str, actor: str | None = None, clock: Clock | None = None,
                  act_as: str | None = None, admins: Iterable[str] = ()) -> None:
         """`admins`: organisation administrators named by whoever runs this process as a
-        service (`oncall serve --admin`); those of the system configuration are added."""
+        service (`oncall serve --admin`); the system configuration and the database name more."""
         self.url = normalise_url(url)
-        self.admins = frozenset(admins) | frozenset(system_config().admins)
+        self.admins = frozenset(admins)
         self.clock = clock or clock_from_env()
         self.db = open_database(self.url)
         self.demo = is_demo(self.db)

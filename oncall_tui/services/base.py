@@ -45,7 +45,8 @@ class ServiceBase:
     db: pw.Database
     clock: Clock
     actor_login: str
-    #: Administrators named outside the database (system configuration, `oncall serve --admin`).
+    #: Administrators named by whoever runs this process as a service (`oncall serve --admin`);
+    #: the system configuration's and the database's are added when asked (`_admins`).
     admins: frozenset[str] = frozenset()
 
     # -- who is asking ---------------------------------------------------------
@@ -99,8 +100,10 @@ class ServiceBase:
 
     # -- organisation administrators ----------------------------------------------------
     def _admins(self) -> set[str]:
+        from ..config import system_config
+
         row = m.Meta.get_or_none(m.Meta.key == ADMINS_KEY)
-        return set(self.admins) | _logins(row.value if row else "")
+        return set(self.admins) | set(system_config().admins) | _logins(row.value if row else "")
 
     def _is_admin(self, login: str | None = None) -> bool:
         return (login or self.actor_login) in self._admins()

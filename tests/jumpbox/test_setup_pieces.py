@@ -119,7 +119,7 @@ def test_a_database_made_under_a_tight_umask_is_shared_with_the_folders_group(se
     old = os.umask(0o077)
     try:
         backend = LocalBackend(str(db), clock=clock)
-        backend.change_cursor()  # a connection is open: the -wal and -shm exist
+        backend.db.execute_sql("SELECT 1")  # a connection is open: the -wal and -shm exist
         lock = Path(f"{db}-writers.lock")
         backend.import_team((Path(__file__).parents[2] / "data" / "team.example.toml").read_text()
                             .replace('login = "dana"', f'login = "{real_login()}"'), "team.toml")
@@ -139,11 +139,11 @@ def test_companions_left_unshared_by_an_older_version_are_put_right_at_open(setg
 
     folder, gid = setgid_folder
     db = folder / "team.db"
-    LocalBackend(str(db), clock=clock).change_cursor()
+    LocalBackend(str(db), clock=clock).db.execute_sql("SELECT 1")
     forget_database(str(db))
     os.chmod(db, 0o644)
     os.chown(db, -1, os.getgid())
-    LocalBackend(str(db), clock=clock).change_cursor()
+    LocalBackend(str(db), clock=clock).db.execute_sql("SELECT 1")
     try:
         assert db.stat().st_gid == gid and stat.S_IMODE(db.stat().st_mode) == 0o664
     finally:

@@ -89,11 +89,11 @@ def test_account_takeover_through_a_team_import_is_refused_at_every_step(as_user
 def test_an_administrator_moves_people_but_only_their_managers_change_their_details(as_user):
     import os
 
-    # The system configuration (root's file) names pat an administrator too.
-    Path(os.environ["ONCALL_SYSTEM_CONFIG"]).write_text('admins = ["pat"]\n')
     root = as_user(DEMO_YOU)
     root.import_team(PAYMENTS, "payments.toml")
     maya_before = _contact(root, "maya")
+    # The system configuration (root's file) names pat an administrator too.
+    Path(os.environ["ONCALL_SYSTEM_CONFIG"]).write_text('admins = ["pat"]\n')
     pat = as_user("pat")
     # pat puts maya into payments as well: she is added, but her details stay hers.
     text = pat.export_team("payments") + (
