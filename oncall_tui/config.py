@@ -168,8 +168,12 @@ class SystemConfig:
     database: str | None = None
     socket: str | None = None
     jump_host: str | None = None
-    #: Organisation administrators named by whoever installed oncall (root owns the file).
+    #: Organisation administrators named by whoever installed oncall.  Taken only from a file
+    #: that root owns and nobody else may write: anyone can point ONCALL_SYSTEM_CONFIG at a
+    #: file of their own, and a group-writable file is anyone's in the group.
     admins: tuple[str, ...] = ()
+    #: Why the file's `admins` were not taken ("" when they were, or there were none).
+    admins_refused: str = ""
 
 
 def system_config_path() -> Path:
@@ -181,7 +185,7 @@ def system_config_path() -> Path:
     return Path(platformdirs.site_config_dir("oncall", appauthor=False)) / "config.toml"
 
 
-_READ: dict[tuple[str, int, int], SystemConfig] = {}
+_READ: dict[tuple, SystemConfig] = {}
 
 
 def system_config() -> SystemConfig:
@@ -196,10 +200,16 @@ def system_config() -> SystemConfig:
         return SystemConfig(path)
     except OSError:
         st = None  # reading says what is wrong
-    key = (str(path), st.st_mtime_ns, st.st_size) if st else None
+    key = (str(path), st.st_mtime_ns, st.st_size, st.st_uid, st.st_mode) if st else None
     if key in _READ:
         return _READ[key]
     found = _read_system_config(path)
+    if found.admins and (st is None or st.st_uid != 0 or st.st_mode & 0o022):
+        from dataclasses import replace
+
+        found = replace(found, admins=(), admins_refused=(
+            f"{path} names administrators but is not root's alone to write (only such a file is trusted "
+            f"with them)"))
     if key:
         _READ.clear()
         _READ[key] = found

@@ -84,6 +84,9 @@ def check_system_config(explicit: bool) -> tuple[list[Check], object]:
     if not mode & 0o004:
         checks.append(Check("system configuration readable", False,
                             f"{path} is mode {mode:o}: other users' `oncall` cannot read it", f"sudo chmod 644 {path}"))
+    if config.admins_refused:
+        checks.append(Check("system configuration administrators", False, config.admins_refused,
+                            f"sudo chown root: {path} && sudo chmod 644 {path}"))
     return checks, config
 
 

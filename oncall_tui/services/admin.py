@@ -83,9 +83,9 @@ class AdminService(ServiceBase):
             person = self._person(login)
             if not person.active:
                 raise InvalidInput(f"'{login}' is no longer active", field="login")
-            if person.id != me.id and not self._manages(person) and not self._is_admin():
-                raise NotAllowed(f"only '{login}' themselves or a manager of a team they are in can issue "
-                                 f"their token")
+            if person.id != me.id and not self._manages_all(person) and not self._is_admin():
+                raise NotAllowed(f"only '{login}' themselves, an organisation administrator or a manager of "
+                                 f"every team they are in can issue their token")
             now = self._now()
             secret, row = create_token(person, now, now + timedelta(days=expires_days), label, me)
             self._audit("token.issue", "token", row.id, None, login=login, label=label,

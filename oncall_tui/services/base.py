@@ -148,11 +148,24 @@ class ServiceBase:
         theirs = {ms.team_id for ms in m.Membership.select(m.Membership.team).where(m.Membership.person == other)}
         return bool(mine & theirs)
 
-    def _manages(self, other: m.Person) -> bool:
+    def _managed_and_theirs(self, other: m.Person) -> tuple[set[int], set[int]]:
+        """(the teams I manage, the teams `other` is in)."""
         managed = {ms.team_id for ms in m.Membership.select(m.Membership.team)
                    .where((m.Membership.person == self._me()) & (m.Membership.role == "manager"))}
         theirs = {ms.team_id for ms in m.Membership.select(m.Membership.team).where(m.Membership.person == other)}
+        return managed, theirs
+
+    def _manages(self, other: m.Person) -> bool:
+        """Whether I manage a team `other` is in (enough to see and plan their part in it)."""
+        managed, theirs = self._managed_and_theirs(other)
         return bool(managed & theirs)
+
+    def _manages_all(self, other: m.Person) -> bool:
+        """Whether I manage every team `other` is in, and they are no administrator: what it
+        takes to speak for them everywhere (issue their token, change their contact details).
+        A manager of one of their teams must not become them in the others."""
+        managed, theirs = self._managed_and_theirs(other)
+        return bool(theirs) and theirs <= managed and not self._is_admin(other.login)
 
     # -- hooks that other areas fill in (the defaults keep each area usable alone) ------
     def _eligibility_checker(self, team: m.Team) -> Callable[[int, str, datetime], tuple[bool, str]]:

@@ -153,6 +153,9 @@ class CoreService(ServiceBase):
                 team_ids = team_ids or self._my_team_ids(me)
             else:
                 who = self._person(person)
+                if who.id != me.id:  # their shifts in the teams we share, not in their other teams
+                    mine = set(self._my_team_ids(me))
+                    team_ids = [t for t in (team_ids or self._my_team_ids(who)) if t in mine]
             rows = self._published_rows(start, end, person=who, team_ids=team_ids)
             return self._details(rows)
         return self._read(run)

@@ -316,8 +316,12 @@ class TeamFileService(ServiceBase):
                 if not theirs:  # someone who left: the teams they were in decide who brings them back
                     theirs = {pm.team_id: pm.team.slug for pm in m.PastMembership.select(m.PastMembership, m.Team)
                               .join(m.Team).where(m.PastMembership.person == row)}
-                yours = row.id == getattr(actor, "id", None) or bool(managed & set(theirs))
-                if team.id not in theirs and not (yours or admin):
+                # Bringing someone in takes a manager of one of their teams; changing their
+                # name and contacts (theirs in every team) takes a manager of all of them.
+                brings = row.id == getattr(actor, "id", None) or bool(managed & set(theirs))
+                yours = row.id == getattr(actor, "id", None) or (
+                    set(theirs) <= managed and not self._is_admin(row.login))
+                if team.id not in theirs and not (brings or admin):
                     where = ctx.lines.of("people", i, "login")
                     was = "is in" if row.active else "was in"
                     refused.append(

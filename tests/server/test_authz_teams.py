@@ -122,10 +122,10 @@ def test_offboarding_revokes_tokens_in_the_same_import_and_the_former_manager_ke
     root, maya = as_user(DEMO_YOU), as_user("maya")
     alice = as_user("alice")  # her session, opened before she leaves
     issued = maya.issue_token("alice", expires_days=90, label="laptop")
+    moved = maya.issue_token("bogdan", expires_days=90, label="old laptop")  # while only in platform
     # bogdan moves to payments (the administrator adds him) and is dropped from platform
     root.import_team(PAYMENTS.replace('[[rotations]]', '[[people]]\nlogin = "bogdan"\nname = "Bogdan"\n'
                                       'role = "engineer"\n\n[[rotations]]'), "payments.toml")
-    moved = maya.issue_token("bogdan", expires_days=90, label="old laptop")
     text = drop_person(drop_person(root.export_team("platform"), "alice"), "bogdan")
     root.import_team(text, "platform.toml")
 
@@ -229,3 +229,57 @@ def test_an_engineer_cannot_name_themselves_administrator_through_the_environmen
     with pytest.raises(NotAllowed):
         alice.import_team(PAYMENTS.replace('login = "pat"', 'login = "alice"', 1), "payments.toml")
     assert "payments" not in {t.slug for t in alice.teams()}
+
+
+def test_administrators_come_only_from_a_system_configuration_root_alone_may_write(as_user, tmp_path, monkeypatch):
+    """ONCALL_SYSTEM_CONFIG may point anywhere (it says where the database is), so a file of
+    one's own must not name administrators: only a file root owns and alone may write does."""
+    import os
+
+    from oncall_tui.config import system_config
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root: the trusted file is root's and the untrusted one another user's")
+    own = tmp_path / "mine.toml"
+    own.write_text('admins = ["alice"]\n')
+    os.chown(own, 65534, -1)  # nobody's file, as an engineer's would be
+    monkeypatch.setenv("ONCALL_SYSTEM_CONFIG", str(own))
+    assert system_config().admins == () and "not root's alone" in system_config().admins_refused
+    alice = as_user("alice")
+    with pytest.raises(NotAllowed):
+        alice.issue_token("maya")
+    os.chown(own, 0, -1)
+    own.chmod(0o664)  # root's, but the group may write it
+    assert system_config().admins == ()
+    own.chmod(0o644)
+    assert system_config().admins == ("alice",)
+
+
+def test_a_manager_of_one_of_someones_teams_cannot_speak_for_them_everywhere(as_user):
+    """pat manages payments; root is in payments and also manages platform (and is an
+    administrator): pat may not mint root's token nor rename root through a payments import."""
+    root = as_user(DEMO_YOU)
+    root.import_team(PAYMENTS, "payments.toml")
+    pat = as_user("pat")
+    with pytest.raises(NotAllowed):
+        pat.issue_token(DEMO_YOU)
+    before = _contact(root, DEMO_YOU)
+    text = pat.export_team("payments").replace('name = "Root (you)"', 'name = "Renamed by pat"')
+    assert "Renamed by pat" in text
+    report = pat.import_team(text, "payments.toml")
+    assert any("stay as they set them" in line for line in report.refused)
+    assert _contact(root, DEMO_YOU) == before
+    assert pat.issue_token("quinn").info.login == "quinn"  # pat manages every team quinn is in
+
+
+def test_someone_elses_shifts_only_in_the_teams_we_share(as_user):
+    """quinn (payments only) asking for root's shifts must not see root's platform shifts,
+    nor the platform partners' phone numbers in them."""
+    from datetime import date
+
+    root = as_user(DEMO_YOU)
+    root.import_team(PAYMENTS, "payments.toml")
+    assert root.shifts(person=DEMO_YOU, first=date(2026, 11, 1), last=date(2026, 12, 31))
+    quinn = as_user("quinn")
+    seen = quinn.shifts(person=DEMO_YOU, first=date(2026, 11, 1), last=date(2026, 12, 31))
+    assert all(s.assignment.team != "platform" for s in seen), [s.assignment.team for s in seen]
