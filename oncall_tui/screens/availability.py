@@ -245,7 +245,7 @@ class MyAvailabilityScreen(AreaScreen):
                 preview = backend.preview_calendar(location=location, kind=kind, month=month,
                                                    keep_titles=keep, content=content, label=label)
         except CalendarError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Not imported", severity="error", timeout=10)
+            self.app.call_from_thread(self.notify, escape(str(exc)), title="Not imported", severity="error", timeout=10)
             return
         except OncallError as exc:
             self.app.call_from_thread(self.show_error, exc)

@@ -171,7 +171,7 @@ class AreaScreen(ReportsWorkerErrors, Screen):
             self.app.call_from_thread(self.show_error, exc)
         else:
             if success:
-                self.app.call_from_thread(self.notify, success)
+                self.app.call_from_thread(self.notify, escape(success))  # it names stored things
             if done:
                 self.app.call_from_thread(done, result)
         finally:

@@ -143,3 +143,26 @@ def test_tui_shows_stored_markup_and_control_characters_as_text(demo_db, clock):
     assert "\\x1b]0;pwned\\x07" in seen["home"]
     for screen, text in seen.items():
         assert not any(raw in text for raw in RAW), (screen, text)
+
+
+def test_a_done_notice_naming_stored_text_shows_it_as_text(demo_db, clock):
+    """"Approved … for NAME." names what people typed: the notice shows their brackets, it does
+    not style, link or crash on them."""
+    root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    app = OncallApp(root, clock=clock)
+    name = "Alice [reverse]EVIL[/reverse] [@click=app.quit]x[/] [/]"
+
+    async def go():
+        async with app.run_test(size=(100, 30)) as pilot:
+            assert await wait_until(pilot, lambda: "Swaps:" in screen_text(pilot.app))
+            pilot.app.screen.act(lambda backend: backend.whoami(), success=f"Approved training for {name}.")
+            assert await wait_until(pilot, lambda: bool(pilot.app._notifications))
+            await pilot.pause()
+            return [n.message for n in pilot.app._notifications]
+
+    from textual.content import Content
+
+    messages = asyncio.run(go())
+    assert app.return_code in (None, 0)
+    # What the notice shows: its text read as markup, as Textual's toast reads it.
+    assert [Content.from_markup(message).plain for message in messages] == [f"Approved training for {name}."]
