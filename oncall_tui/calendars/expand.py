@@ -9,6 +9,7 @@ window, never per event in the file.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,9 @@ MAX_SECONDS = 15.0
 #: Steps the recurrence engine would walk, from each series' start to the window's end (it walks
 #: every step before the window too): what FREQ=SECONDLY from years ago costs before it yields.
 MAX_STEPS = 2_000_000
+#: Days each month can have (February 29 in leap years): a rule asking only for days no month it
+#: allows has (February 30, April 31) never matches, and the engine walks to the year 9999 looking.
+_MONTH_DAYS = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
 _FREQ_SECONDS = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400, "WEEKLY": 604800,
                  "MONTHLY": 28 * 86400, "YEARLY": 365 * 86400}
 
@@ -106,13 +110,29 @@ def busy_blocks(
 
     import time as clock
 
+    _install_metering()
     zone = floating_tz or start.tzinfo
     notes = warnings if warnings is not None else []
     steps = sum(_recurrence_steps(c, end) for c in cal.subcomponents if c.name == "VEVENT")
     if steps > MAX_STEPS:
         raise CalendarError(f"{name}: its repeating events are too much work to expand (over {MAX_STEPS:,} "
                             f"steps; does an event repeat every second or minute?)")
+    for component in cal.subcomponents:
+        if component.name == "VEVENT" and _never_matches(component):
+            raise CalendarError(f"{name}: an event repeats only on a day that does not exist (such as "
+                                f"February 30), which cannot be expanded")
     give_up_at = clock.monotonic() + MAX_SECONDS
+    _meter.current = _Meter(name, give_up_at)
+    try:
+        return _expand(cal, start, end, name, notes, zone, keep_titles, give_up_at, recurring_ical_events)
+    finally:
+        _meter.current = None
+
+
+def _expand(cal: Calendar, start: datetime, end: datetime, name: str, notes: list[str], zone: tzinfo,
+            keep_titles: bool, give_up_at: float, recurring_ical_events: Any) -> list[BusyBlock]:
+    import time as clock
+
     query = _query(cal, name, notes, recurring_ical_events)
     _note_series_the_library_skipped(cal, query, name, notes)
     blocks: list[BusyBlock] = []
@@ -156,6 +176,78 @@ def busy_blocks(
         notes.append(f"{name}: unknown time zone {zone_name!r}; its times were read as local time")
     blocks.sort(key=lambda b: (b.start, b.end))
     return blocks
+
+
+class _Meter:
+    """The recurrence engine's own steps for one expansion, counted as it walks: a rule that
+    matches nothing walks step after step towards the year 9999 without yielding anything, so
+    the step budget and the deadline must hold inside the walk, not only between occurrences."""
+
+    __slots__ = ("name", "give_up_at", "steps")
+
+    def __init__(self, name: str, give_up_at: float) -> None:
+        self.name, self.give_up_at, self.steps = name, give_up_at, 0
+
+    def step(self) -> None:
+        import time as clock
+
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise CalendarError(f"{self.name}: its repeating events are too much work to expand (over "
+                                f"{MAX_STEPS:,} steps; does an event repeat on a day that rarely or never comes?)")
+        if self.steps % 256 == 0 and clock.monotonic() > self.give_up_at:
+            raise CalendarError(f"{self.name}: expanding its events took more than {MAX_SECONDS:g} s, "
+                                f"too much work to import")
+
+
+_meter = threading.local()  # .current: the _Meter of the expansion running in this thread, if any
+_metering_installed = False
+
+
+def _install_metering() -> None:
+    """Make dateutil's rrule walk count each period it considers (one call per day, week, month
+    or year it looks at) against the running expansion's meter.  Other rrule users in the
+    process (none meter anything) pay one attribute look-up per period."""
+    global _metering_installed
+    if _metering_installed:
+        return
+    from dateutil import rrule as dateutil_rrule
+
+    base = dateutil_rrule._iterinfo
+
+    def metered(method_name: str):
+        plain = getattr(base, method_name)
+
+        def method(self, year, month, day):
+            meter = getattr(_meter, "current", None)
+            if meter is not None:
+                meter.step()
+            return plain(self, year, month, day)
+        method.__name__ = method_name
+        return method
+
+    # No __slots__ of its own: the base's __init__ fills the slots named by self.__slots__.
+    metered_class = type("_MeteredIterinfo", (base,), {m: metered(m) for m in ("ydayset", "mdayset",
+                                                                                 "wdayset", "ddayset")})
+    dateutil_rrule._iterinfo = metered_class
+    _metering_installed = True
+
+
+def _never_matches(component: Any) -> bool:
+    """Whether one of the event's rules asks only for month days none of its months has."""
+    rules = component.get("RRULE")
+    for rule in (rules if isinstance(rules, list) else [rules]) if rules is not None else []:
+        try:
+            months = [int(m) for m in rule.get("BYMONTH") or []]
+            days = [int(d) for d in rule.get("BYMONTHDAY") or []]
+        except (TypeError, ValueError):
+            continue  # the engine will say what is wrong with it
+        if not months or not days or any(not 1 <= m <= 12 for m in months):
+            continue
+        longest = max(_MONTH_DAYS[m] for m in months)
+        if all(abs(d) > longest for d in days):
+            return True
+    return False
 
 
 def _recurrence_steps(component: Any, end: datetime) -> float:

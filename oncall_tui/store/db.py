@@ -21,6 +21,8 @@ from ..errors import Unavailable
 from .models import database
 
 BUSY_TIMEOUT_MS = 30_000
+#: How long a writer waits for the writers' lock file before saying who to look for (tests lower it).
+WRITERS_LOCK_TIMEOUT_S = BUSY_TIMEOUT_MS / 1000
 PG_POOL_SIZE = 20  # connections per process (`oncall serve` uses at most its worker threads' worth)
 # PostgreSQL that hangs (stopped, overloaded, a network that drops packets) must not hang us:
 PG_CONNECT_TIMEOUT = 5  # seconds to connect, log in and start a session
@@ -331,16 +333,41 @@ class WriterQueue:
         except ImportError:  # not a POSIX system: the busy handler alone
             yield
             return
-        with self._thread_lock:
+        give_up_at = time.monotonic() + WRITERS_LOCK_TIMEOUT_S
+        if not self._thread_lock.acquire(timeout=max(0.0, WRITERS_LOCK_TIMEOUT_S)):
+            raise self._held_too_long()
+        try:
             fd = self._open()
             if fd is None:
                 yield
                 return
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._take(fcntl, fd, give_up_at)
             try:
                 yield
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+    def _take(self, fcntl, fd: int, give_up_at: float) -> None:
+        """The lock, or Unavailable once the deadline passes: a process holding it for ever
+        (a suspended `oncall`, anyone in the group running `flock` on it) must not hang every
+        writer in silence.  Short waits, so the next writer still starts soon after the last."""
+        wait = 0.0005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                left = give_up_at - time.monotonic()
+                if left <= 0:
+                    raise self._held_too_long() from None
+                time.sleep(min(wait, left))
+                wait = min(wait * 2, 0.01)
+
+    def _held_too_long(self) -> Unavailable:
+        return Unavailable(f"another oncall process holds the write lock on {self.path} for over "
+                           f"{WRITERS_LOCK_TIMEOUT_S:g} s; `fuser {self.path}` shows which")
 
 
 _QUEUES: dict[str, WriterQueue] = {}

@@ -121,3 +121,28 @@ def test_at_most_two_calendar_previews_per_person_run_at_once(served, monkeypatc
         Gate.gate.set()
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_a_rule_that_never_matches_is_refused_by_the_walk_itself(alice, monkeypatch):
+    # Nothing but DTSTART ever matches (no January has a 366th day of the year), so the recurrence
+    # engine used to walk day by day to the year 9999 without yielding, where no budget was checked.
+    never = ("SUMMARY:Never\nDTSTART:20261201T090000Z\nDTEND:20261201T100000Z\nEXDATE:20261201T090000Z\n"
+             "RRULE:FREQ=DAILY;BYMONTH=1;BYYEARDAY=366")
+    monkeypatch.setattr(expand, "MAX_STEPS", 20_000)
+    _refused(alice, ics(never).decode(), "too much work to expand (over 20,000 steps")
+    monkeypatch.setattr(expand, "MAX_STEPS", 2_000_000)
+    monkeypatch.setattr(expand, "MAX_SECONDS", 0.0)
+    _refused(alice, ics(never).decode(), "took more than 0 s")
+    monkeypatch.setattr(expand, "MAX_SECONDS", 15.0)
+    fine = ics("SUMMARY:Standup\nDTSTART:20200106T090000Z\nDTEND:20200106T091500Z\nRRULE:FREQ=DAILY").decode()
+    monkeypatch.setattr(expand, "MAX_STEPS", 20_000)  # a daily series of seven years walks ~2,500 steps
+    assert _preview(alice, fine).event_count == 1
+
+
+def test_a_rule_asking_only_for_a_day_that_does_not_exist_is_refused_at_once(alice):
+    for rule in ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "FREQ=HOURLY;BYMONTH=2,4;BYMONTHDAY=31,-31"):
+        text = ics(f"SUMMARY:Never\nDTSTART:20261201T090000Z\nDTEND:20261201T100000Z\nRRULE:{rule}").decode()
+        _refused(alice, text, "repeats only on a day that does not exist")
+    leap_day = ics("SUMMARY:Leap\nDTSTART:20261201T090000Z\nDTEND:20261201T100000Z\n"
+                   "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29").decode()
+    assert _preview(alice, leap_day).event_count == 1  # February 29 comes every four years
