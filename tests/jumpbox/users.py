@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -124,8 +125,7 @@ class Box:
     # -- take it all down --------------------------------------------------------------------------
     def remove(self) -> None:
         for name in self.made_users:
-            subprocess.run(["userdel", "-r", "-f", name], capture_output=True, timeout=60)
-            subprocess.run(["groupdel", name], capture_output=True, timeout=60)  # a private group, if any
+            remove_os_user(name)
         if self.made_group:
             subprocess.run(["groupdel", self.group], capture_output=True, timeout=60)
         shutil.rmtree(self.base, ignore_errors=True)
@@ -140,3 +140,16 @@ def box():
         yield made
     finally:
         made.remove()
+
+
+def remove_os_user(name: str) -> None:
+    """Take a test's OS user away for good: its processes first (userdel refuses a user who
+    still runs something, and the user would be left on the machine), then the user, its
+    home and its private group."""
+    subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True, timeout=60)
+    for _ in range(200):  # until the kernel has them gone (bounded)
+        if subprocess.run(["pgrep", "-u", name], capture_output=True).returncode != 0:
+            break
+        time.sleep(0.05)
+    subprocess.run(["userdel", "-r", "-f", name], capture_output=True, timeout=60)
+    subprocess.run(["groupdel", name], capture_output=True, timeout=60)  # a private group, if any

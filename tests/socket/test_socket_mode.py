@@ -332,9 +332,10 @@ class Box:
 
     def remove(self) -> None:
         self.stop()
+        from tests.jumpbox.users import remove_os_user
+
         for login in self.users:
-            subprocess.run(["userdel", login], capture_output=True)
-            subprocess.run(["groupdel", login], capture_output=True)  # when userdel kept it
+            remove_os_user(login)
         shutil.rmtree(self.base, ignore_errors=True)
 
 
