@@ -191,11 +191,13 @@ class MyAvailabilityScreen(AreaScreen):
 
         seen = self.view.version
 
-        def keep(text: str | None) -> None:
-            if text is not None:
-                self.act(lambda b: b.set_availability([d.day], d.state, note=text, expected_version=seen),
-                         done=self._applied, success="Note kept")
-        self.app.push_screen(AskScreen(f"Note for {d.day:%a %d %b}", d.note, "why, or anything to know"), keep)
+        def kept(view: MonthAvailability | None) -> None:
+            if view is not None:
+                self._applied(view)
+                self.notify("Note kept")
+        self.app.push_screen(AskScreen(
+            f"Note for {d.day:%a %d %b}", d.note, "why, or anything to know",
+            call=lambda b, text: b.set_availability([d.day], d.state, note=text, expected_version=seen)), kept)
 
     def action_month(self, delta: int) -> None:
         if self.view is not None:

@@ -5,39 +5,46 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from typing import Any, Callable
+
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
 from ..domain_availability import CalendarPreview
 from ..formatting import escape, safe_text
+from .base import SubmittingDialog
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{ width: 76; height: auto; max-height: 22; border: round $accent; padding: 0 1;
                     background: $surface; }}
 {name} .hint {{ color: $text-muted; }}
+{name} .error {{ color: $error; }}
 """
 
 
-class AskScreen(ModalScreen[str | None]):
-    """One line of text: enter to keep it, escape to cancel."""
+class AskScreen(SubmittingDialog):
+    """One line of text: enter to keep it, escape to cancel.  With `call(backend, text)` the
+    dialog saves it and closes only once saved: a refusal shows here, the text still typed."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="AskScreen")
     BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without changing anything")]
 
-    def __init__(self, title: str, value: str = "", placeholder: str = "", hint: str = "") -> None:
-        super().__init__()
+    def __init__(self, title: str, value: str = "", placeholder: str = "", hint: str = "",
+                 call: Callable[[Any, str], Any] | None = None) -> None:
+        super().__init__(call)
         self.title_text, self.value, self.placeholder, self.hint = title, value, placeholder, hint
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"[b]{escape(self.title_text)}[/b]")
             yield Input(safe_text(self.value), placeholder=self.placeholder, id="answer")
+            yield self.error_widget()
             yield Static(escape(self.hint or "enter: keep · escape: cancel"), classes="hint")
 
     @on(Input.Submitted, "#answer")
     def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+        self.submit(event.value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from ..domain_availability import STATE_WORDS, TeamAvailability, TeamMemberMonth
-from ..errors import OncallError
+from ..errors import InvalidInput, OncallError
 from ..formatting import escape
 from ..widgets.availability_grid import STATE_SYMBOLS, AvailabilityGrid, CoverageRow, GridCell, GridRow
 from .availability import shift_month, source_words
@@ -124,15 +124,17 @@ class TeamAvailabilityScreen(AreaScreen):
         month, login = self.data.month, member.person.login
         current = "" if member.manual_pct is None else str(member.manual_pct)
 
-        def keep(text: str | None) -> None:
-            if text is None:
-                return
+        def save(backend, text: str):
             text = text.strip().rstrip("%")
             if text and not text.isdigit():
-                self.notify(f"{text!r} is not a percentage", severity="error")
-                return
+                raise InvalidInput(f"{text[:20]!r} is not a percentage", field="pct")
             pct = int(text) if text else None
-            self.act(lambda b: b.set_utilisation(login, month, pct), done=lambda _: self.reload(),
-                     success=f"Project load for {login} in {month}: {pct if pct is not None else 'cleared'}")
+            backend.set_utilisation(login, month, pct)
+            return "cleared" if pct is None else f"{pct} %"
+
+        def saved(now: str | None) -> None:
+            if now is not None:
+                self.notify(escape(f"Project load for {login} in {month}: {now}"))
+                self.reload()
         self.app.push_screen(AskScreen(f"Project load of {member.person.name} in {month} (%)", current,
-                                       "0 to 100; empty clears it"), keep)
+                                       "0 to 100; empty clears it", call=save), saved)

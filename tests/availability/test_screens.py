@@ -131,3 +131,28 @@ def test_team_availability_snapshot_at_80x24(demo_db, clock, snap_compare):
         await open_area(pilot, "t", "TeamAvailabilityScreen", "Alice Moreau")
 
     assert snap_compare(app_as(demo_db, clock, DEMO_YOU), terminal_size=SIZE, run_before=loaded)
+
+
+def test_a_refused_project_load_stays_typed_in_its_dialog(demo_db, clock):
+    """Nothing a user entered is lost: a value the backend refuses (here 150 %) is shown with
+    the reason inside the dialog, still typed, and enter again after correcting it saves."""
+    async def steps(pilot):
+        await open_area(pilot, "t", "TeamAvailabilityScreen", "Alice Moreau")
+        await pilot.press("down")  # Bogdan
+        assert await wait_until(pilot, lambda: "Bogdan Ionescu · Tue 01 Dec" in screen_text(pilot.app))
+        await pilot.press("percent_sign")
+        await pilot.press("1", "5", "0", "enter")
+        refused = await wait_until(pilot, lambda: "Not saved" in screen_text(pilot.app))
+        dialog, text = type(pilot.app.screen).__name__, screen_text(pilot.app)
+        typed = pilot.app.screen.query_one("#answer").value
+        await pilot.press("backspace", "backspace", "backspace", "4", "0", "enter")
+        saved = await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "TeamAvailabilityScreen"
+                                 and "project 40%" in screen_text(pilot.app))
+        return refused, dialog, text, typed, saved, screen_text(pilot.app)
+
+    refused, dialog, text, typed, saved, after = drive(app_as(demo_db, clock, DEMO_YOU), steps)
+    assert refused and dialog == "AskScreen", text
+    assert typed == "150"
+    assert saved, after
+    members = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock).team_availability().members
+    assert next(m for m in members if m.person.login == "bogdan").manual_pct == 40
