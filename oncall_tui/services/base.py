@@ -27,8 +27,8 @@ class AfterCommit:
 
 MAX_NOTE = 2000
 #: The Meta row listing organisation administrators (comma-separated logins); the first
-#: importer of an empty database is written there.  The backend's `admins` (the system
-#: configuration's, and `oncall serve --admin LOGIN`) adds more; never the environment of
+#: importer of an empty database is written there.  `oncall serve --admin LOGIN` (the
+#: backend's `admins`) and the system configuration add more; never the environment of
 #: the person asking, who could name themselves.
 ADMINS_KEY = "admins"
 

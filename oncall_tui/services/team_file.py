@@ -275,7 +275,8 @@ class TeamFileService(ServiceBase):
         now = self._now()
         team = m.Team.get_or_none(m.Team.slug == t["slug"])
         actor = m.Person.get_or_none((m.Person.login == self.actor_login) & m.Person.active)
-        admin = self._is_admin()
+        admins = self._admins()  # once: the loop below asks about every person
+        admin = self.actor_login in admins
         if team is not None:
             if not admin and (actor is None or not self._is_manager(team, actor)):
                 raise NotAllowed(f"only a manager of team '{team.slug}' or an organisation administrator "
@@ -320,7 +321,7 @@ class TeamFileService(ServiceBase):
                 # name and contacts (theirs in every team) takes a manager of all of them.
                 brings = row.id == getattr(actor, "id", None) or bool(managed & set(theirs))
                 yours = row.id == getattr(actor, "id", None) or (
-                    set(theirs) <= managed and not self._is_admin(row.login))
+                    bool(theirs) and set(theirs) <= managed and row.login not in admins)
                 if team.id not in theirs and not (brings or admin):
                     where = ctx.lines.of("people", i, "login")
                     was = "is in" if row.active else "was in"

@@ -106,46 +106,29 @@ class SharedSqliteDatabase(pw.SqliteDatabase):
             share_database_files(Path(self.database))
         return conn
 
-    def _unavailable(self, exc: Exception) -> Unavailable | None:
-        problem = storage_problem(Path(self.database), exc)
-        return None if problem is None else Unavailable(problem)
+    def _or_unavailable(self, errors, call, *args):
+        """`call(*args)`, a permission or damage problem raised as one Unavailable line.
+        A try around each call, not a context manager: this is on every query's path."""
+        try:
+            return call(*args)
+        except errors as exc:
+            problem = storage_problem(Path(self.database), exc)
+            if problem is None:
+                raise
+            raise Unavailable(problem) from exc
 
-    # A try around each call, not a context manager: this is on every query's path.
     def connect(self, reuse_if_open=False):
-        try:
-            return super().connect(reuse_if_open)
-        except (pw.DatabaseError, PermissionError) as exc:
-            problem = self._unavailable(exc)
-            if problem is None:
-                raise
-            raise problem from exc
+        return self._or_unavailable((pw.DatabaseError, PermissionError), super().connect, reuse_if_open)
 
+    # pw.DatabaseError: OperationalError, and 'file is not a database'
     def execute_sql(self, sql, params=None):
-        try:
-            return super().execute_sql(sql, params)
-        except pw.DatabaseError as exc:  # OperationalError, and 'file is not a database'
-            problem = self._unavailable(exc)
-            if problem is None:
-                raise
-            raise problem from exc
+        return self._or_unavailable(pw.DatabaseError, super().execute_sql, sql, params)
 
     def begin(self, lock_type=None):
-        try:
-            return super().begin(lock_type)
-        except pw.DatabaseError as exc:  # OperationalError, and 'file is not a database'
-            problem = self._unavailable(exc)
-            if problem is None:
-                raise
-            raise problem from exc
+        return self._or_unavailable(pw.DatabaseError, super().begin, lock_type)
 
     def commit(self):
-        try:
-            return super().commit()
-        except pw.DatabaseError as exc:  # OperationalError, and 'file is not a database'
-            problem = self._unavailable(exc)
-            if problem is None:
-                raise
-            raise problem from exc
+        return self._or_unavailable(pw.DatabaseError, super().commit)
 
 
 def make_database(url: str) -> pw.Database:
