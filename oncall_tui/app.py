@@ -99,12 +99,8 @@ class OncallApp(ReportsWorkerErrors, App):
 
         watch = select.poll()
         watch.register(fd, 0)  # no events asked for: poll reports only hang-up, error, closed
-        while True:
-            try:
-                if watch.poll():
-                    break
-            except InterruptedError:  # pragma: no cover - poll is retried by Python itself
-                continue
+        while not watch.poll():  # blocks; Python retries it after a signal by itself
+            pass
         self._hung_up()
 
     def _hung_up(self) -> None:
