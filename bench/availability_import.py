@@ -46,8 +46,8 @@ def main() -> None:
     args = parser.parse_args()
     from oncall_tui.backend.local import LocalBackend
     from oncall_tui.calendars import import_preview
-    from oncall_tui.clock import FixedClock
-    from oncall_tui.domain_availability import decode_calendar
+    from oncall_tui.core.clock import FixedClock
+    from oncall_tui.core.domain_availability import decode_calendar
     from oncall_tui.services.availability_calendars import calendar_rules
 
     data = FILE.read_bytes()

@@ -35,7 +35,7 @@ LP_BOUND_NOTE = (
 async def run(rounds: int) -> dict:
     from oncall_tui.app import OncallApp
     from oncall_tui.backend.local import LocalBackend
-    from oncall_tui.clock import FixedClock
+    from oncall_tui.core.clock import FixedClock
     from oncall_tui.services.demo import build_demo
 
     clock = FixedClock(datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc))

@@ -50,10 +50,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from oncall_tui.backend.local import LocalBackend
-    from oncall_tui.clock import FixedClock
-    from oncall_tui.readiness import make_checker
+    from oncall_tui.core.clock import FixedClock
+    from oncall_tui.core.readiness import make_checker
     from oncall_tui.services.demo import build_demo
-    from oncall_tui.shifts import generate_shifts
+    from oncall_tui.core.shifts import generate_shifts
     from oncall_tui.services import convert
     from oncall_tui.store import models as m
 

@@ -41,7 +41,7 @@ SECTION = "## Server"
 def build(path: Path, team_size: int) -> dict[str, str]:
     """The demo team grown to `team_size` people; tokens for alice and root."""
     from oncall_tui.backend.local import LocalBackend
-    from oncall_tui.clock import FixedClock
+    from oncall_tui.core.clock import FixedClock
     from oncall_tui.services.admin import create_token
     from oncall_tui.services.demo import build_demo
     from oncall_tui.store import models as m
@@ -143,7 +143,7 @@ async def load(port: int, path: str, token: str | None, clients: int, seconds: f
 def screen_loads(path: Path, url: str, token: str, repeat: int) -> list[tuple[str, float, float]]:
     from oncall_tui.backend.local import LocalBackend
     from oncall_tui.backend.remote import RemoteBackend
-    from oncall_tui.clock import FixedClock
+    from oncall_tui.core.clock import FixedClock
 
     local = LocalBackend(str(path), actor="root", clock=FixedClock(datetime.fromisoformat(NOW)))
     remote = RemoteBackend(url, token=token)

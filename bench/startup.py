@@ -129,12 +129,12 @@ import oncall_tui; mark("import oncall_tui (hides psycopg from peewee, as `oncal
 import click; mark("import click")
 import oncall_tui.cli; mark("import oncall_tui.cli (area command modules load only when run)")
 import oncall_tui.launch; mark("import oncall_tui.launch")
-from oncall_tui.clock import clock_from_env
+from oncall_tui.core.clock import clock_from_env
 from oncall_tui.config import Target
 from oncall_tui.launch import LookAhead
 ahead = LookAhead.start(Target(db_url=db), None, clock_from_env()); mark("fork the look-ahead child")
 import oncall_tui.app; mark("import oncall_tui.app (Textual: the hello app pays most of this)")
-look = ahead.result(); mark("wait for the child's answer + unpickle it (loads oncall_tui.domain)")
+look = ahead.result(); mark("wait for the child's answer + unpickle it (loads oncall_tui.core.domain)")
 import oncall_tui.screens.home; mark("import oncall_tui.screens.home")
 prev = t0
 for name, at in marks:
@@ -149,7 +149,7 @@ import sys, time
 db = sys.argv[1]
 t0 = time.perf_counter()
 import oncall_tui
-from oncall_tui.clock import clock_from_env
+from oncall_tui.core.clock import clock_from_env
 from oncall_tui.config import Target
 from oncall_tui.launch import first_look
 t1 = time.perf_counter()

@@ -64,7 +64,7 @@ HISTORY = """Before the changes below, 32 processes writing for 5 s gave 547 tx/
 
 def _backend(url: str, login: str):
     from oncall_tui.backend.local import LocalBackend
-    from oncall_tui.clock import FixedClock
+    from oncall_tui.core.clock import FixedClock
 
     return LocalBackend(url, actor=login, clock=FixedClock(datetime.fromisoformat(NOW)))
 
@@ -112,7 +112,7 @@ def worker(url: str, login: str, index: int, op: str, uid: str, seconds: float, 
            profile: str | None) -> None:
     import sqlite3
 
-    from oncall_tui.errors import StaleEdit
+    from oncall_tui.core.errors import StaleEdit
 
     done = errors = stale = 0
     first_error = ""

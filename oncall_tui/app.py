@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import importlib
-from typing import Iterable
+from collections.abc import Iterable
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from .clock import Clock, clock_from_env
 from .config import Target
-from .errors import OncallError
+from .core.clock import Clock, clock_from_env
+from .core.errors import OncallError
 from .messages import DataChanged
 from .screens import AREAS, Area
 from .screens.base import ReportsWorkerErrors, report_problem
@@ -165,15 +165,11 @@ class OncallApp(ReportsWorkerErrors, App):
 
     @work(thread=True, exclusive=True, group="demo", exit_on_error=False)
     def _open_demo(self) -> None:
-        from .backend.local import LocalBackend
+        from .backend.local import open_demo
         from .config import demo_db_path
-        from .services.demo import build_demo
 
-        path = demo_db_path()
         try:
-            backend = LocalBackend(str(path), clock=self.clock)
-            if not path.exists() or backend.change_cursor() == 0:
-                build_demo(backend, self.clock)
+            backend, _built = open_demo(str(demo_db_path()), self.clock)
         except OncallError as exc:
             self.call_from_thread(self.notify, exc.message, severity="error")
             return

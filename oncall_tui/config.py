@@ -90,7 +90,7 @@ def sqlite_path(url: str) -> Path:
     return Path(unquote(url[len("sqlite:///"):]))
 
 
-def database_missing(target: "Target") -> Path | None:
+def database_missing(target: Target) -> Path | None:
     """The path of a SQLite file that does not exist yet (a first run), else None."""
     if not target.db_url:
         return None
@@ -101,7 +101,7 @@ def database_missing(target: "Target") -> Path | None:
             if not path.exists():
                 return path
         except PermissionError as exc:  # a folder this user may not enter: say so, not "missing"
-            from .errors import Unavailable
+            from .core.errors import Unavailable
 
             raise Unavailable(storage_problem(path, exc)) from None
     return None
@@ -217,7 +217,7 @@ def system_config() -> SystemConfig:
 
 
 def _read_system_config(path: Path) -> SystemConfig:
-    from .errors import InvalidInput
+    from .core.errors import InvalidInput
 
     try:
         text = path.read_text(encoding="utf-8")

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from .backend.api import Backend
-from .clock import Clock
 from .config import Target, database_missing  # noqa: F401  (re-exported)
+from .core.clock import Clock
 
 
 def make_backend(target: Target, clock: Clock | None = None, act_as: str | None = None) -> Backend:

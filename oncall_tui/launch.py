@@ -16,12 +16,12 @@ import pickle
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .clock import Clock, clock_from_env
 from .config import Target, database_missing
-from .errors import OncallError, UnknownUser
+from .core.clock import Clock, clock_from_env
+from .core.errors import OncallError, UnknownUser
 
 if TYPE_CHECKING:
-    from .domain import HomeView
+    from .core.domain import HomeView
 
 
 @dataclass

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from oncall_tui.clock import FixedClock
+from oncall_tui.core.clock import FixedClock
 
 pytest_plugins = ["tests.conftest_backends"]
 

@@ -145,7 +145,7 @@ def pg_server():
 def pg_demo_template(pg_server) -> str:
     """A database holding the demo team built as root at NOW; copied for each test."""
     from oncall_tui.backend.local import LocalBackend
-    from oncall_tui.clock import FixedClock
+    from oncall_tui.core.clock import FixedClock
     from oncall_tui.services.demo import build_demo
 
     name = "demo_template"

@@ -1,6 +1,6 @@
 """Planner benchmark: CP-SAT vs greedy vs round-robin on the same generated teams, same run.
 
-Teams from ``oncall_tui.scheduler.sample.generated_team`` (~15 % unavailable days, week-long
+Teams from ``bench.scheduler.sample.generated_team`` (~15 % unavailable days, week-long
 vacations, mixed experience and history; daily 09:00 Europe/Berlin handoffs, primary +
 secondary). Every plan is checked by the independent validator.
 
@@ -23,7 +23,7 @@ from bench.results import machine, write_section  # noqa: E402
 from oncall_tui.scheduler.cpsat import solve_cpsat  # noqa: E402
 from oncall_tui.scheduler.fairness import max_deviation_shifts  # noqa: E402
 from oncall_tui.scheduler.greedy import solve_greedy, solve_round_robin  # noqa: E402
-from oncall_tui.scheduler.sample import generated_team  # noqa: E402
+from bench.scheduler.sample import generated_team  # noqa: E402
 from oncall_tui.scheduler.validate import uncovered, validate  # noqa: E402
 
 SECTION = "## Scheduler"
@@ -82,7 +82,7 @@ def _team(seed: int):
 
 def thousand(first_pass: float, total: float) -> list[str]:
     """40 teams of 25 x 91 through ``batch.solve_teams`` (two processes, one per core)."""
-    from oncall_tui.scheduler.batch import solve_teams, summed_gap
+    from bench.scheduler.batch import solve_teams, summed_gap
 
     problems = {i: _team(i) for i in range(40)}
     greedy = {i: _greedy_job(i) for i in problems}

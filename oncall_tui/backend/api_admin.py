@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from .registry import allow, read, write
 
 if TYPE_CHECKING:  # resolved by registry.api_methods() when needed
-    from ..domain_admin import IssuedToken, TokenInfo
+    from ..core.domain_admin import IssuedToken, TokenInfo
 
 
 class AdminAPI:

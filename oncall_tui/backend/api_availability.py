@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from .registry import allow, read, write
 
 if TYPE_CHECKING:  # resolved by registry.api_methods() when needed
-    from ..domain_availability import (
+    from ..core.domain_availability import (
         CalendarPreview,
         CalendarRules,
         CalendarSourceInfo,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..domain import (
+from ..core.domain import (
     AuditEntry,
     EscalationContact,
     HomeView,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from .registry import allow, read, write
 
 if TYPE_CHECKING:  # resolved by registry.api_methods() when needed
-    from ..domain_planning import CellEdit, PlanDiff, PlanProblem, PlanSummary, PlanView, SolvedPlan
+    from ..core.domain_planning import CellEdit, PlanDiff, PlanProblem, PlanSummary, PlanView, SolvedPlan
 
 
 class PlanningAPI:

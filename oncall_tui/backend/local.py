@@ -2,24 +2,25 @@
 from __future__ import annotations
 
 import os
-from typing import Iterable
+from collections.abc import Iterable
+from pathlib import Path
 
 import peewee as pw
 
-from ..clock import Clock, clock_from_env
 from ..config import real_login
-from ..errors import NotAllowed, Unavailable
+from ..core.clock import Clock, clock_from_env
+from ..core.errors import InvalidInput, NotAllowed, Unavailable
 from ..services.admin import AdminService
-from ..services.availability import AvailabilityService
 from ..services.authorize import AuthorizeService, checked
+from ..services.availability import AvailabilityService
 from ..services.availability_calendars import CalendarSourcesService
 from ..services.core import CoreService
 from ..services.planning import PlanningService
 from ..services.requirements import RequirementsService
 from ..services.team_file import TeamFileService
 from ..store import bind, make_database, migrate, normalise_url
-from ..store.db import connect_error_message
 from ..store import models as m
+from ..store.db import connect_error_message
 from .api import Backend
 from .registry import declared_policies
 
@@ -57,7 +58,7 @@ class LocalBackend(RequirementsService, AvailabilityService, CalendarSourcesServ
                 raise NotAllowed("--as works only in a demo database; a real one always acts as your login")
             self.actor_login = act_as
 
-    def acting_as(self, login: str) -> "LocalBackend":
+    def acting_as(self, login: str) -> LocalBackend:
         """The same database, acting as someone else (the server, once a token names them)."""
         other = object.__new__(type(self))
         other.__dict__.update(self.__dict__)
@@ -111,3 +112,27 @@ def forget_database(url: str) -> None:
     db = _OPEN.pop(normalise_url(url), None)
     if db is not None and not db.is_closed():
         db.close()
+
+
+def open_demo(url: str, clock: Clock, fresh: bool = False) -> tuple[LocalBackend, dict | None]:
+    """The demo team's database at `url` (a SQLite file), built when it is new or empty (`fresh`
+    starts it again): the backend, and what was built (None when it was there already).  A file
+    that holds a real team is refused and left as it is."""
+    from ..services.demo import build_demo
+    from ..store.db import is_sqlite, sqlite_path
+
+    if not is_sqlite(url):
+        raise InvalidInput("the demo runs on a SQLite file; give --db a file path")
+    path = sqlite_path(normalise_url(url))
+    if path.exists():
+        probe = LocalBackend(str(path), clock=clock)
+        if not probe.demo and probe.change_cursor() > 0:
+            raise InvalidInput(f"{path} holds a real team, not a demo; choose another --db")
+        if probe.demo and not fresh and probe.change_cursor() > 0:
+            return probe, None
+        probe.close()
+        forget_database(str(path))
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    backend = LocalBackend(str(path), clock=clock)
+    return backend, build_demo(backend, clock)

@@ -6,7 +6,7 @@ from the CLI with the same arguments, results and errors.
 
 The `api_*.py` modules import their areas' dataclasses only for type checkers
 (start-up does not pay for the areas it does not show); `api_methods()`
-resolves the annotations against the `oncall_tui.domain*` modules, imported
+resolves the annotations against the `oncall_tui.core.domain*` modules, imported
 at that moment.
 
 Every method also declares who may call it: `@read(allow("member", team="team"))`.
@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import inspect
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 _MARK = "__oncall_api__"
 _POLICY = "__oncall_policy__"
@@ -85,7 +86,7 @@ def policy_text(rules: tuple[Rule, ...]) -> str:
     return "; and ".join(rule.describe() for rule in rules)
 
 
-def policy_table(methods: dict[str, "ApiMethod"]) -> str:
+def policy_table(methods: dict[str, ApiMethod]) -> str:
     """The README's "Who may do what" table (a test keeps the README equal to it)."""
     rows = ["| Operation | Kind | Who may call it |", "|---|---|---|"]
     rows += [f"| `{name}` | {method.kind} | {policy_text(method.policy)} |"
@@ -140,18 +141,18 @@ write = api("write")
 
 
 def _domain_namespace() -> dict[str, Any]:
-    """The public names of every `oncall_tui.domain*` module (imported now, once)."""
+    """The public names of every `oncall_tui.core.domain*` module (imported now, once)."""
     global _DOMAIN_NAMESPACE
     if _DOMAIN_NAMESPACE is None:
         import importlib
         import pkgutil
 
-        import oncall_tui
+        from .. import core
 
         namespace: dict[str, Any] = {}
-        for info in sorted(pkgutil.iter_modules(oncall_tui.__path__), key=lambda i: i.name):
+        for info in sorted(pkgutil.iter_modules(core.__path__), key=lambda i: i.name):
             if info.name == "domain" or info.name.startswith("domain_"):
-                module = importlib.import_module(f"oncall_tui.{info.name}")
+                module = importlib.import_module(f"oncall_tui.core.{info.name}")
                 namespace.update((k, v) for k, v in vars(module).items() if not k.startswith("_"))
         _DOMAIN_NAMESPACE = namespace
     return _DOMAIN_NAMESPACE

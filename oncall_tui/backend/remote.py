@@ -14,8 +14,8 @@ import os
 import queue
 from typing import Any
 
-from ..errors import NotAllowed, NotAuthenticated, OncallError, StaleEdit, Unavailable, error_from_dict
-from ..wire import from_jsonable, to_jsonable
+from ..core.errors import NotAllowed, NotAuthenticated, OncallError, StaleEdit, Unavailable, error_from_dict
+from ..core.wire import from_jsonable, to_jsonable
 from .api import Backend
 from .registry import ApiMethod, api_methods
 
@@ -50,7 +50,7 @@ class RemoteBackend(Backend):
             headers[ACT_AS_HEADER] = act_as
         t = timeout if timeout is not None else _timeout_seconds()
 
-        def new_client() -> "httpx.Client":
+        def new_client() -> httpx.Client:
             transport = httpx.HTTPTransport(uds=unix_socket) if unix_socket else None
             return httpx.Client(base_url=self.url + "/", headers=headers, transport=transport,
                                 timeout=httpx.Timeout(t, connect=min(t, 5.0)))

@@ -67,7 +67,9 @@ class ImportPreview:
     event_count: int = 0
 
 
-def read_calendar_file(path: str | os.PathLike[str], name: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+def read_calendar_file(
+    path: str | os.PathLike[str], name: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> bytes:
     """Read a calendar file, refusing an oversize one before reading it."""
     file_path = Path(path)
     shown = name or file_path.name

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from oncall_tui.calendars.errors import CalendarError
@@ -19,7 +19,7 @@ from oncall_tui.calendars.errors import CalendarError
 if TYPE_CHECKING:
     from icalendar import Calendar
 
-UTC = timezone.utc
+UTC = UTC
 
 # The work one expansion may do (module constants; tests lower them).  A calendar that needs
 # more is refused with one line naming it: a 220-byte calendar repeating every second must not
@@ -106,9 +106,9 @@ def busy_blocks(
     """
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("busy_blocks needs aware datetimes for start and end")
-    import recurring_ical_events
-
     import time as clock
+
+    import recurring_ical_events
 
     _install_metering()
     zone = floating_tz or start.tzinfo

@@ -184,7 +184,7 @@ def _pinned_backend(addresses: list[str], deadline: _Deadline):
             try:
                 self._sock.settimeout(deadline.left(httpcore.ReadTimeout))
                 return self._sock.recv(max_bytes)
-            except socket.timeout:
+            except TimeoutError:
                 raise httpcore.ReadTimeout("timed out") from None
             except OSError as exc:
                 raise httpcore.ReadError(str(exc)) from None
@@ -194,7 +194,7 @@ def _pinned_backend(addresses: list[str], deadline: _Deadline):
                 while buffer:
                     self._sock.settimeout(deadline.left(httpcore.WriteTimeout))
                     buffer = buffer[self._sock.send(buffer):]
-            except socket.timeout:
+            except TimeoutError:
                 raise httpcore.WriteTimeout("timed out") from None
             except OSError as exc:
                 raise httpcore.WriteError(str(exc)) from None
@@ -206,7 +206,7 @@ def _pinned_backend(addresses: list[str], deadline: _Deadline):
             try:
                 self._sock.settimeout(deadline.left(httpcore.ConnectTimeout))
                 return Stream(ssl_context.wrap_socket(self._sock, server_hostname=server_hostname))
-            except socket.timeout:
+            except TimeoutError:
                 self.close()
                 raise httpcore.ConnectTimeout("timed out") from None
             except OSError as exc:
@@ -225,7 +225,7 @@ def _pinned_backend(addresses: list[str], deadline: _Deadline):
             for address in addresses:  # the name is not looked up again
                 try:
                     sock = socket.create_connection((address, port), deadline.left(httpcore.ConnectTimeout))
-                except socket.timeout:
+                except TimeoutError:
                     raise httpcore.ConnectTimeout("timed out") from None
                 except OSError as exc:
                     error = httpcore.ConnectError(str(exc))

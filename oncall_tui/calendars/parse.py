@@ -59,7 +59,8 @@ def load_calendar(
     (unknown X-WR-TIMEZONE, unreadable properties) are appended to ``warnings``.
     """
     if len(data) > max_bytes:
-        raise CalendarError(f"{name}: file too large ({len(data) / 1048576:.1f} MiB, limit {max_bytes / 1048576:.1f} MiB)")
+        size, limit = len(data) / 1048576, max_bytes / 1048576
+        raise CalendarError(f"{name}: file too large ({size:.1f} MiB, limit {limit:.1f} MiB)")
     if not looks_like_calendar(data[:512]):
         raise CalendarError(f"{name}: not an iCalendar file (it does not start with BEGIN:VCALENDAR)")
     events = data.count(b"BEGIN:VEVENT")

@@ -9,13 +9,14 @@ calendar days wherever the person lives.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from typing import Iterable, Literal
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Literal
 
 from oncall_tui.calendars.expand import BusyBlock
 
-UTC = timezone.utc
+UTC = UTC
 DayState = Literal["unavailable", "busy"]
 _MAX_TITLES = 3
 

@@ -58,7 +58,7 @@ def main(click_ctx: click.Context, db: str | None, server: str | None, act_as: s
     """oncall: your team's on-call rota in a terminal.  Run bare to open the app."""
     click_ctx.obj = Ctx(db, server, act_as)
     if click_ctx.invoked_subcommand is None:
-        from ..errors import OncallError
+        from ..core.errors import OncallError
         from ..launch import run_app
 
         try:

@@ -11,7 +11,7 @@ from .common import Ctx, echo, echo_json, handle_errors, parse_day, pass_ctx, ta
 def _check_month(month: str | None) -> str | None:
     if month is None:
         return None
-    from ..shifts import month_range
+    from ..core.shifts import month_range
 
     try:
         month_range(month)
@@ -23,7 +23,7 @@ def _check_month(month: str | None) -> str | None:
 def calendar_text(path: str) -> str:
     """Read a calendar file where oncall runs (refusing a huge one before reading it)."""
     from ..calendars import read_calendar_file
-    from ..domain_availability import decode_calendar
+    from ..core.domain_availability import decode_calendar
 
     return decode_calendar(read_calendar_file(path))
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import click
 
-from ..errors import OncallError, StaleEdit, Unavailable
+from ..core.errors import OncallError, StaleEdit, Unavailable
 from ..formatting import CONTROL_CHARS, safe_text
 
 
@@ -71,7 +71,7 @@ def echo(text: object = "", **kwargs) -> None:
 def echo_json(value) -> None:
     """JSON, exact: it escapes C0 controls itself; C1 controls and bidirectional overrides are
     escaped too (as \\u0085...), which JSON readers turn back into the same text."""
-    from ..wire import to_jsonable
+    from ..core.wire import to_jsonable
 
     text = json.dumps(to_jsonable(value), indent=2, ensure_ascii=False)
     click.echo(CONTROL_CHARS.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
@@ -96,6 +96,6 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
 
 
 def now_utc() -> datetime:
-    from ..clock import clock_from_env
+    from ..core.clock import clock_from_env
 
     return clock_from_env().now()

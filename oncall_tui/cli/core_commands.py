@@ -19,37 +19,22 @@ def demo(ctx: Ctx, db: str | None, fresh: bool, no_open: bool) -> None:
     """Create a demo team in a demo database and open it."""
     import os
 
-    from ..backend.local import LocalBackend, forget_database, os_login
-    from ..clock import clock_from_env
+    from ..backend.local import open_demo, os_login
     from ..config import demo_db_path
-    from ..services.demo import build_demo
-    from ..store.db import is_sqlite, normalise_url, sqlite_path
+    from ..core.clock import clock_from_env
 
     url = db or ctx.db or os.environ.get("ONCALL_DB") or str(demo_db_path())
-    if not is_sqlite(url):
-        raise click.ClickException("the demo runs on a SQLite file; give --db a file path")
-    path = sqlite_path(normalise_url(url))
-    clock = clock_from_env()
-    if path.exists():
-        probe = LocalBackend(str(path), clock=clock)
-        if not probe.demo:
-            raise click.ClickException(f"{path} holds a real team, not a demo; choose another --db")
-        if fresh:
-            probe.close()
-            forget_database(str(path))
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
-    if not path.exists():
-        backend = LocalBackend(str(path), clock=clock)
-        info = build_demo(backend, clock)
+    backend, info = open_demo(url, clock_from_env(), fresh=fresh)
+    path = backend.db.database
+    if info is not None:
         echo(f"Created a demo team ({info['team']}) at {path}")
     else:
         echo(f"Opening the demo team at {path}")
     echo(f"You are '{os_login(demo=True)}', a manager on the rotation. "
                f"Try `oncall --db {path} --as alice` to see an engineer's side.")
     if not no_open:
-        from ..launch import run_app
         from ..config import Target
+        from ..launch import run_app
 
         run_app(Target(db_url=str(path)), act_as=ctx.act_as)
 

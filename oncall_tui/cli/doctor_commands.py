@@ -63,7 +63,7 @@ def _os_user_exists(login: str) -> bool:
 
 def check_system_config(explicit: bool) -> tuple[list[Check], object]:
     from ..config import system_config, system_config_path
-    from ..errors import OncallError
+    from ..core.errors import OncallError
 
     path = system_config_path()
     try:
@@ -96,7 +96,8 @@ def check_socket(path: str) -> list[Check]:
         return [Check("socket", False, f"{path} does not exist: the oncall service is not running",
                       "sudo systemctl restart oncall.service")]
     if not stat.S_ISSOCK(where.stat().st_mode):
-        return [Check("socket", False, f"{path} is not a socket", f"sudo rm {path} && sudo systemctl restart oncall.service")]
+        return [Check("socket", False, f"{path} is not a socket",
+                      f"sudo rm {path} && sudo systemctl restart oncall.service")]
     conn = socketlib.socket(socketlib.AF_UNIX, socketlib.SOCK_STREAM)
     conn.settimeout(3)
     try:
@@ -211,7 +212,7 @@ def check_sqlite(path: Path) -> list[Check]:
 def doctor(ctx: Ctx, as_json: bool) -> None:
     """Check the shared setup; print the command that fixes each problem (exit 1 if any)."""
     from ..config import is_sqlite, load_credentials, normalise_url, resolve_target, sqlite_path
-    from ..errors import OncallError
+    from ..core.errors import OncallError
 
     explicit = bool(ctx.db or ctx.server or os.environ.get("ONCALL_DB") or load_credentials().get("default_server"))
     checks, config = check_system_config(explicit)

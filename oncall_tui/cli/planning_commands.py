@@ -8,7 +8,7 @@ from .common import Ctx, echo, echo_json, handle_errors, pass_ctx, table
 
 def plan_text(view) -> str:
     """A draft as a manager reads it in a terminal: cells, gaps, fairness, warnings."""
-    from ..planning_problem import day_label
+    from ..core.planning import day_label
 
     s = view.summary
     several = len({c.start for c in view.cells}) > len({c.start.date() for c in view.cells}) + 1

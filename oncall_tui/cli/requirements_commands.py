@@ -174,7 +174,7 @@ def grant(ctx: Ctx, person: str, requirement: str, note: str, waive: bool, team,
 @handle_errors
 def team_matrix(ctx: Ctx, team: str, as_json: bool) -> None:
     """Everyone in TEAM against every requirement (managers)."""
-    from ..domain_requirements import STATE_SYMBOLS, STATE_WORDS
+    from ..core.domain_requirements import STATE_SYMBOLS, STATE_WORDS
 
     t = ctx.backend().team_readiness(team)
     if as_json:

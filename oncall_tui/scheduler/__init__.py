@@ -5,8 +5,7 @@ Solvers: ``cpsat.solve_cpsat`` (OR-Tools, imported lazily), ``greedy.solve_greed
 rules independently of the solvers.
 """
 
-from .problem import (Gap, PersonStats, Problem, Progress, Result, Rules, SchedPerson,
-                      SchedShift, Weights)
+from .problem import Gap, PersonStats, Problem, Progress, Result, Rules, SchedPerson, SchedShift, Weights
 
 __all__ = ["Gap", "PersonStats", "Problem", "Progress", "Result", "Rules", "SchedPerson",
            "SchedShift", "Weights"]

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from .prepare import Prepared, prepare, run_with
 from .problem import Problem, Result, Slot
 from .report import build_result
 
-_LONG_AGO = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_DAY = timedelta(days=1)
 
 

@@ -24,7 +24,7 @@ Vocabulary (general enough for nurse-rostering benchmarks as well as on-call rot
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 Slot = tuple[str, str]  # (shift_id, role)
@@ -37,7 +37,7 @@ def _dt(value: str | datetime) -> datetime:
         result = datetime.fromisoformat(value)
     if result.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: the planner works in aware UTC times")
-    return result.astimezone(timezone.utc)
+    return result.astimezone(UTC)
 
 
 @dataclass

@@ -8,8 +8,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from ..domain_availability import STATE_WORDS, DayAvailability, MonthAvailability
-from ..errors import OncallError
+from ..core.domain_availability import STATE_WORDS, DayAvailability, MonthAvailability
+from ..core.errors import OncallError
 from ..formatting import escape, local
 from ..widgets.availability_grid import STATE_SYMBOLS
 from ..widgets.month_calendar import MonthCalendar, MonthCell

@@ -8,7 +8,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..domain_availability import CalendarSourceInfo, decode_calendar
+from ..core.domain_availability import CalendarSourceInfo, decode_calendar
 from ..formatting import escape
 from .availability_dialogs import DIALOG_CSS
 

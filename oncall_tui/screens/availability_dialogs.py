@@ -1,16 +1,17 @@
 """Small modal screens of the availability area: ask for a line, add a calendar, preview an import."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from typing import Any, Callable
-
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
-from ..domain_availability import CalendarPreview
+from ..core.domain_availability import CalendarPreview
 from ..formatting import escape, safe_text
 from .base import SubmittingDialog
 

@@ -1,7 +1,8 @@
 """What every area screen shares: a title bar, loading in a worker, errors in words."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -9,7 +10,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
-from ..errors import OncallError, StaleEdit, Unavailable
+from ..core.errors import OncallError, StaleEdit, Unavailable
 from ..formatting import escape
 from ..messages import DataChanged
 from ..widgets.key_bar import KeyBar

@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..domain import HomeView, ShiftDetail
+from ..core.domain import HomeView, ShiftDetail
 from ..formatting import escape, local, relative, safe_text, span
 from .base import AreaScreen
 

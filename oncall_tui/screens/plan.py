@@ -19,10 +19,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..domain_planning import CellEdit, PlanDiff, PlanProblem, PlanSummary, PlanView
-from ..errors import OncallError
+from ..core.domain_planning import CellEdit, PlanDiff, PlanProblem, PlanSummary, PlanView
+from ..core.errors import OncallError
+from ..core.planning import day_label
 from ..formatting import escape, safe_text
-from ..planning_problem import day_label
 from ..widgets.plan_loads import load_line, load_scale, short_names
 from .base import AreaScreen
 from .plan_dialogs import ConfirmScreen, PickPersonScreen, PickPlanScreen, TextScreen
@@ -109,7 +109,7 @@ class PlanScreen(SolveMixin, AreaScreen):
 
     # -- loading -------------------------------------------------------------------------
     def fetch(self, backend) -> PlanData:
-        from ..shifts import next_month
+        from ..core.shifts import next_month
 
         me = backend.whoami()
         teams = [t for t in backend.teams() if any(m.login == me.login for m in t.managers)]

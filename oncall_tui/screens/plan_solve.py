@@ -8,8 +8,8 @@ import time
 from textual import work
 from textual.message import Message
 
-from ..domain_planning import PlanView, SolvedPlan
-from ..errors import OncallError
+from ..core.domain_planning import PlanView, SolvedPlan
+from ..core.errors import OncallError
 
 TIME_LIMITS = (5.0, 10.0, 30.0, 60.0)
 

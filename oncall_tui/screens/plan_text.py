@@ -2,8 +2,8 @@
 scheduler's own validator), the diff, the warnings.  No widgets here."""
 from __future__ import annotations
 
-from ..domain_planning import PlanDiff, PlanProblem, PlanView
-from ..planning_problem import day_label, shift_id
+from ..core.domain_planning import PlanDiff, PlanProblem, PlanView
+from ..core.planning import day_label, shift_id
 from .plan_dialogs import Candidate
 
 

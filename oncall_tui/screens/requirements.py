@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..domain_requirements import PersonReadiness, ReqItem
+from ..core.domain_requirements import PersonReadiness, ReqItem
 from ..formatting import escape
 from .base import AreaScreen
 from .requirements_dialogs import EvidenceDialog, NoteDialog, ShadowDialog

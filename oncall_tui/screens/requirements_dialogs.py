@@ -10,8 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..domain_requirements import AutoRule, RequirementDef, ShadowOption
-from ..errors import OncallError
+from ..core.domain_requirements import AutoRule, RequirementDef, ShadowOption
+from ..core.errors import OncallError
 from ..formatting import escape, safe_text, span
 from .base import SubmittingDialog
 
@@ -161,7 +161,8 @@ class RequirementForm(SubmittingDialog):
             with Grid():
                 for key, label in FORM_FIELDS:
                     yield Label(label)
-                    yield Input(safe_text(values[key]), id=f"f-{key}", disabled=key == "slug" and self.current is not None)
+                    locked = key == "slug" and self.current is not None
+                    yield Input(safe_text(values[key]), id=f"f-{key}", disabled=locked)
             yield Static("method: self | manager | auto · auto rule: shadow_shifts, oncall_device, "
                          "calendar_connected, served_shifts · valid days empty: never expires", classes="hint")
             yield Static("", id="form-error", classes="error")

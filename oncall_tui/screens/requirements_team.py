@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..domain_requirements import STATE_SYMBOLS, PendingVerification, TeamReadiness
+from ..core.domain_requirements import STATE_SYMBOLS, PendingVerification, TeamReadiness
 from ..formatting import escape, safe_text, when
 from .base import AreaScreen
 from .requirements import STATE_COLOURS

@@ -11,8 +11,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from ..domain_availability import STATE_WORDS, TeamAvailability, TeamMemberMonth
-from ..errors import InvalidInput, OncallError
+from ..core.domain_availability import STATE_WORDS, TeamAvailability, TeamMemberMonth
+from ..core.errors import InvalidInput, OncallError
 from ..formatting import escape
 from ..widgets.availability_grid import STATE_SYMBOLS, AvailabilityGrid, CoverageRow, GridCell, GridRow
 from .availability import shift_month, source_words

@@ -6,6 +6,7 @@ from textual.binding import Binding
 from textual.containers import Center, Middle
 from textual.screen import Screen
 from textual.widgets import Static
+
 from ..widgets.key_bar import KeyBar
 
 

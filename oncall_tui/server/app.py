@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from ..backend.api import backend_methods
 from ..backend.registry import ApiMethod
-from ..errors import InvalidInput, NotAuthenticated, OncallError
+from ..core.errors import InvalidInput, NotAuthenticated, OncallError
 from . import calls
 from .cache import ReadCache
 from .links import ROUTES as LINK_ROUTES

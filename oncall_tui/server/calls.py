@@ -14,16 +14,16 @@ import logging
 import threading
 import types
 import typing
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any, Iterator
+from typing import Any
 
 import peewee as pw
 
 from ..backend.registry import ApiMethod
 from ..backend.remote import type_name
-from ..store.db import discard_connection
-from ..errors import (
+from ..core.errors import (
     InvalidInput,
     NotAllowed,
     NotAuthenticated,
@@ -31,7 +31,8 @@ from ..errors import (
     StaleEdit,
     Unavailable,
 )
-from ..wire import from_jsonable, to_jsonable
+from ..core.wire import from_jsonable, to_jsonable
+from ..store.db import discard_connection
 
 log = logging.getLogger("oncall.server")
 

@@ -15,7 +15,7 @@ answers 404.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..backend.registry import ApiMethod
-from ..errors import ERRORS_BY_CODE
+from ..core.errors import ERRORS_BY_CODE
 from .calls import query_friendly
 
 API_PREFIX = "/api/v1"

@@ -12,12 +12,12 @@ import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ..errors import InvalidInput, NotAllowed, NotAuthenticated, NotFound
+from ..core.errors import InvalidInput, NotAllowed, NotAuthenticated, NotFound
 from ..store import models as m
 from .base import ServiceBase, check_plain
 
 if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
-    from ..domain_admin import IssuedToken, TokenInfo
+    from ..core.domain_admin import IssuedToken, TokenInfo
 
 TOKEN_PREFIX = "oc_"
 HINT_LENGTH = 9  # "oc_" + 6 characters of the secret
@@ -48,7 +48,7 @@ def token_status(row: m.ApiToken, now: datetime) -> str:
 
 class AdminService(ServiceBase):
     def _token_info(self, row: m.ApiToken) -> TokenInfo:
-        from ..domain_admin import TokenInfo
+        from ..core.domain_admin import TokenInfo
 
         issuer = m.Person.get_or_none(m.Person.id == row.issued_by_id) if row.issued_by_id else None
         return TokenInfo(
@@ -69,7 +69,7 @@ class AdminService(ServiceBase):
 
     # -- the API ----------------------------------------------------------------------
     def issue_token(self, login: str, expires_days: int = 90, label: str = "") -> IssuedToken:
-        from ..domain_admin import IssuedToken
+        from ..core.domain_admin import IssuedToken
 
         if not isinstance(expires_days, int) or not 1 <= expires_days <= MAX_EXPIRES_DAYS:
             raise InvalidInput(f"a token lasts 1 to {MAX_EXPIRES_DAYS} days, not {expires_days}",

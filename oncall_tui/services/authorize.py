@@ -17,7 +17,7 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import NotAllowed, UnknownUser
+from ..core.errors import NotAllowed, UnknownUser
 from ..store import models as m
 from .base import ServiceBase
 

@@ -15,16 +15,16 @@ from zoneinfo import ZoneInfo
 
 from peewee import JOIN, IntegrityError
 
-from ..domain import Recommendation
-from ..errors import InvalidInput, NotAllowed, StaleEdit
-from ..shifts import generate_shifts, month_range, next_month
+from ..core.domain import Recommendation
+from ..core.errors import InvalidInput, NotAllowed, StaleEdit
+from ..core.shifts import generate_shifts, month_range, next_month
 from ..store import models as m
 from . import convert
 from .base import AfterCommit, ServiceBase, check_note
 
 if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
-    from ..domain_availability import MonthAvailability, RoleCoverage, TeamAvailability
-    from ..recommend import LoadFacts
+    from ..core.domain_availability import MonthAvailability, RoleCoverage, TeamAvailability
+    from ..core.recommend import LoadFacts
 
 _WORST = {"unavailable": 0, "prefer_not": 1, "busy": 2, "preferred": 3, "available": 4}
 OPTIONAL_ROLES = frozenset({"shadow"})
@@ -165,7 +165,7 @@ class AvailabilityService(ServiceBase):
     @staticmethod
     def _av_facts(login: str, rows_by_day, first: date, last: date, pct: int | None,
                past: float) -> LoadFacts:
-        from ..recommend import HOURS_PER_DAY, LoadFacts, weekday_count
+        from ..core.recommend import HOURS_PER_DAY, LoadFacts, weekday_count
 
         busy, off = 0.0, 0
         day = first
@@ -182,8 +182,8 @@ class AvailabilityService(ServiceBase):
         return LoadFacts(login, past, weekday_count(first, last) * HOURS_PER_DAY, round(busy, 2), off, pct)
 
     def _av_month_view(self, who: m.Person, month: str) -> MonthAvailability:
-        from ..domain_availability import DayAvailability, Mark, MonthAvailability, ShiftAvailability
-        from ..recommend import HOURS_PER_DAY
+        from ..core.domain_availability import DayAvailability, Mark, MonthAvailability, ShiftAvailability
+        from ..core.recommend import HOURS_PER_DAY
 
         first, last = parse_month(month)
         rows = self._av_rows([who.id], first, last)
@@ -203,7 +203,7 @@ class AvailabilityService(ServiceBase):
             day += timedelta(days=1)
         pct = self._av_manual_pct(who, month)
         facts = self._av_facts(who.login, by_day, first, last, pct, 0.0)
-        from ..recommend import utilisation
+        from ..core.recommend import utilisation
 
         editable, reason, deadline = self._av_lock(who, month)
         return MonthAvailability(
@@ -236,7 +236,7 @@ class AvailabilityService(ServiceBase):
     def set_availability(self, days: list[date], state: str, note: str = "",
                          shift_start: datetime | None = None, person: str | None = None,
                          expected_version: int | None = None) -> MonthAvailability:
-        from ..domain_availability import SET_STATES
+        from ..core.domain_availability import SET_STATES
 
         if state not in SET_STATES:
             raise InvalidInput(f"{state!r} is not a state; use one of {', '.join(SET_STATES)}", field="state")
@@ -318,7 +318,7 @@ class AvailabilityService(ServiceBase):
 
     # -- recommendations and the team grid ----------------------------------------------------
     def _av_past_load(self, team: m.Team, month: str) -> dict[int, float]:
-        from ..recommend import WINDOW_MONTHS, shift_points
+        from ..core.recommend import WINDOW_MONTHS, shift_points
 
         first, _ = parse_month(month)
         start_month = add_months(month, -WINDOW_MONTHS)
@@ -342,7 +342,7 @@ class AvailabilityService(ServiceBase):
         return [(ms, ms.person) for ms in q]
 
     def _av_team_recommendations(self, team: m.Team, month: str, members, rows) -> dict[int, Recommendation]:
-        from ..recommend import recommend
+        from ..core.recommend import recommend
 
         first, last = parse_month(month)
         past = self._av_past_load(team, month)
@@ -362,7 +362,7 @@ class AvailabilityService(ServiceBase):
         return self._av_team_recommendations(team, month, members, rows)
 
     def team_availability(self, team: str | None = None, month: str | None = None) -> TeamAvailability:
-        from ..domain_availability import DayCell, TeamAvailability, TeamMemberMonth
+        from ..core.domain_availability import DayCell, TeamAvailability, TeamMemberMonth
 
         if month is not None:
             parse_month(month)
@@ -397,7 +397,7 @@ class AvailabilityService(ServiceBase):
         return self._read(run)
 
     def _av_coverage(self, team: m.Team, members, rows, first: date, last: date) -> list[RoleCoverage]:
-        from ..domain_availability import RoleCoverage
+        from ..core.domain_availability import RoleCoverage
 
         rotations = [convert.rotation(r, team.slug) for r in
                      m.Rotation.select().where((m.Rotation.team == team) & m.Rotation.active)]
@@ -430,10 +430,10 @@ class AvailabilityService(ServiceBase):
 
 def __getattr__(name: str):
     if name == "HAND_STATES":  # still importable from here; loaded when first asked for
-        from ..domain_availability import HAND_STATES
+        from ..core.domain_availability import HAND_STATES
 
         return HAND_STATES
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["AvailabilityService", "HAND_STATES", "parse_month", "month_label", "add_months"]
+__all__ = ["AvailabilityService", "HAND_STATES", "parse_month", "month_label", "add_months"]  # noqa: F822

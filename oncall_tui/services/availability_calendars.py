@@ -7,13 +7,13 @@ import hashlib
 import json
 from typing import TYPE_CHECKING
 
-from ..errors import InvalidInput, NotAllowed, NotFound, StaleEdit
+from ..core.errors import InvalidInput, NotAllowed, NotFound, StaleEdit
 from ..store import models as m
 from .availability import month_label, parse_month
 from .base import ServiceBase, check_note
 
 if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
-    from ..domain_availability import CalendarPreview, CalendarRules, CalendarSourceInfo, SyncResult
+    from ..core.domain_availability import CalendarPreview, CalendarRules, CalendarSourceInfo, SyncResult
 
 
 def calendar_timeout() -> float:
@@ -28,9 +28,9 @@ def calendar_timeout() -> float:
 
 def calendar_rules(rules: CalendarRules | None):
     """The calendar core's ImportRules from what a source stores."""
-    from ..domain_availability import CalendarRules
     from ..calendars import ImportRules
-    from ..shifts import parse_hhmm
+    from ..core.domain_availability import CalendarRules
+    from ..core.shifts import parse_hhmm
 
     rules = rules or CalendarRules()
     hours = None
@@ -48,7 +48,7 @@ def calendar_rules(rules: CalendarRules | None):
 
 
 def _rules_from_row(data: dict) -> CalendarRules:
-    from ..domain_availability import CalendarRules
+    from ..core.domain_availability import CalendarRules
 
     known = {k: v for k, v in (data or {}).items() if k in CalendarRules.__dataclass_fields__}
     return CalendarRules(**known)
@@ -64,8 +64,8 @@ class CalendarSourcesService(ServiceBase):
 
     # -- calendar sources ----------------------------------------------------------------
     def _av_source_info(self, src: m.CalendarSource, marks: int | None = None) -> CalendarSourceInfo:
-        from ..domain_availability import CalendarSourceInfo
         from ..calendars import redact_url
+        from ..core.domain_availability import CalendarSourceInfo
 
         owner = m.Person.get_by_id(src.person_id)
         location = src.location
@@ -95,7 +95,7 @@ class CalendarSourcesService(ServiceBase):
 
     def add_calendar_source(self, label: str, location: str, kind: str = "", rules: CalendarRules | None = None,
                             keep_titles: bool = False, person: str | None = None) -> CalendarSourceInfo:
-        from ..domain_availability import CalendarRules
+        from ..core.domain_availability import CalendarRules
 
         label = check_note(label, "label", required=True, limit=100, one_line=True)
         kind, location = self._av_check_location(location, kind)
@@ -136,8 +136,8 @@ class CalendarSourcesService(ServiceBase):
 
     @staticmethod
     def _av_check_location(location: str, kind: str) -> tuple[str, str]:
-        from ..domain_availability import SOURCE_KINDS
         from ..calendars import CalendarError, normalise_calendar_url
+        from ..core.domain_availability import SOURCE_KINDS
 
         location = (location or "").strip()
         if not location:
@@ -176,8 +176,8 @@ class CalendarSourcesService(ServiceBase):
 
     def _av_preview_from(self, data: bytes, name: str, who: m.Person, month: str, rules: CalendarRules,
                       keep_titles: bool, label: str, source_id: int | None) -> CalendarPreview:
-        from ..domain_availability import CalendarPreview, PreviewMark
         from ..calendars import import_preview
+        from ..core.domain_availability import CalendarPreview, PreviewMark
 
         first, last = parse_month(month)
         result = import_preview(data, name, who.tz, first, last, calendar_rules(rules), keep_titles)
@@ -206,8 +206,8 @@ class CalendarSourcesService(ServiceBase):
                          rules: CalendarRules | None = None, keep_titles: bool = False,
                          content: str | None = None, person: str | None = None,
                          source_id: int | None = None, label: str = "") -> CalendarPreview:
-        from ..domain_availability import CalendarRules
         from ..calendars import CalendarError, redact_url
+        from ..core.domain_availability import CalendarRules
 
         if month is not None:
             parse_month(month)
@@ -270,7 +270,7 @@ class CalendarSourcesService(ServiceBase):
         return fresh
 
     def _av_record_failure(self, src: m.CalendarSource, month: str, message: str) -> SyncResult:
-        from ..domain_availability import SyncResult
+        from ..core.domain_availability import SyncResult
 
         fresh = self._av_fresh_source(src)
         m.CalendarSource.update(last_error=message).where(m.CalendarSource.id == src.id).execute()
@@ -279,7 +279,7 @@ class CalendarSourcesService(ServiceBase):
                           f"{message} — nothing changed", 0, 0)
 
     def _av_record_sync(self, src, month, etag, modified, not_modified: bool) -> SyncResult:
-        from ..domain_availability import SyncResult
+        from ..core.domain_availability import SyncResult
 
         self._av_fresh_source(src)
         m.CalendarSource.update(last_synced_at=self._now(), last_error="", etag=etag[:200],
@@ -289,7 +289,7 @@ class CalendarSourcesService(ServiceBase):
                           f"'{src.label}' is unchanged since the last sync", 0, 0, not_modified=True)
 
     def _av_apply(self, src, who, month, preview: CalendarPreview, etag: str, modified: str) -> SyncResult:
-        from ..domain_availability import SyncResult
+        from ..core.domain_availability import SyncResult
 
         # Syncs of one source take turns (PostgreSQL), so the second sees the first's version.
         list(self._locked(m.CalendarSource.select(m.CalendarSource.id).where(m.CalendarSource.id == src.id),

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import peewee as pw
 
-from ..clock import Clock
-from ..domain import Recommendation
-from ..errors import InvalidInput, NotAllowed, NotFound, StaleEdit, UnknownUser
+from ..core.clock import Clock
+from ..core.domain import Recommendation
+from ..core.errors import InvalidInput, NotAllowed, NotFound, StaleEdit, UnknownUser
 from ..store import models as m
 from ..store.db import run_write
 
@@ -269,7 +270,7 @@ class ServiceBase:
 
 
 def _plain(value: Any) -> Any:
-    from ..wire import to_jsonable
+    from ..core.wire import to_jsonable
 
     return to_jsonable(value)
 
@@ -290,7 +291,7 @@ def check_note(text: str, field: str = "note", required: bool = False, limit: in
 
 def check_plain(text: str, field: str, one_line: bool = True) -> str:
     """Refuse control characters in `text` (and line breaks and tabs if `one_line`)."""
-    from ..formatting import CONTROL_CHARS, safe_text
+    from ..core.text import CONTROL_CHARS, safe_text
 
     bad = CONTROL_CHARS.search(text) or (one_line and re.search(r"[\n\t]", text))
     if bad:

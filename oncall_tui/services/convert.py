@@ -1,7 +1,7 @@
 """Rows to plain domain data.  Nothing above services ever sees a peewee row."""
 from __future__ import annotations
 
-from ..domain import (
+from ..core.domain import (
     Assignment,
     AuditEntry,
     EscalationContact,

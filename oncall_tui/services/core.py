@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from peewee import JOIN
 
-from ..domain import (
+from ..core.domain import (
     AuditEntry,
     EscalationContact,
     HomeView,
@@ -18,7 +18,7 @@ from ..domain import (
     ShiftDetail,
     Team,
 )
-from ..errors import InvalidInput, NotAllowed, NotFound
+from ..core.errors import InvalidInput, NotAllowed, NotFound
 from ..store import models as m
 from . import convert
 from .base import AfterCommit, ServiceBase, check_note, check_plain

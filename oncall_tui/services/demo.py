@@ -13,8 +13,8 @@ import random
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from ..clock import Clock
-from ..shifts import month_range
+from ..core.clock import Clock
+from ..core.shifts import month_range
 from ..store import models as m
 from .slots import ensure_slots
 

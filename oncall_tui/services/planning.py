@@ -6,14 +6,14 @@ the answer saved in another (which checks it again against fresh data)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import peewee as pw
 
-from ..errors import InvalidInput, NotAllowed, NotFound, StaleEdit
-from ..shifts import month_range, next_month
+from ..core.errors import InvalidInput, NotAllowed, NotFound, StaleEdit
+from ..core.shifts import month_range, next_month
 from ..store import models as m
 from . import convert
 from .base import ServiceBase
@@ -21,7 +21,7 @@ from .planning_data import PlanData
 from .slots import ensure_slots
 
 if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
-    from ..domain_planning import CellEdit, DiffLine, PlanDiff, PlanProblem, PlanSummary, PlanView, SolvedPlan
+    from ..core.domain_planning import CellEdit, DiffLine, PlanDiff, PlanProblem, PlanSummary, PlanView, SolvedPlan
 
 SOLVERS = ("cpsat", "greedy")
 
@@ -30,7 +30,7 @@ class PlanningService(PlanData, ServiceBase):
     # -- the API -------------------------------------------------------------------------
     def plan_problem(self, rotation: str, month: str | None = None,
                      team: str | None = None) -> PlanProblem:
-        from ..domain_planning import PlanProblem
+        from ..core.domain_planning import PlanProblem
 
         def run():
             rot = self._rotation_row(rotation, team)
@@ -55,7 +55,7 @@ class PlanningService(PlanData, ServiceBase):
 
     def draft_plan(self, rotation: str, month: str | None = None, solver: str = "cpsat",
                    time_limit: float = 10.0, team: str | None = None) -> PlanView:
-        from ..domain_planning import SolvedPlan
+        from ..core.domain_planning import SolvedPlan
 
         if solver not in SOLVERS:
             raise InvalidInput(f"solver must be one of {', '.join(SOLVERS)}, not {solver!r}", field="solver")
@@ -130,7 +130,7 @@ class PlanningService(PlanData, ServiceBase):
                     after.pop(change.uid, None)
             old = self._by_shift(built, by_uid, before)
             new = self._by_shift(built, by_uid, after)
-            from ..planning_problem import hard_violations
+            from ..core.planning import hard_violations
 
             known = set(hard_violations(built, old))
             broken = [v for v in hard_violations(built, new) if v not in known]
@@ -173,7 +173,7 @@ class PlanningService(PlanData, ServiceBase):
             built, slots = self._built_for(plan)
             by_uid = {s.uid: s for s in slots}
             current = self._assigned(plan)
-            from ..planning_problem import hard_violations
+            from ..core.planning import hard_violations
 
             broken = hard_violations(built, self._by_shift(built, by_uid, current))
             if broken:
@@ -217,7 +217,7 @@ class PlanningService(PlanData, ServiceBase):
             me = self._me()
             if login != me.login and not self._is_manager(plan.rotation.team, me):
                 raise NotAllowed("only a manager can ask why someone else got their shifts")
-            from ..planning_problem import evaluate, explain_person
+            from ..core.planning import evaluate, explain_person
 
             built, slots = self._built_for(plan, create=False)
             by_uid = {s.uid: s for s in slots}
@@ -307,7 +307,7 @@ class PlanningService(PlanData, ServiceBase):
                             fresh=self._view(plan))
 
     def _save(self, rot: m.Rotation, month: str, solved: SolvedPlan) -> PlanView:
-        from ..planning_problem import hard_violations
+        from ..core.planning import hard_violations
 
         first, last = month_range(month)
         built = self._gather(rot, month)
@@ -335,7 +335,7 @@ class PlanningService(PlanData, ServiceBase):
 
     def _store_result(self, plan: m.Plan, built, assigned: dict, *, status: str, elapsed: float,
                       bound: int | None, dropped: list[str] | None = None) -> None:
-        from ..planning_problem import evaluate, summary_of
+        from ..core.planning import evaluate, summary_of
 
         rot = plan.rotation
         result = evaluate(built, assigned, solver=plan.solver, status=status, elapsed=elapsed, bound=bound)
@@ -383,7 +383,7 @@ class PlanningService(PlanData, ServiceBase):
                 .order_by(m.Plan.number.desc()).first())
 
     def _diff(self, plan: m.Plan) -> PlanDiff:
-        from ..domain_planning import DiffLine, PersonChange, PlanDiff
+        from ..core.domain_planning import DiffLine, PersonChange, PlanDiff
 
         if plan.status == "draft":
             against = self._published_for(plan)
@@ -447,7 +447,7 @@ def _drop_violations(built, wanted: dict[tuple[str, str], str]) -> list[str]:
             victims = [k for k, p in wanted.items() if p == v.person_id]
         if not victims:
             break
-        victim = max(victims, key=lambda k: built.start_of.get(k[0], datetime.min.replace(tzinfo=timezone.utc)))
+        victim = max(victims, key=lambda k: built.start_of.get(k[0], datetime.min.replace(tzinfo=UTC)))
         dropped.append(f"{victim[0]} {victim[1]} ({v.message})")
         wanted.pop(victim)
     return dropped

@@ -6,17 +6,17 @@ rotations, the published plan of the period) and hands them to the pure
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from ..shifts import generate_shifts, month_range
+from ..core.shifts import generate_shifts, month_range
 from ..store import models as m
 from . import convert
 from .base import ServiceBase
 
 if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
-    from ..domain_planning import PlanSummary, PlanView
+    from ..core.domain_planning import PlanSummary, PlanView
 
 
 def _months_before(day: date, months: int) -> date:
@@ -26,8 +26,16 @@ def _months_before(day: date, months: int) -> date:
 
 class PlanData(ServiceBase):
     def _gather(self, rot: m.Rotation, month: str):
-        from ..planning_problem import (HISTORY_MONTHS, OPTIONAL_ROLES, Busy, Mark, Member, build_problem,
-                                        point_values, shift_points)
+        from ..core.planning import (
+            HISTORY_MONTHS,
+            OPTIONAL_ROLES,
+            Busy,
+            Mark,
+            Member,
+            build_problem,
+            point_values,
+            shift_points,
+        )
 
         team = rot.team
         spec = convert.rotation(rot, team.slug)
@@ -118,7 +126,7 @@ class PlanData(ServiceBase):
 
     # -- plans as plain data -------------------------------------------------------------
     def _summary(self, plan: m.Plan) -> PlanSummary:
-        from ..domain_planning import PlanSummary
+        from ..core.domain_planning import PlanSummary
 
         summary = plan.summary or {}
         rot = plan.rotation
@@ -131,7 +139,7 @@ class PlanData(ServiceBase):
             created_at=plan.created_at, published_at=plan.published_at, version=plan.version)
 
     def _view(self, plan: m.Plan) -> PlanView:
-        from ..domain_planning import PersonLoad, PlanCell, PlanGap, PlanView
+        from ..core.domain_planning import PersonLoad, PlanCell, PlanGap, PlanView
 
         rot = plan.rotation
         spec = convert.rotation(rot, rot.team.slug)
@@ -169,8 +177,7 @@ class PlanData(ServiceBase):
 
 
 def _aware(value: datetime) -> datetime:
-    from datetime import timezone
 
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -7,30 +7,35 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from peewee import fn
 
-from ..domain import AUTO_RULE_KINDS, REQUIREMENT_METHODS, ROLES
-from ..errors import InvalidInput, NotAllowed, NotFound, StaleEdit
+from ..core.domain import AUTO_RULE_KINDS, REQUIREMENT_METHODS, ROLES
+from ..core.errors import InvalidInput, NotAllowed, NotFound, StaleEdit
 from ..store import models as m
 from . import convert
 from .base import ServiceBase, check_note, check_url
 from .slots import ensure_slots
 
 if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
-    from ..domain_requirements import (
-        PendingVerification, PersonReadiness, RequirementDef, ShadowOption, TeamReadiness,
+    from ..core.domain_requirements import (
+        PendingVerification,
+        PersonReadiness,
+        RequirementDef,
+        ShadowOption,
+        TeamReadiness,
     )
-    from ..readiness import StatusFact, TeamFacts
+    from ..core.readiness import StatusFact, TeamFacts
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 LOOKS_LIKE_LINK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$")
 
 
 def requirement_def(row: m.Requirement, team_slug: str) -> RequirementDef:
-    from ..domain_requirements import AutoRule, RequirementDef
+    from ..core.domain_requirements import AutoRule, RequirementDef
 
     rule = row.auto_rule or {}
     auto = None
@@ -44,7 +49,7 @@ def requirement_def(row: m.Requirement, team_slug: str) -> RequirementDef:
 
 
 def status_fact(row: m.RequirementStatus) -> StatusFact:
-    from ..readiness import StatusFact
+    from ..core.readiness import StatusFact
     return StatusFact(row.state, row.met_at, row.requested_at, row.reason, row.evidence,
                       row.evidence_link, row.id, row.version)
 
@@ -58,7 +63,7 @@ class RequirementsService(ServiceBase):
         return tuple(r for r in ROLES if r in found) or ("primary", "secondary")
 
     def _team_facts(self, team: m.Team, person_ids: list[int] | None = None) -> TeamFacts:
-        from ..readiness import PersonFacts, TeamFacts
+        from ..core.readiness import PersonFacts, TeamFacts
 
         reqs = [requirement_def(r, team.slug) for r in
                 m.Requirement.select().where((m.Requirement.team == team) & m.Requirement.active)
@@ -99,13 +104,13 @@ class RequirementsService(ServiceBase):
         return TeamFacts(team.tz, reqs, self._team_roles(team), statuses, facts)
 
     def _eligibility_checker(self, team: m.Team) -> Callable[[int, str, datetime], tuple[bool, str]]:
-        from ..readiness import make_checker
+        from ..core.readiness import make_checker
 
         data = self._team_facts(team)
         return make_checker(data.reqs, data.statuses, data.facts, team.tz)
 
     def _requirements_line(self, me: m.Person) -> str:
-        from ..readiness import summary_line
+        from ..core.readiness import summary_line
 
         teams = list(m.Team.select().join(m.Membership).where(m.Membership.person == me).order_by(m.Team.name))
         if not teams:
@@ -120,8 +125,8 @@ class RequirementsService(ServiceBase):
         return "Requirements: " + "; ".join(lines)
 
     def _readiness(self, team: m.Team, person: m.Person, viewer: m.Person) -> PersonReadiness:
-        from ..domain_requirements import PersonReadiness
-        from ..readiness import summary_line
+        from ..core.domain_requirements import PersonReadiness
+        from ..core.readiness import summary_line
 
         data = self._team_facts(team, [person.id])
         now = self._now()
@@ -193,7 +198,7 @@ class RequirementsService(ServiceBase):
         return self._read(run)
 
     def team_readiness(self, team: str) -> TeamReadiness:
-        from ..domain_requirements import MatrixRow, TeamReadiness
+        from ..core.domain_requirements import MatrixRow, TeamReadiness
 
         def run():
             t = self._team(team)
@@ -213,7 +218,7 @@ class RequirementsService(ServiceBase):
         return self._read(run)
 
     def _pending(self, team: m.Team) -> list[PendingVerification]:
-        from ..domain_requirements import PendingVerification
+        from ..core.domain_requirements import PendingVerification
 
         q = (m.RequirementStatus.select(m.RequirementStatus, m.Requirement, m.Person)
              .join(m.Requirement).switch(m.RequirementStatus).join(m.Person)
@@ -291,7 +296,7 @@ class RequirementsService(ServiceBase):
                        f"{person.name}'s '{req.name}'", **changes)
 
     def _fresh_pending(self, status_id: int):
-        from ..domain_requirements import PendingVerification
+        from ..core.domain_requirements import PendingVerification
 
         row = m.RequirementStatus.get_or_none(m.RequirementStatus.id == status_id)
         if row is None:
@@ -401,7 +406,7 @@ class RequirementsService(ServiceBase):
 
     def _shadow_options(self, t: m.Team, me: m.Person, start: datetime, end: datetime,
                         rotation_id: int | None = None, at: datetime | None = None) -> list[ShadowOption]:
-        from ..domain_requirements import ShadowOption
+        from ..core.domain_requirements import ShadowOption
 
         rots = [r for r in m.Rotation.select().where((m.Rotation.team == t) & m.Rotation.active)
                 if "shadow" in (r.roles or ()) and (rotation_id is None or r.id == rotation_id)]
@@ -442,7 +447,7 @@ class RequirementsService(ServiceBase):
         return slot, rot, rot.team
 
     def sign_up_shadow(self, assignment_uid: str) -> ShadowOption:
-        from ..readiness import zone
+        from ..core.readiness import zone
 
         def run():
             me = self._me()
@@ -501,9 +506,8 @@ class RequirementsService(ServiceBase):
 
 
 def _utc(value: datetime) -> datetime:
-    from datetime import timezone
 
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _evidence(evidence: str, link: str) -> tuple[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from ..shifts import generate_shifts
+from ..core.shifts import generate_shifts
 from ..store import models as m
 from . import convert
 

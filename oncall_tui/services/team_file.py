@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..domain import AUTO_RULE_KINDS, MEMBER_ROLES, REQUIREMENT_METHODS, ROLES, SHIFT_KINDS, ImportReport
-from ..errors import InvalidInput, NotAllowed
-from ..formatting import CONTROL_CHARS
-from ..shifts import parse_hhmm
+from ..core.domain import AUTO_RULE_KINDS, MEMBER_ROLES, REQUIREMENT_METHODS, ROLES, SHIFT_KINDS, ImportReport
+from ..core.errors import InvalidInput, NotAllowed
+from ..core.shifts import parse_hhmm
+from ..core.text import CONTROL_CHARS
 from ..store import models as m
 from .base import ServiceBase
 
@@ -335,7 +335,8 @@ class TeamFileService(ServiceBase):
                         m.Person.id == row.id).execute()
                 else:
                     if not row.active:
-                        m.Person.update(version=m.Person.version + 1, active=True).where(m.Person.id == row.id).execute()
+                        m.Person.update(version=m.Person.version + 1, active=True).where(
+                            m.Person.id == row.id).execute()
                 if not yours and any(getattr(row, k) != v for k, v in fields.items() if k != "region"):
                     where = ctx.lines.of("people", i, "login")
                     refused.append(

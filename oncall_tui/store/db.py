@@ -9,15 +9,15 @@ import os
 import stat
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import unquote, urlparse
 
 import peewee as pw
 
 from ..config import is_sqlite, normalise_url, sqlite_path, storage_problem  # noqa: F401  (re-exported)
-from ..errors import Unavailable
+from ..core.errors import Unavailable
 from .models import database
 
 BUSY_TIMEOUT_MS = 30_000

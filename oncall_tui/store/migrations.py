@@ -5,11 +5,12 @@ transaction, losing nothing.  An older release refuses a newer file.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC
 
 import peewee as pw
 
-from ..errors import SchemaTooNew
+from ..core.errors import SchemaTooNew
 from .db import write_tx
 from .models import ALL_MODELS, ApiToken, ChangeCounter, Membership, Meta, PastMembership, Person
 
@@ -60,11 +61,11 @@ def _v3(db: pw.Database) -> None:
     Before this version a team import that dropped someone left their tokens working and
     their former manager unable to stop them: such tokens are revoked now, and the people
     deactivated (importing them into a team again brings them back)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     db.create_tables([PastMembership], safe=True)
     in_no_team = Person.select(Person.id).where(Person.id.not_in(Membership.select(Membership.person)))
-    ApiToken.update(revoked_at=datetime.now(timezone.utc)).where(
+    ApiToken.update(revoked_at=datetime.now(UTC)).where(
         ApiToken.revoked_at.is_null() & ApiToken.person.in_(in_no_team)).execute()
     Person.update(active=False).where(Person.id.in_(in_no_team) & Person.active).execute()
 

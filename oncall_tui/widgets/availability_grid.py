@@ -15,9 +15,9 @@ listens for `CursorMoved` / `RangeSelected` and calls the update API.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable
 
 from rich.segment import Segment
 from rich.style import Style

@@ -65,7 +65,7 @@ class MonthCalendar(Widget, can_focus=True):
 
     @dataclass
     class CursorMoved(Message):
-        calendar: "MonthCalendar"
+        calendar: MonthCalendar
         day: date
 
     def __init__(self, first: date, *, id: str | None = None) -> None:

@@ -4,7 +4,7 @@ Readable without colour: the bar is filled blocks for this plan's points, a `│
 target, and the figures are printed beside it."""
 from __future__ import annotations
 
-from ..domain_planning import PersonLoad
+from ..core.domain_planning import PersonLoad
 from ..formatting import escape
 
 BAR = 10

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from oncall_tui.recommend import LoadFacts, recommend, shift_points, utilisation, weekday_count
+from oncall_tui.core.recommend import LoadFacts, recommend, shift_points, utilisation, weekday_count
 
 HOURS = 23 * 8.0  # December 2026 has 23 weekdays
 

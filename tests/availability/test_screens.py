@@ -65,7 +65,7 @@ _OTHER_PROCESS = """
 import sys
 from datetime import datetime
 from oncall_tui.backend.local import LocalBackend
-from oncall_tui.clock import FixedClock
+from oncall_tui.core.clock import FixedClock
 url, now = sys.argv[1:3]
 maya = LocalBackend(url, actor="maya", clock=FixedClock(datetime.fromisoformat(now)))
 maya.set_utilisation("alice", "2026-12", 95)

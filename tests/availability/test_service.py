@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from oncall_tui.errors import InvalidInput, NotAllowed, StaleEdit
+from oncall_tui.core.errors import InvalidInput, NotAllowed, StaleEdit
 from tests.conftest import DEMO_YOU
 
 from .calendars import DST_WEEK, HOLIDAY_20_JAN, MEETING_26_JAN, MOVED, WINDOWS_ZONE

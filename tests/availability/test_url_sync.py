@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from oncall_tui.errors import InvalidInput
+from oncall_tui.core.errors import InvalidInput
 
 from .calendars import HOLIDAY_20_JAN, MEETING_26_JAN, Served, start_server
 

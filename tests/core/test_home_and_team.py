@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from oncall_tui.errors import InvalidInput, NotAllowed, StaleEdit, UnknownUser
+from oncall_tui.core.errors import InvalidInput, NotAllowed, StaleEdit, UnknownUser
 
 from ..conftest import DEMO_YOU
 
@@ -45,8 +45,8 @@ def test_demo_holds_six_months_of_history(as_user):
 
 def test_shift_of_a_daily_rotation_is_23_hours_on_the_spring_dst_day():
     # Europe/London springs forward on 2026-03-29: that 09:00→09:00 shift is 23 h long.
-    from oncall_tui.domain import Rotation
-    from oncall_tui.shifts import generate_shifts
+    from oncall_tui.core.domain import Rotation
+    from oncall_tui.core.shifts import generate_shifts
 
     rot = Rotation(id=1, team="t", slug="r", name="r", tz="Europe/London", handoff="09:00")
     slots = generate_shifts(rot, date(2026, 3, 28), date(2026, 3, 29))

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 def _backend(url: str, login: str, now_iso: str):
     from oncall_tui.backend.local import LocalBackend
-    from oncall_tui.clock import FixedClock
+    from oncall_tui.core.clock import FixedClock
 
     return LocalBackend(url, actor=login, clock=FixedClock(datetime.fromisoformat(now_iso)))
 
@@ -16,7 +16,7 @@ def _backend(url: str, login: str, now_iso: str):
 def publish_rounds(login: str, drafts: list[tuple[str, int, int]], now_iso: str, barrier, results) -> None:
     """Each round: wait for the other manager, then publish my draft (database URL, plan id,
     version).  Reports per round ("won", plan id) or ("stale", message)."""
-    from oncall_tui.errors import StaleEdit
+    from oncall_tui.core.errors import StaleEdit
 
     outcomes: list[tuple[str, object]] = []
     errors: list[str] = []
@@ -39,7 +39,7 @@ def mark_rounds(url: str, login: str, person: str, days: list[str], state: str, 
                 now_iso: str, barrier, results) -> None:
     """Each round: read the person's month, wait for the others, mark the round's day.
     Reports per round "won" or "stale"."""
-    from oncall_tui.errors import StaleEdit
+    from oncall_tui.core.errors import StaleEdit
 
     outcomes: list[str] = []
     errors: list[str] = []

@@ -155,7 +155,7 @@ _OTHER_PROCESS = """
 import sys
 from datetime import datetime
 from oncall_tui.backend.local import LocalBackend
-from oncall_tui.clock import FixedClock
+from oncall_tui.core.clock import FixedClock
 
 url, uid, now = sys.argv[1:4]
 bogdan = LocalBackend(url, actor="bogdan", clock=FixedClock(datetime.fromisoformat(now)))

@@ -25,9 +25,9 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the look-ahead 
 
 _LOOK_AHEAD = """
 import json, pickle, sys
-from oncall_tui.clock import clock_from_env
+from oncall_tui.core.clock import clock_from_env
 from oncall_tui.config import Target
-from oncall_tui.errors import OncallError
+from oncall_tui.core.errors import OncallError
 from oncall_tui.launch import LookAhead
 
 where, act_as, token = sys.argv[1:4]
@@ -139,7 +139,7 @@ def test_no_child_is_forked_once_this_process_has_a_database_open(demo_db):
     code = (
         "import sys\n"
         "from oncall_tui.backend.local import LocalBackend\n"
-        "from oncall_tui.clock import clock_from_env\n"
+        "from oncall_tui.core.clock import clock_from_env\n"
         "from oncall_tui.config import Target\n"
         "from oncall_tui.launch import LookAhead\n"
         "target = Target(db_url=sys.argv[1])\n"

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from oncall_tui.backend.local import LocalBackend, forget_database
-from oncall_tui.errors import OncallError, SchemaTooNew
+from oncall_tui.core.errors import OncallError, SchemaTooNew
 from oncall_tui.store import migrations
 
 from ..conftest import DEMO_YOU

@@ -156,8 +156,8 @@ def test_people_marking_one_day_at_once_leave_one_mark(shared_db, clock, with_ve
 
 
 def test_a_stale_mark_is_refused_with_the_fresh_month(as_user):
-    from oncall_tui.domain_availability import MonthAvailability
-    from oncall_tui.errors import StaleEdit
+    from oncall_tui.core.domain_availability import MonthAvailability
+    from oncall_tui.core.errors import StaleEdit
 
     root, maya = as_user(DEMO_YOU), as_user("maya")
     seen = root.availability(person="jess", month="2026-12")

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from oncall_tui.app import OncallApp
 from oncall_tui.backend.local import LocalBackend
 from oncall_tui.cli import main
-from oncall_tui.errors import InvalidInput
+from oncall_tui.core.errors import InvalidInput
 from oncall_tui.store import models as m
 
 from ..conftest import DEMO_YOU

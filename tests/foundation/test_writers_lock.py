@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from oncall_tui.backend.local import LocalBackend
-from oncall_tui.errors import Unavailable
+from oncall_tui.core.errors import Unavailable
 from oncall_tui.store import db
 from tests.conftest import DEMO_YOU
 from tests.foundation.helpers import db_path

@@ -11,14 +11,14 @@ from pathlib import Path
 
 def _backend(url: str, login: str, now_iso: str):
     from oncall_tui.backend.local import LocalBackend
-    from oncall_tui.clock import FixedClock
+    from oncall_tui.core.clock import FixedClock
 
     return LocalBackend(url, actor=login, clock=FixedClock(datetime.fromisoformat(now_iso)))
 
 
 def set_phone(backend, phone: str) -> int:
     """Set my on-call phone the way the profile screen does; returns stale retries."""
-    from oncall_tui.errors import StaleEdit
+    from oncall_tui.core.errors import StaleEdit
 
     stale = 0
     for _ in range(50):

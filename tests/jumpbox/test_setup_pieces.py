@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from oncall_tui.cli import main
 from oncall_tui.config import Target, real_login, resolve_target, system_config
-from oncall_tui.errors import InvalidInput
+from oncall_tui.core.errors import InvalidInput
 
 
 def run(*args: str, env: dict | None = None):

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from oncall_tui.domain_planning import CellEdit, PlanView
-from oncall_tui.errors import InvalidInput, NotAllowed, StaleEdit
+from oncall_tui.core.domain_planning import CellEdit, PlanView
+from oncall_tui.core.errors import InvalidInput, NotAllowed, StaleEdit
 
 from ..conftest import DEMO_YOU
 from .helpers import MONTH, ROT, local_day

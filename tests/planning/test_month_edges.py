@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from oncall_tui.domain import Rotation, RotationRules
-from oncall_tui.planning_problem import Mark, Member, build_problem, explain_person
+from oncall_tui.core.domain import Rotation, RotationRules
+from oncall_tui.core.planning import Mark, Member, build_problem, explain_person
 from oncall_tui.scheduler.greedy import solve_greedy
-from oncall_tui.shifts import generate_shifts
+from oncall_tui.core.shifts import generate_shifts
 
 from ..conftest import DEMO_YOU
 from .helpers import MONTH, ROT, cells_by_day

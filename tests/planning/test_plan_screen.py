@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Static
 
 from oncall_tui.app import OncallApp
 from oncall_tui.backend.local import LocalBackend
-from oncall_tui.domain_planning import SolvedPlan
+from oncall_tui.core.domain_planning import SolvedPlan
 
 from ..conftest import DEMO_YOU
 from ..foundation.helpers import settle as _settle

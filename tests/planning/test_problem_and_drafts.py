@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from oncall_tui.errors import NotAllowed
+from oncall_tui.core.errors import NotAllowed
 
 from ..conftest import DEMO_YOU
 from .helpers import MONTH, ROT, add_rotations, cells_by_day, local_day

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from oncall_tui.errors import Unavailable
+from oncall_tui.core.errors import Unavailable
 from tests.conftest_backends import ThreadedServer, issue_test_token
 
 pytestmark = pytest.mark.postgres

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from oncall_tui.errors import Unavailable
+from oncall_tui.core.errors import Unavailable
 from tests.conftest import DEMO_YOU, NOW
 from tests.conftest_backends import ThreadedServer, free_port, issue_test_token
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from oncall_tui.domain_requirements import AutoRule, RequirementDef
-from oncall_tui.readiness import PersonFacts, StatusFact, auto_check, expiry, make_checker, standing
+from oncall_tui.core.domain_requirements import AutoRule, RequirementDef
+from oncall_tui.core.readiness import PersonFacts, StatusFact, auto_check, expiry, make_checker, standing
 
 UTC = timezone.utc
 NY = ZoneInfo("America/New_York")

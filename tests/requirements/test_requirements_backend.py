@@ -5,8 +5,8 @@ from datetime import datetime
 
 import pytest
 
-from oncall_tui.domain_requirements import AutoRule, RequirementDef
-from oncall_tui.errors import InvalidInput, NotAllowed, NotFound, StaleEdit
+from oncall_tui.core.domain_requirements import AutoRule, RequirementDef
+from oncall_tui.core.errors import InvalidInput, NotAllowed, NotFound, StaleEdit
 
 from ..conftest import DEMO_YOU
 
@@ -242,7 +242,7 @@ def test_manager_defines_and_edits_requirements(as_user):
 def test_results_round_trip_through_the_wire(as_user):
     from oncall_tui.backend.registry import api_methods
     from oncall_tui.backend.api import Backend
-    from oncall_tui.wire import from_jsonable, to_jsonable
+    from oncall_tui.core.wire import from_jsonable, to_jsonable
 
     root = as_user(DEMO_YOU)
     methods = api_methods(Backend)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from oncall_tui.scheduler.batch import solve_teams, summed_gap
+from bench.scheduler.batch import solve_teams, summed_gap
 from oncall_tui.scheduler.cpsat import _Model, solve_cpsat
 from oncall_tui.scheduler.fairness import score
 from oncall_tui.scheduler.greedy import greedy_assignments, solve_greedy
@@ -13,7 +13,7 @@ from oncall_tui.scheduler.improve import improve_plan
 from oncall_tui.scheduler.lp_bound import lp_bound
 from oncall_tui.scheduler.prepare import prepare
 from oncall_tui.scheduler.problem import Rules
-from oncall_tui.scheduler.sample import generated_team
+from bench.scheduler.sample import generated_team
 from oncall_tui.scheduler.validate import uncovered, validate
 
 from .helpers import day_shifts, problem

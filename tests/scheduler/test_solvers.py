@@ -12,7 +12,7 @@ from oncall_tui.scheduler.cpsat import solve_cpsat
 from oncall_tui.scheduler.fairness import max_deviation_shifts, score
 from oncall_tui.scheduler.greedy import solve_greedy, solve_round_robin
 from oncall_tui.scheduler.problem import Problem, Result, Rules, SchedPerson, SchedShift, Weights
-from oncall_tui.scheduler.sample import daily_shifts, generated_team
+from bench.scheduler.sample import daily_shifts, generated_team
 from oncall_tui.scheduler.validate import uncovered, validate
 
 from .helpers import day_shifts, problem, team

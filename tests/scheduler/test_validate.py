@@ -118,7 +118,7 @@ def test_unknown_people_shifts_and_roles(plan):
 
 
 def test_rest_is_measured_in_real_hours_across_the_daylight_saving_change():
-    from oncall_tui.scheduler.sample import daily_shifts
+    from bench.scheduler.sample import daily_shifts
     from datetime import date
     shifts = daily_shifts(date(2025, 3, 24), 14, "Europe/Berlin")
     by_day = {s.day.isoformat(): s for s in shifts}

@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 
 from oncall_tui.backend.api import backend_methods
-from oncall_tui.errors import NotAllowed, NotAuthenticated, OncallError, UnknownUser
+from oncall_tui.core.errors import NotAllowed, NotAuthenticated, OncallError, UnknownUser
 from tests.conftest import DEMO_YOU
 from tests.server.authz_world import ACTORS, ADMINS, CALENDAR, PAST, TEAMS, build_world
 
@@ -82,7 +82,7 @@ PERSONAL_SCOPES = {"person", "token", "source"}
 
 
 def _empty_solution():
-    from oncall_tui.domain_planning import SolvedPlan
+    from oncall_tui.core.domain_planning import SolvedPlan
 
     return SolvedPlan(solver="greedy", status="feasible", elapsed=0.1)
 
@@ -132,7 +132,7 @@ def test_every_operation_has_a_sample():
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    from oncall_tui.clock import FixedClock
+    from oncall_tui.core.clock import FixedClock
     from tests.conftest import NOW
 
     return build_world(tmp_path_factory.mktemp("authz-world"), FixedClock(NOW))

@@ -9,7 +9,7 @@ import sqlite3
 import httpx
 import pytest
 
-from oncall_tui.errors import NotAllowed, NotAuthenticated, UnknownUser
+from oncall_tui.core.errors import NotAllowed, NotAuthenticated, UnknownUser
 from tests.conftest import DEMO_YOU
 from tests.conftest_backends import issue_test_token
 from tests.server.authz_world import PAYMENTS, drop_person
@@ -204,7 +204,7 @@ def test_an_older_file_is_upgraded_and_its_leftover_tokens_revoked(demo_db, cloc
     con.close()
 
     upgraded = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
-    from oncall_tui.errors import NotAuthenticated as Refused
+    from oncall_tui.core.errors import NotAuthenticated as Refused
 
     with pytest.raises(Refused) as err:
         upgraded.authenticate(secret)

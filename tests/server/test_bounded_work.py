@@ -177,7 +177,7 @@ def test_a_deeply_nested_team_file_is_one_line(served):
 def test_the_server_refuses_to_fetch_its_own_network_with_one_line(served):
     from oncall_tui.backend.remote import RemoteBackend
     from oncall_tui.calendars.fetch import REFUSED
-    from oncall_tui.errors import InvalidInput
+    from oncall_tui.core.errors import InvalidInput
 
     server, local = served
     alice = RemoteBackend(server.url, token=issue_test_token(local, "alice"))

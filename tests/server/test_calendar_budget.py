@@ -11,7 +11,7 @@ import pytest
 
 from oncall_tui.backend.remote import RemoteBackend
 from oncall_tui.calendars import expand, parse
-from oncall_tui.errors import InvalidInput, NotAllowed
+from oncall_tui.core.errors import InvalidInput, NotAllowed
 from tests.calendars.builders import ics
 from tests.conftest_backends import issue_test_token
 

@@ -41,7 +41,7 @@ def db_digest(path: str) -> str:
 class Fuzzed:
     def __init__(self, tmp_path_factory) -> None:
         from oncall_tui.backend.local import LocalBackend
-        from oncall_tui.clock import FixedClock
+        from oncall_tui.core.clock import FixedClock
         from oncall_tui.server import create_app
         from oncall_tui.services.demo import build_demo
 

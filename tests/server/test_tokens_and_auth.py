@@ -9,7 +9,7 @@ import pytest
 from oncall_tui.backend.api import Backend
 from oncall_tui.backend.registry import api_methods
 from oncall_tui.backend.remote import RemoteBackend
-from oncall_tui.errors import InvalidInput, NotAllowed, StaleEdit, Unavailable
+from oncall_tui.core.errors import InvalidInput, NotAllowed, StaleEdit, Unavailable
 from tests.conftest import DEMO_YOU
 from tests.conftest_backends import free_port, issue_test_token
 
@@ -108,7 +108,7 @@ def test_engineer_token_cannot_do_manager_things_whatever_is_sent(served, caplog
 
 
 def test_stale_edit_arrives_with_the_fresh_state_as_data(served):
-    from oncall_tui.domain import Person
+    from oncall_tui.core.domain import Person
 
     server, local = served
     alice = RemoteBackend(server.url, token=issue_test_token(local, "alice"))
@@ -146,7 +146,7 @@ def test_health_readiness_openapi_and_get_reads(served):
 def test_fast_result_decoder_matches_wire(demo_db, clock):
     from oncall_tui.backend.local import LocalBackend
     from oncall_tui.backend.remote import decoder
-    from oncall_tui.wire import from_jsonable, to_jsonable
+    from oncall_tui.core.wire import from_jsonable, to_jsonable
 
     root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
     methods = api_methods(Backend)

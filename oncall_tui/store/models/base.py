@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import peewee as pw
 
@@ -18,13 +18,13 @@ class UTCDateTimeField(pw.DateTimeField):
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 raise ValueError("naive datetime given to a UTC field")
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return super().db_value(value)
 
     def python_value(self, value):
         value = super().python_value(value)
         if isinstance(value, datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value
 
 

@@ -147,7 +147,7 @@ class PlanProblem:
     unavailable: dict[str, str] = field(default_factory=dict)
 
     def problem(self):
-        from .scheduler.problem import Problem
+        from ..scheduler.problem import Problem
 
         return Problem.from_dict(self.data)
 
@@ -170,6 +170,6 @@ class SolvedPlan:
     cells: tuple[DraftCell, ...] = ()
 
     @classmethod
-    def from_result(cls, result) -> "SolvedPlan":
+    def from_result(cls, result) -> SolvedPlan:
         cells = tuple(DraftCell(s, r, p) for (s, r), p in sorted(result.assignments.items()))
         return cls(result.solver, result.status, round(result.elapsed, 3), result.bound, cells)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import replace
 
-from .problem import Problem, Result
+from oncall_tui.scheduler.problem import Problem, Result
 
 
 def summed_gap(results: dict[str, Result]) -> float:
@@ -29,7 +29,7 @@ def summed_gap(results: dict[str, Result]) -> float:
 
 
 def _solve_job(args: tuple) -> tuple[str, Result]:
-    from .cpsat import solve_cpsat
+    from oncall_tui.scheduler.cpsat import solve_cpsat
 
     key, problem, time_limit, hint, seed = args
     return key, solve_cpsat(problem, time_limit=time_limit, workers=1, hint=hint, seed=seed)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from datetime import date, datetime, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 
@@ -19,8 +19,8 @@ def to_jsonable(value: Any) -> Any:
         return value
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, date):
         return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -40,7 +40,7 @@ def _key(k: Any) -> str:
     return str(k)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
@@ -65,9 +65,9 @@ def from_jsonable(tp: Any, data: Any) -> Any:
         raise ValueError(f"no type of {tp} fits {data!r}: {last_error}")
     if data is None:
         return None
-    if origin in (list, typing.List):
+    if origin in (list, list):
         return [from_jsonable(args[0] if args else Any, v) for v in data]
-    if origin in (tuple, typing.Tuple):
+    if origin in (tuple, tuple):
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(from_jsonable(args[0], v) for v in data)
         if args:
@@ -75,7 +75,7 @@ def from_jsonable(tp: Any, data: Any) -> Any:
         return tuple(data)
     if origin in (set, frozenset):
         return origin(from_jsonable(args[0] if args else Any, v) for v in data)
-    if origin in (dict, typing.Dict):
+    if origin in (dict, dict):
         kt, vt = args if args else (Any, Any)
         return {from_jsonable(kt, k): from_jsonable(vt, v) for k, v in data.items()}
     if origin is typing.Literal:
@@ -89,7 +89,7 @@ def from_jsonable(tp: Any, data: Any) -> Any:
         value = datetime.fromisoformat(text)
         if value.tzinfo is None:
             raise ValueError(f"{data!r} has no time zone offset")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     if tp is date:
         if isinstance(data, date):
             return data

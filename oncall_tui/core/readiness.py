@@ -12,9 +12,9 @@ the 20th, and not for one starting on the 21st.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from .domain_requirements import EXPIRING_DAYS, AutoRule, ReqItem, RequirementDef, RoleEligibility
@@ -46,7 +46,7 @@ class PersonFacts:
     shadow_ends: list[datetime] = field(default_factory=list)  # ends of shadow shifts (published), sorted
     served: list[tuple[datetime, datetime]] = field(default_factory=list)  # (start, end) on call, by start
 
-    def sort(self) -> "PersonFacts":
+    def sort(self) -> PersonFacts:
         self.shadow_ends.sort()
         self.served.sort()
         return self
@@ -144,13 +144,13 @@ def standing(req: RequirementDef, status: StatusFact | None, facts: PersonFacts 
         if req.method == "auto" and auto_ok:
             return Standing("met", True, auto_text)
         days_left = (expires_on - at.astimezone(tz).date()).days if expires_on else None
-        if days_left is not None and days_left <= EXPIRING_DAYS:
+        if expires_on is not None and days_left is not None and days_left <= EXPIRING_DAYS:
             left = "today" if days_left == 0 else f"in {days_left} day{'s' if days_left != 1 else ''}"
             detail = f"expires on {day_text(expires_on)} ({left})"
             state = "expiring"
         else:
             by = " (marked by a manager)" if status is not None and status.state == "granted" else ""
-            detail = f"met {day_text(met_at.astimezone(tz).date())}{by}"
+            detail = f"met {day_text(met_at.astimezone(tz).date())}{by}" if met_at else f"met{by}"
             if expires_on:
                 detail += f", valid through {day_text(expires_on)}"
             state = "met"
@@ -159,7 +159,7 @@ def standing(req: RequirementDef, status: StatusFact | None, facts: PersonFacts 
         elif status is not None and status.state == "rejected":
             detail += f"; renewal rejected: {status.reason}"
         return Standing(state, True, detail, met_at, expires_on, expires_at)
-    if pending:
+    if pending and status is not None:
         asked = status.requested_at.astimezone(tz).date() if status.requested_at else None
         return Standing("pending", False, "asked a manager" + (f" on {day_text(asked)}" if asked else ""),
                         met_at, expires_on, expires_at)

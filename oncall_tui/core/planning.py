@@ -8,13 +8,13 @@ explanations a manager reads.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Callable
 from zoneinfo import ZoneInfo
 
+from ..scheduler.problem import Problem, Rules, SchedPerson, SchedShift, Weights
 from .domain import Rotation, ShiftSlot
-from .scheduler.problem import Problem, Rules, SchedPerson, SchedShift, Weights
 
 HISTORY_MONTHS = 6  # rolling window for past load and experience
 EXPERIENCED_AFTER = 5  # primary/secondary shifts served before someone counts as experienced
@@ -238,9 +238,10 @@ def _carry_in_rest(carry_in, rules: Rules, shifts: list[SchedShift], built: Buil
 
 def _carry_in_runs(carry_in, shifts: list[SchedShift], zone: ZoneInfo) -> dict[str, int]:
     """Days in a row each person worked right up to the period's first day (local days)."""
-    if not shifts or not carry_in:
+    shift_days = [s.day for s in shifts if s.day is not None]
+    if not shift_days or not carry_in:
         return {}
-    first = min(s.day for s in shifts)
+    first = min(shift_days)
     days: dict[str, set[date]] = defaultdict(set)
     for login, start, _end in carry_in:
         days[login].add(start.astimezone(zone).date())
@@ -263,7 +264,7 @@ def day_label(start: datetime, tz: str, with_time: bool = False) -> str:
 def evaluate(built: Built, assignments: dict[tuple[str, str], str], *, solver: str = "",
              status: str = "", elapsed: float = 0.0, bound: int | None = None):
     """The scheduler's Result for any plan (a solver's, or one edited by hand)."""
-    from .scheduler.report import build_result
+    from ..scheduler.report import build_result
 
     known = {k: v for k, v in assignments.items() if k[0] in built.start_of}
     return build_result(built.problem, known, solver=solver, status=status, elapsed=elapsed,
@@ -271,7 +272,7 @@ def evaluate(built: Built, assignments: dict[tuple[str, str], str], *, solver: s
 
 
 def hard_violations(built: Built, assignments: dict[tuple[str, str], str]) -> list[str]:
-    from .scheduler.validate import validate
+    from ..scheduler.validate import validate
 
     return [v.message for v in validate(built.problem, assignments)]
 
@@ -384,7 +385,7 @@ def explain_person(built: Built, result, login: str, tz: str, several_a_day: boo
                      + (f" (at most {problem.rules.max_consecutive} in a row)."
                         if problem.rules.max_consecutive else "."))
     roles_out: dict[str, str] = {}
-    for (p, s, r), why in built.ineligible_why.items():
+    for (p, _s, r), why in built.ineligible_why.items():
         if p == login and r not in roles_out:
             roles_out[r] = why
     for role, why in sorted(roles_out.items()):

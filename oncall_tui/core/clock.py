@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 class Clock:
     """The real clock."""
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class FixedClock(Clock):
@@ -18,7 +18,7 @@ class FixedClock(Clock):
     def __init__(self, at: datetime) -> None:
         if at.tzinfo is None:
             raise ValueError("FixedClock needs an aware datetime")
-        self.at = at.astimezone(timezone.utc)
+        self.at = at.astimezone(UTC)
 
     def now(self) -> datetime:
         return self.at

@@ -6,7 +6,7 @@ a day, each window staffed from its own region.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .domain import Rotation, ShiftSlot, Window
@@ -26,10 +26,10 @@ def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
     naive = datetime.combine(day, at)
     aware = naive.replace(tzinfo=tz, fold=0)
     # Round-trip to detect a non-existent wall time (spring forward gap).
-    back = aware.astimezone(timezone.utc).astimezone(tz)
+    back = aware.astimezone(UTC).astimezone(tz)
     if back.replace(tzinfo=None) != naive:
         aware = naive.replace(tzinfo=tz, fold=1)
-    return aware.astimezone(timezone.utc)
+    return aware.astimezone(UTC)
 
 
 def daily_windows(rotation: Rotation) -> list[Window]:

@@ -13,7 +13,7 @@ import random
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .problem import Problem, Rules, SchedPerson, SchedShift, Weights
+from oncall_tui.scheduler.problem import Problem, Rules, SchedPerson, SchedShift, Weights
 
 
 def daily_shifts(first: date, days: int, zone: str = "Europe/Berlin", handoff: time = time(9),

@@ -1,0 +1,20 @@
+"""Stored text and the terminal: the characters a terminal would act on instead of showing."""
+from __future__ import annotations
+
+import re
+
+#: Characters a terminal acts on instead of showing (C0 controls but newline and tab, DEL, C1
+#: controls: ESC starts colour, cursor, title and clipboard sequences) and those that reorder
+#: the text around them (bidirectional overrides).  Stored text never reaches a terminal with them.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def safe_text(text: object) -> str:
+    """`text` as a terminal may show it: each control character written out visibly
+    ('\\x1b' for ESC), everything else as it is."""
+    return CONTROL_CHARS.sub(_visible, str(text))
