@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from ..core.shifts import generate_shifts, month_range
 from ..store import models as m
 from . import convert
-from .base import ServiceBase
+from .base import ServiceBase, ServiceContext
+from .context import EligibilityFor, RecommendationsFor
 
 if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
     from ..core.domain_planning import PlanSummary, PlanView
@@ -25,6 +26,16 @@ def _months_before(day: date, months: int) -> date:
 
 
 class PlanData(ServiceBase):
+    """The planning area's reading half: its collaborators come from the other areas."""
+
+    def __init__(self, ctx: ServiceContext, eligibility: EligibilityFor,
+                 recommendations: RecommendationsFor) -> None:
+        """`eligibility(team)`: who may take which role when (the requirements area's);
+        `recommendations(team, month)`: how much to plan each person (the availability area's)."""
+        super().__init__(ctx)
+        self.eligibility = eligibility
+        self.recommendations = recommendations
+
     def _gather(self, rot: m.Rotation, month: str):
         from ..core.planning import (
             HISTORY_MONTHS,
@@ -83,7 +94,7 @@ class PlanData(ServiceBase):
             if pid not in last_on or end > last_on[pid]:
                 last_on[pid] = end
 
-        recs = self._recommendations(team, month)
+        recs = self.recommendations(team, month)
         members = []
         for pid, ms in by_id.items():
             rec = recs.get(pid)
@@ -93,7 +104,7 @@ class PlanData(ServiceBase):
                 level=rec.level if rec else None, level_why=rec.explanation if rec else "",
                 last_on_call=last_on.get(pid)))
 
-        checker = self._eligibility_checker(team)
+        checker = self.eligibility(team)
         login_id = {ms.person.login: pid for pid, ms in by_id.items()}
 
         def eligible(login: str, role: str, at: datetime) -> tuple[bool, str]:
