@@ -208,5 +208,5 @@ def checked(name: str, rules: tuple, impl):
         finally:
             _CHECKING.depth -= 1
 
-    guarded.__oncall_checked__ = rules
+    guarded.__oncall_checked__ = rules  # type: ignore[attr-defined]
     return guarded

@@ -81,7 +81,7 @@ class ServiceContext:
         return statement(self.db, name, build)
 
     def unknown_user_message(self) -> str:
-        managers = (
+        managers: Any = (  # rows as dicts
             m.Person.select(m.Person.name, m.Person.login, m.Team.name.alias("team_name"))
             .join(m.Membership).join(m.Team)
             .where(m.Membership.role == "manager")

@@ -297,7 +297,7 @@ class PlanningService(PlanData):
         if other is None or plan.status != "draft" or other.published_at is None \
                 or other.published_at < plan.created_at:
             return
-        by = other.published_by.name if other.published_by_id else "someone"
+        by = other.published_by.name if other.published_by_id else "someone"  # type: ignore[union-attr]
         raise StaleEdit(f"plan {other.id} was published meanwhile by {by} (version {other.number} of "
                         f"{plan.first_day:%Y-%m}); your draft {plan.id} was not published. Here it is "
                         f"compared with what is published now", fresh=self._view(plan),

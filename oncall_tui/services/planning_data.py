@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..core.shifts import generate_shifts, month_range
@@ -75,7 +75,7 @@ class PlanData(ServiceBase):
         last_on: dict[int, datetime] = {}
         carry_in: list[tuple[str, datetime, datetime]] = []
         rest_days = (spec.rules.max_consecutive or 0) + 2
-        history = (m.Assignment.select(m.Assignment.person, m.Slot.start, m.Slot.end, m.Slot.role,
+        history: Any = (m.Assignment.select(m.Assignment.person, m.Slot.start, m.Slot.end, m.Slot.role,
                                        m.Slot.rotation)
                    .join(m.Slot).switch(m.Assignment).join(m.Plan)
                    .where((m.Plan.status == "published") & (m.Assignment.person.in_(ids))
