@@ -1,6 +1,6 @@
 """How long the planner's eligibility questions take for one month of the demo team.
 
-Ours: `_eligibility_checker(team)` loads the whole team's statuses and facts in a few
+Ours: `eligibility_checker(team)` loads the whole team's statuses and facts in a few
 queries, then answers every (person, role, shift) in memory.  Baseline: the obvious
 alternative, loading one person's facts from the database for every question.
 
@@ -37,7 +37,7 @@ def section(repeat: int, people: int, requirements: int, roles: int, shifts: int
         "| measure | median |",
         "|---|---|",
         f"| baseline: load one person's statuses and facts from the database for every question | {base_s * 1000:,.0f} ms |",
-        f"| ours: `_eligibility_checker(team)` (one load of the whole team, 5 queries) + {questions:,} in-memory "
+        f"| ours: `eligibility_checker(team)` (one load of the whole team, 5 queries) + {questions:,} in-memory "
         f"checks | {ours_s * 1000:,.0f} ms |",
         f"| ratio (baseline / ours) | {base_s / ours_s:.0f}x |",
     ])

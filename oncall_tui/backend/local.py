@@ -118,7 +118,7 @@ class LocalBackend(Backend):
     def acting_as(self, login: str) -> LocalBackend:
         """The same database, acting as someone else (the server, once a token names them)."""
         other = object.__new__(type(self))
-        other.url, other.demo = self.url, self.demo
+        other.__dict__.update(self.__dict__)
         other.services = Services(self.services.context.acting_as(login))
         return other
 

@@ -346,5 +346,7 @@ def error_body(exc: Exception, login: str | None = None, doing: str = "",
 
 
 def _discard_connection(backend) -> None:
-    if backend is not None:
-        backend.discard_connection()
+    """Drop the backend's broken connection for this thread (`LocalBackend.discard_connection`)."""
+    discard = getattr(backend, "discard_connection", None)
+    if discard is not None:
+        discard()
