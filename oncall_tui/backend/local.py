@@ -7,7 +7,6 @@ with what it needs from the others handed to its constructor, over one `ServiceC
 """
 from __future__ import annotations
 
-import inspect
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -174,7 +173,7 @@ def _facade(name: str, area: str, rules: tuple) -> Callable:
     call.__name__ = name
     call.__qualname__ = f"LocalBackend.{name}"
     call.__doc__ = api.__doc__
-    call.__signature__ = inspect.signature(api)  # type: ignore[attr-defined]
+    call.__wrapped__ = api  # type: ignore[attr-defined]  # its signature is the API's (read by `checked`)
     return checked(name, rules, call)
 
 

@@ -221,9 +221,8 @@ def routes(api: type, areas: dict[str, type]) -> dict[str, str]:
                 problems.append(f"{cls.__qualname__} serves {name!r} but has no such method")
             else:
                 found.setdefault(name, area)
-                want = _params(getattr(api, name))
-                have = _params(getattr(cls, name))
-                if have != want:
+                want, have = getattr(api, name), getattr(cls, name)
+                if _params(have) != _params(want):
                     problems.append(f"{cls.__qualname__}.{name} takes {_shown(have)}; the API declares "
                                     f"{_shown(want)}")
         for name in sorted(set(declared) & set(vars(cls)) - set(serves)):
@@ -234,13 +233,19 @@ def routes(api: type, areas: dict[str, type]) -> dict[str, str]:
     return found
 
 
-def _params(fn: Callable) -> list[tuple[str, Any, Any]]:
-    return [(p.name, p.kind, p.default) for n, p in inspect.signature(fn).parameters.items() if n != "self"]
+def _params(fn: Any) -> tuple:
+    """What a caller sees of `fn`'s parameters (names, defaults, * and **), read from its code
+    (cheap: this runs for every API method when the backend is imported)."""
+    code = fn.__code__
+    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    return names, fn.__defaults__, fn.__kwdefaults__, code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
 
 
-def _shown(params: list[tuple[str, Any, Any]]) -> str:
-    return "(" + ", ".join(name if default is inspect.Parameter.empty else f"{name}={default!r}"
-                           for name, _, default in params) + ")"
+def _shown(fn: Callable) -> str:
+    """`fn`'s parameters as a caller writes them: "(person=None, team=None)"."""
+    params = [p.replace(annotation=inspect.Parameter.empty)
+              for n, p in inspect.signature(fn).parameters.items() if n != "self"]
+    return str(inspect.Signature(params))
 
 
 # -- StaleEdit.fresh keeps its type across the wire (the server names it, the client rebuilds it) --
