@@ -1,6 +1,6 @@
 """How long the planner's eligibility questions take for one month of the demo team.
 
-Ours: `_eligibility_checker(team)` loads the whole team's statuses and facts in a few
+Ours: `eligibility_checker(team)` loads the whole team's statuses and facts in a few
 queries, then answers every (person, role, shift) in memory.  Baseline: the obvious
 alternative, loading one person's facts from the database for every question.
 
@@ -37,7 +37,7 @@ def section(repeat: int, people: int, requirements: int, roles: int, shifts: int
         "| measure | median |",
         "|---|---|",
         f"| baseline: load one person's statuses and facts from the database for every question | {base_s * 1000:,.0f} ms |",
-        f"| ours: `_eligibility_checker(team)` (one load of the whole team, 5 queries) + {questions:,} in-memory "
+        f"| ours: `eligibility_checker(team)` (one load of the whole team, 5 queries) + {questions:,} in-memory "
         f"checks | {ours_s * 1000:,.0f} ms |",
         f"| ratio (baseline / ours) | {base_s / ours_s:.0f}x |",
     ])
@@ -67,19 +67,19 @@ def main() -> None:
             rot = m.Rotation.get(m.Rotation.team == team)
             shifts = generate_shifts(convert.rotation(rot, team.slug), date(2026, 12, 1), date(2026, 12, 31))
             people = [ms.person_id for ms in m.Membership.select().where(m.Membership.team == team)]
-            return team, [s.start for s in shifts], people, list(rot.roles), len(backend._team_facts(team).reqs)
+            return team, [s.start for s in shifts], people, list(rot.roles), len(backend.services.requirements._team_facts(team).reqs)
 
         team, starts, people, roles, requirements = backend._read(setup)
         questions = [(p, r, s) for p in people for r in roles for s in starts]
 
         def ours():
-            check = backend._eligibility_checker(team)
+            check = backend.services.requirements.eligibility_checker(team)
             return [check(p, r, s)[0] for p, r, s in questions]
 
         def baseline():
             out = []
             for p, r, s in questions:
-                data = backend._team_facts(team, [p])
+                data = backend.services.requirements._team_facts(team, [p])
                 out.append(make_checker(data.reqs, data.statuses, data.facts, team.tz)(p, r, s)[0])
             return out
 

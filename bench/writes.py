@@ -81,7 +81,7 @@ class _LeanProfileWrite:
 
         self.m = m
         self.db = backend.db
-        self.me = backend._me()
+        self.me = backend.context.me()
         self.login = backend.actor_login
         self.clock = backend.clock
         self.lock = open(url.removeprefix("sqlite:///") + "-writers.lock", "a+") if flock else None

@@ -1,9 +1,16 @@
-"""The local backend: the services over a database opened from a URL."""
+"""The local backend: the area services over a database opened from a URL.
+
+`LocalBackend` is a facade generated from the API registry, like the remote client: each API
+method (backend/api_*.py) goes, behind its declared policy (`services.authorize.checked`), to
+the one area service that says it serves it (`SERVES`).  `Services` makes the areas, each
+with what it needs from the others handed to its constructor, over one `ServiceContext`.
+"""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import peewee as pw
 
@@ -14,15 +21,18 @@ from ..services.admin import AdminService
 from ..services.authorize import AuthorizeService, checked
 from ..services.availability import AvailabilityService
 from ..services.availability_calendars import CalendarSourcesService
+from ..services.context import ServiceContext
 from ..services.core import CoreService
 from ..services.planning import PlanningService
 from ..services.requirements import RequirementsService
 from ..services.team_file import TeamFileService
 from ..store import bind, make_database, migrate, normalise_url
 from ..store import models as m
-from ..store.db import connect_error_message
+from ..store.db import connect_error_message, discard_connection
 from .api import Backend
-from .registry import declared_policies
+from .registry import declared_policies, routes
+
+T = TypeVar("T")
 
 
 def os_login(demo: bool = False) -> str:
@@ -38,8 +48,34 @@ def is_demo(db: pw.Database) -> bool:
     return bool(row and row.value == "1")
 
 
-class LocalBackend(RequirementsService, AvailabilityService, CalendarSourcesService, PlanningService, AdminService,
-                   TeamFileService, CoreService, AuthorizeService, Backend):
+class Services:
+    """The area services of one backend and person, each given what it needs from the others."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.context = ctx
+        self.authorize = AuthorizeService(ctx)
+        self.requirements = RequirementsService(ctx)
+        self.availability = AvailabilityService(ctx, eligibility=self.requirements.eligibility_checker)
+        self.calendars = CalendarSourcesService(ctx, availability=self.availability)
+        self.planning = PlanningService(ctx, eligibility=self.requirements.eligibility_checker,
+                                        recommendations=self.availability.recommendations)
+        self.core = CoreService(ctx, requirements_line=self.requirements.requirements_line)
+        self.team_file = TeamFileService(ctx)
+        self.admin = AdminService(ctx)
+
+
+#: The attribute of `Services` -> its class: which area serves which API method is each
+#: class's `SERVES`, checked against the API when this module is imported (`registry.routes`).
+AREAS: dict[str, type] = {
+    "core": CoreService, "requirements": RequirementsService, "availability": AvailabilityService,
+    "calendars": CalendarSourcesService, "planning": PlanningService, "team_file": TeamFileService,
+    "admin": AdminService, "authorize": AuthorizeService,
+}
+#: API method name -> the attribute of `Services` that serves it.
+ROUTES = routes(Backend, AREAS)
+
+
+class LocalBackend(Backend):
     """Acts as one person on one database: the OS login (or `--as` in a demo database), or
     `actor`, given by code that has established who is asking itself (the server, after a token)."""
 
@@ -48,22 +84,68 @@ class LocalBackend(RequirementsService, AvailabilityService, CalendarSourcesServ
         """`admins`: organisation administrators named by whoever runs this process as a
         service (`oncall serve --admin`); the system configuration and the database name more."""
         self.url = normalise_url(url)
-        self.admins = frozenset(admins)
-        self.clock = clock or clock_from_env()
-        self.db = open_database(self.url)
-        self.demo = is_demo(self.db)
-        self.actor_login = actor or os_login(self.demo)
+        db = open_database(self.url)
+        self.demo = is_demo(db)
+        login = actor or os_login(self.demo)
         if act_as:
             if not self.demo:
                 raise NotAllowed("--as works only in a demo database; a real one always acts as your login")
-            self.actor_login = act_as
+            login = act_as
+        self.services = Services(ServiceContext(db, clock or clock_from_env(), login, admins))
+
+    # -- what the services share, read from their context ---------------------------------
+    @property
+    def context(self) -> ServiceContext:
+        return self.services.context
+
+    @property
+    def db(self) -> pw.Database:
+        return self.services.context.db
+
+    @property
+    def clock(self) -> Clock:
+        return self.services.context.clock
+
+    @property
+    def actor_login(self) -> str:
+        return self.services.context.actor_login
+
+    @property
+    def admins(self) -> frozenset[str]:
+        return self.services.context.admins
 
     def acting_as(self, login: str) -> LocalBackend:
         """The same database, acting as someone else (the server, once a token names them)."""
         other = object.__new__(type(self))
         other.__dict__.update(self.__dict__)
-        other.actor_login = login
+        other.services = Services(self.services.context.acting_as(login))
         return other
+
+    def _authorize(self, name: str, rules: tuple, arguments: dict[str, Any]) -> None:
+        """The declared policy of API method `name` (run by `checked` before the method)."""
+        self.services.authorize.authorize(name, rules, arguments)
+
+    # -- for `oncall serve` (not API methods) ----------------------------------------------
+    def authenticate(self, secret: str | None) -> str:
+        """The login a bearer token belongs to, or NotAuthenticated saying why not."""
+        return self.services.admin.authenticate(secret)
+
+    def change_seq(self) -> int:
+        """The change cursor, read with no permission check (it tells only that something
+        changed): the server's read cache compares it on every hit."""
+        return self.services.context.change_seq()
+
+    def schema_versions(self) -> tuple[int, int]:
+        """(the schema version the database has, the one this code needs); raises if the
+        database does not answer."""
+        from ..store.migrations import current_version, stored_version
+
+        self.db.execute_sql("SELECT 1")
+        return stored_version(self.db), current_version()
+
+    def discard_connection(self) -> None:
+        """Drop this thread's connection without using it again (it failed)."""
+        discard_connection(self.db)
 
     def release_thread(self) -> None:
         """Close this thread's connection (a worker thread is about to end)."""
@@ -73,10 +155,32 @@ class LocalBackend(RequirementsService, AvailabilityService, CalendarSourcesServ
     def close(self) -> None:
         self.release_thread()
 
+    # -- plumbing for tests, benchmarks and the demo's seeding ----------------------------------
+    def _read(self, fn: Callable[[], T]) -> T:
+        return self.services.context.read(fn)
+
+    def _write(self, fn: Callable[[], T], *, visible: bool = True) -> T:
+        return self.services.context.write(fn, visible=visible)
+
+
+def _facade(name: str, area: str, rules: tuple) -> Callable:
+    """`LocalBackend.<name>`: the area service's method, behind the declared policy."""
+    api = getattr(Backend, name)
+
+    def call(self: LocalBackend, *args: Any, **kwargs: Any) -> Any:
+        return getattr(getattr(self.services, area), name)(*args, **kwargs)
+
+    call.__name__ = name
+    call.__qualname__ = f"LocalBackend.{name}"
+    call.__doc__ = api.__doc__
+    call.__wrapped__ = api  # type: ignore[attr-defined]  # its signature is the API's (read by `checked`)
+    return checked(name, rules, call)
+
 
 # Every API method runs behind its declared policy (backend/api_*.py), here and under `oncall serve`.
 for _name, _rules in declared_policies(Backend).items():
-    setattr(LocalBackend, _name, checked(_name, _rules, getattr(LocalBackend, _name)))
+    setattr(LocalBackend, _name, _facade(_name, ROUTES[_name], _rules))
+del _name, _rules
 
 
 _OPEN: dict[str, pw.Database] = {}

@@ -16,6 +16,8 @@ refused when its module is imported.
 """
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import inspect
 import typing
 from collections.abc import Callable
@@ -193,3 +195,82 @@ def declared_policies(cls: type) -> dict[str, tuple[Rule, ...]]:
             if getattr(fn, _MARK, None):
                 found[name] = getattr(fn, _POLICY, ())
     return found
+
+
+def routes(api: type, areas: dict[str, type]) -> dict[str, str]:
+    """API method name -> the area (a key of `areas`) whose class implements it.
+
+    Each area class lists the API methods it serves in `SERVES`.  Every API method of `api`
+    must be served exactly once, by a method of the same parameters; anything else is
+    refused here, when the backend's module is imported, naming what is wrong."""
+    declared = declared_policies(api)
+    found: dict[str, str] = {}
+    problems: list[str] = []
+    for area, cls in areas.items():
+        serves = getattr(cls, "SERVES", None)
+        if serves is None:
+            problems.append(f"{cls.__qualname__} does not say which API methods it serves (SERVES)")
+            continue
+        for name in serves:
+            if name not in declared:
+                problems.append(f"{cls.__qualname__} serves {name!r}, which is no API method")
+            elif name in found:
+                problems.append(f"{name!r} is served twice: by {areas[found[name]].__qualname__} "
+                                f"and {cls.__qualname__}")
+            elif not callable(getattr(cls, name, None)):
+                problems.append(f"{cls.__qualname__} serves {name!r} but has no such method")
+            else:
+                found.setdefault(name, area)
+                want, have = getattr(api, name), getattr(cls, name)
+                if _params(have) != _params(want):
+                    problems.append(f"{cls.__qualname__}.{name} takes {_shown(have)}; the API declares "
+                                    f"{_shown(want)}")
+        for name in sorted(set(declared) & set(vars(cls)) - set(serves)):
+            problems.append(f"{cls.__qualname__} has a method {name!r} like the API's but does not serve it")
+    problems += [f"no service serves the API method {name!r}" for name in sorted(set(declared) - set(found))]
+    if problems:
+        raise TypeError("the backend's services do not match its API:\n  " + "\n  ".join(problems))
+    return found
+
+
+def _params(fn: Any) -> tuple:
+    """What a caller sees of `fn`'s parameters (names, defaults, * and **), read from its code
+    (cheap: this runs for every API method when the backend is imported)."""
+    code = fn.__code__
+    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    return names, fn.__defaults__, fn.__kwdefaults__, code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
+
+
+def _shown(fn: Callable) -> str:
+    """`fn`'s parameters as a caller writes them: "(person=None, team=None)"."""
+    params = [p.replace(annotation=inspect.Parameter.empty)
+              for n, p in inspect.signature(fn).parameters.items() if n != "self"]
+    return str(inspect.Signature(params))
+
+
+# -- StaleEdit.fresh keeps its type across the wire (the server names it, the client rebuilds it) --
+def type_name(value: Any) -> str | None:
+    if isinstance(value, (list, tuple)) and value and dataclasses.is_dataclass(value[0]):
+        inner = type_name(value[0])
+        return f"list:{inner}" if inner else None
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        cls = type(value)
+        return f"{cls.__module__}:{cls.__qualname__}"
+    return None
+
+
+def type_from_name(name: str | None) -> Any:
+    """The dataclass a `type_name` names (only oncall_tui's own), else Any."""
+    if not name:
+        return Any
+    if name.startswith("list:"):
+        inner = type_from_name(name[5:])
+        return Any if inner is Any else list[inner]  # type: ignore[valid-type]
+    module, _, qualname = name.partition(":")
+    if not module.startswith("oncall_tui.") or "." in qualname:
+        return Any
+    try:
+        cls = getattr(importlib.import_module(module), qualname)
+    except (ImportError, AttributeError):
+        return Any
+    return cls if dataclasses.is_dataclass(cls) else Any

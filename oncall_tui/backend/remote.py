@@ -9,7 +9,6 @@ a JSON error and is raised again as the same class.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import os
 import queue
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from ..core.errors import NotAllowed, NotAuthenticated, OncallError, StaleEdit, Unavailable, error_from_dict
 from ..core.wire import from_jsonable, to_jsonable
 from .api import Backend
-from .registry import ApiMethod, api_methods
+from .registry import ApiMethod, api_methods, type_from_name
 
 API_PREFIX = "api/v1"
 ACT_AS_HEADER = "X-Oncall-Act-As"
@@ -129,32 +128,7 @@ class RemoteBackend(Backend):
         return exc
 
 
-# -- StaleEdit.fresh keeps its type across the wire (the server names it, the client rebuilds it) --
-def type_name(value: Any) -> str | None:
-    if isinstance(value, (list, tuple)) and value and dataclasses.is_dataclass(value[0]):
-        inner = type_name(value[0])
-        return f"list:{inner}" if inner else None
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        cls = type(value)
-        return f"{cls.__module__}:{cls.__qualname__}"
-    return None
-
-
-def type_from_name(name: str | None) -> Any:
-    """The dataclass a `type_name` names (only oncall_tui's own), else Any."""
-    if not name:
-        return Any
-    if name.startswith("list:"):
-        inner = type_from_name(name[5:])
-        return Any if inner is Any else list[inner]
-    module, _, qualname = name.partition(":")
-    if not module.startswith("oncall_tui.") or "." in qualname:
-        return Any
-    try:
-        cls = getattr(importlib.import_module(module), qualname)
-    except (ImportError, AttributeError):
-        return Any
-    return cls if dataclasses.is_dataclass(cls) else Any
+# StaleEdit.fresh keeps its type across the wire: `registry.type_name` on the server, `type_from_name` here.
 
 
 # -- decoding results fast ------------------------------------------------------------------

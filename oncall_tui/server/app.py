@@ -150,16 +150,13 @@ async def readyz(request: Request) -> Response:
     backend = request.app.state.backend
 
     def check() -> tuple[int, dict]:
-        from ..store.migrations import current_version, stored_version
-
         try:
-            backend.db.execute_sql("SELECT 1")
-            have = stored_version(backend.db)
-            if have != current_version():
-                return 503, {"status": "not ready", "message": f"schema {have}, expected {current_version()}"}
+            have, want = backend.schema_versions()
+            if have != want:
+                return 503, {"status": "not ready", "message": f"schema {have}, expected {want}"}
             return 200, {"status": "ready", "schema": have}
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
-            calls._discard_connection(backend.db)
+            calls._discard_connection(backend)
             log.error("readyz: the database does not answer: %s", exc)  # where and why: the log only
             return 503, {"status": "unavailable", "message": "the database does not answer"}
         finally:

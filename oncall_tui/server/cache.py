@@ -18,8 +18,6 @@ import threading
 import time
 from datetime import timedelta
 
-from ..store import models as m
-
 DEFAULT_TTL = float(os.environ.get("ONCALL_SERVER_READ_CACHE_SECONDS", "1.0"))
 MAX_ENTRIES = 4096
 CACHED_READS = frozenset({"now", "shifts", "teams", "members", "rotations", "escalation"})
@@ -39,9 +37,7 @@ class ReadCache:
 
     @staticmethod
     def cursor(backend) -> int:
-        table = m.ChangeCounter._meta.table_name
-        row = backend.db.execute_sql(f'SELECT seq FROM "{table}" WHERE id = 1').fetchone()
-        return int(row[0]) if row else 0
+        return backend.change_seq()
 
     def computing(self, key: tuple) -> threading.Lock:
         """One lock per key: when an answer expires, one thread recomputes it and the

@@ -21,8 +21,7 @@ from typing import Any
 
 import peewee as pw
 
-from ..backend.registry import ApiMethod
-from ..backend.remote import type_name
+from ..backend.registry import ApiMethod, type_name
 from ..core.errors import (
     InvalidInput,
     NotAllowed,
@@ -32,7 +31,6 @@ from ..core.errors import (
     Unavailable,
 )
 from ..core.wire import from_jsonable, to_jsonable
-from ..store.db import discard_connection
 
 log = logging.getLogger("oncall.server")
 
@@ -272,7 +270,7 @@ def authenticate(backend, token: str | None, method: ApiMethod,
     try:
         return backend.authenticate(token), None
     except Exception as exc:
-        status, payload = error_body(exc, doing=method.name, db=getattr(backend, "db", None))
+        status, payload = error_body(exc, doing=method.name, backend=backend)
         return None, (status, encode(payload))
     finally:
         if not keep_connection:
@@ -312,7 +310,7 @@ def call(backend, method: ApiMethod, kwargs: dict[str, Any], token: str | None,
         with calendar_slot(login, method.name):
             return 200, encode(to_jsonable(getattr(as_actor, method.name)(**kwargs)))
     except Exception as exc:  # every failure becomes a JSON error; nothing leaks a traceback
-        status, payload = error_body(exc, login=login, doing=method.name, db=getattr(backend, "db", None))
+        status, payload = error_body(exc, login=login, doing=method.name, backend=backend)
         return status, encode(payload)
     finally:
         if not keep_connection:
@@ -320,9 +318,10 @@ def call(backend, method: ApiMethod, kwargs: dict[str, Any], token: str | None,
 
 
 def error_body(exc: Exception, login: str | None = None, doing: str = "",
-               db: pw.Database | None = None) -> tuple[int, dict[str, Any]]:
+               backend=None) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, JSON error) for `exc`; a broken database connection of `backend`'s is dropped."""
     if isinstance(exc, (pw.OperationalError, pw.InterfaceError)):
-        _discard_connection(db)
+        _discard_connection(backend)
         log.error("database unavailable during %s: %s", doing, exc)
         exc = Unavailable("the database cannot be reached right now; nothing was changed, try again shortly")
     elif isinstance(exc, OverflowError):
@@ -346,6 +345,8 @@ def error_body(exc: Exception, login: str | None = None, doing: str = "",
     return exc.http_status, body
 
 
-def _discard_connection(db: pw.Database | None) -> None:
-    if db is not None:
-        discard_connection(db)
+def _discard_connection(backend) -> None:
+    """Drop the backend's broken connection for this thread (`LocalBackend.discard_connection`)."""
+    discard = getattr(backend, "discard_connection", None)
+    if discard is not None:
+        discard()

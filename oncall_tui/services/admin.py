@@ -47,6 +47,10 @@ def token_status(row: m.ApiToken, now: datetime) -> str:
 
 
 class AdminService(ServiceBase):
+    """Personal tokens for the remote endpoint (and `authenticate`, for `oncall serve`)."""
+
+    SERVES = ("issue_token", "tokens", "revoke_token")
+
     def _token_info(self, row: m.ApiToken) -> TokenInfo:
         from ..core.domain_admin import TokenInfo
 

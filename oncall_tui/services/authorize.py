@@ -1,7 +1,7 @@
 """The one place that enforces the declared policies of the backend operations.
 
 Each method in `backend/api_*.py` says who may call it (`@read(allow(...))`); the local
-backend runs `_authorize` before the service method, so the same check stands in front of
+backend runs `AuthorizeService.authorize` before the service method, so the same check stands in front of
 the TUI, the CLI and `oncall serve` (which calls the local backend acting as the token's
 person).  The services keep their own, finer checks (deadlines, drafts, "on that shift");
 this check holds on its own without them.
@@ -35,7 +35,11 @@ class _Scope:
 
 
 class AuthorizeService(ServiceBase):
-    def _authorize(self, name: str, rules: tuple, arguments: dict[str, Any]) -> None:
+    """Checks a call against its declared policy; serves no API method itself."""
+
+    SERVES: tuple[str, ...] = ()
+
+    def authorize(self, name: str, rules: tuple, arguments: dict[str, Any]) -> None:
         """Raise NotAllowed (UnknownUser for somebody not here) unless every rule holds."""
         if not rules:
             raise NotAllowed(f"{name} declares nobody who may call it, so nobody may")
@@ -181,7 +185,8 @@ def _refusal(name: str, rule, scope: _Scope, login: str) -> str:
 
 
 def checked(name: str, rules: tuple, impl):
-    """`impl` (a service method) behind the policy check; calls it makes to other checked
+    """`impl` (a backend method: `impl(backend, ...)`) behind the policy check, which
+    `backend._authorize(name, rules, arguments)` runs; calls it makes to other checked
     methods on the same thread are not checked again (the outer call was)."""
     import functools
     import inspect
@@ -203,5 +208,5 @@ def checked(name: str, rules: tuple, impl):
         finally:
             _CHECKING.depth -= 1
 
-    guarded.__oncall_checked__ = rules
+    guarded.__oncall_checked__ = rules  # type: ignore[attr-defined]
     return guarded

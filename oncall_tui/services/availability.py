@@ -20,7 +20,8 @@ from ..core.errors import InvalidInput, NotAllowed, StaleEdit
 from ..core.shifts import generate_shifts, month_range, next_month
 from ..store import models as m
 from . import convert
-from .base import AfterCommit, ServiceBase, check_note
+from .base import AfterCommit, ServiceBase, ServiceContext, check_note
+from .context import EligibilityFor
 
 if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
     from ..core.domain_availability import MonthAvailability, RoleCoverage, TeamAvailability
@@ -76,11 +77,22 @@ def effective_shift(rows: list[m.Availability], start: datetime) -> tuple[str, s
 
 
 class AvailabilityService(ServiceBase):
+    """A person's month by hand, project load, the team grid; and for the planner, who is
+    recommended how much (`recommendations`)."""
+
+    SERVES = ("availability", "set_availability", "set_utilisation", "team_availability")
+
+    def __init__(self, ctx: ServiceContext, eligibility: EligibilityFor) -> None:
+        """`eligibility(team)`: who may take which role when (the requirements area's), for the
+        grid's coverage counts."""
+        super().__init__(ctx)
+        self.eligibility = eligibility
+
     # -- who, when -----------------------------------------------------------------
-    def _av_today(self, tz: str) -> date:
+    def _today(self, tz: str) -> date:
         return self._now().astimezone(ZoneInfo(tz)).date()
 
-    def _av_subject(self, person: str | None, doing: str) -> m.Person:
+    def subject(self, person: str | None, doing: str) -> m.Person:
         """Myself, or someone in a team I manage."""
         me = self._me()
         if person in (None, "", "me", me.login):
@@ -90,14 +102,14 @@ class AvailabilityService(ServiceBase):
             raise NotAllowed(f"only a manager of {who.login}'s team can {doing}", person=who.login)
         return who
 
-    def _av_teams_of(self, who: m.Person) -> list[m.Team]:
+    def teams_of(self, who: m.Person) -> list[m.Team]:
         return list(m.Team.select().join(m.Membership).where(m.Membership.person == who).order_by(m.Team.name))
 
-    def _av_lock(self, who: m.Person, month: str) -> tuple[bool, str, date | None]:
+    def month_lock(self, who: m.Person, month: str) -> tuple[bool, str, date | None]:
         """(editable by the actor, why not / a note, the deadline for that month)."""
         first, _ = parse_month(month)
-        teams = self._av_teams_of(who)
-        today = self._av_today(teams[0].tz if teams else who.tz)
+        teams = self.teams_of(who)
+        today = self._today(teams[0].tz if teams else who.tz)
         current = f"{today:%Y-%m}"
         label = first.strftime("%B %Y")
         manager = self._manages(who)
@@ -107,7 +119,7 @@ class AvailabilityService(ServiceBase):
             if manager:
                 return True, f"{label} is already planned; as a manager you may still change it.", None
             return False, (f"{label} is already planned: to get out of a shift, ask "
-                           f"{self._av_managers_text(teams)} (swap requests come in a later release)."), None
+                           f"{self._managers_text(teams)} (swap requests come in a later release)."), None
         if month != next_month(today):
             return True, "", None
         deadlines = []
@@ -121,21 +133,21 @@ class AvailabilityService(ServiceBase):
             return True, (f"Closed on {deadline:%-d %b} (team deadline); as a manager you may still "
                           f"change it."), deadline
         return False, (f"{label}'s availability closed on {deadline:%-d %b} (the team's deadline). "
-                       f"To change it now, ask {self._av_managers_text(teams)}."), deadline
+                       f"To change it now, ask {self._managers_text(teams)}."), deadline
 
-    def _av_managers_text(self, teams: list[m.Team]) -> str:
+    def _managers_text(self, teams: list[m.Team]) -> str:
         """'a manager (Maya Goldberg or Dana Lee)': who can still change a closed month."""
         names = sorted({p.name for p in m.Person.select(m.Person.name).join(m.Membership)
                         .where(m.Membership.team.in_([t.id for t in teams]) & (m.Membership.role == "manager"))})
         return f"a manager ({' or '.join(names)})" if names else "a manager"
 
-    def _av_open_month(self, who: m.Person) -> str:
+    def open_month(self, who: m.Person) -> str:
         """Next month if it is still open for the actor, else the month after."""
-        month = next_month(self._av_today(who.tz))
-        return month if self._av_lock(who, month)[0] else add_months(month, 1)
+        month = next_month(self._today(who.tz))
+        return month if self.month_lock(who, month)[0] else add_months(month, 1)
 
     # -- reading marks ---------------------------------------------------------------
-    def _av_rows(self, person_ids: list[int], first: date, last: date) -> dict[tuple[int, date], list]:
+    def marks_by_day(self, person_ids: list[int], first: date, last: date) -> dict[tuple[int, date], list]:
         q = (m.Availability.select(m.Availability, m.CalendarSource)
              .join(m.CalendarSource, JOIN.LEFT_OUTER)
              .where(m.Availability.person.in_(person_ids) & (m.Availability.day >= first)
@@ -145,25 +157,25 @@ class AvailabilityService(ServiceBase):
             found[(row.person_id, row.day)].append(row)
         return found
 
-    def _av_rotations_of(self, who: m.Person):
+    def _rotations_of(self, who: m.Person):
         q = (m.Rotation.select(m.Rotation, m.Team).join(m.Team).join(m.Membership)
              .where((m.Membership.person == who) & m.Membership.on_rotation & m.Rotation.active))
         return [convert.rotation(r, r.team.slug) for r in q]
 
-    def _av_shifts_by_day(self, rotations, first: date, last: date) -> dict[date, list]:
+    def _shifts_by_day(self, rotations, first: date, last: date) -> dict[date, list]:
         out: dict[date, list] = defaultdict(list)
         for rot in rotations:
             for s in generate_shifts(rot, first, last):
                 out[s.start.astimezone(ZoneInfo(rot.tz)).date()].append((rot, s))
         return out
 
-    def _av_manual_pct(self, who: m.Person, month: str) -> int | None:
+    def _manual_pct(self, who: m.Person, month: str) -> int | None:
         values = [ms.utilisation_pct.get(month) for ms in m.Membership.select().where(m.Membership.person == who)
                   if (ms.utilisation_pct or {}).get(month) is not None]
         return max(values) if values else None
 
     @staticmethod
-    def _av_facts(login: str, rows_by_day, first: date, last: date, pct: int | None,
+    def _facts(login: str, rows_by_day, first: date, last: date, pct: int | None,
                past: float) -> LoadFacts:
         from ..core.recommend import HOURS_PER_DAY, LoadFacts, weekday_count
 
@@ -181,14 +193,15 @@ class AvailabilityService(ServiceBase):
             day += timedelta(days=1)
         return LoadFacts(login, past, weekday_count(first, last) * HOURS_PER_DAY, round(busy, 2), off, pct)
 
-    def _av_month_view(self, who: m.Person, month: str) -> MonthAvailability:
+    def _month_view(self, who: m.Person, month: str) -> MonthAvailability:
         from ..core.domain_availability import DayAvailability, Mark, MonthAvailability, ShiftAvailability
         from ..core.recommend import HOURS_PER_DAY
+        from .availability_calendars import sources_of
 
         first, last = parse_month(month)
-        rows = self._av_rows([who.id], first, last)
+        rows = self.marks_by_day([who.id], first, last)
         by_day = {d: r for (_, d), r in rows.items()}
-        shifts = self._av_shifts_by_day(self._av_rotations_of(who), first, last)
+        shifts = self._shifts_by_day(self._rotations_of(who), first, last)
         days = []
         day = first
         while day <= last:
@@ -201,16 +214,16 @@ class AvailabilityService(ServiceBase):
                                r.note, r.reason) for r in day_rows)
             days.append(DayAvailability(day, state, source, note, busy, shift_items, marks))
             day += timedelta(days=1)
-        pct = self._av_manual_pct(who, month)
-        facts = self._av_facts(who.login, by_day, first, last, pct, 0.0)
+        pct = self._manual_pct(who, month)
+        facts = self._facts(who.login, by_day, first, last, pct, 0.0)
         from ..core.recommend import utilisation
 
-        editable, reason, deadline = self._av_lock(who, month)
+        editable, reason, deadline = self.month_lock(who, month)
         return MonthAvailability(
             person=convert.person_ref(who), month=month, days=tuple(days), editable=editable,
             lock_reason=reason, deadline=deadline, busy_hours=facts.busy_hours + facts.days_off * HOURS_PER_DAY,
             working_hours=facts.working_hours, utilisation=utilisation(facts), manual_pct=pct,
-            sources=tuple(self._av_sources_of(who)), version=self._av_hand_version(who, first, last))
+            sources=tuple(sources_of(who, self.actor_login)), version=self._hand_version(who, first, last))
 
     # -- the API: my month -------------------------------------------------------------
     def availability(self, person: str | None = None, month: str | None = None) -> MonthAvailability:
@@ -218,11 +231,11 @@ class AvailabilityService(ServiceBase):
             parse_month(month)
 
         def run():
-            who = self._av_subject(person, "see their availability")
-            return self._av_month_view(who, month or next_month(self._av_today(who.tz)))
+            who = self.subject(person, "see their availability")
+            return self._month_view(who, month or next_month(self._today(who.tz)))
         return self._read(run)
 
-    def _av_hand_version(self, who: m.Person, first: date, last: date) -> int:
+    def _hand_version(self, who: m.Person, first: date, last: date) -> int:
         """The version of a person's hand-set marks in a month, as the user saw them: it changes
         whenever any of them changes (a fingerprint of what they say, not a counter)."""
         import hashlib
@@ -252,20 +265,20 @@ class AvailabilityService(ServiceBase):
             raise InvalidInput("a single shift is marked on one day", field="shift_start")
 
         def run():
-            who = self._av_subject(person, "change their availability")
-            editable, reason, _ = self._av_lock(who, month)
+            who = self.subject(person, "change their availability")
+            editable, reason, _ = self.month_lock(who, month)
             if not editable:
                 raise NotAllowed(reason, month=month)
             # One writer of a person's marks at a time (PostgreSQL: the person row's lock; SQLite
             # writers already take turns), so the version checked below is the one replaced.
             list(self._locked(m.Person.select(m.Person.id).where(m.Person.id == who.id), "FOR NO KEY UPDATE"))
-            if expected_version is not None and expected_version != self._av_hand_version(who, *parse_month(month)):
+            if expected_version is not None and expected_version != self._hand_version(who, *parse_month(month)):
                 raise StaleEdit(f"{who.name}'s availability for {month} was changed by someone else first; "
                                 f"nothing was changed, here is the month as it is now",
-                                fresh=self._av_month_view(who, month))
+                                fresh=self._month_view(who, month))
             if shift_start is not None:
                 first, last = parse_month(month)
-                starts = {s.start for _, s in self._av_shifts_by_day(self._av_rotations_of(who), first, last)
+                starts = {s.start for _, s in self._shifts_by_day(self._rotations_of(who), first, last)
                           .get(days[0], [])}
                 if shift_start not in starts:
                     raise InvalidInput("no shift of yours starts then", field="shift_start")
@@ -279,18 +292,18 @@ class AvailabilityService(ServiceBase):
                 if state != "clear":
                     m.Availability.create(person=who, day=d, shift_start=shift_start, state=state,
                                           note=note, updated_at=now)
-            teams = self._av_teams_of(who)
+            teams = self.teams_of(who)
             self._audit("availability.set", "person", who.login, teams[0] if teams else None, month=month,
                         days=[d.isoformat() for d in days], state=state, shift_start=shift_start, note=note)
-            return AfterCommit(lambda: self._av_month_view(who, month))
+            return AfterCommit(lambda: self._month_view(who, month))
         try:
             return self._write(run)
         except IntegrityError:  # the database keeps one mark per person, day and shift
             def fresh():
-                who = self._av_subject(person, "change their availability")
+                who = self.subject(person, "change their availability")
                 raise StaleEdit(f"{who.name}'s availability for {month} was changed at the same moment by "
                                 f"someone else; nothing was changed, here is the month as it is now",
-                                fresh=self._av_month_view(who, month))
+                                fresh=self._month_view(who, month))
             return self._read(fresh)
 
     def set_utilisation(self, person: str, month: str, pct: int | None) -> MonthAvailability:
@@ -313,11 +326,11 @@ class AvailabilityService(ServiceBase):
                 m.Membership.update(utilisation_pct=values, version=m.Membership.version + 1).where(
                     m.Membership.id == ms.id).execute()
                 self._audit("availability.utilisation", "person", who.login, ms.team, month=month, pct=pct)
-            return self._av_month_view(who, month)
+            return self._month_view(who, month)
         return self._write(run)
 
     # -- recommendations and the team grid ----------------------------------------------------
-    def _av_past_load(self, team: m.Team, month: str) -> dict[int, float]:
+    def _past_load(self, team: m.Team, month: str) -> dict[int, float]:
         from ..core.recommend import WINDOW_MONTHS, shift_points
 
         first, _ = parse_month(month)
@@ -335,31 +348,32 @@ class AvailabilityService(ServiceBase):
             load[person_id] += shift_points(slot_start, tz, role)
         return load
 
-    def _av_team_members(self, team: m.Team) -> list[tuple[m.Membership, m.Person]]:
+    def _team_members(self, team: m.Team) -> list[tuple[m.Membership, m.Person]]:
         q = (m.Membership.select(m.Membership, m.Person).join(m.Person)
              .where((m.Membership.team == team) & m.Membership.on_rotation & m.Person.active)
              .order_by(m.Person.name))
         return [(ms, ms.person) for ms in q]
 
-    def _av_team_recommendations(self, team: m.Team, month: str, members, rows) -> dict[int, Recommendation]:
+    def _team_recommendations(self, team: m.Team, month: str, members, rows) -> dict[int, Recommendation]:
         from ..core.recommend import recommend
 
         first, last = parse_month(month)
-        past = self._av_past_load(team, month)
+        past = self._past_load(team, month)
         facts, ids = [], {}
         for ms, p in members:
             by_day = {d: r for (pid, d), r in rows.items() if pid == p.id}
             pct = (ms.utilisation_pct or {}).get(month)
-            facts.append(self._av_facts(p.login, by_day, first, last, pct, past.get(p.id, 0.0)))
+            facts.append(self._facts(p.login, by_day, first, last, pct, past.get(p.id, 0.0)))
             ids[p.login] = p.id
         recs = recommend(facts, parse_month(month)[0].strftime("%b"))
         return {ids[login]: rec for login, rec in recs.items()}
 
-    def _recommendations(self, team: m.Team, month: str) -> dict[int, Recommendation]:
+    def recommendations(self, team: m.Team, month: str) -> dict[int, Recommendation]:
+        """person_id -> recommendation level for `month` (YYYY-MM), for the planner."""
         first, last = parse_month(month)
-        members = self._av_team_members(team)
-        rows = self._av_rows([p.id for _, p in members], first, last)
-        return self._av_team_recommendations(team, month, members, rows)
+        members = self._team_members(team)
+        rows = self.marks_by_day([p.id for _, p in members], first, last)
+        return self._team_recommendations(team, month, members, rows)
 
     def team_availability(self, team: str | None = None, month: str | None = None) -> TeamAvailability:
         from ..core.domain_availability import DayCell, TeamAvailability, TeamMemberMonth
@@ -372,17 +386,17 @@ class AvailabilityService(ServiceBase):
             if team:
                 t = self._team(team)
             else:
-                managed = [t for t in self._av_teams_of(me) if self._is_manager(t, me)]
+                managed = [t for t in self.teams_of(me) if self._is_manager(t, me)]
                 if not managed:
                     raise NotAllowed("the team availability grid is for managers; you manage no team")
                 t = managed[0]
             self._require_manager(t, doing="see the team's availability")
-            mon = month or next_month(self._av_today(t.tz))
+            mon = month or next_month(self._today(t.tz))
             first, last = parse_month(mon)
             days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-            members = self._av_team_members(t)
-            rows = self._av_rows([p.id for _, p in members], first, last)
-            recs = self._av_team_recommendations(t, mon, members, rows)
+            members = self._team_members(t)
+            rows = self.marks_by_day([p.id for _, p in members], first, last)
+            recs = self._team_recommendations(t, mon, members, rows)
             out = []
             for ms, p in members:
                 cells = []
@@ -391,12 +405,12 @@ class AvailabilityService(ServiceBase):
                     cells.append(DayCell(state, source, note if source == "hand" else ""))
                 out.append(TeamMemberMonth(convert.person_ref(p), tuple(cells), recs[p.id],
                                            recs[p.id].utilisation, (ms.utilisation_pct or {}).get(mon)))
-            coverage = self._av_coverage(t, members, rows, first, last)
-            deadline = self._av_lock(members[0][1], mon)[2] if members else None
+            coverage = self._coverage(t, members, rows, first, last)
+            deadline = self.month_lock(members[0][1], mon)[2] if members else None
             return TeamAvailability(t.slug, t.name, mon, tuple(days), tuple(out), tuple(coverage), deadline)
         return self._read(run)
 
-    def _av_coverage(self, team: m.Team, members, rows, first: date, last: date) -> list[RoleCoverage]:
+    def _coverage(self, team: m.Team, members, rows, first: date, last: date) -> list[RoleCoverage]:
         from ..core.domain_availability import RoleCoverage
 
         rotations = [convert.rotation(r, team.slug) for r in
@@ -404,9 +418,9 @@ class AvailabilityService(ServiceBase):
         roles: list[str] = []
         for rot in rotations:
             roles += [r for r in rot.roles if r not in roles]
-        eligible = self._eligibility_checker(team)
+        eligible = self.eligibility(team)
         starts: dict[tuple[date, str], datetime] = {}
-        for day, items in self._av_shifts_by_day(rotations, first, last).items():
+        for day, items in self._shifts_by_day(rotations, first, last).items():
             for rot, s in sorted(items, key=lambda x: x[1].start):
                 for role in rot.roles:
                     starts.setdefault((day, role), s.start)

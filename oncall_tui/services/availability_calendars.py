@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from ..core.errors import InvalidInput, NotAllowed, NotFound, StaleEdit
 from ..store import models as m
-from .availability import month_label, parse_month
-from .base import ServiceBase, check_note
+from .availability import AvailabilityService, month_label, parse_month
+from .base import ServiceBase, ServiceContext, check_note
 
 if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
     from ..core.domain_availability import CalendarPreview, CalendarRules, CalendarSourceInfo, SyncResult
@@ -59,29 +59,46 @@ def _digest(marks) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def source_info(src: m.CalendarSource, viewer_login: str, marks: int | None = None) -> CalendarSourceInfo:
+    """A calendar source as `viewer_login` may see it (another's location is redacted)."""
+    from ..calendars import redact_url
+    from ..core.domain_availability import CalendarSourceInfo
+
+    owner = m.Person.get_by_id(src.person_id)
+    location = src.location
+    if owner.login != viewer_login:
+        location = redact_url(location) if src.kind == "url" else location.rsplit("/", 1)[-1]
+    if marks is None:
+        marks = m.Availability.select().where(m.Availability.source == src).count()
+    return CalendarSourceInfo(src.id, owner.login, src.label, src.kind, location, _rules_from_row(src.rules),
+                              src.keep_titles, src.last_synced_at, src.synced_month, src.last_error, marks,
+                              src.version)
+
+
+def sources_of(who: m.Person, viewer_login: str) -> list[CalendarSourceInfo]:
+    q = m.CalendarSource.select().where(m.CalendarSource.person == who).order_by(m.CalendarSource.id)
+    return [source_info(s, viewer_login) for s in q]
+
+
 class CalendarSourcesService(ServiceBase):
-    """Needs AvailabilityService beside it in the backend (`_av_teams_of`, `_av_lock`, ...)."""
+    """Calendar sources of a person's availability: connect, preview, sync, remove."""
+
+    SERVES = ("calendar_sources", "add_calendar_source", "preview_calendar", "sync_calendar",
+              "remove_calendar_source")
+
+    def __init__(self, ctx: ServiceContext, availability: AvailabilityService) -> None:
+        """`availability`: whose marks, months and deadlines the calendars fill in."""
+        super().__init__(ctx)
+        self.availability = availability
 
     # -- calendar sources ----------------------------------------------------------------
-    def _av_source_info(self, src: m.CalendarSource, marks: int | None = None) -> CalendarSourceInfo:
-        from ..calendars import redact_url
-        from ..core.domain_availability import CalendarSourceInfo
+    def _source_info(self, src: m.CalendarSource, marks: int | None = None) -> CalendarSourceInfo:
+        return source_info(src, self.actor_login, marks)
 
-        owner = m.Person.get_by_id(src.person_id)
-        location = src.location
-        if owner.login != self.actor_login:
-            location = redact_url(location) if src.kind == "url" else location.rsplit("/", 1)[-1]
-        if marks is None:
-            marks = m.Availability.select().where(m.Availability.source == src).count()
-        return CalendarSourceInfo(src.id, owner.login, src.label, src.kind, location, _rules_from_row(src.rules),
-                                  src.keep_titles, src.last_synced_at, src.synced_month, src.last_error, marks,
-                                  src.version)
+    def _sources_of(self, who: m.Person) -> list[CalendarSourceInfo]:
+        return sources_of(who, self.actor_login)
 
-    def _av_sources_of(self, who: m.Person) -> list[CalendarSourceInfo]:
-        q = m.CalendarSource.select().where(m.CalendarSource.person == who).order_by(m.CalendarSource.id)
-        return [self._av_source_info(s) for s in q]
-
-    def _av_own_source(self, source_id: int, doing: str) -> m.CalendarSource:
+    def _own_source(self, source_id: int, doing: str) -> m.CalendarSource:
         src = m.CalendarSource.get_or_none(m.CalendarSource.id == source_id)
         if src is None:
             raise NotFound(f"no calendar source {source_id}", entity="calendar", id=source_id)
@@ -91,18 +108,18 @@ class CalendarSourcesService(ServiceBase):
         return src
 
     def calendar_sources(self, person: str | None = None) -> list[CalendarSourceInfo]:
-        return self._read(lambda: self._av_sources_of(self._av_subject(person, "see their calendars")))
+        return self._read(lambda: self._sources_of(self.availability.subject(person, "see their calendars")))
 
     def add_calendar_source(self, label: str, location: str, kind: str = "", rules: CalendarRules | None = None,
                             keep_titles: bool = False, person: str | None = None) -> CalendarSourceInfo:
         from ..core.domain_availability import CalendarRules
 
         label = check_note(label, "label", required=True, limit=100, one_line=True)
-        kind, location = self._av_check_location(location, kind)
+        kind, location = self._check_location(location, kind)
         calendar_rules(rules)
 
         def run():
-            who = self._av_subject(person, "connect their calendars")
+            who = self.availability.subject(person, "connect their calendars")
             clash = m.CalendarSource.get_or_none((m.CalendarSource.person == who)
                                                   & (m.CalendarSource.location == location))
             if clash is not None:
@@ -110,32 +127,32 @@ class CalendarSourcesService(ServiceBase):
             src = m.CalendarSource.create(person=who, label=label, kind=kind, location=location,
                                           rules=_to_dict(rules or CalendarRules()), keep_titles=keep_titles,
                                           created_at=self._now())
-            teams = self._av_teams_of(who)
+            teams = self.availability.teams_of(who)
             self._audit("calendar.add", "calendar", src.id, teams[0] if teams else None, label=label, kind=kind,
                         owner=who.login)
-            return self._av_source_info(src, 0)
+            return self._source_info(src, 0)
         return self._write(run)
 
     def remove_calendar_source(self, source_id: int) -> list[CalendarSourceInfo]:
         def run():
-            src = self._av_own_source(source_id, "remove that calendar")
+            src = self._own_source(source_id, "remove that calendar")
             owner = m.Person.get_by_id(src.person_id)
             months = {f"{d:%Y-%m}" for (d,) in m.Availability.select(m.Availability.day)
                       .where(m.Availability.source == src).tuples()}
-            closed = sorted(mo for mo in months if not self._av_lock(owner, mo)[0])
+            closed = sorted(mo for mo in months if not self.availability.month_lock(owner, mo)[0])
             if closed:
                 raise NotAllowed(f"'{src.label}' marked days in {month_label(closed[0])}, which is closed; "
                                  f"ask a manager to remove it")
             removed = m.Availability.delete().where(m.Availability.source == src).execute()
             src.delete_instance()
-            teams = self._av_teams_of(owner)
+            teams = self.availability.teams_of(owner)
             self._audit("calendar.remove", "calendar", source_id, teams[0] if teams else None, label=src.label,
                         marks_removed=removed)
-            return self._av_sources_of(owner)
+            return self._sources_of(owner)
         return self._write(run)
 
     @staticmethod
-    def _av_check_location(location: str, kind: str) -> tuple[str, str]:
+    def _check_location(location: str, kind: str) -> tuple[str, str]:
         from ..calendars import CalendarError, normalise_calendar_url
         from ..core.domain_availability import SOURCE_KINDS
 
@@ -156,7 +173,7 @@ class CalendarSourcesService(ServiceBase):
         return kind, location
 
     # -- previews and syncs (fetch outside any transaction) ------------------------------------
-    def _av_calendar_bytes(self, kind: str, location: str, content: str | None, etag: str = "",
+    def _calendar_bytes(self, kind: str, location: str, content: str | None, etag: str = "",
                         last_modified: str = ""):
         """(bytes or None when not modified, new etag, new last-modified).  Raises CalendarError."""
         from ..calendars import DEFAULT_MAX_BYTES, CalendarError, fetch_calendar
@@ -174,14 +191,14 @@ class CalendarSourcesService(ServiceBase):
                              timeout=calendar_timeout())
         return got.body, got.etag or "", got.last_modified or ""
 
-    def _av_preview_from(self, data: bytes, name: str, who: m.Person, month: str, rules: CalendarRules,
+    def _preview_from(self, data: bytes, name: str, who: m.Person, month: str, rules: CalendarRules,
                       keep_titles: bool, label: str, source_id: int | None) -> CalendarPreview:
         from ..calendars import import_preview
         from ..core.domain_availability import CalendarPreview, PreviewMark
 
         first, last = parse_month(month)
         result = import_preview(data, name, who.tz, first, last, calendar_rules(rules), keep_titles)
-        prev = self._read(lambda: self._av_rows([who.id], first, last))
+        prev = self._read(lambda: self.availability.marks_by_day([who.id], first, last))
         marks, seen = [], set()
         for dm in result.marks:
             rows = prev.get((who.id, dm.day), [])
@@ -214,18 +231,18 @@ class CalendarSourcesService(ServiceBase):
 
         def read():
             if source_id is not None:
-                src = self._av_own_source(source_id, "preview that calendar")
+                src = self._own_source(source_id, "preview that calendar")
                 return (m.Person.get_by_id(src.person_id), src.kind, src.location, _rules_from_row(src.rules),
                         src.keep_titles, src.label)
-            who = self._av_subject(person, "import their calendars")
-            k, loc = self._av_check_location(location, kind)
+            who = self.availability.subject(person, "import their calendars")
+            k, loc = self._check_location(location, kind)
             return who, k, loc, rules or CalendarRules(), keep_titles, label
         who, kind_, loc, rules_, keep, label_ = self._read(read)
-        mon = month or self._read(lambda: self._av_open_month(who))
+        mon = month or self._read(lambda: self.availability.open_month(who))
         name = redact_url(loc) if kind_ == "url" else loc.rsplit("/", 1)[-1]
         try:
-            data, _, _ = self._av_calendar_bytes(kind_, loc, content)
-            return self._av_preview_from(data, name, who, mon, rules_, keep, label_ or name, source_id)
+            data, _, _ = self._calendar_bytes(kind_, loc, content)
+            return self._preview_from(data, name, who, mon, rules_, keep, label_ or name, source_id)
         except CalendarError as exc:
             raise InvalidInput(str(exc), field="calendar") from None
 
@@ -237,10 +254,10 @@ class CalendarSourcesService(ServiceBase):
             parse_month(month)
 
         def read():
-            src = self._av_own_source(source_id, "sync that calendar")
+            src = self._own_source(source_id, "sync that calendar")
             who = m.Person.get_by_id(src.person_id)
-            mon = month or self._av_open_month(who)
-            editable, reason, _ = self._av_lock(who, mon)
+            mon = month or self.availability.open_month(who)
+            editable, reason, _ = self.availability.month_lock(who, mon)
             if not editable:
                 raise NotAllowed(reason, month=mon)
             return src, who, mon
@@ -248,55 +265,55 @@ class CalendarSourcesService(ServiceBase):
         name = redact_url(src.location) if src.kind == "url" else src.location.rsplit("/", 1)[-1]
         same_month = src.synced_month == mon
         try:
-            data, etag, modified = self._av_calendar_bytes(src.kind, src.location, content,
+            data, etag, modified = self._calendar_bytes(src.kind, src.location, content,
                                                         src.etag if same_month else "",
                                                         src.last_modified if same_month else "")
             if data is None:
-                return self._write(lambda: self._av_record_sync(src, mon, etag, modified, not_modified=True))
-            preview = self._av_preview_from(data, name, who, mon, _rules_from_row(src.rules), src.keep_titles,
+                return self._write(lambda: self._record_sync(src, mon, etag, modified, not_modified=True))
+            preview = self._preview_from(data, name, who, mon, _rules_from_row(src.rules), src.keep_titles,
                                          src.label, src.id)
         except CalendarError as exc:
             message = str(exc)
-            return self._write(lambda: self._av_record_failure(src, mon, message))
+            return self._write(lambda: self._record_failure(src, mon, message))
         if expected_digest and preview.digest != expected_digest:
             raise StaleEdit(f"'{src.label}' changed since the preview; here is what it would mark now",
                             fresh=preview)
-        return self._write(lambda: self._av_apply(src, who, mon, preview, etag, modified))
+        return self._write(lambda: self._apply(src, who, mon, preview, etag, modified))
 
-    def _av_fresh_source(self, src: m.CalendarSource) -> m.CalendarSource:
+    def _fresh_source(self, src: m.CalendarSource) -> m.CalendarSource:
         fresh = m.CalendarSource.get_or_none(m.CalendarSource.id == src.id)
         if fresh is None:
             raise NotFound(f"calendar '{src.label}' was removed meanwhile", entity="calendar", id=src.id)
         return fresh
 
-    def _av_record_failure(self, src: m.CalendarSource, month: str, message: str) -> SyncResult:
+    def _record_failure(self, src: m.CalendarSource, month: str, message: str) -> SyncResult:
         from ..core.domain_availability import SyncResult
 
-        fresh = self._av_fresh_source(src)
+        fresh = self._fresh_source(src)
         m.CalendarSource.update(last_error=message).where(m.CalendarSource.id == src.id).execute()
-        self._audit("calendar.sync_failed", "calendar", src.id, self._av_first_team(fresh), month=month, error=message)
-        return SyncResult(False, self._av_source_info(self._av_fresh_source(src)), month,
+        self._audit("calendar.sync_failed", "calendar", src.id, self._first_team(fresh), month=month, error=message)
+        return SyncResult(False, self._source_info(self._fresh_source(src)), month,
                           f"{message} — nothing changed", 0, 0)
 
-    def _av_record_sync(self, src, month, etag, modified, not_modified: bool) -> SyncResult:
+    def _record_sync(self, src, month, etag, modified, not_modified: bool) -> SyncResult:
         from ..core.domain_availability import SyncResult
 
-        self._av_fresh_source(src)
+        self._fresh_source(src)
         m.CalendarSource.update(last_synced_at=self._now(), last_error="", etag=etag[:200],
                                 last_modified=modified[:100]).where(m.CalendarSource.id == src.id).execute()
-        self._audit("calendar.sync", "calendar", src.id, self._av_first_team(src), month=month, not_modified=True)
-        return SyncResult(True, self._av_source_info(self._av_fresh_source(src)), month,
+        self._audit("calendar.sync", "calendar", src.id, self._first_team(src), month=month, not_modified=True)
+        return SyncResult(True, self._source_info(self._fresh_source(src)), month,
                           f"'{src.label}' is unchanged since the last sync", 0, 0, not_modified=True)
 
-    def _av_apply(self, src, who, month, preview: CalendarPreview, etag: str, modified: str) -> SyncResult:
+    def _apply(self, src, who, month, preview: CalendarPreview, etag: str, modified: str) -> SyncResult:
         from ..core.domain_availability import SyncResult
 
         # Syncs of one source take turns (PostgreSQL), so the second sees the first's version.
         list(self._locked(m.CalendarSource.select(m.CalendarSource.id).where(m.CalendarSource.id == src.id),
                           "FOR NO KEY UPDATE"))
-        fresh = self._av_fresh_source(src)
+        fresh = self._fresh_source(src)
         if fresh.version != src.version:
-            raise StaleEdit(f"'{src.label}' was changed by someone else first", fresh=self._av_source_info(fresh))
+            raise StaleEdit(f"'{src.label}' was changed by someone else first", fresh=self._source_info(fresh))
         first, last = parse_month(month)
         removed = m.Availability.delete().where((m.Availability.source == src) & (m.Availability.day >= first)
                                                  & (m.Availability.day <= last)).execute()
@@ -308,15 +325,15 @@ class CalendarSourcesService(ServiceBase):
         m.CalendarSource.update(last_synced_at=now, last_error="", etag=etag[:200], last_modified=modified[:100],
                                 synced_month=month, version=m.CalendarSource.version + 1).where(
             m.CalendarSource.id == src.id).execute()
-        self._audit("calendar.sync", "calendar", src.id, self._av_first_team(src), month=month, marks=len(rows),
+        self._audit("calendar.sync", "calendar", src.id, self._first_team(src), month=month, marks=len(rows),
                     unavailable=preview.unavailable_days)
-        info = self._av_source_info(self._av_fresh_source(src), None)
+        info = self._source_info(self._fresh_source(src), None)
         return SyncResult(True, info, month, f"'{src.label}': {preview.unavailable_days} unavailable days, "
                           f"{preview.busy_hours:g} busy hours in {month_label(month)}", len(rows), removed,
                           warnings=preview.warnings)
 
-    def _av_first_team(self, src: m.CalendarSource):
-        teams = self._av_teams_of(m.Person.get_by_id(src.person_id))
+    def _first_team(self, src: m.CalendarSource):
+        teams = self.availability.teams_of(m.Person.get_by_id(src.person_id))
         return teams[0] if teams else None
 
 

@@ -1,4 +1,5 @@
-"""What every use case shares: who is asking, one transaction, the audit record."""
+"""What every area service is built on: the shared `ServiceContext` (who is asking, one
+transaction, the audit record), spelt as each area's code has always called it."""
 from __future__ import annotations
 
 import re
@@ -8,271 +9,107 @@ from typing import Any, TypeVar
 
 import peewee as pw
 
-from ..core.clock import Clock
-from ..core.domain import Recommendation
-from ..core.errors import InvalidInput, NotAllowed, NotFound, StaleEdit, UnknownUser
+from ..core.errors import InvalidInput
 from ..store import models as m
-from ..store.db import run_write
+from .context import ADMINS_KEY, AfterCommit, ServiceContext
 
 T = TypeVar("T")
-
-
-class AfterCommit:
-    """What a write hands back when its answer takes more reading than writing: `_write`
-    builds the answer after the commit, in a read, so other writers are not kept waiting
-    while it is put together."""
-
-    def __init__(self, build: Callable[[], Any]) -> None:
-        self.build = build
-
+__all__ = ["ADMINS_KEY", "AfterCommit", "ServiceBase", "ServiceContext", "check_note", "check_plain", "check_url"]
 
 MAX_NOTE = 2000
-#: The Meta row listing organisation administrators (comma-separated logins); the first
-#: importer of an empty database is written there.  `oncall serve --admin LOGIN` (the
-#: backend's `admins`) and the system configuration add more; never the environment of
-#: the person asking, who could name themselves.
-ADMINS_KEY = "admins"
-
-
-def _logins(text: str) -> set[str]:
-    return {part.strip() for part in text.replace(" ", ",").split(",") if part.strip()}
-#: Starts the placeholder values of a statement composed once (`_bump`): no stored text starts so.
-MARK = "\0oncall-value:"
 
 
 class ServiceBase:
-    """Holds the database, the clock and the actor's login.  Service mixins build on it."""
+    """One area's use cases over a `ServiceContext`.  The area's collaborators (another area's
+    eligibility check, its recommendations) are arguments of its own constructor; the helpers
+    below only forward to the context, which is all that the areas share."""
 
-    db: pw.Database
-    clock: Clock
-    actor_login: str
-    #: Administrators named by whoever runs this process as a service (`oncall serve --admin`);
-    #: the system configuration's and the database's are added when asked (`_admins`).
-    admins: frozenset[str] = frozenset()
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    @property
+    def db(self) -> pw.Database:
+        return self.ctx.db
+
+    @property
+    def actor_login(self) -> str:
+        return self.ctx.actor_login
 
     # -- who is asking ---------------------------------------------------------
     def _me(self) -> m.Person:
-        sql = self._statement("me", lambda: m.Person.select().where(
-            (m.Person.login == "") & (m.Person.active == True)))  # noqa: E712
-        found = list(m.Person.raw(sql, self.actor_login, True))
-        if not found:
-            raise UnknownUser(self._unknown_user_message(), login=self.actor_login)
-        return found[0]
+        return self.ctx.me()
 
     def _statement(self, name: str, build: Callable[[], Any]) -> str:
-        """SQL text built once per database and reused: most of a small write's time
-        would otherwise go to composing the same statements again, while other
-        writers wait for the lock."""
-        return self._composed(name, build)[0]
-
-    def _composed(self, name: str, build: Callable[[], Any]) -> tuple[str, list]:
-        """(SQL text, parameters) of the query `build()` makes, composed once per database."""
-        cache = self.db.__dict__.setdefault("_oncall_statements", {})  # SQL text differs per database
-        composed = cache.get(name)
-        if composed is None:
-            composed = cache[name] = build().sql()
-        return composed
+        return self.ctx.statement(name, build)
 
     def _unknown_user_message(self) -> str:
-        managers = (
-            m.Person.select(m.Person.name, m.Person.login, m.Team.name.alias("team_name"))
-            .join(m.Membership).join(m.Team)
-            .where(m.Membership.role == "manager")
-            .order_by(m.Team.name, m.Person.name)
-            .dicts()
-        )
-        names = [f"{r['name']} ({r['login']}, {r['team_name']})" for r in managers]
-        if names:
-            who = ", ".join(names[:4])
-            return (f"'{self.actor_login}' is not a member of any team here. Ask a manager to add "
-                    f"you to their team file and run `oncall team import`: {who}.")
-        return (f"'{self.actor_login}' is not known here and no team has been set up yet. "
-                f"Try `oncall demo`, or import a team with `oncall team import team.toml`.")
+        return self.ctx.unknown_user_message()
 
     def _team(self, slug: str) -> m.Team:
-        team = m.Team.get_or_none(m.Team.slug == slug)
-        if team is None:
-            raise NotFound(f"no team called '{slug}'", entity="team", id=slug)
-        return team
+        return self.ctx.team(slug)
 
     def _membership(self, team: m.Team, person: m.Person | None = None) -> m.Membership | None:
-        person = person or self._me()
-        return m.Membership.get_or_none((m.Membership.team == team) & (m.Membership.person == person))
+        return self.ctx.membership(team, person)
 
-    # -- organisation administrators ----------------------------------------------------
     def _admins(self) -> set[str]:
-        from ..config import system_config
-
-        row = m.Meta.get_or_none(m.Meta.key == ADMINS_KEY)
-        return set(self.admins) | set(system_config().admins) | _logins(row.value if row else "")
+        return self.ctx.admins_now()
 
     def _is_admin(self, login: str | None = None) -> bool:
-        return (login or self.actor_login) in self._admins()
+        return self.ctx.is_admin(login)
 
     def _may_bootstrap(self) -> bool:
-        """An empty database with no administrator: its first team import is allowed, and makes
-        the importer administrator."""
-        return not m.Team.select().exists() and not self._admins()
+        return self.ctx.may_bootstrap()
 
     def _add_admin(self, login: str) -> None:
-        row = m.Meta.get_or_none(m.Meta.key == ADMINS_KEY)
-        logins = ",".join(sorted(_logins(row.value if row else "") | {login}))
-        m.Meta.insert(key=ADMINS_KEY, value=logins).on_conflict(
-            conflict_target=[m.Meta.key], update={m.Meta.value: logins}).execute()
+        self.ctx.add_admin(login)
 
     def _is_manager(self, team: m.Team, person: m.Person | None = None) -> bool:
-        ms = self._membership(team, person)
-        return ms is not None and ms.role == "manager"
+        return self.ctx.is_manager(team, person)
 
     def _require_member(self, team: m.Team) -> m.Membership:
-        ms = self._membership(team)
-        if ms is None:
-            raise NotAllowed(f"you are not a member of team '{team.slug}'", team=team.slug)
-        return ms
+        return self.ctx.require_member(team)
 
     def _require_manager(self, team: m.Team, doing: str = "do that") -> None:
-        if not self._is_manager(team):
-            raise NotAllowed(f"only a manager of team '{team.slug}' can {doing}", team=team.slug)
+        self.ctx.require_manager(team, doing)
 
     def _person(self, login: str) -> m.Person:
-        person = m.Person.get_or_none(m.Person.login == login)
-        if person is None:
-            raise NotFound(f"nobody with login '{login}'", entity="person", id=login)
-        return person
+        return self.ctx.person(login)
 
     def _my_team_ids(self, me: m.Person | None = None) -> list[int]:
-        me = me or self._me()
-        return [ms.team_id for ms in m.Membership.select(m.Membership.team).where(m.Membership.person == me)]
-
-    def _shares_team_with(self, other: m.Person) -> bool:
-        mine = set(self._my_team_ids())
-        theirs = {ms.team_id for ms in m.Membership.select(m.Membership.team).where(m.Membership.person == other)}
-        return bool(mine & theirs)
-
-    def _managed_and_theirs(self, other: m.Person) -> tuple[set[int], set[int]]:
-        """(the teams I manage, the teams `other` is in)."""
-        managed = {ms.team_id for ms in m.Membership.select(m.Membership.team)
-                   .where((m.Membership.person == self._me()) & (m.Membership.role == "manager"))}
-        theirs = {ms.team_id for ms in m.Membership.select(m.Membership.team).where(m.Membership.person == other)}
-        return managed, theirs
+        return self.ctx.my_team_ids(me)
 
     def _manages(self, other: m.Person) -> bool:
-        """Whether I manage a team `other` is in (enough to see and plan their part in it)."""
-        managed, theirs = self._managed_and_theirs(other)
-        return bool(managed & theirs)
+        return self.ctx.manages(other)
 
     def _manages_all(self, other: m.Person) -> bool:
-        """Whether I manage every team `other` is in, and they are no administrator: what it
-        takes to speak for them everywhere (issue their token, change their contact details).
-        A manager of one of their teams must not become them in the others."""
-        managed, theirs = self._managed_and_theirs(other)
-        return bool(theirs) and theirs <= managed and not self._is_admin(other.login)
-
-    # -- hooks that other areas fill in (the defaults keep each area usable alone) ------
-    def _eligibility_checker(self, team: m.Team) -> Callable[[int, str, datetime], tuple[bool, str]]:
-        """A function (person_id, role, at) -> (eligible, why not) for everyone in `team`.
-
-        Loads what it needs once; the planner calls it for every person, role and
-        shift.  The requirements service overrides this."""
-        return lambda person_id, role, at: (True, "")
-
-    def _recommendations(self, team: m.Team, month: str) -> dict[int, Recommendation]:
-        """person_id -> recommendation level for `month` (YYYY-MM).  The availability
-        service overrides this."""
-        return {}
-
-    def _after_publish(self, plan: m.Plan) -> None:
-        """Called inside the publish transaction: queue calendar entries and notices
-        (outbox rows).  Later areas (calendar delivery, notifications) extend it."""
+        return self.ctx.manages_all(other)
 
     # -- transactions ------------------------------------------------------------
     def _write(self, fn: Callable[[], T], *, visible: bool = True) -> T:
-        """Run one use case as one write transaction (retried when the file is busy).
-
-        The change counter moves in the same transaction, so every screen that
-        polls `change_cursor()` sees the change once it is committed.  Pure
-        bookkeeping that no screen shows (a token's last use) passes
-        `visible=False` and makes no screen reload."""
-        self._bind()
-
-        def unit() -> T:
-            result = fn()
-            if visible:  # the statement's parameters are the +1 and the counter row's id, 1
-                c = m.ChangeCounter
-                self.db.execute_sql(self._statement("changed", lambda: c.update(seq=c.seq + 1).where(c.id == 1)),
-                                    [1, 1])
-            return result
-
-        result = run_write(self.db, unit)
-        if isinstance(result, AfterCommit):
-            return self._read(result.build)
-        return result
+        return self.ctx.write(fn, visible=visible)
 
     def _bind(self) -> None:
-        if m.database.obj is not self.db:
-            m.database.initialize(self.db)
+        self.ctx.bind()
 
     def _read(self, fn: Callable[[], T]) -> T:
-        """Run several queries against one consistent snapshot."""
-        self._bind()
-        with self.db.atomic():
-            return fn()
+        return self.ctx.read(fn)
 
-    def _locked(self, query, how: str = "FOR UPDATE"):
-        """`query` with FOR UPDATE where the database has it (PostgreSQL): a
-        read-modify-write inside `_write` then cannot lose a concurrent write.
-        SQLite needs nothing: its write transactions already run one at a time.
-        `how` "FOR NO KEY UPDATE" takes turns without holding up rows that refer to it."""
-        return query.for_update(how) if getattr(self.db, "for_update", False) else query
+    def _locked(self, query: Any, how: str = "FOR UPDATE") -> Any:
+        return self.ctx.locked(query, how)
 
     def _now(self) -> datetime:
-        return self.clock.now()
+        return self.ctx.now()
 
     def _audit(self, action: str, entity: str, entity_id: Any, team: m.Team | str | None = None,
                **detail: Any) -> None:
-        team_slug = team.slug if isinstance(team, m.Team) else team
-        a = m.AuditLog
-        sql = self._statement("audit", lambda: a.insert(
-            at=self._now(), actor="", action="", entity="", entity_id="", team=None, detail={}))
-        # The statement's parameters follow the model's field order (see _statement's build).
-        values = {"at": a.at.db_value(self._now()), "actor": self.actor_login, "action": action,
-                  "entity": entity, "entity_id": str(entity_id), "team": team_slug,
-                  "detail": a.detail.db_value(_plain(detail))}
-        self.db.execute_sql(sql, [values[f.name] for f in a._meta.sorted_fields if f.name in values])
+        self.ctx.audit(action, entity, entity_id, team, **detail)
 
     def _outbox(self, kind: str, payload: dict) -> None:
-        m.Outbox.create(kind=kind, payload=_plain(payload), created_at=self._now())
+        self.ctx.outbox(kind, payload)
 
     def _bump(self, row: m.Versioned, expected_version: int | None, fresh: Callable[[], Any],
               what: str, **changes: Any) -> int:
-        """Write `changes` to a versioned row only if nobody changed it since the user read it."""
-        cls = type(row)
-        names = sorted(changes)
-        checked = expected_version is not None
-
-        def build():  # the statement with a marker where each value goes, composed once
-            def mark(name: str) -> pw.Value:
-                return pw.Value(MARK + name, converter=False)
-
-            query = (cls.update(version=cls.version + 1, **{n: mark(n) for n in names})
-                     .where(cls.id == mark(" row id")))
-            return query.where(cls.version == mark(" row version")) if checked else query
-
-        sql, markers = self._composed(f"bump:{cls._meta.table_name}:{','.join(names)}:{checked}", build)
-        fields = cls._meta.fields
-        values = {" row id": row.id, " row version": expected_version,
-                  **{n: fields[n].db_value(v) for n, v in changes.items()}}
-        params = [values[p[len(MARK):]] if isinstance(p, str) and p.startswith(MARK) else p for p in markers]
-        if self.db.execute_sql(sql, params).rowcount != 1:
-            raise StaleEdit(f"{what} was changed by someone else first; here is the current state",
-                            fresh=fresh())
-        return (expected_version or row.version) + 1
-
-
-def _plain(value: Any) -> Any:
-    from ..core.wire import to_jsonable
-
-    return to_jsonable(value)
+        return self.ctx.bump(row, expected_version, fresh, what, **changes)
 
 
 def check_note(text: str, field: str = "note", required: bool = False, limit: int = MAX_NOTE,

@@ -55,7 +55,7 @@ def rotation(row: m.Rotation, team_slug: str | None = None) -> Rotation:
 
 def escalation(row: m.EscalationContact) -> EscalationContact:
     return EscalationContact(row.position, row.name, row.contact,
-                             row.person.login if row.person_id else None)
+                             row.person.login if row.person_id else None)  # type: ignore[union-attr]
 
 
 def assignment(row: m.Assignment, slot: m.Slot, rot: m.Rotation, team_slug: str,

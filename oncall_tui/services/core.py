@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,10 +22,20 @@ from ..core.domain import (
 from ..core.errors import InvalidInput, NotAllowed, NotFound
 from ..store import models as m
 from . import convert
-from .base import AfterCommit, ServiceBase, check_note, check_plain
+from .base import AfterCommit, ServiceBase, ServiceContext, check_note, check_plain
 
 
 class CoreService(ServiceBase):
+    """Who I am, my shifts and partners, who is on call now, my profile, the home screen."""
+
+    SERVES = ("whoami", "home", "now", "shifts", "teams", "members", "rotations", "escalation", "change_cursor",
+              "audit", "update_profile", "add_handover_note")
+
+    def __init__(self, ctx: ServiceContext, requirements_line: Callable[[m.Person], str]) -> None:
+        """`requirements_line(me)`: the home screen's requirements line (the requirements area's)."""
+        super().__init__(ctx)
+        self.requirements_line = requirements_line
+
     # -- reading published shifts -------------------------------------------------
     def _published_rows(self, start: datetime, end: datetime, *, person: m.Person | None = None,
                         team_ids: list[int] | None = None, rotation_ids: list[int] | None = None):
@@ -180,14 +191,10 @@ class CoreService(ServiceBase):
             return HomeView(
                 me=convert.person(me), teams=tuple(convert.team(t) for t in team_rows),
                 managed_teams=managed, next_shifts=next_shifts, now=now_rows,
-                requirements_summary=self._requirements_line(me),
+                requirements_summary=self.requirements_line(me),
                 swaps_waiting=waiting, swaps_summary=swaps_line, hints=tuple(hints),
             )
         return self._read(run)
-
-    def _requirements_line(self, me: m.Person) -> str:
-        """Overridden by the requirements service."""
-        return "Requirements: none defined"
 
     def _swaps_line(self, me: m.Person) -> tuple[int, str]:
         asked = (m.SwapOffer.select().join(m.SwapRequest)

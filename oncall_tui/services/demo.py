@@ -167,8 +167,8 @@ def build_demo(backend, clock: Clock) -> dict:
         seed_demo_readiness(team, people, experienced, manager, now)
         _seed_availability(engineers, today, rng, now)
         _seed_swap(rot, people, you, now, today)
-        backend._audit("demo.seed", "team", team.slug, team)
-    backend._write(seed)
+        backend.context.audit("demo.seed", "team", team.slug, team)
+    backend.context.write(seed)
     return {"team": report.team, "you": you}
 
 

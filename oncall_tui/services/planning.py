@@ -16,7 +16,6 @@ from ..core.errors import InvalidInput, NotAllowed, NotFound, StaleEdit
 from ..core.shifts import month_range, next_month
 from ..store import models as m
 from . import convert
-from .base import ServiceBase
 from .planning_data import PlanData
 from .slots import ensure_slots
 
@@ -26,7 +25,12 @@ if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does
 SOLVERS = ("cpsat", "greedy")
 
 
-class PlanningService(PlanData, ServiceBase):
+class PlanningService(PlanData):
+    """Drafts, hand edits, diffs and publishing of a rotation's month."""
+
+    SERVES = ("plan_problem", "save_draft", "draft_plan", "plans", "plan", "edit_plan", "plan_diff",
+              "publish_plan", "explain_person")
+
     # -- the API -------------------------------------------------------------------------
     def plan_problem(self, rotation: str, month: str | None = None,
                      team: str | None = None) -> PlanProblem:
@@ -196,7 +200,6 @@ class PlanningService(PlanData, ServiceBase):
                 (m.Plan.rotation == plan.rotation) & (m.Plan.first_day == plan.first_day)
                 & (m.Plan.last_day == plan.last_day) & (m.Plan.status == "draft") & (m.Plan.id != plan.id)).execute()
             fresh = m.Plan.get_by_id(plan.id)
-            self._after_publish(fresh)
             self._outbox("plan.published", self._publish_payload(fresh, previous, diff))
             self._audit("plan.publish", "plan", plan.id, plan.rotation.team, number=number,
                         superseded=previous.id if previous else None, changes=len(diff.changes))
@@ -294,7 +297,7 @@ class PlanningService(PlanData, ServiceBase):
         if other is None or plan.status != "draft" or other.published_at is None \
                 or other.published_at < plan.created_at:
             return
-        by = other.published_by.name if other.published_by_id else "someone"
+        by = other.published_by.name if other.published_by_id else "someone"  # type: ignore[union-attr]
         raise StaleEdit(f"plan {other.id} was published meanwhile by {by} (version {other.number} of "
                         f"{plan.first_day:%Y-%m}); your draft {plan.id} was not published. Here it is "
                         f"compared with what is published now", fresh=self._view(plan),

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..core.shifts import generate_shifts, month_range
 from ..store import models as m
 from . import convert
-from .base import ServiceBase
+from .base import ServiceBase, ServiceContext
+from .context import EligibilityFor, RecommendationsFor
 
 if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
     from ..core.domain_planning import PlanSummary, PlanView
@@ -25,6 +26,16 @@ def _months_before(day: date, months: int) -> date:
 
 
 class PlanData(ServiceBase):
+    """The planning area's reading half: its collaborators come from the other areas."""
+
+    def __init__(self, ctx: ServiceContext, eligibility: EligibilityFor,
+                 recommendations: RecommendationsFor) -> None:
+        """`eligibility(team)`: who may take which role when (the requirements area's);
+        `recommendations(team, month)`: how much to plan each person (the availability area's)."""
+        super().__init__(ctx)
+        self.eligibility = eligibility
+        self.recommendations = recommendations
+
     def _gather(self, rot: m.Rotation, month: str):
         from ..core.planning import (
             HISTORY_MONTHS,
@@ -64,7 +75,7 @@ class PlanData(ServiceBase):
         last_on: dict[int, datetime] = {}
         carry_in: list[tuple[str, datetime, datetime]] = []
         rest_days = (spec.rules.max_consecutive or 0) + 2
-        history = (m.Assignment.select(m.Assignment.person, m.Slot.start, m.Slot.end, m.Slot.role,
+        history: Any = (m.Assignment.select(m.Assignment.person, m.Slot.start, m.Slot.end, m.Slot.role,
                                        m.Slot.rotation)
                    .join(m.Slot).switch(m.Assignment).join(m.Plan)
                    .where((m.Plan.status == "published") & (m.Assignment.person.in_(ids))
@@ -83,7 +94,7 @@ class PlanData(ServiceBase):
             if pid not in last_on or end > last_on[pid]:
                 last_on[pid] = end
 
-        recs = self._recommendations(team, month)
+        recs = self.recommendations(team, month)
         members = []
         for pid, ms in by_id.items():
             rec = recs.get(pid)
@@ -93,7 +104,7 @@ class PlanData(ServiceBase):
                 level=rec.level if rec else None, level_why=rec.explanation if rec else "",
                 last_on_call=last_on.get(pid)))
 
-        checker = self._eligibility_checker(team)
+        checker = self.eligibility(team)
         login_id = {ms.person.login: pid for pid, ms in by_id.items()}
 
         def eligible(login: str, role: str, at: datetime) -> tuple[bool, str]:

@@ -55,6 +55,13 @@ def status_fact(row: m.RequirementStatus) -> StatusFact:
 
 
 class RequirementsService(ServiceBase):
+    """The checklist, verification, grants and waivers, shadow sign-ups; and for the other
+    areas, who is eligible (`eligibility_checker`) and the home screen's line (`requirements_line`)."""
+
+    SERVES = ("requirements", "requirement_definitions", "team_readiness", "pending_verifications", "attest",
+              "request_verification", "decide_verification", "grant", "save_requirement", "shadow_options",
+              "sign_up_shadow", "cancel_shadow")
+
     # -- loading -----------------------------------------------------------------------
     def _team_roles(self, team: m.Team) -> tuple[str, ...]:
         found: set[str] = set()
@@ -103,13 +110,17 @@ class RequirementsService(ServiceBase):
             f.sort()
         return TeamFacts(team.tz, reqs, self._team_roles(team), statuses, facts)
 
-    def _eligibility_checker(self, team: m.Team) -> Callable[[int, str, datetime], tuple[bool, str]]:
+    def eligibility_checker(self, team: m.Team) -> Callable[[int, str, datetime], tuple[bool, str]]:
+        """A function (person_id, role, at) -> (eligible, why not) for everyone in `team`.
+
+        Loads what it needs once; the planner calls it for every person, role and shift."""
         from ..core.readiness import make_checker
 
         data = self._team_facts(team)
         return make_checker(data.reqs, data.statuses, data.facts, team.tz)
 
-    def _requirements_line(self, me: m.Person) -> str:
+    def requirements_line(self, me: m.Person) -> str:
+        """The home screen's "Requirements: ..." line for `me`."""
         from ..core.readiness import summary_line
 
         teams = list(m.Team.select().join(m.Membership).where(m.Membership.person == me).order_by(m.Team.name))
@@ -469,7 +480,7 @@ class RequirementsService(ServiceBase):
                     raise NotAllowed(f"you are already on that shift as {a.slot.role}")
                 if a.slot.role == "shadow":
                     raise NotAllowed(f"{a.person.name} already shadows that shift; pick another one")
-            ok, why = self._eligibility_checker(t)(me.id, "shadow", slot.start)
+            ok, why = self.eligibility_checker(t)(me.id, "shadow", slot.start)
             if not ok:
                 raise NotAllowed(f"you cannot shadow yet: {why}")
             day = slot.start.astimezone(zone(rot.tz)).date()

@@ -261,6 +261,10 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
 
 
 class TeamFileService(ServiceBase):
+    """A whole team in one TOML file: import (all or nothing) and export."""
+
+    SERVES = ("import_team", "export_team")
+
     def import_team(self, toml_text: str, source_name: str = "team.toml") -> ImportReport:
         if len(toml_text) > 2_000_000:
             raise InvalidInput(f"{source_name}: the file is over 2 MB; is it really a team file?")

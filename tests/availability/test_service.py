@@ -206,6 +206,6 @@ def test_planner_hook_gives_recommendations_by_person_id(demo_db, clock):
 
     root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
 
-    recs = root._read(lambda: root._recommendations(m.Team.get(m.Team.slug == "platform"), JAN))
+    recs = root._read(lambda: root.services.availability.recommendations(m.Team.get(m.Team.slug == "platform"), JAN))
     logins = {r.login for r in recs.values()}
     assert "alice" in logins and all(1 <= r.level <= 5 for r in recs.values())

@@ -21,7 +21,7 @@ def test_checker_uses_the_team_zone_for_expiry_and_answers_per_role(demo_db, clo
 
     def run():
         team = m.Team.get(m.Team.slug == "platform")
-        check = backend._eligibility_checker(team)
+        check = backend.services.requirements.eligibility_checker(team)
         ids = {p.login: p.id for p in m.Person.select()}
         return check, ids
 

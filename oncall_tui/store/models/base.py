@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import peewee as pw
 
@@ -42,6 +43,12 @@ class BaseModel(pw.Model):
     class Meta:
         database = database
         legacy_table_names = False
+
+    if TYPE_CHECKING:  # what peewee adds when the class is made, for type checkers
+        id: Any  # the primary key (a field on the class, the value on a row)
+
+        def __getattr__(self, name: str) -> Any:  # a foreign key's `<name>_id`, a query's aliases
+            ...
 
 
 class Versioned(BaseModel):
