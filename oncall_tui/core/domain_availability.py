@@ -31,7 +31,7 @@ STATE_WORDS = {
 SOURCE_KINDS = ("file", "url")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CalendarRules:
     """What an imported calendar may mark (stored per calendar source).
 
@@ -46,7 +46,7 @@ class CalendarRules:
     working_hours: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CalendarSourceInfo:
     """One of a person's calendars.  ``location`` is the file path, or the secret iCal URL
     in full for its owner only (everybody else sees scheme and host)."""
@@ -65,7 +65,7 @@ class CalendarSourceInfo:
     version: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ShiftAvailability:
     """One shift of the person's rotations that starts on a day, and their state for it."""
 
@@ -78,7 +78,7 @@ class ShiftAvailability:
     note: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Mark:
     """A stored availability row: hand-set (source "hand") or from a calendar."""
 
@@ -92,7 +92,7 @@ class Mark:
     reason: str = ""  # a calendar's words: "busy 09:00–17:00" (titles only if kept)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DayAvailability:
     day: date
     state: str
@@ -103,7 +103,7 @@ class DayAvailability:
     marks: tuple[Mark, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MonthAvailability:
     """Everything the "My availability" screen shows for one person and month."""
 
@@ -121,7 +121,7 @@ class MonthAvailability:
     version: int = 0  # of the hand-set marks: give it back to set_availability as expected_version
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PreviewMark:
     """A day an import would mark.  ``change``: new | same | changed | under-hand (a hand-set
     mark on that day wins, so the day will look the same)."""
@@ -133,7 +133,7 @@ class PreviewMark:
     change: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CalendarPreview:
     """What an import would mark, before anything changes."""
 
@@ -148,7 +148,7 @@ class CalendarPreview:
     digest: str  # pass to sync_calendar(expected_digest=) to apply exactly this
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SyncResult:
     """The outcome of a sync: applied, unchanged (HTTP 304), or failed (nothing changed)."""
 
@@ -162,14 +162,14 @@ class SyncResult:
     warnings: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DayCell:
     state: str
     source: str = ""
     note: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TeamMemberMonth:
     person: PersonRef
     cells: tuple[DayCell, ...]
@@ -178,7 +178,7 @@ class TeamMemberMonth:
     manual_pct: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RoleCoverage:
     """Per day, how many eligible people are available for a role."""
 
@@ -187,7 +187,7 @@ class RoleCoverage:
     needed: int = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TeamAvailability:
     team: str
     team_name: str

@@ -8,23 +8,23 @@ explanations a manager reads.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..scheduler.problem import Problem, Rules, SchedPerson, SchedShift, Weights
 from .domain import Rotation, ShiftSlot
+from .recommend import point_values, shift_points, target_share
 
 HISTORY_MONTHS = 6  # rolling window for past load and experience
 EXPERIENCED_AFTER = 5  # primary/secondary shifts served before someone counts as experienced
 WISH_POINTS = 2  # weight of one preferred / prefer-not mark on a shift
 OPTIONAL_ROLES = ("shadow",)  # roles that may stay empty and never count as load
-LEVEL_SHARE = {1: 0.5, 2: 0.75, 3: 1.0, 4: 1.25, 5: 1.5}
 STATE_STRENGTH = {"unavailable": 4, "busy": 3, "prefer_not": 2, "preferred": 1, "available": 0}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Member:
     login: str
     name: str
@@ -37,7 +37,7 @@ class Member:
     last_on_call: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Mark:
     """An availability row: whole local day (shift_start None) or one shift; hand-set or calendar."""
 
@@ -49,7 +49,7 @@ class Mark:
     note: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Busy:
     login: str
     start: datetime
@@ -57,7 +57,7 @@ class Busy:
     what: str  # "Search 24/7 primary"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Built:
     """A problem and what is needed to read its answers back and explain them."""
 
@@ -71,21 +71,6 @@ class Built:
 
 def shift_id(start: datetime, tz: str) -> str:
     return start.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
-
-
-def shift_points(start: datetime, tz: str, holidays: set[date], points: dict[str, int]) -> int:
-    day = start.astimezone(ZoneInfo(tz)).date()
-    if day in holidays:
-        return points["holiday"]
-    if day.weekday() >= 5:
-        return points["weekend"]
-    return points["weekday"]
-
-
-def point_values(weights: dict) -> dict[str, int]:
-    return {"weekday": int(weights.get("weekday_points", 2)),
-            "weekend": int(weights.get("weekend_points", 3)),
-            "holiday": int(weights.get("holiday_points", 3))}
 
 
 def solver_weights(weights: dict) -> Weights:
@@ -106,7 +91,7 @@ def solver_rules(rotation: Rotation) -> Rules:
 
 def build_problem(rotation: Rotation, shifts: list[ShiftSlot], members: list[Member], *,
                   eligible: Callable[[str, str, datetime], tuple[bool, str]],
-                  marks: list[Mark], busy: list[Busy], holidays: set[date],
+                  marks: list[Mark], busy: list[Busy], holidays: Collection[date],
                   previous: dict[tuple[datetime, str], str] | None = None,
                   carry_in: list[tuple[str, datetime, datetime]] | None = None) -> Built:
     """The Problem of planning `shifts` of `rotation` for `members`.
@@ -138,7 +123,7 @@ def build_problem(rotation: Rotation, shifts: list[ShiftSlot], members: list[Mem
             iso = saturday.isocalendar()
             weekend = f"{iso[0]}-W{iso[1]:02d}"
         sched_shifts.append(SchedShift(
-            id=sid, start=s.start, end=s.end, weight=shift_points(s.start, tz, holidays, points),
+            id=sid, start=s.start, end=s.end, weight=shift_points(s.start, tz, points=points, holidays=holidays),
             region=s.region or None, roles=roles, optional_roles=optional, day=day, weekend=weekend))
 
     built = Built(problem=None, start_of=start_of, id_of=id_of,  # type: ignore[arg-type]
@@ -146,7 +131,7 @@ def build_problem(rotation: Rotation, shifts: list[ShiftSlot], members: list[Mem
     people = [SchedPerson(
         id=m.login, name=m.login, region=m.region or None,
         experienced=m.experience >= EXPERIENCED_AFTER, experience=m.experience,
-        past_load=round(m.past_load, 2), target_share=LEVEL_SHARE.get(m.level or 3, 1.0),
+        past_load=round(m.past_load, 2), target_share=target_share(m.level),
         last_on_call=m.last_on_call) for m in members]
 
     eligible_set: set[tuple[str, str, str]] = set()
@@ -348,7 +333,7 @@ def explain_person(built: Built, result, login: str, tz: str, several_a_day: boo
     lines.append(f"Experience: {member.experience} primary/secondary shifts served"
                  f" ({'experienced' if experienced else 'less experienced: paired with experienced people'}).")
     level = member.level or 3
-    lines.append(f"Recommendation level {level} of 5 → target share {LEVEL_SHARE.get(level, 1.0):g}"
+    lines.append(f"Recommendation level {level} of 5 → target share {target_share(level):g}"
                  + (f": {member.level_why}" if member.level_why else "."))
     if stats:
         lines.append(f"Load: {stats.past_load:g} points over the last {HISTORY_MONTHS} months; "

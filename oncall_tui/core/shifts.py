@@ -42,9 +42,9 @@ def daily_windows(rotation: Rotation) -> list[Window]:
             raise ValueError("custom shift hours must divide a day (1, 2, 3, 4, 6, 8, 12)")
         first = parse_hhmm(rotation.handoff)
         starts = [(first.hour + i * hours) % 24 for i in range(24 // hours)]
-        return sorted((Window(f"{h:02d}:{first.minute:02d}") for h in starts),
+        return sorted((Window(start=f"{h:02d}:{first.minute:02d}") for h in starts),
                       key=lambda w: parse_hhmm(w.start))
-    return [Window(rotation.handoff)]
+    return [Window(start=rotation.handoff)]
 
 
 def generate_shifts(rotation: Rotation, first_day: date, last_day: date) -> list[ShiftSlot]:
@@ -64,7 +64,7 @@ def generate_shifts(rotation: Rotation, first_day: date, last_day: date) -> list
     slots = []
     for (start, region), (end, _) in zip(starts, starts[1:]):
         if start.astimezone(tz).date() <= last_day:
-            slots.append(ShiftSlot(rotation.slug, start, end, region))
+            slots.append(ShiftSlot(rotation=rotation.slug, start=start, end=end, region=region))
     return slots
 
 
@@ -75,7 +75,7 @@ def _weekly(rotation: Rotation, tz: ZoneInfo, first_day: date, last_day: date) -
     while day <= last_day:
         start = local_to_utc(day, at, tz)
         end = local_to_utc(day + timedelta(days=7), at, tz)
-        slots.append(ShiftSlot(rotation.slug, start, end, ""))
+        slots.append(ShiftSlot(rotation=rotation.slug, start=start, end=end, region=""))
         day += timedelta(days=7)
     return slots
 

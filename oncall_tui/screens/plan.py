@@ -285,7 +285,7 @@ class PlanScreen(SolveMixin, AreaScreen):
         def chosen(login: str | None) -> None:
             if login is None or login == (cell.login or ""):
                 return
-            self._edit(view, [CellEdit(cell.uid, login or None)])
+            self._edit(view, [CellEdit(uid=cell.uid, login=login or None)])
 
         self.app.push_screen(PickPersonScreen(title, people, cell.login), chosen)
 
@@ -303,7 +303,7 @@ class PlanScreen(SolveMixin, AreaScreen):
             self._render_view()
             return
         first, self.marked = self.marked, None
-        self._edit(view, [CellEdit(first, swap_with=cell.uid)])
+        self._edit(view, [CellEdit(uid=first, swap_with=cell.uid)])
 
     def action_unmark(self) -> None:
         if self.marked:
