@@ -12,8 +12,10 @@ nothing was set).  Hand-set wins over calendars when the effective state is work
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol, TypeVar
 
 from .domain import PersonRef, Recommendation
 
@@ -29,6 +31,46 @@ STATE_WORDS = {
 }
 """Short words that go with the grid symbols, so a state never relies on colour."""
 SOURCE_KINDS = ("file", "url")
+STATE_PRECEDENCE = ("unavailable", "busy", "prefer_not", "preferred", "available")
+"""Among marks of one standing, the state that wins, strongest first."""
+_RANK = {state: i for i, state in enumerate(STATE_PRECEDENCE)}
+
+
+class _Marked(Protocol):
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def shift_start(self) -> datetime | None: ...
+
+
+M = TypeVar("M", bound=_Marked)
+
+
+def deciding_mark(marks: Iterable[M], hand_set: Callable[[M], bool],
+                  shift_start: datetime | None = None) -> M | None:
+    """Of one person's marks on one day, the one that decides: the one precedence the
+    availability views and the planner share.
+
+    For the shift starting `shift_start`: a hand-set mark on that shift, else a hand-set
+    whole-day mark, else a calendar's mark on that shift, else a calendar's whole-day mark.
+    For the day itself (`shift_start` None): a hand-set whole-day mark, else a hand-set mark on
+    one of its shifts, else a calendar's mark.  Among marks of one standing the strongest state
+    wins (`STATE_PRECEDENCE`), then the first given.  None when nothing is marked."""
+    best: tuple[int, int, int] | None = None
+    chosen = None
+    for i, mk in enumerate(marks):
+        hand, on_shift = hand_set(mk), mk.shift_start is not None
+        if shift_start is None:
+            standing = (1 if on_shift else 0) if hand else 2
+        elif on_shift and mk.shift_start != shift_start:
+            continue  # another shift's mark
+        else:
+            standing = (0 if on_shift else 1) + (0 if hand else 2)
+        key = (standing, _RANK.get(mk.state, len(_RANK)), i)
+        if best is None or key < best:
+            best, chosen = key, mk
+    return chosen
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -33,7 +33,9 @@ class PlanSummary:
 
     @property
     def month(self) -> str:
-        return f"{self.first_day.year:04d}-{self.first_day.month:02d}"
+        from .months import month_of
+
+        return month_of(self.first_day)
 
     @property
     def label(self) -> str:

@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 
 from ..scheduler.problem import Problem, Rules, SchedPerson, SchedShift, Weights
 from .domain import Rotation, ShiftSlot
+from .domain_availability import deciding_mark
 from .recommend import point_values, shift_points, target_share
 
 HISTORY_MONTHS = 6  # rolling window for past load and experience
 EXPERIENCED_AFTER = 5  # primary/secondary shifts served before someone counts as experienced
 WISH_POINTS = 2  # weight of one preferred / prefer-not mark on a shift
 OPTIONAL_ROLES = ("shadow",)  # roles that may stay empty and never count as load
-STATE_STRENGTH = {"unavailable": 4, "busy": 3, "prefer_not": 2, "preferred": 1, "available": 0}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -167,8 +167,8 @@ def build_problem(rotation: Rotation, shifts: list[ShiftSlot], members: list[Mem
 
 
 def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], built: Built):
-    """Effective availability per (person, shift): a hand-set mark beats a calendar one, and a
-    mark on one shift beats a whole-day mark; then the strongest state wins."""
+    """Effective availability per (person, shift), by the precedence the availability views use
+    (`deciding_mark`: hand-set beats calendar, a mark on the shift beats a whole-day one)."""
     zones = {m.login: ZoneInfo(m.tz or "UTC") for m in members}
     by_person: dict[str, list[Mark]] = defaultdict(list)
     for mk in marks:
@@ -178,24 +178,19 @@ def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], b
     wishes: dict[tuple[str, str], int] = {}
     for login, rows in by_person.items():
         zone = zones[login]
-        day_rows: dict[tuple[date, bool], list[Mark]] = defaultdict(list)
-        shift_rows: dict[tuple[datetime, bool], list[Mark]] = defaultdict(list)
+        whole_day: dict[date, list[Mark]] = defaultdict(list)
+        on_shift: dict[datetime, list[Mark]] = defaultdict(list)
         for mk in rows:
             if mk.shift_start is None:
-                day_rows[(mk.day, mk.hand_set)].append(mk)
+                whole_day[mk.day].append(mk)
             else:
-                shift_rows[(mk.shift_start, mk.hand_set)].append(mk)
+                on_shift[mk.shift_start].append(mk)
         for sh in shifts:
             local_day = sh.start.astimezone(zone).date()
-            chosen: list[Mark] = []
-            for level in (shift_rows.get((sh.start, True)), day_rows.get((local_day, True)),
-                          shift_rows.get((sh.start, False)), day_rows.get((local_day, False))):
-                if level:
-                    chosen = level
-                    break
-            if not chosen:
+            mark = deciding_mark(whole_day.get(local_day, []) + on_shift.get(sh.start, []),
+                                 lambda x: x.hand_set, sh.start)
+            if mark is None:
                 continue
-            mark = max(chosen, key=lambda x: STATE_STRENGTH.get(x.state, 0))
             source = "by hand" if mark.hand_set else "from a calendar"
             note = f" ({mark.note})" if mark.note else ""
             if mark.state == "unavailable":

@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .domain_requirements import EXPIRING_DAYS, AutoRule, ReqItem, RequirementDef, RoleEligibility
+from .months import months_before
 from .shifts import local_to_utc
 
 Checker = Callable[[int, str, datetime], "tuple[bool, str]"]
@@ -72,20 +73,6 @@ def expiry(met_at: datetime | None, valid_days: int | None, tz: ZoneInfo) -> tup
         return None, None
     last_day = met_at.astimezone(tz).date() + timedelta(days=valid_days)
     return last_day, local_to_utc(last_day + timedelta(days=1), time(0), tz)
-
-
-def months_before(at: datetime, months: int, tz: ZoneInfo) -> datetime:
-    """The same wall-clock time `months` calendar months earlier (day clamped to the month's end)."""
-    local = at.astimezone(tz)
-    y, m = divmod(local.month - 1 - months, 12)
-    year, month = local.year + y, m + 1
-    for day in (local.day, 30, 29, 28):
-        try:
-            target = date(year, month, day)
-            break
-        except ValueError:
-            continue
-    return local_to_utc(target, local.time().replace(tzinfo=None), tz)
 
 
 def day_text(d: date) -> str:

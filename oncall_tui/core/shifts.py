@@ -80,21 +80,5 @@ def _weekly(rotation: Rotation, tz: ZoneInfo, first_day: date, last_day: date) -
     return slots
 
 
-def month_range(month: str) -> tuple[date, date]:
-    """'2026-12' -> (2026-12-01, 2026-12-31)."""
-    try:
-        year, mon = (int(p) for p in month.split("-"))
-        first = date(year, mon, 1)
-    except (ValueError, AttributeError):
-        raise ValueError(f"{month!r} is not a month like 2026-12") from None
-    nxt = date(year + (mon == 12), mon % 12 + 1, 1)
-    return first, nxt - timedelta(days=1)
-
-
-def next_month(today: date) -> str:
-    nxt = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
-    return f"{nxt.year:04d}-{nxt.month:02d}"
-
-
 def is_weekend(start: datetime, tz: str) -> bool:
     return start.astimezone(ZoneInfo(tz)).weekday() >= 5

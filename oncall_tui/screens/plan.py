@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from ..core.domain_planning import CellEdit, PlanDiff, PlanProblem, PlanSummary, PlanView
 from ..core.errors import OncallError
+from ..core.months import add_months
 from ..core.planning import day_label
 from ..formatting import escape, safe_text
 from ..widgets.plan_loads import load_line, load_scale, short_names
@@ -40,12 +41,6 @@ class PlanData:
     view: PlanView | None = None
     diff: PlanDiff | None = None
     problem: PlanProblem | None = None
-
-
-def _add_month(month: str, step: int) -> str:
-    year, mon = (int(x) for x in month.split("-"))
-    y, m = divmod(mon - 1 + step, 12)
-    return f"{year + y:04d}-{m + 1:02d}"
 
 
 class PlanScreen(SolveMixin, AreaScreen):
@@ -109,7 +104,7 @@ class PlanScreen(SolveMixin, AreaScreen):
 
     # -- loading -------------------------------------------------------------------------
     def fetch(self, backend) -> PlanData:
-        from ..core.shifts import next_month
+        from ..core.months import next_month
 
         me = backend.whoami()
         teams = [t for t in backend.teams() if any(m.login == me.login for m in t.managers)]
@@ -413,7 +408,7 @@ class PlanScreen(SolveMixin, AreaScreen):
 
     def action_month(self, step: int) -> None:
         if self.month:
-            self.month, self.plan_id, self.marked = _add_month(self.month, step), None, None
+            self.month, self.plan_id, self.marked = add_months(self.month, step), None, None
             self.reload()
 
     def action_refresh(self) -> None:

@@ -17,7 +17,8 @@ from peewee import JOIN, IntegrityError
 
 from ..core.domain import Recommendation
 from ..core.errors import InvalidInput, NotAllowed, StaleEdit
-from ..core.shifts import generate_shifts, month_range, next_month
+from ..core.months import add_months, month_of, month_range, next_month, parse_month
+from ..core.shifts import generate_shifts
 from ..store import models as m
 from . import convert
 from .base import AfterCommit, ServiceBase, check_note
@@ -26,53 +27,36 @@ if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does
     from ..core.domain_availability import MonthAvailability, RoleCoverage, TeamAvailability
     from ..core.recommend import LoadFacts
 
-_WORST = {"unavailable": 0, "prefer_not": 1, "busy": 2, "preferred": 3, "available": 4}
 OPTIONAL_ROLES = frozenset({"shadow"})
-
-
-def parse_month(month: str) -> tuple[date, date]:
-    try:
-        return month_range(month)
-    except ValueError:
-        raise InvalidInput(f"{month!r} is not a month; write it like 2026-12", field="month") from None
-
-
-def add_months(month: str, n: int) -> str:
-    first, _ = parse_month(month)
-    y, mo = divmod(first.month - 1 + n, 12)
-    return f"{first.year + y:04d}-{mo + 1:02d}"
-
-
-def month_label(month: str) -> str:
-    return parse_month(month)[0].strftime("%b %Y")
 
 
 def _source_name(row: m.Availability) -> str:
     return "hand" if row.source_id is None else f"calendar:{row.source.label}"
 
 
+def _hand_set(row: m.Availability) -> bool:
+    return row.source_id is None
+
+
 def effective_day(rows: list[m.Availability]) -> tuple[str, str, str, float]:
-    """(state, source, note, busy hours) of one day: hand-set wins over calendars."""
-    cal = [r for r in rows if r.source_id is not None]
-    busy = max((r.busy_hours for r in cal), default=0.0)
-    whole = [r for r in rows if r.source_id is None and r.shift_start is None]
-    shift = [r for r in rows if r.source_id is None and r.shift_start is not None]
-    for pick in (whole, shift, cal):
-        if pick:
-            row = min(pick, key=lambda r: _WORST.get(r.state, 9))
-            return row.state, _source_name(row), row.note or row.reason, busy
-    return "available", "", "", busy
+    """(state, source, note, busy hours) of one day (see `deciding_mark`: hand-set wins)."""
+    from ..core.domain_availability import deciding_mark
+
+    busy = max((r.busy_hours for r in rows if r.source_id is not None), default=0.0)
+    row = deciding_mark(rows, _hand_set)
+    if row is None:
+        return "available", "", "", busy
+    return row.state, _source_name(row), row.note or row.reason, busy
 
 
 def effective_shift(rows: list[m.Availability], start: datetime) -> tuple[str, str, str]:
-    own = [r for r in rows if r.source_id is None and r.shift_start == start]
-    whole = [r for r in rows if r.source_id is None and r.shift_start is None]
-    cal = [r for r in rows if r.source_id is not None]
-    for pick in (own, whole, cal):
-        if pick:
-            row = min(pick, key=lambda r: _WORST.get(r.state, 9))
-            return row.state, _source_name(row), row.note or row.reason
-    return "available", "", ""
+    """(state, source, note) for the shift starting `start`, from the rows of its day."""
+    from ..core.domain_availability import deciding_mark
+
+    row = deciding_mark(rows, _hand_set, start)
+    if row is None:
+        return "available", "", ""
+    return row.state, _source_name(row), row.note or row.reason
 
 
 class AvailabilityService(ServiceBase):
@@ -98,7 +82,7 @@ class AvailabilityService(ServiceBase):
         first, _ = parse_month(month)
         teams = self._av_teams_of(who)
         today = self._av_today(teams[0].tz if teams else who.tz)
-        current = f"{today:%Y-%m}"
+        current = month_of(today)
         label = first.strftime("%B %Y")
         manager = self._manages(who)
         if month < current:
@@ -250,7 +234,7 @@ class AvailabilityService(ServiceBase):
         days = sorted(set(days))
         if not days:
             raise InvalidInput("no days given", field="days")
-        months = {f"{d:%Y-%m}" for d in days}
+        months = {month_of(d) for d in days}
         if len(months) != 1:
             raise InvalidInput("the days must all be in one month", field="days")
         month = months.pop()
@@ -457,4 +441,4 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["AvailabilityService", "HAND_STATES", "parse_month", "month_label", "add_months"]  # noqa: F822
+__all__ = ["AvailabilityService", "HAND_STATES"]  # noqa: F822

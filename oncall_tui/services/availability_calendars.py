@@ -8,8 +8,8 @@ import json
 from typing import TYPE_CHECKING
 
 from ..core.errors import InvalidInput, NotAllowed, NotFound, StaleEdit
+from ..core.months import month_label, month_of, parse_month
 from ..store import models as m
-from .availability import month_label, parse_month
 from .base import ServiceBase, check_note
 
 if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
@@ -121,7 +121,7 @@ class CalendarSourcesService(ServiceBase):
         def run():
             src = self._av_own_source(source_id, "remove that calendar")
             owner = m.Person.get_by_id(src.person_id)
-            months = {f"{d:%Y-%m}" for (d,) in m.Availability.select(m.Availability.day)
+            months = {month_of(d) for (d,) in m.Availability.select(m.Availability.day)
                       .where(m.Availability.source == src).tuples()}
             closed = sorted(mo for mo in months if not self._av_lock(owner, mo)[0])
             if closed:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import peewee as pw
 
 from ..core.errors import InvalidInput, NotAllowed, NotFound, StaleEdit
-from ..core.shifts import month_range, next_month
+from ..core.months import month_of, month_range, next_month
 from ..store import models as m
 from . import convert
 from .base import ServiceBase
@@ -274,7 +274,7 @@ class PlanningService(PlanData, ServiceBase):
             first, _ = month_range(month)
         except ValueError as exc:
             raise InvalidInput(str(exc), field="month") from None
-        return f"{first.year:04d}-{first.month:02d}"
+        return month_of(first)
 
     def _plan_row(self, plan_id: int, write: bool = False, doing: str = "edit plans") -> m.Plan:
         plan = (m.Plan.select(m.Plan, m.Rotation, m.Team).join(m.Rotation).join(m.Team)
@@ -356,7 +356,7 @@ class PlanningService(PlanData, ServiceBase):
         plan.score, plan.bound, plan.summary = result.score, bound, summary
 
     def _built_for(self, plan: m.Plan, create: bool = True):
-        month = f"{plan.first_day.year:04d}-{plan.first_day.month:02d}"
+        month = month_of(plan.first_day)
         built = self._gather(plan.rotation, month)
         if create:
             slots = ensure_slots(plan.rotation, plan.first_day, plan.last_day)

@@ -6,22 +6,18 @@ rotations, the published plan of the period) and hands them to the pure
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from ..core.shifts import generate_shifts, month_range
+from ..core.months import month_range
+from ..core.shifts import generate_shifts
 from ..store import models as m
 from . import convert
 from .base import ServiceBase
 
 if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
     from ..core.domain_planning import PlanSummary, PlanView
-
-
-def _months_before(day: date, months: int) -> date:
-    y, mo = divmod(day.month - 1 - months, 12)
-    return date(day.year + y, mo + 1, 1)
 
 
 class PlanData(ServiceBase):

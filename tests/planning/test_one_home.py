@@ -55,3 +55,68 @@ def test_past_load_is_one_figure_in_team_availability_the_planner_and_its_why(as
     figures = set(re.findall(r"(\d+(?:\.\d+)?) (?:pts|points) (?:on call in|over the last) 6 months", why))
     assert figures == {f"{_expected(root, login):g}"}, why
     assert next(p for p in view.people if p.login == login).past == _expected(root, login)
+
+
+def test_marks_from_different_sources_are_read_the_same_by_the_availability_views_and_the_planner(as_user):
+    from tests.availability.calendars import MEETING_26_JAN
+    from tests.availability.test_service import import_text
+    from tests.calendars.builders import ics
+
+    root, alice = as_user(DEMO_YOU), as_user("alice")
+    month, tuesday = "2027-01", date(2027, 1, 26)
+    shift = f"{tuesday} 09:00"
+
+    def read():
+        view = next(d for d in alice.availability(month=month).days if d.day == tuesday)
+        grid = {m.person.login: m for m in root.team_availability(month=month).members}["alice"]
+        cell = grid.cells[tuesday.day - 1]
+        problem = root.plan_problem(ROT, month).problem()
+        planner = ("unavailable" if ("alice", shift) in problem.unavailable
+                   else {-2: "avoid", 2: "want"}.get(problem.wishes.get(("alice", shift), 0), "free"))
+        return (view.state, view.source), (view.shifts[0].state, view.shifts[0].source), \
+            (cell.state, cell.source), planner
+
+    import_text(alice, MEETING_26_JAN, month)  # a calendar: busy two hours that Tuesday
+    alice.set_availability([tuesday], "prefer_not", note="dentist")  # by hand: rather not
+    assert read() == (("prefer_not", "hand"), ("prefer_not", "hand"), ("prefer_not", "hand"), "avoid")
+    # a second calendar has the day off: still hand-set first
+    trip = ics("""
+    SUMMARY:Trip
+    DTSTART;VALUE=DATE:20270126
+    DTEND;VALUE=DATE:20270127
+""")
+    import_text(alice, trip, month, label="Trips", location="/home/alice/trips.ics")
+    assert read() == (("prefer_not", "hand"), ("prefer_not", "hand"), ("prefer_not", "hand"), "avoid")
+    # without the hand-set mark, of the two calendars the day off wins in every view
+    alice.set_availability([tuesday], "clear")
+    assert read() == (("unavailable", "calendar:Trips"), ("unavailable", "calendar:Trips"),
+                      ("unavailable", "calendar:Trips"), "unavailable")
+    # "available" by hand overrides the calendars everywhere
+    alice.set_availability([tuesday], "available")
+    assert read() == (("available", "hand"), ("available", "hand"), ("available", "hand"), "free")
+
+
+def test_one_precedence_busy_before_prefer_not_hand_set_before_calendars():
+    from datetime import UTC, datetime
+
+    from oncall_tui.core.domain_availability import STATE_PRECEDENCE, deciding_mark
+    from oncall_tui.core.planning import Mark
+
+    at = datetime(2027, 1, 26, 9, tzinfo=UTC)
+    day = at.date()
+
+    def pick(*marks, shift_start=at):
+        chosen = deciding_mark(list(marks), lambda x: x.hand_set, shift_start)
+        return chosen and (chosen.state, chosen.hand_set)
+
+    assert STATE_PRECEDENCE.index("busy") < STATE_PRECEDENCE.index("prefer_not")
+    both = (Mark(login="a", day=day, state="prefer_not", hand_set=False),
+            Mark(login="a", day=day, state="busy", hand_set=False))
+    assert pick(*both) == pick(*reversed(both)) == pick(*both, shift_start=None) == ("busy", False)
+    hand = Mark(login="a", day=day, state="prefer_not")
+    assert pick(*both, hand) == pick(*both, hand, shift_start=None) == ("prefer_not", True)
+    on_shift = Mark(login="a", day=day, state="preferred", shift_start=at)
+    assert pick(hand, on_shift) == ("preferred", True)  # the shift's own mark beats the day's
+    assert pick(hand, on_shift, shift_start=None) == ("prefer_not", True)  # the day reads the day's
+    other = Mark(login="a", day=day, state="unavailable", shift_start=at.replace(hour=21))
+    assert pick(other) is None and pick(other, shift_start=None) == ("unavailable", True)
