@@ -60,7 +60,8 @@ class PlanCell:
 
 @dataclass(frozen=True, kw_only=True)
 class PersonLoad:
-    """Fairness figures of one person in one plan, in weighted points (weekday 2, weekend 3)."""
+    """Fairness figures of one person in one plan, in weighted points (the rotation's points per
+    weekday, weekend and holiday shift: by default 2, 3 and 3)."""
 
     login: str
     name: str

@@ -16,12 +16,11 @@ from zoneinfo import ZoneInfo
 from ..scheduler.problem import Problem, Rules, SchedPerson, SchedShift, Weights
 from .domain import Rotation, ShiftSlot
 from .domain_availability import deciding_mark
-from .recommend import point_values, shift_points, target_share
+from .recommend import OPTIONAL_ROLES, WINDOW_MONTHS, point_values, shift_points, target_share
 
-HISTORY_MONTHS = 6  # rolling window for past load and experience
+HISTORY_MONTHS = WINDOW_MONTHS  # past load's rolling window: the recommendation's figure is used
 EXPERIENCED_AFTER = 5  # primary/secondary shifts served before someone counts as experienced
 WISH_POINTS = 2  # weight of one preferred / prefer-not mark on a shift
-OPTIONAL_ROLES = ("shadow",)  # roles that may stay empty and never count as load
 
 
 @dataclass(frozen=True, kw_only=True)

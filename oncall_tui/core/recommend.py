@@ -23,7 +23,8 @@ HOURS_PER_DAY = 8.0
 WEEKDAY_POINTS = 2
 WEEKEND_POINTS = 3
 HOLIDAY_POINTS = 3
-UNWEIGHTED_ROLES = frozenset({"shadow"})  # learning alongside someone is not load
+OPTIONAL_ROLES = ("shadow",)  # roles that may stay empty and never count as load
+UNWEIGHTED_ROLES = frozenset(OPTIONAL_ROLES)  # learning alongside someone is not load
 LEVEL_SHARE = {1: 0.5, 2: 0.75, 3: 1.0, 4: 1.25, 5: 1.5}  # how a level scales a fair share (3 = 1.0)
 
 

@@ -27,7 +27,6 @@ if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does
     from ..core.domain_availability import MonthAvailability, RoleCoverage, TeamAvailability
     from ..core.recommend import LoadFacts
 
-OPTIONAL_ROLES = frozenset({"shadow"})
 
 
 def _source_name(row: m.Availability) -> str:
@@ -403,6 +402,7 @@ class AvailabilityService(ServiceBase):
 
     def _av_coverage(self, team: m.Team, members, rows, first: date, last: date) -> list[RoleCoverage]:
         from ..core.domain_availability import RoleCoverage
+        from ..core.recommend import OPTIONAL_ROLES
 
         rotations = [convert.rotation(r, team.slug) for r in
                      m.Rotation.select().where((m.Rotation.team == team) & m.Rotation.active)]
