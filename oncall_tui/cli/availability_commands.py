@@ -11,12 +11,13 @@ from .common import Ctx, echo, echo_json, handle_errors, parse_day, pass_ctx, ta
 def _check_month(month: str | None) -> str | None:
     if month is None:
         return None
-    from ..core.shifts import month_range
+    from ..core.errors import InvalidInput
+    from ..core.months import parse_month
 
     try:
-        month_range(month)
-    except ValueError:
-        raise click.BadParameter(f"{month!r} is not a month; write it like 2026-12", param_hint="--month") from None
+        parse_month(month)
+    except InvalidInput as exc:
+        raise click.BadParameter(exc.message, param_hint="--month") from None
     return month
 
 

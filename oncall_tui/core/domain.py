@@ -15,7 +15,7 @@ MEMBER_ROLES = ("engineer", "manager")
 SHIFT_KINDS = ("daily", "weekly", "hours")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PersonRef:
     """Just enough to name someone and reach them while on call."""
 
@@ -25,7 +25,7 @@ class PersonRef:
     tz: str = "UTC"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Person:
     id: int
     login: str
@@ -43,10 +43,10 @@ class Person:
         return self.oncall_phone or (self.phones[0] if self.phones else "") or self.email
 
     def ref(self) -> PersonRef:
-        return PersonRef(self.login, self.name, self.contact, self.tz)
+        return PersonRef(login=self.login, name=self.name, contact=self.contact, tz=self.tz)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EscalationContact:
     position: int
     name: str
@@ -54,7 +54,7 @@ class EscalationContact:
     login: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Member:
     person: PersonRef
     role: str  # "engineer" | "manager"
@@ -62,7 +62,7 @@ class Member:
     region: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Team:
     id: int
     slug: str
@@ -73,7 +73,7 @@ class Team:
     version: int = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Window:
     """A follow-the-sun window: shifts starting at `start` (HH:MM, rotation zone) go to `region`."""
 
@@ -81,7 +81,7 @@ class Window:
     region: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RotationRules:
     min_rest_hours: int = 12
     max_consecutive: int = 7
@@ -89,7 +89,7 @@ class RotationRules:
     max_weekends_per_period: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Rotation:
     id: int
     team: str  # team slug
@@ -107,7 +107,7 @@ class Rotation:
     version: int = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ShiftSlot:
     """One shift of a rotation, before anybody is put in it."""
 
@@ -125,7 +125,7 @@ class ShiftSlot:
         return (self.end - self.start).total_seconds() / 3600
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Assignment:
     """Somebody in a role on a shift.  `uid` is stable across re-planning and swaps."""
 
@@ -140,7 +140,7 @@ class Assignment:
     plan_id: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ShiftDetail:
     """A shift as the person on it sees it: who they are on call with, who to escalate to."""
 
@@ -150,7 +150,7 @@ class ShiftDetail:
     handover: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class OnCallNow:
     team: str
     rotation: str
@@ -163,7 +163,7 @@ class OnCallNow:
     escalation: tuple[EscalationContact, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HomeView:
     """Everything the "My on-call" screen shows, in one round trip."""
 
@@ -178,7 +178,7 @@ class HomeView:
     hints: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Recommendation:
     """How strongly the planner should lean on someone this month, and why (1 = spare them, 5 = lean on them)."""
 
@@ -189,7 +189,7 @@ class Recommendation:
     explanation: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AuditEntry:
     id: int
     at: datetime
@@ -201,7 +201,7 @@ class AuditEntry:
     detail: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ImportReport:
     """What `oncall team import` did."""
 

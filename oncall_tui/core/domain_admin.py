@@ -7,7 +7,7 @@ from datetime import datetime
 TOKEN_STATES = ("active", "expired", "revoked")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TokenInfo:
     """A personal token as anyone may see it: never the secret, only its first characters."""
 
@@ -23,7 +23,7 @@ class TokenInfo:
     issued_by: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class IssuedToken:
     """A token just issued.  `token` is the secret: it is shown this once and kept only hashed."""
 

@@ -12,8 +12,10 @@ nothing was set).  Hand-set wins over calendars when the effective state is work
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol, TypeVar
 
 from .domain import PersonRef, Recommendation
 
@@ -29,9 +31,49 @@ STATE_WORDS = {
 }
 """Short words that go with the grid symbols, so a state never relies on colour."""
 SOURCE_KINDS = ("file", "url")
+STATE_PRECEDENCE = ("unavailable", "busy", "prefer_not", "preferred", "available")
+"""Among marks of one standing, the state that wins, strongest first."""
+_RANK = {state: i for i, state in enumerate(STATE_PRECEDENCE)}
 
 
-@dataclass(frozen=True)
+class _Marked(Protocol):
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def shift_start(self) -> datetime | None: ...
+
+
+M = TypeVar("M", bound=_Marked)
+
+
+def deciding_mark(marks: Iterable[M], hand_set: Callable[[M], bool],
+                  shift_start: datetime | None = None) -> M | None:
+    """Of one person's marks on one day, the one that decides: the one precedence the
+    availability views and the planner share.
+
+    For the shift starting `shift_start`: a hand-set mark on that shift, else a hand-set
+    whole-day mark, else a calendar's mark on that shift, else a calendar's whole-day mark.
+    For the day itself (`shift_start` None): a hand-set whole-day mark, else a hand-set mark on
+    one of its shifts, else a calendar's mark.  Among marks of one standing the strongest state
+    wins (`STATE_PRECEDENCE`), then the first given.  None when nothing is marked."""
+    best: tuple[int, int, int] | None = None
+    chosen = None
+    for i, mk in enumerate(marks):
+        hand, on_shift = hand_set(mk), mk.shift_start is not None
+        if shift_start is None:
+            standing = (1 if on_shift else 0) if hand else 2
+        elif on_shift and mk.shift_start != shift_start:
+            continue  # another shift's mark
+        else:
+            standing = (0 if on_shift else 1) + (0 if hand else 2)
+        key = (standing, _RANK.get(mk.state, len(_RANK)), i)
+        if best is None or key < best:
+            best, chosen = key, mk
+    return chosen
+
+
+@dataclass(frozen=True, kw_only=True)
 class CalendarRules:
     """What an imported calendar may mark (stored per calendar source).
 
@@ -46,7 +88,7 @@ class CalendarRules:
     working_hours: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CalendarSourceInfo:
     """One of a person's calendars.  ``location`` is the file path, or the secret iCal URL
     in full for its owner only (everybody else sees scheme and host)."""
@@ -65,7 +107,7 @@ class CalendarSourceInfo:
     version: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ShiftAvailability:
     """One shift of the person's rotations that starts on a day, and their state for it."""
 
@@ -78,7 +120,7 @@ class ShiftAvailability:
     note: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Mark:
     """A stored availability row: hand-set (source "hand") or from a calendar."""
 
@@ -92,7 +134,7 @@ class Mark:
     reason: str = ""  # a calendar's words: "busy 09:00–17:00" (titles only if kept)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DayAvailability:
     day: date
     state: str
@@ -103,7 +145,7 @@ class DayAvailability:
     marks: tuple[Mark, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MonthAvailability:
     """Everything the "My availability" screen shows for one person and month."""
 
@@ -121,7 +163,7 @@ class MonthAvailability:
     version: int = 0  # of the hand-set marks: give it back to set_availability as expected_version
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PreviewMark:
     """A day an import would mark.  ``change``: new | same | changed | under-hand (a hand-set
     mark on that day wins, so the day will look the same)."""
@@ -133,7 +175,7 @@ class PreviewMark:
     change: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CalendarPreview:
     """What an import would mark, before anything changes."""
 
@@ -148,7 +190,7 @@ class CalendarPreview:
     digest: str  # pass to sync_calendar(expected_digest=) to apply exactly this
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SyncResult:
     """The outcome of a sync: applied, unchanged (HTTP 304), or failed (nothing changed)."""
 
@@ -162,14 +204,14 @@ class SyncResult:
     warnings: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DayCell:
     state: str
     source: str = ""
     note: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TeamMemberMonth:
     person: PersonRef
     cells: tuple[DayCell, ...]
@@ -178,7 +220,7 @@ class TeamMemberMonth:
     manual_pct: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RoleCoverage:
     """Per day, how many eligible people are available for a role."""
 
@@ -187,7 +229,7 @@ class RoleCoverage:
     needed: int = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TeamAvailability:
     team: str
     team_name: str

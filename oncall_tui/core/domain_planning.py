@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlanSummary:
     id: int
     team: str
@@ -33,7 +33,9 @@ class PlanSummary:
 
     @property
     def month(self) -> str:
-        return f"{self.first_day.year:04d}-{self.first_day.month:02d}"
+        from .months import month_of
+
+        return month_of(self.first_day)
 
     @property
     def label(self) -> str:
@@ -42,7 +44,7 @@ class PlanSummary:
         return f"{self.status} #{self.number} (plan {self.id})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlanCell:
     """One role on one shift and who holds it (`login` None: nobody)."""
 
@@ -56,9 +58,10 @@ class PlanCell:
     region: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PersonLoad:
-    """Fairness figures of one person in one plan, in weighted points (weekday 2, weekend 3)."""
+    """Fairness figures of one person in one plan, in weighted points (the rotation's points per
+    weekday, weekend and holiday shift: by default 2, 3 and 3)."""
 
     login: str
     name: str
@@ -71,7 +74,7 @@ class PersonLoad:
     level: int | None = None  # recommendation level (1 spare them .. 5 lean on them)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlanGap:
     uid: str
     start: datetime
@@ -79,7 +82,7 @@ class PlanGap:
     reasons: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlanView:
     summary: PlanSummary
     tz: str  # the rotation's zone
@@ -93,7 +96,7 @@ class PlanView:
     published_id: int | None = None  # the plan now published for this period, to diff against
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CellEdit:
     """Put `login` in the cell `uid` (None/"" empties it), or swap it with cell `swap_with`."""
 
@@ -102,7 +105,7 @@ class CellEdit:
     swap_with: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DiffLine:
     uid: str
     start: datetime
@@ -111,7 +114,7 @@ class DiffLine:
     after: str | None  # login in this plan
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PersonChange:
     login: str
     name: str
@@ -119,7 +122,7 @@ class PersonChange:
     removed: tuple[DiffLine, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlanDiff:
     plan_id: int
     against_id: int | None  # None: nothing published for the period yet
@@ -129,7 +132,7 @@ class PlanDiff:
     tz: str = "UTC"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlanProblem:
     """The solver's problem for a rotation and a month, built from the database."""
 
@@ -152,14 +155,14 @@ class PlanProblem:
         return Problem.from_dict(self.data)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DraftCell:
     shift_id: str
     role: str
     login: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SolvedPlan:
     """A solver's answer, as the screen hands it to `save_draft`."""
 
@@ -171,5 +174,6 @@ class SolvedPlan:
 
     @classmethod
     def from_result(cls, result) -> SolvedPlan:
-        cells = tuple(DraftCell(s, r, p) for (s, r), p in sorted(result.assignments.items()))
-        return cls(result.solver, result.status, round(result.elapsed, 3), result.bound, cells)
+        cells = tuple(DraftCell(shift_id=s, role=r, login=p) for (s, r), p in sorted(result.assignments.items()))
+        return cls(solver=result.solver, status=result.status, elapsed=round(result.elapsed, 3), bound=result.bound,
+                   cells=cells)

@@ -32,7 +32,7 @@ STATE_SYMBOLS = {
 EXPIRING_DAYS = 14  # "expiring" when it runs out within this many days
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AutoRule:
     """How an automatic requirement is computed (see `domain.AUTO_RULE_KINDS`)."""
 
@@ -41,7 +41,7 @@ class AutoRule:
     months: int = 6  # served_shifts: within the last this many months
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RequirementDef:
     """One requirement a team sets for going on call in some roles."""
 
@@ -61,7 +61,7 @@ class RequirementDef:
     version: int = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReqItem:
     """One person's standing on one requirement, as of `PersonReadiness.at`."""
 
@@ -87,14 +87,14 @@ class ReqItem:
         return STATE_WORDS.get(self.state, self.state)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RoleEligibility:
     role: str
     eligible: bool
     blockers: tuple[str, ...] = ()  # "Incident response training: expired on 20 Dec"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PersonReadiness:
     """What the "Requirements" checklist shows for one person in one team."""
 
@@ -110,7 +110,7 @@ class PersonReadiness:
     teams: tuple[str, ...] = ()  # every team the person belongs to (to switch between)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PendingVerification:
     status_id: int
     version: int
@@ -121,7 +121,7 @@ class PendingVerification:
     requested_at: datetime | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MatrixRow:
     person: PersonRef
     states: tuple[str, ...]  # aligned with TeamReadiness.requirements
@@ -129,7 +129,7 @@ class MatrixRow:
     on_rotation: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TeamReadiness:
     """The manager's view: people x requirements, and the verification queue."""
 
@@ -142,7 +142,7 @@ class TeamReadiness:
     pending: tuple[PendingVerification, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ShadowOption:
     """An upcoming shift someone can shadow.  `assignment_uid` goes to `sign_up_shadow`."""
 

@@ -8,23 +8,22 @@ explanations a manager reads.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..scheduler.problem import Problem, Rules, SchedPerson, SchedShift, Weights
 from .domain import Rotation, ShiftSlot
+from .domain_availability import deciding_mark
+from .recommend import OPTIONAL_ROLES, WINDOW_MONTHS, point_values, shift_points, target_share
 
-HISTORY_MONTHS = 6  # rolling window for past load and experience
+HISTORY_MONTHS = WINDOW_MONTHS  # past load's rolling window: the recommendation's figure is used
 EXPERIENCED_AFTER = 5  # primary/secondary shifts served before someone counts as experienced
 WISH_POINTS = 2  # weight of one preferred / prefer-not mark on a shift
-OPTIONAL_ROLES = ("shadow",)  # roles that may stay empty and never count as load
-LEVEL_SHARE = {1: 0.5, 2: 0.75, 3: 1.0, 4: 1.25, 5: 1.5}
-STATE_STRENGTH = {"unavailable": 4, "busy": 3, "prefer_not": 2, "preferred": 1, "available": 0}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Member:
     login: str
     name: str
@@ -37,7 +36,7 @@ class Member:
     last_on_call: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Mark:
     """An availability row: whole local day (shift_start None) or one shift; hand-set or calendar."""
 
@@ -49,7 +48,7 @@ class Mark:
     note: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Busy:
     login: str
     start: datetime
@@ -57,7 +56,7 @@ class Busy:
     what: str  # "Search 24/7 primary"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Built:
     """A problem and what is needed to read its answers back and explain them."""
 
@@ -71,21 +70,6 @@ class Built:
 
 def shift_id(start: datetime, tz: str) -> str:
     return start.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
-
-
-def shift_points(start: datetime, tz: str, holidays: set[date], points: dict[str, int]) -> int:
-    day = start.astimezone(ZoneInfo(tz)).date()
-    if day in holidays:
-        return points["holiday"]
-    if day.weekday() >= 5:
-        return points["weekend"]
-    return points["weekday"]
-
-
-def point_values(weights: dict) -> dict[str, int]:
-    return {"weekday": int(weights.get("weekday_points", 2)),
-            "weekend": int(weights.get("weekend_points", 3)),
-            "holiday": int(weights.get("holiday_points", 3))}
 
 
 def solver_weights(weights: dict) -> Weights:
@@ -106,7 +90,7 @@ def solver_rules(rotation: Rotation) -> Rules:
 
 def build_problem(rotation: Rotation, shifts: list[ShiftSlot], members: list[Member], *,
                   eligible: Callable[[str, str, datetime], tuple[bool, str]],
-                  marks: list[Mark], busy: list[Busy], holidays: set[date],
+                  marks: list[Mark], busy: list[Busy], holidays: Collection[date],
                   previous: dict[tuple[datetime, str], str] | None = None,
                   carry_in: list[tuple[str, datetime, datetime]] | None = None) -> Built:
     """The Problem of planning `shifts` of `rotation` for `members`.
@@ -138,7 +122,7 @@ def build_problem(rotation: Rotation, shifts: list[ShiftSlot], members: list[Mem
             iso = saturday.isocalendar()
             weekend = f"{iso[0]}-W{iso[1]:02d}"
         sched_shifts.append(SchedShift(
-            id=sid, start=s.start, end=s.end, weight=shift_points(s.start, tz, holidays, points),
+            id=sid, start=s.start, end=s.end, weight=shift_points(s.start, tz, points=points, holidays=holidays),
             region=s.region or None, roles=roles, optional_roles=optional, day=day, weekend=weekend))
 
     built = Built(problem=None, start_of=start_of, id_of=id_of,  # type: ignore[arg-type]
@@ -146,7 +130,7 @@ def build_problem(rotation: Rotation, shifts: list[ShiftSlot], members: list[Mem
     people = [SchedPerson(
         id=m.login, name=m.login, region=m.region or None,
         experienced=m.experience >= EXPERIENCED_AFTER, experience=m.experience,
-        past_load=round(m.past_load, 2), target_share=LEVEL_SHARE.get(m.level or 3, 1.0),
+        past_load=round(m.past_load, 2), target_share=target_share(m.level),
         last_on_call=m.last_on_call) for m in members]
 
     eligible_set: set[tuple[str, str, str]] = set()
@@ -182,8 +166,8 @@ def build_problem(rotation: Rotation, shifts: list[ShiftSlot], members: list[Mem
 
 
 def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], built: Built):
-    """Effective availability per (person, shift): a hand-set mark beats a calendar one, and a
-    mark on one shift beats a whole-day mark; then the strongest state wins."""
+    """Effective availability per (person, shift), by the precedence the availability views use
+    (`deciding_mark`: hand-set beats calendar, a mark on the shift beats a whole-day one)."""
     zones = {m.login: ZoneInfo(m.tz or "UTC") for m in members}
     by_person: dict[str, list[Mark]] = defaultdict(list)
     for mk in marks:
@@ -193,24 +177,19 @@ def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], b
     wishes: dict[tuple[str, str], int] = {}
     for login, rows in by_person.items():
         zone = zones[login]
-        day_rows: dict[tuple[date, bool], list[Mark]] = defaultdict(list)
-        shift_rows: dict[tuple[datetime, bool], list[Mark]] = defaultdict(list)
+        whole_day: dict[date, list[Mark]] = defaultdict(list)
+        on_shift: dict[datetime, list[Mark]] = defaultdict(list)
         for mk in rows:
             if mk.shift_start is None:
-                day_rows[(mk.day, mk.hand_set)].append(mk)
+                whole_day[mk.day].append(mk)
             else:
-                shift_rows[(mk.shift_start, mk.hand_set)].append(mk)
+                on_shift[mk.shift_start].append(mk)
         for sh in shifts:
             local_day = sh.start.astimezone(zone).date()
-            chosen: list[Mark] = []
-            for level in (shift_rows.get((sh.start, True)), day_rows.get((local_day, True)),
-                          shift_rows.get((sh.start, False)), day_rows.get((local_day, False))):
-                if level:
-                    chosen = level
-                    break
-            if not chosen:
+            mark = deciding_mark(whole_day.get(local_day, []) + on_shift.get(sh.start, []),
+                                 lambda x: x.hand_set, sh.start)
+            if mark is None:
                 continue
-            mark = max(chosen, key=lambda x: STATE_STRENGTH.get(x.state, 0))
             source = "by hand" if mark.hand_set else "from a calendar"
             note = f" ({mark.note})" if mark.note else ""
             if mark.state == "unavailable":
@@ -348,7 +327,7 @@ def explain_person(built: Built, result, login: str, tz: str, several_a_day: boo
     lines.append(f"Experience: {member.experience} primary/secondary shifts served"
                  f" ({'experienced' if experienced else 'less experienced: paired with experienced people'}).")
     level = member.level or 3
-    lines.append(f"Recommendation level {level} of 5 → target share {LEVEL_SHARE.get(level, 1.0):g}"
+    lines.append(f"Recommendation level {level} of 5 → target share {target_share(level):g}"
                  + (f": {member.level_why}" if member.level_why else "."))
     if stats:
         lines.append(f"Load: {stats.past_load:g} points over the last {HISTORY_MONTHS} months; "

@@ -18,12 +18,13 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .domain_requirements import EXPIRING_DAYS, AutoRule, ReqItem, RequirementDef, RoleEligibility
+from .months import months_before
 from .shifts import local_to_utc
 
 Checker = Callable[[int, str, datetime], "tuple[bool, str]"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StatusFact:
     """A person's stored standing on one requirement (the requirement_status row)."""
 
@@ -37,7 +38,7 @@ class StatusFact:
     version: int | None = None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PersonFacts:
     """What the automatic rules look at, for one person in one team."""
 
@@ -52,7 +53,7 @@ class PersonFacts:
         return self
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Standing:
     state: str  # met | expiring | expired | pending | rejected | waived | missing
     counts: bool
@@ -72,20 +73,6 @@ def expiry(met_at: datetime | None, valid_days: int | None, tz: ZoneInfo) -> tup
         return None, None
     last_day = met_at.astimezone(tz).date() + timedelta(days=valid_days)
     return last_day, local_to_utc(last_day + timedelta(days=1), time(0), tz)
-
-
-def months_before(at: datetime, months: int, tz: ZoneInfo) -> datetime:
-    """The same wall-clock time `months` calendar months earlier (day clamped to the month's end)."""
-    local = at.astimezone(tz)
-    y, m = divmod(local.month - 1 - months, 12)
-    year, month = local.year + y, m + 1
-    for day in (local.day, 30, 29, 28):
-        try:
-            target = date(year, month, day)
-            break
-        except ValueError:
-            continue
-    return local_to_utc(target, local.time().replace(tzinfo=None), tz)
 
 
 def day_text(d: date) -> str:
@@ -133,7 +120,7 @@ def standing(req: RequirementDef, status: StatusFact | None, facts: PersonFacts 
     facts = facts or PersonFacts()
     if status is not None and status.state == "waived":
         note = f": {status.reason}" if status.reason else ""
-        return Standing("waived", True, f"waived by a manager{note}", status.met_at)
+        return Standing(state="waived", counts=True, detail=f"waived by a manager{note}", met_at=status.met_at)
     met_at = status.met_at if status is not None and status.met_at and status.met_at <= at else None
     expires_on, expires_at = expiry(met_at, req.valid_days, tz)
     record_valid = met_at is not None and (expires_at is None or at < expires_at)
@@ -142,7 +129,7 @@ def standing(req: RequirementDef, status: StatusFact | None, facts: PersonFacts 
     pending = status is not None and status.state == "pending"
     if counts:
         if req.method == "auto" and auto_ok:
-            return Standing("met", True, auto_text)
+            return Standing(state="met", counts=True, detail=auto_text)
         days_left = (expires_on - at.astimezone(tz).date()).days if expires_on else None
         if expires_on is not None and days_left is not None and days_left <= EXPIRING_DAYS:
             left = "today" if days_left == 0 else f"in {days_left} day{'s' if days_left != 1 else ''}"
@@ -158,18 +145,22 @@ def standing(req: RequirementDef, status: StatusFact | None, facts: PersonFacts 
             detail += "; renewal waiting for verification"
         elif status is not None and status.state == "rejected":
             detail += f"; renewal rejected: {status.reason}"
-        return Standing(state, True, detail, met_at, expires_on, expires_at)
+        return Standing(state=state, counts=True, detail=detail, met_at=met_at, expires_on=expires_on,
+                        expires_at=expires_at)
     if pending and status is not None:
         asked = status.requested_at.astimezone(tz).date() if status.requested_at else None
-        return Standing("pending", False, "asked a manager" + (f" on {day_text(asked)}" if asked else ""),
-                        met_at, expires_on, expires_at)
+        return Standing(state="pending", counts=False,
+                        detail="asked a manager" + (f" on {day_text(asked)}" if asked else ""),
+                        met_at=met_at, expires_on=expires_on, expires_at=expires_at)
     if status is not None and status.state == "rejected":
-        return Standing("rejected", False, f"rejected: {status.reason}", met_at, expires_on, expires_at)
+        return Standing(state="rejected", counts=False, detail=f"rejected: {status.reason}", met_at=met_at,
+                        expires_on=expires_on, expires_at=expires_at)
     if met_at is not None and expires_on is not None:
-        return Standing("expired", False, f"expired on {day_text(expires_on)}", met_at, expires_on, expires_at)
+        return Standing(state="expired", counts=False, detail=f"expired on {day_text(expires_on)}", met_at=met_at,
+                        expires_on=expires_on, expires_at=expires_at)
     if req.method == "auto":
-        return Standing("missing", False, auto_text)
-    return Standing("missing", False, "not done yet")
+        return Standing(state="missing", counts=False, detail=auto_text)
+    return Standing(state="missing", counts=False, detail="not done yet")
 
 
 def applies(req: RequirementDef, role: str) -> bool:
@@ -210,7 +201,7 @@ def make_checker(reqs: list[RequirementDef], statuses: dict[tuple[int, int], Sta
     return check
 
 
-@dataclass
+@dataclass(kw_only=True)
 class TeamFacts:
     """Everything eligibility needs for (some of) a team, loaded in a handful of queries."""
 
@@ -236,7 +227,7 @@ class TeamFacts:
         out = []
         for role in self.roles:
             why = blockers(self.reqs, mine, self.facts.get(person_id), role, at, zone(self.tz))
-            out.append(RoleEligibility(role, not why, tuple(why)))
+            out.append(RoleEligibility(role=role, eligible=not why, blockers=tuple(why)))
         return tuple(out)
 
 

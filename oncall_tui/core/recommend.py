@@ -3,13 +3,15 @@
 Pure: plain numbers in, `Recommendation`s out.  A level runs from 1 (spare them) to 5
 (lean on them).  It starts at 3 and moves with two things a manager can check:
 
-- past load: weighted on-call points over a rolling window (weekday shift 2, weekend 3,
-  required roles only), against the team's average over the same window;
+- past load: weighted on-call points over a rolling window (each shift weighted by its
+  rotation's points: by default weekday 2, weekend 3, team holiday 3; required roles only),
+  against the team's average over the same window;
 - this month's utilisation: weekday working hours already taken (days off count fully,
   calendar busy hours up to a working day) plus the project load a manager set (%).
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -20,10 +22,13 @@ WINDOW_MONTHS = 6
 HOURS_PER_DAY = 8.0
 WEEKDAY_POINTS = 2
 WEEKEND_POINTS = 3
-UNWEIGHTED_ROLES = frozenset({"shadow"})  # learning alongside someone is not load
+HOLIDAY_POINTS = 3
+OPTIONAL_ROLES = ("shadow",)  # roles that may stay empty and never count as load
+UNWEIGHTED_ROLES = frozenset(OPTIONAL_ROLES)  # learning alongside someone is not load
+LEVEL_SHARE = {1: 0.5, 2: 0.75, 3: 1.0, 4: 1.25, 5: 1.5}  # how a level scales a fair share (3 = 1.0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LoadFacts:
     """What is known about one person for one month."""
 
@@ -35,11 +40,41 @@ class LoadFacts:
     manual_pct: int | None = None  # project load a manager set, 0..100
 
 
-def shift_points(start: datetime, tz: str, role: str) -> int:
-    """Points one assignment adds to past load."""
+def point_values(weights: dict | None) -> dict[str, int]:
+    """A rotation's points per shift (its `weights`, else the defaults)."""
+    weights = weights or {}
+    return {"weekday": int(weights.get("weekday_points", WEEKDAY_POINTS)),
+            "weekend": int(weights.get("weekend_points", WEEKEND_POINTS)),
+            "holiday": int(weights.get("holiday_points", HOLIDAY_POINTS))}
+
+
+def holidays_of(settings: dict | None) -> frozenset[date]:
+    """A team's holidays from its settings (entries that are not dates are left out)."""
+    days = set()
+    for text in (settings or {}).get("holidays", []) or []:
+        try:
+            days.add(date.fromisoformat(str(text)))
+        except ValueError:
+            continue
+    return frozenset(days)
+
+
+def shift_points(start: datetime, tz: str, role: str = "primary", *, points: dict[str, int] | None = None,
+                 holidays: Collection[date] = ()) -> int:
+    """Points one shift adds to someone's load: the rotation's `points` (see `point_values`) for
+    a team holiday, a weekend or a weekday in the rotation's zone `tz`; none for a shadow."""
     if role in UNWEIGHTED_ROLES:
         return 0
-    return WEEKEND_POINTS if start.astimezone(ZoneInfo(tz)).weekday() >= 5 else WEEKDAY_POINTS
+    points = points or point_values(None)
+    day = start.astimezone(ZoneInfo(tz)).date()
+    if day in holidays:
+        return points["holiday"]
+    return points["weekend"] if day.weekday() >= 5 else points["weekday"]
+
+
+def month_busy_hours(facts: LoadFacts) -> float:
+    """Weekday working hours already taken: whole days off count a working day each."""
+    return facts.busy_hours + facts.days_off * HOURS_PER_DAY
 
 
 def weekday_count(first: date, last: date) -> int:
@@ -142,6 +177,6 @@ def recommend(people: list[LoadFacts], month_label: str,
     return out
 
 
-def target_share(level: int) -> float:
-    """How the planner may scale a fair share by level (3 = 1.0)."""
-    return {1: 0.5, 2: 0.75, 3: 1.0, 4: 1.25, 5: 1.5}.get(level, 1.0)
+def target_share(level: int | None) -> float:
+    """How the planner scales a fair share by level (3 or none = 1.0)."""
+    return LEVEL_SHARE.get(level or 3, 1.0)

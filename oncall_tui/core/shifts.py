@@ -42,9 +42,9 @@ def daily_windows(rotation: Rotation) -> list[Window]:
             raise ValueError("custom shift hours must divide a day (1, 2, 3, 4, 6, 8, 12)")
         first = parse_hhmm(rotation.handoff)
         starts = [(first.hour + i * hours) % 24 for i in range(24 // hours)]
-        return sorted((Window(f"{h:02d}:{first.minute:02d}") for h in starts),
+        return sorted((Window(start=f"{h:02d}:{first.minute:02d}") for h in starts),
                       key=lambda w: parse_hhmm(w.start))
-    return [Window(rotation.handoff)]
+    return [Window(start=rotation.handoff)]
 
 
 def generate_shifts(rotation: Rotation, first_day: date, last_day: date) -> list[ShiftSlot]:
@@ -64,7 +64,7 @@ def generate_shifts(rotation: Rotation, first_day: date, last_day: date) -> list
     slots = []
     for (start, region), (end, _) in zip(starts, starts[1:]):
         if start.astimezone(tz).date() <= last_day:
-            slots.append(ShiftSlot(rotation.slug, start, end, region))
+            slots.append(ShiftSlot(rotation=rotation.slug, start=start, end=end, region=region))
     return slots
 
 
@@ -75,25 +75,9 @@ def _weekly(rotation: Rotation, tz: ZoneInfo, first_day: date, last_day: date) -
     while day <= last_day:
         start = local_to_utc(day, at, tz)
         end = local_to_utc(day + timedelta(days=7), at, tz)
-        slots.append(ShiftSlot(rotation.slug, start, end, ""))
+        slots.append(ShiftSlot(rotation=rotation.slug, start=start, end=end, region=""))
         day += timedelta(days=7)
     return slots
-
-
-def month_range(month: str) -> tuple[date, date]:
-    """'2026-12' -> (2026-12-01, 2026-12-31)."""
-    try:
-        year, mon = (int(p) for p in month.split("-"))
-        first = date(year, mon, 1)
-    except (ValueError, AttributeError):
-        raise ValueError(f"{month!r} is not a month like 2026-12") from None
-    nxt = date(year + (mon == 12), mon % 12 + 1, 1)
-    return first, nxt - timedelta(days=1)
-
-
-def next_month(today: date) -> str:
-    nxt = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
-    return f"{nxt.year:04d}-{nxt.month:02d}"
 
 
 def is_weekend(start: datetime, tz: str) -> bool:

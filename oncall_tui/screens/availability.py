@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from ..core.domain_availability import STATE_WORDS, DayAvailability, MonthAvailability
 from ..core.errors import OncallError
+from ..core.months import add_months
 from ..formatting import escape, local
 from ..widgets.availability_grid import STATE_SYMBOLS
 from ..widgets.month_calendar import MonthCalendar, MonthCell
@@ -18,12 +19,6 @@ from .availability_dialogs import AddCalendarScreen, AskScreen, PreviewScreen
 from .base import AreaScreen
 
 LEGEND = "✗ off ~ avoid + want b busy · free * note @ shift · space range · [ ] month"
-
-
-def shift_month(month: str, delta: int) -> str:
-    year, mon = (int(x) for x in month.split("-"))
-    y, m0 = divmod(mon - 1 + delta, 12)
-    return f"{year + y:04d}-{m0 + 1:02d}"
 
 
 def source_words(source: str) -> str:
@@ -201,7 +196,7 @@ class MyAvailabilityScreen(AreaScreen):
 
     def action_month(self, delta: int) -> None:
         if self.view is not None:
-            self.month = shift_month(self.view.month, delta)
+            self.month = add_months(self.view.month, delta)
             self.reload()
 
     def action_refresh(self) -> None:

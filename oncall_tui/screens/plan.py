@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from ..core.domain_planning import CellEdit, PlanDiff, PlanProblem, PlanSummary, PlanView
 from ..core.errors import OncallError
+from ..core.months import add_months
 from ..core.planning import day_label
 from ..formatting import escape, safe_text
 from ..widgets.plan_loads import load_line, load_scale, short_names
@@ -40,12 +41,6 @@ class PlanData:
     view: PlanView | None = None
     diff: PlanDiff | None = None
     problem: PlanProblem | None = None
-
-
-def _add_month(month: str, step: int) -> str:
-    year, mon = (int(x) for x in month.split("-"))
-    y, m = divmod(mon - 1 + step, 12)
-    return f"{year + y:04d}-{m + 1:02d}"
 
 
 class PlanScreen(SolveMixin, AreaScreen):
@@ -109,7 +104,7 @@ class PlanScreen(SolveMixin, AreaScreen):
 
     # -- loading -------------------------------------------------------------------------
     def fetch(self, backend) -> PlanData:
-        from ..core.shifts import next_month
+        from ..core.months import next_month
 
         me = backend.whoami()
         teams = [t for t in backend.teams() if any(m.login == me.login for m in t.managers)]
@@ -285,7 +280,7 @@ class PlanScreen(SolveMixin, AreaScreen):
         def chosen(login: str | None) -> None:
             if login is None or login == (cell.login or ""):
                 return
-            self._edit(view, [CellEdit(cell.uid, login or None)])
+            self._edit(view, [CellEdit(uid=cell.uid, login=login or None)])
 
         self.app.push_screen(PickPersonScreen(title, people, cell.login), chosen)
 
@@ -303,7 +298,7 @@ class PlanScreen(SolveMixin, AreaScreen):
             self._render_view()
             return
         first, self.marked = self.marked, None
-        self._edit(view, [CellEdit(first, swap_with=cell.uid)])
+        self._edit(view, [CellEdit(uid=first, swap_with=cell.uid)])
 
     def action_unmark(self) -> None:
         if self.marked:
@@ -413,7 +408,7 @@ class PlanScreen(SolveMixin, AreaScreen):
 
     def action_month(self, step: int) -> None:
         if self.month:
-            self.month, self.plan_id, self.marked = _add_month(self.month, step), None, None
+            self.month, self.plan_id, self.marked = add_months(self.month, step), None, None
             self.reload()
 
     def action_refresh(self) -> None:

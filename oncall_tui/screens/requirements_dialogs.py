@@ -184,7 +184,7 @@ class RequirementForm(SubmittingDialog):
             method = self._value("method")
             auto = None
             if method == "auto":
-                auto = AutoRule(self._value("auto"), number("min", 1) or 0, number("months", 6) or 0)
+                auto = AutoRule(kind=self._value("auto"), min=number("min", 1) or 0, months=number("months", 6) or 0)
             return RequirementDef(
                 slug=self._value("slug"), name=self._value("name"), why=self._value("why"),
                 how=self._value("how"), link=self._value("link"), command=self._value("command"),

@@ -13,9 +13,10 @@ from textual.widgets import Static
 
 from ..core.domain_availability import STATE_WORDS, TeamAvailability, TeamMemberMonth
 from ..core.errors import InvalidInput, OncallError
+from ..core.months import add_months
 from ..formatting import escape
 from ..widgets.availability_grid import STATE_SYMBOLS, AvailabilityGrid, CoverageRow, GridCell, GridRow
-from .availability import shift_month, source_words
+from .availability import source_words
 from .availability_dialogs import AskScreen
 from .base import AreaScreen
 
@@ -111,7 +112,7 @@ class TeamAvailabilityScreen(AreaScreen):
 
     def action_month(self, delta: int) -> None:
         if self.data is not None:
-            self.month = shift_month(self.data.month, delta)
+            self.month = add_months(self.data.month, delta)
             self.reload()
 
     def action_refresh(self) -> None:

@@ -94,7 +94,7 @@ class AdminService(ServiceBase):
             secret, row = create_token(person, now, now + timedelta(days=expires_days), label, me)
             self._audit("token.issue", "token", row.id, None, login=login, label=label,
                         expires_at=row.expires_at, hint=row.hint)
-            return IssuedToken(secret, self._token_info(row))
+            return IssuedToken(token=secret, info=self._token_info(row))
         return self._write(run)
 
     def tokens(self, login: str | None = None) -> list[TokenInfo]:

@@ -17,7 +17,8 @@ from peewee import JOIN, IntegrityError
 
 from ..core.domain import Recommendation
 from ..core.errors import InvalidInput, NotAllowed, StaleEdit
-from ..core.shifts import generate_shifts, month_range, next_month
+from ..core.months import add_months, month_of, month_range, next_month, parse_month
+from ..core.shifts import generate_shifts
 from ..store import models as m
 from . import convert
 from .base import AfterCommit, ServiceBase, ServiceContext, check_note
@@ -27,53 +28,35 @@ if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does
     from ..core.domain_availability import MonthAvailability, RoleCoverage, TeamAvailability
     from ..core.recommend import LoadFacts
 
-_WORST = {"unavailable": 0, "prefer_not": 1, "busy": 2, "preferred": 3, "available": 4}
-OPTIONAL_ROLES = frozenset({"shadow"})
-
-
-def parse_month(month: str) -> tuple[date, date]:
-    try:
-        return month_range(month)
-    except ValueError:
-        raise InvalidInput(f"{month!r} is not a month; write it like 2026-12", field="month") from None
-
-
-def add_months(month: str, n: int) -> str:
-    first, _ = parse_month(month)
-    y, mo = divmod(first.month - 1 + n, 12)
-    return f"{first.year + y:04d}-{mo + 1:02d}"
-
-
-def month_label(month: str) -> str:
-    return parse_month(month)[0].strftime("%b %Y")
 
 
 def _source_name(row: m.Availability) -> str:
     return "hand" if row.source_id is None else f"calendar:{row.source.label}"
 
 
+def _hand_set(row: m.Availability) -> bool:
+    return row.source_id is None
+
+
 def effective_day(rows: list[m.Availability]) -> tuple[str, str, str, float]:
-    """(state, source, note, busy hours) of one day: hand-set wins over calendars."""
-    cal = [r for r in rows if r.source_id is not None]
-    busy = max((r.busy_hours for r in cal), default=0.0)
-    whole = [r for r in rows if r.source_id is None and r.shift_start is None]
-    shift = [r for r in rows if r.source_id is None and r.shift_start is not None]
-    for pick in (whole, shift, cal):
-        if pick:
-            row = min(pick, key=lambda r: _WORST.get(r.state, 9))
-            return row.state, _source_name(row), row.note or row.reason, busy
-    return "available", "", "", busy
+    """(state, source, note, busy hours) of one day (see `deciding_mark`: hand-set wins)."""
+    from ..core.domain_availability import deciding_mark
+
+    busy = max((r.busy_hours for r in rows if r.source_id is not None), default=0.0)
+    row = deciding_mark(rows, _hand_set)
+    if row is None:
+        return "available", "", "", busy
+    return row.state, _source_name(row), row.note or row.reason, busy
 
 
 def effective_shift(rows: list[m.Availability], start: datetime) -> tuple[str, str, str]:
-    own = [r for r in rows if r.source_id is None and r.shift_start == start]
-    whole = [r for r in rows if r.source_id is None and r.shift_start is None]
-    cal = [r for r in rows if r.source_id is not None]
-    for pick in (own, whole, cal):
-        if pick:
-            row = min(pick, key=lambda r: _WORST.get(r.state, 9))
-            return row.state, _source_name(row), row.note or row.reason
-    return "available", "", ""
+    """(state, source, note) for the shift starting `start`, from the rows of its day."""
+    from ..core.domain_availability import deciding_mark
+
+    row = deciding_mark(rows, _hand_set, start)
+    if row is None:
+        return "available", "", ""
+    return row.state, _source_name(row), row.note or row.reason
 
 
 class AvailabilityService(ServiceBase):
@@ -110,7 +93,7 @@ class AvailabilityService(ServiceBase):
         first, _ = parse_month(month)
         teams = self.teams_of(who)
         today = self._today(teams[0].tz if teams else who.tz)
-        current = f"{today:%Y-%m}"
+        current = month_of(today)
         label = first.strftime("%B %Y")
         manager = self._manages(who)
         if month < current:
@@ -191,11 +174,12 @@ class AvailabilityService(ServiceBase):
                 else:
                     busy += min(HOURS_PER_DAY, max((r.busy_hours for r in rows if r.source_id), default=0.0))
             day += timedelta(days=1)
-        return LoadFacts(login, past, weekday_count(first, last) * HOURS_PER_DAY, round(busy, 2), off, pct)
+        return LoadFacts(login=login, past_load=past, working_hours=weekday_count(first, last) * HOURS_PER_DAY,
+                         busy_hours=round(busy, 2), days_off=off, manual_pct=pct)
 
     def _month_view(self, who: m.Person, month: str) -> MonthAvailability:
         from ..core.domain_availability import DayAvailability, Mark, MonthAvailability, ShiftAvailability
-        from ..core.recommend import HOURS_PER_DAY
+        from ..core.recommend import month_busy_hours
         from .availability_calendars import sources_of
 
         first, last = parse_month(month)
@@ -207,12 +191,17 @@ class AvailabilityService(ServiceBase):
         while day <= last:
             day_rows = by_day.get(day, [])
             state, source, note, busy = effective_day(day_rows)
-            shift_items = tuple(
-                ShiftAvailability(rot.slug, rot.name, s.start, s.end, *effective_shift(day_rows, s.start))
-                for rot, s in sorted(shifts.get(day, []), key=lambda x: x[1].start))
-            marks = tuple(Mark(r.day, r.state, _source_name(r), r.source_id, r.shift_start, r.busy_hours,
-                               r.note, r.reason) for r in day_rows)
-            days.append(DayAvailability(day, state, source, note, busy, shift_items, marks))
+            shift_items = []
+            for rot, s in sorted(shifts.get(day, []), key=lambda x: x[1].start):
+                shift_state, shift_source, shift_note = effective_shift(day_rows, s.start)
+                shift_items.append(ShiftAvailability(rotation=rot.slug, rotation_name=rot.name, start=s.start,
+                                                     end=s.end, state=shift_state, source=shift_source,
+                                                     note=shift_note))
+            marks = tuple(Mark(day=r.day, state=r.state, source=_source_name(r), source_id=r.source_id,
+                               shift_start=r.shift_start, busy_hours=r.busy_hours,
+                               note=r.note, reason=r.reason) for r in day_rows)
+            days.append(DayAvailability(day=day, state=state, source=source, note=note, busy_hours=busy,
+                                        shifts=tuple(shift_items), marks=marks))
             day += timedelta(days=1)
         pct = self._manual_pct(who, month)
         facts = self._facts(who.login, by_day, first, last, pct, 0.0)
@@ -221,7 +210,7 @@ class AvailabilityService(ServiceBase):
         editable, reason, deadline = self.month_lock(who, month)
         return MonthAvailability(
             person=convert.person_ref(who), month=month, days=tuple(days), editable=editable,
-            lock_reason=reason, deadline=deadline, busy_hours=facts.busy_hours + facts.days_off * HOURS_PER_DAY,
+            lock_reason=reason, deadline=deadline, busy_hours=month_busy_hours(facts),
             working_hours=facts.working_hours, utilisation=utilisation(facts), manual_pct=pct,
             sources=tuple(sources_of(who, self.actor_login)), version=self._hand_version(who, first, last))
 
@@ -257,7 +246,7 @@ class AvailabilityService(ServiceBase):
         days = sorted(set(days))
         if not days:
             raise InvalidInput("no days given", field="days")
-        months = {f"{d:%Y-%m}" for d in days}
+        months = {month_of(d) for d in days}
         if len(months) != 1:
             raise InvalidInput("the days must all be in one month", field="days")
         month = months.pop()
@@ -331,21 +320,25 @@ class AvailabilityService(ServiceBase):
 
     # -- recommendations and the team grid ----------------------------------------------------
     def _past_load(self, team: m.Team, month: str) -> dict[int, float]:
-        from ..core.recommend import WINDOW_MONTHS, shift_points
+        """Person id -> points of their published shifts in the team's rotations over the window
+        before `month` (each rotation's own points, the team's holidays): the one past load."""
+        from ..core.recommend import WINDOW_MONTHS, holidays_of, point_values, shift_points
 
         first, _ = parse_month(month)
         start_month = add_months(month, -WINDOW_MONTHS)
         start = datetime.combine(parse_month(start_month)[0], time(0), ZoneInfo(team.tz))
         end = datetime.combine(first, time(0), ZoneInfo(team.tz))
-        q = (m.Assignment.select(m.Assignment.person, m.Slot.start, m.Slot.role, m.Rotation.tz)
+        q = (m.Assignment.select(m.Assignment.person, m.Slot.start, m.Slot.role, m.Rotation.tz, m.Rotation.weights)
              .join(m.Slot).switch(m.Assignment).join(m.Plan).join(m.Rotation)
              .where((m.Plan.status == "published") & (m.Rotation.team == team)
                     & (m.Slot.start >= start) & (m.Slot.start < end)).tuples())
+        holidays = holidays_of(team.settings)
         load: dict[int, float] = defaultdict(float)
-        for person_id, slot_start, role, tz in q:
+        for person_id, slot_start, role, tz, weights in q:
             if not isinstance(slot_start, datetime) or slot_start.tzinfo is None:
                 slot_start = m.Slot.start.python_value(slot_start)
-            load[person_id] += shift_points(slot_start, tz, role)
+            load[person_id] += shift_points(slot_start, tz, role, points=point_values(weights),
+                                            holidays=holidays)
         return load
 
     def _team_members(self, team: m.Team) -> list[tuple[m.Membership, m.Person]]:
@@ -354,18 +347,25 @@ class AvailabilityService(ServiceBase):
              .order_by(m.Person.name))
         return [(ms, ms.person) for ms in q]
 
-    def _team_recommendations(self, team: m.Team, month: str, members, rows) -> dict[int, Recommendation]:
-        from ..core.recommend import recommend
-
+    def _team_facts(self, team: m.Team, month: str, members, rows) -> dict[int, LoadFacts]:
+        """Person id -> what is known about their month (past load over the window included)."""
         first, last = parse_month(month)
         past = self._past_load(team, month)
-        facts, ids = [], {}
+        facts = {}
         for ms, p in members:
             by_day = {d: r for (pid, d), r in rows.items() if pid == p.id}
             pct = (ms.utilisation_pct or {}).get(month)
-            facts.append(self._facts(p.login, by_day, first, last, pct, past.get(p.id, 0.0)))
-            ids[p.login] = p.id
-        recs = recommend(facts, parse_month(month)[0].strftime("%b"))
+            facts[p.id] = self._facts(p.login, by_day, first, last, pct, past.get(p.id, 0.0))
+        return facts
+
+    def _team_recommendations(self, team: m.Team, month: str, members, rows,
+                                 facts: dict[int, LoadFacts] | None = None) -> dict[int, Recommendation]:
+        from ..core.recommend import recommend
+
+        if facts is None:
+            facts = self._team_facts(team, month, members, rows)
+        ids = {f.login: pid for pid, f in facts.items()}
+        recs = recommend(list(facts.values()), parse_month(month)[0].strftime("%b"))
         return {ids[login]: rec for login, rec in recs.items()}
 
     def recommendations(self, team: m.Team, month: str) -> dict[int, Recommendation]:
@@ -377,6 +377,7 @@ class AvailabilityService(ServiceBase):
 
     def team_availability(self, team: str | None = None, month: str | None = None) -> TeamAvailability:
         from ..core.domain_availability import DayCell, TeamAvailability, TeamMemberMonth
+        from ..core.recommend import month_busy_hours
 
         if month is not None:
             parse_month(month)
@@ -396,22 +397,26 @@ class AvailabilityService(ServiceBase):
             days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
             members = self._team_members(t)
             rows = self.marks_by_day([p.id for _, p in members], first, last)
-            recs = self._team_recommendations(t, mon, members, rows)
+            facts = self._team_facts(t, mon, members, rows)
+            recs = self._team_recommendations(t, mon, members, rows, facts)
             out = []
             for ms, p in members:
                 cells = []
                 for d in days:
                     state, source, note, _ = effective_day(rows.get((p.id, d), []))
-                    cells.append(DayCell(state, source, note if source == "hand" else ""))
-                out.append(TeamMemberMonth(convert.person_ref(p), tuple(cells), recs[p.id],
-                                           recs[p.id].utilisation, (ms.utilisation_pct or {}).get(mon)))
+                    cells.append(DayCell(state=state, source=source, note=note if source == "hand" else ""))
+                out.append(TeamMemberMonth(person=convert.person_ref(p), cells=tuple(cells),
+                                           recommendation=recs[p.id], busy_hours=month_busy_hours(facts[p.id]),
+                                           manual_pct=(ms.utilisation_pct or {}).get(mon)))
             coverage = self._coverage(t, members, rows, first, last)
             deadline = self.month_lock(members[0][1], mon)[2] if members else None
-            return TeamAvailability(t.slug, t.name, mon, tuple(days), tuple(out), tuple(coverage), deadline)
+            return TeamAvailability(team=t.slug, team_name=t.name, month=mon, days=tuple(days), members=tuple(out),
+                                    coverage=tuple(coverage), deadline=deadline)
         return self._read(run)
 
     def _coverage(self, team: m.Team, members, rows, first: date, last: date) -> list[RoleCoverage]:
         from ..core.domain_availability import RoleCoverage
+        from ..core.recommend import OPTIONAL_ROLES
 
         rotations = [convert.rotation(r, team.slug) for r in
                      m.Rotation.select().where((m.Rotation.team == team) & m.Rotation.active)]
@@ -438,7 +443,7 @@ class AvailabilityService(ServiceBase):
                     1 for _, p in members
                     if effective_shift(rows.get((p.id, day), []), at)[0] != "unavailable"
                     and eligible(p.id, role, at)[0]))
-            out.append(RoleCoverage(role, tuple(counts), 0 if role in OPTIONAL_ROLES else 1))
+            out.append(RoleCoverage(role=role, counts=tuple(counts), needed=0 if role in OPTIONAL_ROLES else 1))
         return out
 
 
@@ -450,4 +455,4 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["AvailabilityService", "HAND_STATES", "parse_month", "month_label", "add_months"]  # noqa: F822
+__all__ = ["AvailabilityService", "HAND_STATES"]  # noqa: F822

@@ -8,8 +8,9 @@ import json
 from typing import TYPE_CHECKING
 
 from ..core.errors import InvalidInput, NotAllowed, NotFound, StaleEdit
+from ..core.months import month_label, month_of, parse_month
 from ..store import models as m
-from .availability import AvailabilityService, month_label, parse_month
+from .availability import AvailabilityService
 from .base import ServiceBase, ServiceContext, check_note
 
 if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
@@ -70,9 +71,10 @@ def source_info(src: m.CalendarSource, viewer_login: str, marks: int | None = No
         location = redact_url(location) if src.kind == "url" else location.rsplit("/", 1)[-1]
     if marks is None:
         marks = m.Availability.select().where(m.Availability.source == src).count()
-    return CalendarSourceInfo(src.id, owner.login, src.label, src.kind, location, _rules_from_row(src.rules),
-                              src.keep_titles, src.last_synced_at, src.synced_month, src.last_error, marks,
-                              src.version)
+    return CalendarSourceInfo(id=src.id, owner=owner.login, label=src.label, kind=src.kind, location=location,
+                              rules=_rules_from_row(src.rules), keep_titles=src.keep_titles,
+                              last_synced_at=src.last_synced_at, synced_month=src.synced_month,
+                              last_error=src.last_error, marks=marks, version=src.version)
 
 
 def sources_of(who: m.Person, viewer_login: str) -> list[CalendarSourceInfo]:
@@ -137,7 +139,7 @@ class CalendarSourcesService(ServiceBase):
         def run():
             src = self._own_source(source_id, "remove that calendar")
             owner = m.Person.get_by_id(src.person_id)
-            months = {f"{d:%Y-%m}" for (d,) in m.Availability.select(m.Availability.day)
+            months = {month_of(d) for (d,) in m.Availability.select(m.Availability.day)
                       .where(m.Availability.source == src).tuples()}
             closed = sorted(mo for mo in months if not self.availability.month_lock(owner, mo)[0])
             if closed:
@@ -212,12 +214,14 @@ class CalendarSourcesService(ServiceBase):
             else:
                 change = "changed"
             seen.add(dm.day)
-            marks.append(PreviewMark(dm.day, dm.state, dm.busy_hours, dm.reason, change))
+            marks.append(PreviewMark(day=dm.day, state=dm.state, busy_hours=dm.busy_hours, reason=dm.reason,
+                                     change=change))
         removed = tuple(sorted({d for (_, d), rows in prev.items() for r in rows
                                 if source_id is not None and r.source_id == source_id and d not in seen}))
-        return CalendarPreview(label, month, tuple(marks), removed, tuple(result.warnings), result.event_count,
-                               sum(1 for x in marks if x.state == "unavailable"),
-                               round(sum(x.busy_hours for x in marks), 2), _digest(result.marks))
+        return CalendarPreview(label=label, month=month, marks=tuple(marks), removed=removed,
+                               warnings=tuple(result.warnings), event_count=result.event_count,
+                               unavailable_days=sum(1 for x in marks if x.state == "unavailable"),
+                               busy_hours=round(sum(x.busy_hours for x in marks), 2), digest=_digest(result.marks))
 
     def preview_calendar(self, location: str = "", kind: str = "", month: str | None = None,
                          rules: CalendarRules | None = None, keep_titles: bool = False,
@@ -292,8 +296,8 @@ class CalendarSourcesService(ServiceBase):
         fresh = self._fresh_source(src)
         m.CalendarSource.update(last_error=message).where(m.CalendarSource.id == src.id).execute()
         self._audit("calendar.sync_failed", "calendar", src.id, self._first_team(fresh), month=month, error=message)
-        return SyncResult(False, self._source_info(self._fresh_source(src)), month,
-                          f"{message} — nothing changed", 0, 0)
+        return SyncResult(ok=False, source=self._source_info(self._fresh_source(src)), month=month,
+                          message=f"{message} — nothing changed", applied=0, removed=0)
 
     def _record_sync(self, src, month, etag, modified, not_modified: bool) -> SyncResult:
         from ..core.domain_availability import SyncResult
@@ -302,8 +306,9 @@ class CalendarSourcesService(ServiceBase):
         m.CalendarSource.update(last_synced_at=self._now(), last_error="", etag=etag[:200],
                                 last_modified=modified[:100]).where(m.CalendarSource.id == src.id).execute()
         self._audit("calendar.sync", "calendar", src.id, self._first_team(src), month=month, not_modified=True)
-        return SyncResult(True, self._source_info(self._fresh_source(src)), month,
-                          f"'{src.label}' is unchanged since the last sync", 0, 0, not_modified=True)
+        return SyncResult(ok=True, source=self._source_info(self._fresh_source(src)), month=month,
+                          message=f"'{src.label}' is unchanged since the last sync", applied=0, removed=0,
+                          not_modified=True)
 
     def _apply(self, src, who, month, preview: CalendarPreview, etag: str, modified: str) -> SyncResult:
         from ..core.domain_availability import SyncResult
@@ -328,9 +333,10 @@ class CalendarSourcesService(ServiceBase):
         self._audit("calendar.sync", "calendar", src.id, self._first_team(src), month=month, marks=len(rows),
                     unavailable=preview.unavailable_days)
         info = self._source_info(self._fresh_source(src), None)
-        return SyncResult(True, info, month, f"'{src.label}': {preview.unavailable_days} unavailable days, "
-                          f"{preview.busy_hours:g} busy hours in {month_label(month)}", len(rows), removed,
-                          warnings=preview.warnings)
+        return SyncResult(ok=True, source=info, month=month,
+                          message=f"'{src.label}': {preview.unavailable_days} unavailable days, "
+                          f"{preview.busy_hours:g} busy hours in {month_label(month)}",
+                          applied=len(rows), removed=removed, warnings=preview.warnings)
 
     def _first_team(self, src: m.CalendarSource):
         teams = self.availability.teams_of(m.Person.get_by_id(src.person_id))

@@ -2,21 +2,19 @@
 transaction, the audit record), spelt as each area's code has always called it."""
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
 import peewee as pw
 
-from ..core.errors import InvalidInput
+from ..core.checks import MAX_NOTE, check_note, check_plain, check_url  # noqa: F401 (the services' way in)
 from ..store import models as m
 from .context import ADMINS_KEY, AfterCommit, ServiceContext
 
 T = TypeVar("T")
 __all__ = ["ADMINS_KEY", "AfterCommit", "ServiceBase", "ServiceContext", "check_note", "check_plain", "check_url"]
 
-MAX_NOTE = 2000
 
 
 class ServiceBase:
@@ -110,40 +108,3 @@ class ServiceBase:
     def _bump(self, row: m.Versioned, expected_version: int | None, fresh: Callable[[], Any],
               what: str, **changes: Any) -> int:
         return self.ctx.bump(row, expected_version, fresh, what, **changes)
-
-
-def check_note(text: str, field: str = "note", required: bool = False, limit: int = MAX_NOTE,
-               one_line: bool = False) -> str:
-    """Text a person typed, trimmed and checked: not too long, and holding no control characters
-    (terminal escape sequences and the like; a note may have several lines, a `one_line` field
-    such as a name or a label may not)."""
-    text = (text or "").strip()
-    if required and not text:
-        raise InvalidInput(f"the {field} is empty", field=field)
-    if len(text) > limit:
-        raise InvalidInput(f"the {field} is {len(text)} characters; at most {limit} fit", field=field)
-    check_plain(text, field, one_line)
-    return text
-
-
-def check_plain(text: str, field: str, one_line: bool = True) -> str:
-    """Refuse control characters in `text` (and line breaks and tabs if `one_line`)."""
-    from ..core.text import CONTROL_CHARS, safe_text
-
-    bad = CONTROL_CHARS.search(text) or (one_line and re.search(r"[\n\t]", text))
-    if bad:
-        raise InvalidInput(f"the {field} contains a control character ({safe_text(bad.group())!s}"
-                           f"{' or a line break' if one_line else ''}); remove it", field=field)
-    return text
-
-
-def check_url(text: str, field: str = "link") -> str:
-    from urllib.parse import urlparse
-
-    text = (text or "").strip()
-    parts = urlparse(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidInput(f"the {field} must be an http(s) URL, not {text[:60]!r}", field=field)
-    if len(text) > 500:
-        raise InvalidInput(f"the {field} is too long (at most 500 characters)", field=field)
-    return text

@@ -25,7 +25,7 @@ def person(row: m.Person) -> Person:
 
 def person_ref(row: m.Person) -> PersonRef:
     contact = row.oncall_phone or (row.phones[0] if row.phones else "") or row.email
-    return PersonRef(row.login, row.name, contact, row.tz)
+    return PersonRef(login=row.login, name=row.name, contact=contact, tz=row.tz)
 
 
 def team(row: m.Team) -> Team:
@@ -48,14 +48,14 @@ def rotation(row: m.Rotation, team_slug: str | None = None) -> Rotation:
         id=row.id, team=team_slug or row.team.slug, slug=row.slug, name=row.name, tz=row.tz,
         handoff=row.handoff, shift_kind=row.shift_kind, shift_hours=row.shift_hours,
         handoff_weekday=row.handoff_weekday, roles=tuple(row.roles or ()),
-        windows=tuple(Window(w["start"], w.get("region", "")) for w in (row.windows or ())),
+        windows=tuple(Window(start=w["start"], region=w.get("region", "")) for w in (row.windows or ())),
         rules=rules, weights=dict(row.weights or {}), version=row.version,
     )
 
 
 def escalation(row: m.EscalationContact) -> EscalationContact:
-    return EscalationContact(row.position, row.name, row.contact,
-                             row.person.login if row.person_id else None)  # type: ignore[union-attr]
+    return EscalationContact(position=row.position, name=row.name, contact=row.contact,
+                             login=row.person.login if row.person_id else None)  # type: ignore[union-attr]
 
 
 def assignment(row: m.Assignment, slot: m.Slot, rot: m.Rotation, team_slug: str,
@@ -67,5 +67,6 @@ def assignment(row: m.Assignment, slot: m.Slot, rot: m.Rotation, team_slug: str,
 
 
 def audit(row: m.AuditLog) -> AuditEntry:
-    return AuditEntry(row.id, row.at, row.actor, row.action, row.entity, row.entity_id,
-                      row.team, dict(row.detail or {}))
+    return AuditEntry(id=row.id, at=row.at, actor=row.actor, action=row.action, entity=row.entity,
+                      entity_id=row.entity_id,
+                      team=row.team, detail=dict(row.detail or {}))

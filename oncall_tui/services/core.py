@@ -4,10 +4,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from peewee import JOIN
 
+from ..core.checks import check_email, check_zone
 from ..core.domain import (
     AuditEntry,
     EscalationContact,
@@ -22,7 +23,7 @@ from ..core.domain import (
 from ..core.errors import InvalidInput, NotAllowed, NotFound
 from ..store import models as m
 from . import convert
-from .base import AfterCommit, ServiceBase, ServiceContext, check_note, check_plain
+from .base import AfterCommit, ServiceBase, ServiceContext, check_note
 
 
 class CoreService(ServiceBase):
@@ -76,7 +77,8 @@ class CoreService(ServiceBase):
                 convert.assignment(o, o.slot, rot, rot.team.slug, o.person)
                 for o in by_shift[(r.slot.rotation_id, r.slot.start)] if o.slot.uid != r.slot.uid
             )
-            out.append(ShiftDetail(mine, partners, escalation.get(rot.team_id, ()), r.note))
+            out.append(ShiftDetail(assignment=mine, partners=partners, escalation=escalation.get(rot.team_id, ()),
+                                   handover=r.note))
         return out
 
     def _escalation_by_team(self, team_ids) -> dict[int, tuple[EscalationContact, ...]]:
@@ -106,7 +108,8 @@ class CoreService(ServiceBase):
             t = self._team(team)
             q = (m.Membership.select(m.Membership, m.Person).join(m.Person)
                  .where(m.Membership.team == t).order_by(m.Person.name))
-            return [Member(convert.person_ref(ms.person), ms.role, ms.on_rotation, ms.region) for ms in q]
+            return [Member(person=convert.person_ref(ms.person), role=ms.role, on_rotation=ms.on_rotation,
+                           region=ms.region) for ms in q]
         return self._read(run)
 
     def rotations(self, team: str) -> list[Rotation]:
@@ -238,10 +241,7 @@ class CoreService(ServiceBase):
         if name is not None:
             changes["name"] = check_note(name, "name", required=True, limit=200, one_line=True)
         if email is not None:
-            email = email.strip()
-            if email and ("@" not in email or len(email) > 254):
-                raise InvalidInput(f"{email!r} is not an email address", field="email")
-            changes["email"] = check_plain(email, "email")
+            changes["email"] = check_email(email)
         if phones is not None:
             changes["phones"] = [check_note(p, "phone", limit=40, one_line=True) for p in phones if p.strip()]
         if tz is not None:
@@ -298,8 +298,4 @@ class CoreService(ServiceBase):
 
 
 def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"{name!r} is not a time zone (try Europe/London or America/New_York)",
-                           field="tz") from None
+    return check_zone(name)

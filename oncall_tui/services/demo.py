@@ -10,11 +10,11 @@ same clock gives the same team.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..core.clock import Clock
-from ..core.shifts import month_range
+from ..core.months import add_months, month_of, month_range
 from ..store import models as m
 from .slots import ensure_slots
 
@@ -154,11 +154,10 @@ def build_demo(backend, clock: Clock) -> dict:
             conflict_target=[m.Meta.key], update={m.Meta.value: "1"}).execute()  # portable upsert
 
         # Six months of history plus this month, published; next month left to plan.
-        first_month = _add_months(date(today.year, today.month, 1), -6)
+        first_month = add_months(month_of(today), -6)
         manager = people["maya"]
         for k in range(7):
-            month = _add_months(first_month, k)
-            first, last = month_range(f"{month.year:04d}-{month.month:02d}")
+            first, last = month_range(add_months(first_month, k))
             _publish_month(rot, first, last, experienced, [people[n] for n in newcomers],
                            manager, rng, now, you=people[you], current=(k == 6), today=today)
         _seed_requirements(team, people, engineers, now, rng, you)
@@ -170,11 +169,6 @@ def build_demo(backend, clock: Clock) -> dict:
         backend.context.audit("demo.seed", "team", team.slug, team)
     backend.context.write(seed)
     return {"team": report.team, "you": you}
-
-
-def _add_months(d: date, n: int) -> date:
-    y, mo = divmod(d.month - 1 + n, 12)
-    return date(d.year + y, mo + 1, 1)
 
 
 def _publish_month(rot, first, last, experienced, newcomers, manager, rng, now, you, current, today):
@@ -249,8 +243,7 @@ def _seed_requirements(team, people, engineers, now, rng, you):
 
 
 def _seed_availability(engineers, today, rng, now):
-    first = _add_months(date(today.year, today.month, 1), 1)
-    _, last = month_range(f"{first.year:04d}-{first.month:02d}")
+    first, last = month_range(add_months(month_of(today), 1))
     rows = []
     for p in engineers:
         days = [first + timedelta(days=d) for d in range((last - first).days + 1)]

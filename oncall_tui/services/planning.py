@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import peewee as pw
 
 from ..core.errors import InvalidInput, NotAllowed, NotFound, StaleEdit
-from ..core.shifts import month_range, next_month
+from ..core.months import month_of, month_range, next_month
 from ..store import models as m
 from . import convert
 from .planning_data import PlanData
@@ -43,9 +43,11 @@ class PlanningService(PlanData):
             built = self._gather(rot, month_)
             not_eligible = {f"{login}|{shift}|{role}": why
                             for (login, shift, role), why in built.ineligible_why.items()}
-            return PlanProblem(rot.team.slug, rot.slug, rot.name, month_, *month_range(month_), rot.tz,
-                               built.problem.to_dict(), not_eligible,
-                               {f"{login}|{shift}": why for (login, shift), why in built.unavailable_why.items()})
+            first, last = month_range(month_)
+            return PlanProblem(
+                team=rot.team.slug, rotation=rot.slug, rotation_name=rot.name, month=month_, first_day=first,
+                last_day=last, tz=rot.tz, data=built.problem.to_dict(), not_eligible=not_eligible,
+                unavailable={f"{login}|{shift}": why for (login, shift), why in built.unavailable_why.items()})
         return self._read(run)
 
     def save_draft(self, rotation: str, month: str, solved: SolvedPlan,
@@ -275,7 +277,7 @@ class PlanningService(PlanData):
             first, _ = month_range(month)
         except ValueError as exc:
             raise InvalidInput(str(exc), field="month") from None
-        return f"{first.year:04d}-{first.month:02d}"
+        return month_of(first)
 
     def _plan_row(self, plan_id: int, write: bool = False, doing: str = "edit plans") -> m.Plan:
         plan = (m.Plan.select(m.Plan, m.Rotation, m.Team).join(m.Rotation).join(m.Team)
@@ -357,7 +359,7 @@ class PlanningService(PlanData):
         plan.score, plan.bound, plan.summary = result.score, bound, summary
 
     def _built_for(self, plan: m.Plan, create: bool = True):
-        month = f"{plan.first_day.year:04d}-{plan.first_day.month:02d}"
+        month = month_of(plan.first_day)
         built = self._gather(plan.rotation, month)
         if create:
             slots = ensure_slots(plan.rotation, plan.first_day, plan.last_day)
@@ -400,7 +402,8 @@ class PlanningService(PlanData):
         theirs = self._assigned(against) if against is not None else {}
         uids = [u for u in set(mine) | set(theirs) if mine.get(u) != theirs.get(u)]
         slots = {s.uid: s for s in m.Slot.select().where(m.Slot.uid.in_(uids))} if uids else {}
-        lines = sorted((DiffLine(u, slots[u].start, slots[u].role, theirs.get(u), mine.get(u)) for u in uids),
+        lines = sorted((DiffLine(uid=u, start=slots[u].start, role=slots[u].role, before=theirs.get(u),
+                                 after=mine.get(u)) for u in uids),
                        key=lambda d: (d.start, d.role))
         added, removed = defaultdict(list), defaultdict(list)
         for d in lines:
@@ -409,10 +412,12 @@ class PlanningService(PlanData):
             if d.before:
                 removed[d.before].append(d)
         names = {p.login: p.name for p in m.Person.select().where(m.Person.login.in_(list(set(added) | set(removed))))}
-        people = tuple(PersonChange(login, names.get(login, login), tuple(added[login]), tuple(removed[login]))
+        people = tuple(PersonChange(login=login, name=names.get(login, login), added=tuple(added[login]),
+                                    removed=tuple(removed[login]))
                        for login in sorted(set(added) | set(removed)))
-        return PlanDiff(plan.id, against.id if against else None, against.number if against else None,
-                        tuple(lines), people, plan.rotation.tz)
+        return PlanDiff(plan_id=plan.id, against_id=against.id if against else None,
+                        against_number=against.number if against else None,
+                        changes=tuple(lines), people=people, tz=plan.rotation.tz)
 
     def _publish_payload(self, plan: m.Plan, previous: m.Plan | None, diff: PlanDiff) -> dict:
         def cell(d: DiffLine) -> dict:

@@ -6,11 +6,12 @@ rotations, the published plan of the period) and hands them to the pure
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from ..core.shifts import generate_shifts, month_range
+from ..core.months import month_range
+from ..core.shifts import generate_shifts
 from ..store import models as m
 from . import convert
 from .base import ServiceBase, ServiceContext
@@ -18,11 +19,6 @@ from .context import EligibilityFor, RecommendationsFor
 
 if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
     from ..core.domain_planning import PlanSummary, PlanView
-
-
-def _months_before(day: date, months: int) -> date:
-    y, mo = divmod(day.month - 1 - months, 12)
-    return date(day.year + y, mo + 1, 1)
 
 
 class PlanData(ServiceBase):
@@ -37,16 +33,8 @@ class PlanData(ServiceBase):
         self.recommendations = recommendations
 
     def _gather(self, rot: m.Rotation, month: str):
-        from ..core.planning import (
-            HISTORY_MONTHS,
-            OPTIONAL_ROLES,
-            Busy,
-            Mark,
-            Member,
-            build_problem,
-            point_values,
-            shift_points,
-        )
+        from ..core.planning import OPTIONAL_ROLES, Busy, Mark, Member, build_problem
+        from ..core.recommend import holidays_of
 
         team = rot.team
         spec = convert.rotation(rot, team.slug)
@@ -55,23 +43,15 @@ class PlanData(ServiceBase):
         zone = ZoneInfo(rot.tz)
         period_start = shifts[0].start if shifts else datetime.combine(first, time(0), zone)
         period_end = shifts[-1].end if shifts else datetime.combine(last, time(23, 59), zone)
-        holidays = set()
-        for text in (team.settings or {}).get("holidays", []) or []:
-            try:
-                holidays.add(date.fromisoformat(str(text)))
-            except ValueError:
-                continue
-        points = point_values(rot.weights or {})
+        holidays = holidays_of(team.settings)
         memberships = list(m.Membership.select(m.Membership, m.Person).join(m.Person)
                            .where((m.Membership.team == team) & m.Membership.on_rotation & m.Person.active)
                            .order_by(m.Person.login))
         by_id = {ms.person.id: ms for ms in memberships}
         ids = list(by_id)
 
-        # history: this rotation's published shifts before the period
-        window_start = datetime.combine(_months_before(first, HISTORY_MONTHS), time(0), zone)
+        # history: published shifts before the period (past load is the recommendation's, below)
         experience: dict[int, int] = defaultdict(int)
-        past: dict[int, float] = defaultdict(float)
         last_on: dict[int, datetime] = {}
         carry_in: list[tuple[str, datetime, datetime]] = []
         rest_days = (spec.rules.max_consecutive or 0) + 2
@@ -89,18 +69,16 @@ class PlanData(ServiceBase):
             if role in OPTIONAL_ROLES:
                 continue
             experience[pid] += 1
-            if rot_id == rot.id and start >= window_start:
-                past[pid] += shift_points(start, rot.tz, holidays, points)
             if pid not in last_on or end > last_on[pid]:
                 last_on[pid] = end
 
-        recs = self.recommendations(team, month)
+        recs = self.recommendations(team, month)  # their past load too: one figure in every view
         members = []
         for pid, ms in by_id.items():
             rec = recs.get(pid)
             members.append(Member(
                 login=ms.person.login, name=ms.person.name, tz=ms.person.tz,
-                region=ms.region or "", experience=experience[pid], past_load=past[pid],
+                region=ms.region or "", experience=experience[pid], past_load=rec.past_load if rec else 0.0,
                 level=rec.level if rec else None, level_why=rec.explanation if rec else "",
                 last_on_call=last_on.get(pid)))
 
@@ -117,7 +95,8 @@ class PlanData(ServiceBase):
                  .where((m.Availability.person.in_(ids)) & (m.Availability.day >= first - timedelta(days=1))
                         & (m.Availability.day <= last + timedelta(days=1)))]
 
-        busy = [Busy(a.person.login, a.slot.start, a.slot.end, f"{a.slot.rotation.name} {a.slot.role}")
+        busy = [Busy(login=a.person.login, start=a.slot.start, end=a.slot.end,
+                     what=f"{a.slot.rotation.name} {a.slot.role}")
                 for a in m.Assignment.select(m.Assignment, m.Slot, m.Person, m.Rotation)
                 .join(m.Slot).join(m.Rotation).switch(m.Assignment).join(m.Plan)
                 .switch(m.Assignment).join(m.Person)
@@ -162,15 +141,16 @@ class PlanData(ServiceBase):
         cells = []
         for s in sorted(slots, key=lambda s: (s.start, order.get(s.role, 9))):
             a = held.get(s.id)
-            cells.append(PlanCell(s.uid, s.start, s.end, s.role, a.person.login if a else None,
-                                  a.person.name if a else "", a.source if a else "", s.region))
+            cells.append(PlanCell(uid=s.uid, start=s.start, end=s.end, role=s.role, login=a.person.login if a else None,
+                                  name=a.person.name if a else "", source=a.source if a else "", region=s.region))
         summary = plan.summary or {}
         names = {p.login: p.name for p in m.Person.select(m.Person.login, m.Person.name)}
         people = tuple(PersonLoad(
             login=p["login"], name=names.get(p["login"], p["login"]), shifts=p["shifts"], points=p["points"],
             past=p["past"], target=p["target"], deviation=p["deviation"],
             experienced=p.get("experienced", True), level=p.get("level")) for p in summary.get("people", []))
-        gaps = tuple(PlanGap(g.get("uid", ""), datetime.fromisoformat(g["start"]), g["role"], tuple(g["reasons"]))
+        gaps = tuple(PlanGap(uid=g.get("uid", ""), start=datetime.fromisoformat(g["start"]), role=g["role"],
+                             reasons=tuple(g["reasons"]))
                      for g in summary.get("gaps", []) if g.get("start"))
         status, elapsed = summary.get("status", ""), summary.get("elapsed")
         note = f"{plan.solver} · {status}" if status else plan.solver

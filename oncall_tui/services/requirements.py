@@ -5,7 +5,6 @@ facts it needs for a whole team in a few queries and writes what people do.
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -13,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from peewee import fn
 
-from ..core.domain import AUTO_RULE_KINDS, REQUIREMENT_METHODS, ROLES
+from ..core.checks import LOOKS_LIKE_LINK, check_requirement_spec
+from ..core.domain import AUTO_RULE_KINDS, ROLES
 from ..core.errors import InvalidInput, NotAllowed, NotFound, StaleEdit
 from ..store import models as m
 from . import convert
@@ -30,17 +30,13 @@ if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does
     )
     from ..core.readiness import StatusFact, TeamFacts
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-LOOKS_LIKE_LINK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$")
-
-
 def requirement_def(row: m.Requirement, team_slug: str) -> RequirementDef:
     from ..core.domain_requirements import AutoRule, RequirementDef
 
     rule = row.auto_rule or {}
     auto = None
     if row.method == "auto" and rule.get("kind"):
-        auto = AutoRule(str(rule["kind"]), int(rule.get("min", 1)), int(rule.get("months", 6)))
+        auto = AutoRule(kind=str(rule["kind"]), min=int(rule.get("min", 1)), months=int(rule.get("months", 6)))
     return RequirementDef(
         slug=row.slug, name=row.name, why=row.why, how=row.how, link=row.link, command=row.command,
         roles=tuple(r for r in ROLES if r in (row.roles or ())), method=row.method, auto=auto,
@@ -50,8 +46,9 @@ def requirement_def(row: m.Requirement, team_slug: str) -> RequirementDef:
 
 def status_fact(row: m.RequirementStatus) -> StatusFact:
     from ..core.readiness import StatusFact
-    return StatusFact(row.state, row.met_at, row.requested_at, row.reason, row.evidence,
-                      row.evidence_link, row.id, row.version)
+    return StatusFact(state=row.state, met_at=row.met_at, requested_at=row.requested_at, reason=row.reason,
+                      evidence=row.evidence,
+                      evidence_link=row.evidence_link, id=row.id, version=row.version)
 
 
 class RequirementsService(ServiceBase):
@@ -108,7 +105,7 @@ class RequirementsService(ServiceBase):
                     f.served.append((_utc(start), _utc(end)))
         for f in facts.values():
             f.sort()
-        return TeamFacts(team.tz, reqs, self._team_roles(team), statuses, facts)
+        return TeamFacts(tz=team.tz, reqs=reqs, roles=self._team_roles(team), statuses=statuses, facts=facts)
 
     def eligibility_checker(self, team: m.Team) -> Callable[[int, str, datetime], tuple[bool, str]]:
         """A function (person_id, role, at) -> (eligible, why not) for everyone in `team`.
@@ -223,9 +220,11 @@ class RequirementsService(ServiceBase):
                 pid = ms.person_id
                 states = tuple(data.item(pid, r, now).state for r in data.reqs)
                 roles = tuple(r.role for r in data.eligibility(pid, now) if r.eligible)
-                rows.append(MatrixRow(convert.person_ref(ms.person), states, roles, ms.on_rotation))
-            return TeamReadiness(t.slug, t.tz, now, data.roles, tuple(data.reqs), tuple(rows),
-                                 tuple(self._pending(t)))
+                rows.append(MatrixRow(person=convert.person_ref(ms.person), states=states, eligible_roles=roles,
+                                      on_rotation=ms.on_rotation))
+            return TeamReadiness(team=t.slug, team_tz=t.tz, at=now, roles=data.roles, requirements=tuple(data.reqs),
+                                 rows=tuple(rows),
+                                 pending=tuple(self._pending(t)))
         return self._read(run)
 
     def _pending(self, team: m.Team) -> list[PendingVerification]:
@@ -236,9 +235,9 @@ class RequirementsService(ServiceBase):
              .where((m.Requirement.team == team) & m.Requirement.active
                     & (m.RequirementStatus.state == "pending"))
              .order_by(m.RequirementStatus.requested_at, m.RequirementStatus.id))
-        return [PendingVerification(s.id, s.version, convert.person_ref(s.person),
-                                    requirement_def(s.requirement, team.slug), s.evidence, s.evidence_link,
-                                    s.requested_at) for s in q]
+        return [PendingVerification(status_id=s.id, version=s.version, person=convert.person_ref(s.person),
+                                    requirement=requirement_def(s.requirement, team.slug), evidence=s.evidence,
+                                    evidence_link=s.evidence_link, requested_at=s.requested_at) for s in q]
 
     def pending_verifications(self, team: str) -> list[PendingVerification]:
         def run():
@@ -312,9 +311,10 @@ class RequirementsService(ServiceBase):
         row = m.RequirementStatus.get_or_none(m.RequirementStatus.id == status_id)
         if row is None:
             return None
-        return PendingVerification(row.id, row.version, convert.person_ref(row.person),
-                                   requirement_def(row.requirement, row.requirement.team.slug),
-                                   row.evidence, row.evidence_link, row.requested_at)
+        return PendingVerification(status_id=row.id, version=row.version, person=convert.person_ref(row.person),
+                                   requirement=requirement_def(row.requirement, row.requirement.team.slug),
+                                   evidence=row.evidence, evidence_link=row.evidence_link,
+                                   requested_at=row.requested_at)
 
     # -- a manager's acts -----------------------------------------------------------------
     def _no_self_decision(self, team: m.Team, me: m.Person, person: m.Person, doing: str) -> None:
@@ -380,7 +380,7 @@ class RequirementsService(ServiceBase):
 
     def save_requirement(self, team: str, spec: RequirementDef,
                          expected_version: int | None = None) -> RequirementDef:
-        fields = _checked_spec(spec)
+        fields = check_requirement_spec(spec)
 
         def run():
             t = self._team(team)
@@ -532,42 +532,6 @@ def _evidence(evidence: str, link: str) -> tuple[str, str]:
     if not evidence and not link:
         raise InvalidInput("give an evidence note or an http(s) link", field="evidence")
     return evidence, link
-
-
-def _checked_spec(spec: RequirementDef) -> dict:
-    slug = (spec.slug or "").strip()
-    if not SLUG.match(slug):
-        raise InvalidInput(f"{slug!r} is not a slug: lowercase letters, digits and dashes", field="slug")
-    roles = [r for r in ROLES if r in spec.roles]
-    unknown = [r for r in spec.roles if r not in ROLES]
-    if unknown or not roles:
-        raise InvalidInput(f"roles must be some of {', '.join(ROLES)}", field="roles")
-    if spec.method not in REQUIREMENT_METHODS:
-        raise InvalidInput(f"method must be one of {', '.join(REQUIREMENT_METHODS)}", field="method")
-    auto: dict = {}
-    if spec.method == "auto":
-        if spec.auto is None or spec.auto.kind not in AUTO_RULE_KINDS:
-            raise InvalidInput(f"an automatic requirement needs a rule: {', '.join(AUTO_RULE_KINDS)}",
-                               field="auto")
-        auto = {"kind": spec.auto.kind}
-        if spec.auto.kind in ("shadow_shifts", "served_shifts"):
-            if not 1 <= spec.auto.min <= 100:
-                raise InvalidInput("the minimum must be between 1 and 100", field="auto.min")
-            auto["min"] = spec.auto.min
-        if spec.auto.kind == "served_shifts":
-            if not 1 <= spec.auto.months <= 36:
-                raise InvalidInput("months must be between 1 and 36", field="auto.months")
-            auto["months"] = spec.auto.months
-    if spec.valid_days is not None and not 1 <= spec.valid_days <= 3650:
-        raise InvalidInput("valid for must be between 1 and 3650 days (or empty: never expires)",
-                           field="valid_days")
-    return dict(
-        slug=slug, name=check_note(spec.name, "name", required=True, limit=200, one_line=True),
-        why=check_note(spec.why, "why"), how=check_note(spec.how, "how to obtain it"),
-        link=check_url(spec.link, "link") if (spec.link or "").strip() else "",
-        command=check_note(spec.command, "command", limit=500, one_line=True), roles=roles, method=spec.method,
-        auto_rule=auto, valid_days=spec.valid_days, active=bool(spec.active),
-    )
 
 
 def seed_demo_readiness(team: m.Team, people: dict[str, m.Person], experienced: list[m.Person],

@@ -8,17 +8,14 @@ import re
 import tomllib
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..core.checks import check_requirement_spec, is_email, is_http_url, is_login, is_slug, is_zone
 from ..core.domain import AUTO_RULE_KINDS, MEMBER_ROLES, REQUIREMENT_METHODS, ROLES, SHIFT_KINDS, ImportReport
 from ..core.errors import InvalidInput, NotAllowed
 from ..core.shifts import parse_hhmm
 from ..core.text import CONTROL_CHARS
 from ..store import models as m
 from .base import ServiceBase
-
-SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-LOGIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$")
 
 
 class _Lines:
@@ -62,9 +59,7 @@ class _Ctx:
 
 
 def _zone(ctx: _Ctx, value: Any, table: str, index: int | None, key: str = "tz") -> str:
-    try:
-        ZoneInfo(str(value))
-    except (ZoneInfoNotFoundError, ValueError):
+    if not is_zone(str(value)):
         ctx.fail(f"{value!r} is not a time zone (try Europe/London)", table, index, key)
     return str(value)
 
@@ -83,6 +78,32 @@ def _get(ctx: _Ctx, data: dict, key: str, kind: type | tuple, table: str, index:
         if isinstance(text, str) and CONTROL_CHARS.search(text):
             ctx.fail(f"'{key}' contains a control character; remove it", table, index, key)
     return value
+
+
+def _checked_requirement(ctx: _Ctx, index: int, q: dict[str, Any]) -> dict[str, Any]:
+    """The requirement as `save_requirement` would store it: the same check, so what an import
+    accepts can be edited afterwards; a refusal names the line."""
+    from ..core.domain_requirements import AutoRule, RequirementDef
+
+    auto = None
+    if q["method"] == "auto":
+        for key in ("min", "months"):
+            value = q["auto_rule"].get(key, 1 if key == "min" else 6)
+            if not isinstance(value, int) or isinstance(value, bool):
+                ctx.fail(f"auto.{key} must be a whole number, not {value!r}", "requirements", index, "auto")
+        auto = AutoRule(kind=q["auto_rule"]["kind"], min=q["auto_rule"].get("min", 1),
+                        months=q["auto_rule"].get("months", 6))
+    spec = RequirementDef(slug=q["slug"], name=q["name"], why=q["why"], how=q["how"], link=q["link"],
+                          command=q["command"], roles=tuple(q["roles"]), method=q["method"], auto=auto,
+                          valid_days=q["valid_days"])
+    try:
+        checked = check_requirement_spec(spec)
+    except InvalidInput as exc:
+        key = (exc.field or "").split(".")[0]
+        key = {"how to obtain it": "how"}.get(key, key)
+        ctx.fail(exc.message, "requirements", index, key if key in q or key == "auto" else None)
+    checked.pop("active")
+    return checked
 
 
 def _too_deep(value: Any, limit: int) -> bool:
@@ -115,7 +136,7 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
     if not isinstance(team, dict):
         raise InvalidInput(f"{name}: a [team] section with slug and name is required", field="team")
     slug = _get(ctx, team, "slug", str, "team", None, required=True)
-    if not SLUG.match(slug):
+    if not is_slug(slug):
         ctx.fail(f"team slug {slug!r} must be lower-case letters, digits, - _ or .", "team", None, "slug")
     out_team = {
         "slug": slug,
@@ -133,7 +154,7 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
     seen = set()
     for i, p in enumerate(data.get("people", [])):
         login = _get(ctx, p, "login", str, "people", i, required=True)
-        if not LOGIN.match(login):
+        if not is_login(login):
             ctx.fail(f"login {login!r} has characters a login cannot have", "people", i, "login")
         if login in seen:
             ctx.fail(f"login {login!r} appears twice", "people", i, "login")
@@ -143,7 +164,7 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
             ctx.fail(f"role must be engineer or manager, not {role!r}", "people", i, "role")
         phones = _get(ctx, p, "phones", list, "people", i, default=[])
         email = _get(ctx, p, "email", str, "people", i, default="")
-        if email and "@" not in email:
+        if email and not is_email(email):
             ctx.fail(f"{email!r} is not an email address", "people", i, "email")
         people.append({
             "login": login,
@@ -164,7 +185,7 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
     rotations = []
     for i, r in enumerate(data.get("rotations", [])):
         rslug = _get(ctx, r, "slug", str, "rotations", i, required=True)
-        if not SLUG.match(rslug):
+        if not is_slug(rslug):
             ctx.fail(f"rotation slug {rslug!r} must be lower-case letters, digits, - _ or .",
                      "rotations", i, "slug")
         kind = _get(ctx, r, "shift", str, "rotations", i, default="daily")
@@ -223,7 +244,7 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
     rseen = set()
     for i, q in enumerate(data.get("requirements", [])):
         qslug = _get(ctx, q, "slug", str, "requirements", i, required=True)
-        if not SLUG.match(qslug) or qslug in rseen:
+        if not is_slug(qslug) or qslug in rseen:
             ctx.fail(f"requirement slug {qslug!r} is not a valid, unique slug", "requirements", i, "slug")
         rseen.add(qslug)
         method = _get(ctx, q, "method", str, "requirements", i, default="self")
@@ -233,14 +254,14 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
         if method == "auto" and auto.get("kind") not in AUTO_RULE_KINDS:
             ctx.fail(f"auto.kind must be one of {', '.join(AUTO_RULE_KINDS)}", "requirements", i, "auto")
         link = _get(ctx, q, "link", str, "requirements", i, default="")
-        if link and not re.match(r"^https?://\S+$", link):
+        if link and not is_http_url(link):
             ctx.fail(f"link must be an http(s) URL, not {link!r}", "requirements", i, "link")
         roles = _get(ctx, q, "roles", list, "requirements", i, default=["primary", "secondary"])
         for role in roles:
             if role not in ROLES:
                 ctx.fail(f"role {role!r} is not one of {', '.join(ROLES)}", "requirements", i, "roles")
         valid = _get(ctx, q, "valid_days", int, "requirements", i, default=None)
-        requirements.append({
+        requirements.append(_checked_requirement(ctx, i, {
             "slug": qslug,
             "name": _get(ctx, q, "name", str, "requirements", i, required=True),
             "why": _get(ctx, q, "why", str, "requirements", i, default=""),
@@ -251,7 +272,7 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
             "method": method,
             "auto_rule": auto,
             "valid_days": valid,
-        })
+        }))
     for i, e in enumerate(escalation):
         if e["login"] and e["login"] not in seen and m.Person.get_or_none(m.Person.login == e["login"]) is None:
             ctx.fail(f"escalation login {e['login']!r} is nobody in this file or database",
@@ -386,8 +407,9 @@ class TeamFileService(ServiceBase):
         m.Requirement.update(active=False).where(
             (m.Requirement.team == team) & ~(m.Requirement.id.in_(qkeep))).execute()
 
-        report = ImportReport(team.slug, added, updated, len(parsed["rotations"]),
-                              len(parsed["requirements"]), len(parsed["escalation"]), tuple(refused))
+        report = ImportReport(team=team.slug, people_added=added, people_updated=updated,
+                              rotations=len(parsed["rotations"]), requirements=len(parsed["requirements"]),
+                              escalation_contacts=len(parsed["escalation"]), refused=tuple(refused))
         self._audit("team.import", "team", team.slug, team, report=report)
         return report
 

@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
 
+from ..core.months import month_of, month_range
 from .availability_grid import STATE_SYMBOLS
 
 CELL = 11
@@ -79,14 +80,12 @@ class MonthCalendar(Widget, can_focus=True):
     # -- data ------------------------------------------------------------------------------
     @property
     def last(self) -> date:
-        nxt = date(self.first.year + (self.first.month == 12), self.first.month % 12 + 1, 1)
-        return nxt - timedelta(days=1)
+        return month_range(month_of(self.first))[1]
 
     def set_month(self, first: date, cells: list[MonthCell], locked: bool = False) -> None:
         """Show a month; the cursor keeps its day number when the month changes."""
         if first != self.first:
-            day = min(self.cursor.day, (date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-                                        - timedelta(days=1)).day)
+            day = min(self.cursor.day, month_range(month_of(first))[1].day)
             self.first, self.cursor, self.anchor = first, first.replace(day=day), None
         self.cells = {c.day: c for c in cells}
         self.locked = locked

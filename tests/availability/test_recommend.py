@@ -9,7 +9,7 @@ HOURS = 23 * 8.0  # December 2026 has 23 weekdays
 
 
 def facts(login, past, **kw):
-    return LoadFacts(login, past, HOURS, **kw)
+    return LoadFacts(login=login, past_load=past, working_hours=HOURS, **kw)
 
 
 def test_less_past_load_and_a_light_month_lean_on_them():

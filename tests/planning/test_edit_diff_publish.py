@@ -23,7 +23,7 @@ def _first_valid_reassignment(backend, view: PlanView) -> tuple[PlanView, str, s
                 continue
             try:
                 return backend.edit_plan(view.summary.id, view.summary.version,
-                                         [CellEdit(cell.uid, login)]), cell.uid, login
+                                         [CellEdit(uid=cell.uid, login=login)]), cell.uid, login
             except InvalidInput:
                 continue
     raise AssertionError("no valid reassignment found")
@@ -35,7 +35,7 @@ def test_edits_are_checked_against_the_hard_rules_and_rescored(as_user):
     view = me.draft_plan(ROT, solver="greedy")
     target = next(c for c in view.cells if local_day(c.start) == date(2026, 12, 15) and c.role == "primary")
     with pytest.raises(InvalidInput) as refused:
-        me.edit_plan(view.summary.id, view.summary.version, [CellEdit(target.uid, "jess")])
+        me.edit_plan(view.summary.id, view.summary.version, [CellEdit(uid=target.uid, login="jess")])
     assert "jess" in refused.value.message and "unavailable" in refused.value.message
     assert me.plan(view.summary.id).summary.version == view.summary.version, "a refused edit changes nothing"
 
@@ -52,7 +52,7 @@ def test_swapping_two_cells_exchanges_the_people(as_user):
     view = me.draft_plan(ROT, solver="greedy")
     one = next(c for c in view.cells if c.role == "primary" and local_day(c.start) == date(2026, 12, 8))
     two = next(c for c in view.cells if c.role == "secondary" and local_day(c.start) == date(2026, 12, 8))
-    swapped = me.edit_plan(view.summary.id, view.summary.version, [CellEdit(one.uid, swap_with=two.uid)])
+    swapped = me.edit_plan(view.summary.id, view.summary.version, [CellEdit(uid=one.uid, swap_with=two.uid)])
     after = {c.uid: c.login for c in swapped.cells}
     assert (after[one.uid], after[two.uid]) == (two.login, one.login)
 
@@ -105,7 +105,7 @@ def test_publish_supersedes_the_previous_plan_and_keeps_slot_uids(as_user):
     holder = {d.assignment.uid: d.assignment.person.login for d in december}
     assert holder[uid] == login
     with pytest.raises(InvalidInput):
-        me.edit_plan(second.summary.id, again.version, [CellEdit(uid, None)])
+        me.edit_plan(second.summary.id, again.version, [CellEdit(uid=uid, login=None)])
     actions = [a.action for a in me.audit(team="platform", limit=50)]
     for action in ("plan.draft", "plan.edit", "plan.publish"):
         assert action in actions
@@ -119,7 +119,7 @@ def test_engineers_see_published_plans_but_cannot_edit_them(as_user):
     view = alice.plan(draft.summary.id)
     assert view.summary.status == "published"
     with pytest.raises(NotAllowed):
-        alice.edit_plan(draft.summary.id, view.summary.version, [CellEdit(view.cells[0].uid, "alice")])
+        alice.edit_plan(draft.summary.id, view.summary.version, [CellEdit(uid=view.cells[0].uid, login="alice")])
     assert "alice" in alice.explain_person(draft.summary.id, "alice")
 
 
@@ -127,7 +127,8 @@ def test_a_re_plan_keeps_shadow_sign_ups_and_handover_notes(as_user):
     me, fatima = as_user(DEMO_YOU), as_user("fatima")
     first = me.draft_plan(ROT, solver="greedy")
     shadows = [c for c in first.cells if c.role == "shadow" and local_day(c.start) >= date(2026, 12, 3)]
-    first = me.edit_plan(first.summary.id, first.summary.version, [CellEdit(c.uid, None) for c in shadows[:5]])
+    first = me.edit_plan(first.summary.id, first.summary.version, [CellEdit(uid=c.uid,
+                                                                            login=None) for c in shadows[:5]])
     me.publish_plan(first.summary.id, first.summary.version)
     primaries = {c.start: c for c in first.cells if c.role == "primary"}
     for shadow in shadows[:5]:  # the first empty shadow slot fatima may take
@@ -143,7 +144,7 @@ def test_a_re_plan_keeps_shadow_sign_ups_and_handover_notes(as_user):
 
     second = me.draft_plan(ROT, solver="greedy")
     if next(c for c in second.cells if c.uid == shadow.uid).login is not None:
-        second = me.edit_plan(second.summary.id, second.summary.version, [CellEdit(shadow.uid, None)])
+        second = me.edit_plan(second.summary.id, second.summary.version, [CellEdit(uid=shadow.uid, login=None)])
     me.publish_plan(second.summary.id, second.summary.version)
 
     day = local_day(shadow.start)

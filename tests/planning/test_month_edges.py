@@ -79,10 +79,10 @@ def test_rest_across_the_boundary_reads_as_rest_not_another_rotation():
     rotation = Rotation(id=1, team="t", slug="r", name="R", tz="UTC", roles=("primary",),
                         rules=RotationRules(min_rest_hours=12, max_consecutive=7))
     shifts = generate_shifts(rotation, JAN_1, date(2027, 1, 4))
-    members = [Member("ann", "Ann"), Member("bob", "Bob")]
+    members = [Member(login="ann", name="Ann"), Member(login="bob", name="Bob")]
     carry_in = [("ann", _utc(2026, 12, 31), _utc(2027, 1, 1))]  # Ann's shift ends at the handoff
     built = build_problem(rotation, shifts, members, eligible=lambda *_: (True, ""),
-                          marks=[Mark("bob", JAN_1, "unavailable")], busy=[], holidays=set(),
+                          marks=[Mark(login="bob", day=JAN_1, state="unavailable")], busy=[], holidays=set(),
                           carry_in=carry_in)
     problem = built.problem
     assert problem.busy_elsewhere == []
@@ -103,7 +103,7 @@ def test_a_full_run_before_the_period_keeps_someone_off_the_first_day():
                         rules=RotationRules(min_rest_hours=0, max_consecutive=2))
     shifts = generate_shifts(rotation, JAN_1, date(2027, 1, 3))
     carry_in = [("ann", _utc(2026, 12, 30), _utc(2026, 12, 31)), ("ann", _utc(2026, 12, 31), _utc(2027, 1, 1))]
-    built = build_problem(rotation, shifts, [Member("ann", "Ann")], eligible=lambda *_: (True, ""),
+    built = build_problem(rotation, shifts, [Member(login="ann", name="Ann")], eligible=lambda *_: (True, ""),
                           marks=[], busy=[], holidays=set(), carry_in=carry_in)
     assert built.problem.person("ann").worked_before == 2
     assert built.problem.unavailable == set()  # the run rule, not a made-up unavailability

@@ -34,7 +34,7 @@ def _fixed_draft(backend) -> int:
     problem = backend.plan_problem(ROT)
     result = solve_greedy(problem.problem())
     solved = SolvedPlan.from_result(result)
-    solved = SolvedPlan(solved.solver, solved.status, 0.0, None, solved.cells)
+    solved = SolvedPlan(solver=solved.solver, status=solved.status, elapsed=0.0, bound=None, cells=solved.cells)
     return backend.save_draft(ROT, problem.month, solved).summary.id
 
 

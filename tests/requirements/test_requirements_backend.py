@@ -216,7 +216,7 @@ def test_manager_defines_and_edits_requirements(as_user):
     maya, alice = as_user("maya"), as_user("alice")
     spec = RequirementDef(slug="calendar", name="Calendar connected", why="So the planner sees you busy",
                           how="Connect your work calendar (press a)", roles=("primary", "secondary"),
-                          method="auto", auto=AutoRule("calendar_connected"))
+                          method="auto", auto=AutoRule(kind="calendar_connected"))
     read = lambda: maya.requirement_definitions("platform")  # noqa: E731
     unchanged(maya, lambda: alice.save_requirement("platform", spec), NotAllowed, read)
     for bad, field in ((RequirementDef(slug="Bad Slug", name="x"), "slug"),
@@ -227,7 +227,7 @@ def test_manager_defines_and_edits_requirements(as_user):
                        (RequirementDef(slug="x", name="x", valid_days=0), "valid_days")):
         assert unchanged(maya, lambda: maya.save_requirement("platform", bad), InvalidInput, read).field == field
     made = maya.save_requirement("platform", spec)
-    assert made.id and made.auto == AutoRule("calendar_connected", 1, 6)
+    assert made.id and made.auto == AutoRule(kind="calendar_connected", min=1, months=6)
     unchanged(maya, lambda: maya.save_requirement("platform", spec), InvalidInput, read)
     # Nobody in the demo has connected a calendar: it now blocks everyone.
     assert eligible(as_user("alice").requirements()) == {"shadow"}

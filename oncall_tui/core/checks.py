@@ -1,0 +1,138 @@
+"""The one home of the checks on what people type or import: slugs, logins, e-mail addresses,
+links, time zones, free text, and a requirement's definition.
+
+The services call these on the way in, and the team file calls the same ones (saying which
+line a refusal is on), so whatever an import accepted can be edited afterwards.  Slugs allow
+dots and underscores: team files always did, and databases hold such slugs.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .domain import AUTO_RULE_KINDS, REQUIREMENT_METHODS, ROLES
+from .errors import InvalidInput
+
+if TYPE_CHECKING:
+    from .domain_requirements import RequirementDef
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+LOGIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$")
+LOOKS_LIKE_LINK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$")  # scheme:rest, one word
+EMAIL_LIMIT = 254
+URL_LIMIT = 500
+MAX_NOTE = 2000
+
+
+def is_slug(text: str) -> bool:
+    return bool(SLUG.match(text or ""))
+
+
+def is_login(text: str) -> bool:
+    return bool(LOGIN.match(text or ""))
+
+
+def is_email(text: str) -> bool:
+    return "@" in text and len(text) <= EMAIL_LIMIT
+
+
+def is_http_url(text: str) -> bool:
+    """An http(s) URL with a host and no spaces (its length is checked apart)."""
+    from urllib.parse import urlparse
+
+    parts = urlparse(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not re.search(r"\s", text)
+
+
+def is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def check_zone(name: str, field: str = "tz") -> ZoneInfo:
+    if not is_zone(name):
+        raise InvalidInput(f"{name!r} is not a time zone (try Europe/London or America/New_York)", field=field)
+    return ZoneInfo(name)
+
+
+def check_email(text: str, field: str = "email") -> str:
+    text = text.strip()
+    if text and not is_email(text):
+        raise InvalidInput(f"{text!r} is not an email address", field=field)
+    return check_plain(text, field)
+
+
+def check_note(text: str, field: str = "note", required: bool = False, limit: int = MAX_NOTE,
+               one_line: bool = False) -> str:
+    """Text a person typed, trimmed and checked: not too long, and holding no control characters
+    (terminal escape sequences and the like; a note may have several lines, a `one_line` field
+    such as a name or a label may not)."""
+    text = (text or "").strip()
+    if required and not text:
+        raise InvalidInput(f"the {field} is empty", field=field)
+    if len(text) > limit:
+        raise InvalidInput(f"the {field} is {len(text)} characters; at most {limit} fit", field=field)
+    check_plain(text, field, one_line)
+    return text
+
+
+def check_plain(text: str, field: str, one_line: bool = True) -> str:
+    """Refuse control characters in `text` (and line breaks and tabs if `one_line`)."""
+    from .text import CONTROL_CHARS, safe_text
+
+    bad = CONTROL_CHARS.search(text) or (one_line and re.search(r"[\n\t]", text))
+    if bad:
+        raise InvalidInput(f"the {field} contains a control character ({safe_text(bad.group())!s}"
+                           f"{' or a line break' if one_line else ''}); remove it", field=field)
+    return text
+
+
+def check_url(text: str, field: str = "link") -> str:
+    text = (text or "").strip()
+    if not is_http_url(text):
+        raise InvalidInput(f"the {field} must be an http(s) URL, not {text[:60]!r}", field=field)
+    if len(text) > URL_LIMIT:
+        raise InvalidInput(f"the {field} is too long (at most {URL_LIMIT} characters)", field=field)
+    return text
+
+
+def check_requirement_spec(spec: RequirementDef) -> dict:
+    """A requirement's definition, checked: the stored fields (slug, name, ... auto_rule)."""
+    slug = (spec.slug or "").strip()
+    if not is_slug(slug):
+        raise InvalidInput(f"{slug!r} is not a slug: lowercase letters, digits, dashes, underscores and dots",
+                           field="slug")
+    roles = [r for r in ROLES if r in spec.roles]
+    unknown = [r for r in spec.roles if r not in ROLES]
+    if unknown or not roles:
+        raise InvalidInput(f"roles must be some of {', '.join(ROLES)}", field="roles")
+    if spec.method not in REQUIREMENT_METHODS:
+        raise InvalidInput(f"method must be one of {', '.join(REQUIREMENT_METHODS)}", field="method")
+    auto: dict = {}
+    if spec.method == "auto":
+        if spec.auto is None or spec.auto.kind not in AUTO_RULE_KINDS:
+            raise InvalidInput(f"an automatic requirement needs a rule: {', '.join(AUTO_RULE_KINDS)}",
+                               field="auto")
+        auto = {"kind": spec.auto.kind}
+        if spec.auto.kind in ("shadow_shifts", "served_shifts"):
+            if not 1 <= spec.auto.min <= 100:
+                raise InvalidInput("the minimum must be between 1 and 100", field="auto.min")
+            auto["min"] = spec.auto.min
+        if spec.auto.kind == "served_shifts":
+            if not 1 <= spec.auto.months <= 36:
+                raise InvalidInput("months must be between 1 and 36", field="auto.months")
+            auto["months"] = spec.auto.months
+    if spec.valid_days is not None and not 1 <= spec.valid_days <= 3650:
+        raise InvalidInput("valid for must be between 1 and 3650 days (or empty: never expires)",
+                           field="valid_days")
+    return dict(
+        slug=slug, name=check_note(spec.name, "name", required=True, limit=200, one_line=True),
+        why=check_note(spec.why, "why"), how=check_note(spec.how, "how to obtain it"),
+        link=check_url(spec.link, "link") if (spec.link or "").strip() else "",
+        command=check_note(spec.command, "command", limit=500, one_line=True), roles=roles, method=spec.method,
+        auto_rule=auto, valid_days=spec.valid_days, active=bool(spec.active),
+    )
