@@ -270,9 +270,9 @@ class ServiceBase:
 
 
 def _plain(value: Any) -> Any:
-    from ..core.wire import to_jsonable
+    from ..core.wire import to_builtins
 
-    return to_jsonable(value)
+    return to_builtins(value)
 
 
 def check_note(text: str, field: str = "note", required: bool = False, limit: int = MAX_NOTE,

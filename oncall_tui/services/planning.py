@@ -31,6 +31,7 @@ class PlanningService(PlanData, ServiceBase):
     def plan_problem(self, rotation: str, month: str | None = None,
                      team: str | None = None) -> PlanProblem:
         from ..core.domain_planning import PlanProblem
+        from ..core.wire import to_builtins
 
         def run():
             rot = self._rotation_row(rotation, team)
@@ -40,7 +41,7 @@ class PlanningService(PlanData, ServiceBase):
             not_eligible = {f"{login}|{shift}|{role}": why
                             for (login, shift, role), why in built.ineligible_why.items()}
             return PlanProblem(rot.team.slug, rot.slug, rot.name, month_, *month_range(month_), rot.tz,
-                               built.problem.to_dict(), not_eligible,
+                               to_builtins(built.problem), not_eligible,
                                {f"{login}|{shift}": why for (login, shift), why in built.unavailable_why.items()})
         return self._read(run)
 
