@@ -13,6 +13,7 @@ import dataclasses
 import importlib
 import os
 import queue
+import types
 from typing import Any
 
 from ..core import wire
@@ -155,7 +156,7 @@ def type_from_name(name: str | None) -> Any:
         return Any
     if name.startswith("list:"):
         inner = type_from_name(name[5:])
-        return Any if inner is Any else list[inner]
+        return Any if inner is Any else types.GenericAlias(list, (inner,))
     module, _, qualname = name.partition(":")
     if not module.startswith("oncall_tui.") or "." in qualname:
         return Any

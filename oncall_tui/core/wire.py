@@ -56,7 +56,13 @@ def to_builtins(value: Any) -> Any:
     text keys, strings, numbers, booleans and None."""
     import msgspec
 
-    return _json_decoder(Any).decode(msgspec.json.encode(_rows_out(value), enc_hook=_enc_hook))
+    try:
+        return _json_decoder(Any).decode(msgspec.json.encode(_rows_out(value), enc_hook=_enc_hook))
+    except UnicodeEncodeError:  # a lone surrogate (stored by an older release) stays one, escaped
+        import json
+
+        plain = msgspec.to_builtins(_rows_out(value), enc_hook=_enc_hook)
+        return json.loads(json.dumps(plain, ensure_ascii=True))
 
 
 def encode(value: Any) -> bytes:

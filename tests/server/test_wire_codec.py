@@ -93,6 +93,17 @@ def test_a_team_file_with_an_unknown_key_names_its_line(as_user):
     assert manager.export_team("platform") == text, "nothing is half-imported"
 
 
+def test_an_answer_holding_text_that_is_not_unicode_still_leaves_as_json(demo_db, clock):
+    """A lone surrogate stored by an older release goes out as a JSON escape, never a 500."""
+    from oncall_tui.backend.local import LocalBackend
+    from oncall_tui.server.calls import encode
+
+    person = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock).whoami()
+    odd = dataclasses.replace(person, name="Ro\udc80t")
+    assert wire.to_builtins(odd)["name"] == "Ro\udc80t"
+    assert b'"name":"Ro\\udc80t"' in encode(odd)
+
+
 # -- round trips of every domain type ------------------------------------------------------------
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=8)
 SCALARS: dict[typing.Any, st.SearchStrategy] = {
