@@ -13,6 +13,10 @@ in the same run, alternating, medians of --repeat rounds:
 - decode (what the remote client does with the bytes): before, `json.loads` then the
   client's per-type decoder (`remote.decoder`); after, `wire.decode(type, bytes)`.
 
+And the planner's problem inside `plan_problem()`: to its JSON data (before
+`Problem.to_dict()`, after `wire.to_builtins(problem)`) and back (before
+`Problem.from_dict(data)`, after `wire.convert(Problem, data)`).
+
 "Before" is the code as it was at commit BASELINE (read with `git show`, run unchanged).
 """
 from __future__ import annotations
@@ -66,13 +70,13 @@ def before_codec() -> tuple[Any, Any]:
 
 
 def payloads(workdir: Path) -> list[tuple[str, Any, Any]]:
-    from bench.server import build
+    from datetime import datetime
+
+    from bench.server import NOW, build
     from oncall_tui.backend.api import Backend
     from oncall_tui.backend.local import LocalBackend
     from oncall_tui.backend.registry import api_methods
     from oncall_tui.core.clock import FixedClock
-    from bench.server import NOW
-    from datetime import datetime
 
     path = workdir / "codec.db"
     build(path, TEAM)
@@ -111,7 +115,26 @@ def measure(repeat: int) -> list[dict]:
                 t["dec_new"].append(timed(wire.decode, tp, raw_new))
             med = {k: statistics.median(v) * 1000 for k, v in t.items()}
             rows.append({"label": label, "kb": len(raw_new) / 1024, **med})
+            if label.startswith("plan_problem"):
+                rows.append(_problem_row(value.data, repeat))
     return rows
+
+
+def _problem_row(data: dict, repeat: int) -> dict:
+    from oncall_tui.core import wire
+    from oncall_tui.scheduler.problem import Problem
+
+    old = _module_at(BASELINE, "oncall_tui/scheduler/problem.py", "oncall_tui.scheduler._problem_before")
+    old_problem, problem = old.Problem.from_dict(data), wire.convert(Problem, data)
+    assert wire.convert(Problem, json.loads(json.dumps(old_problem.to_dict()))) == problem  # same shape
+    t: dict[str, list[float]] = {"enc_old": [], "enc_new": [], "dec_old": [], "dec_new": []}
+    for _ in range(repeat):
+        t["enc_old"].append(timed(old_problem.to_dict))
+        t["enc_new"].append(timed(wire.to_builtins, problem))
+        t["dec_old"].append(timed(old.Problem.from_dict, data))
+        t["dec_new"].append(timed(wire.convert, Problem, data))
+    med = {k: statistics.median(v) * 1000 for k, v in t.items()}
+    return {"label": "the planner's Problem <-> its JSON data", "kb": len(wire.encode(data)) / 1024, **med}
 
 
 def table(rows: list[dict]) -> str:
