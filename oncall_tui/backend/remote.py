@@ -3,18 +3,18 @@
 Nothing here is written per method: the methods are generated from the API
 registry (`api_methods(Backend)`), so whatever an area declares with `@read`
 or `@write` is reachable remotely with the same arguments, results and
-errors.  Arguments and results travel as `wire` JSON; a refusal comes back as
+errors.  Arguments and results travel as `wire` JSON (msgspec: an answer is decoded
+straight into its dataclasses, in C); a refusal comes back as
 a JSON error and is raised again as the same class.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import queue
 from typing import Any
 
+from ..core import wire
 from ..core.errors import NotAllowed, NotAuthenticated, OncallError, StaleEdit, Unavailable, error_from_dict
-from ..core.wire import from_jsonable, to_jsonable
 from .api import Backend
 from .registry import ApiMethod, api_methods, type_from_name
 
@@ -85,7 +85,9 @@ class RemoteBackend(Backend):
         """Nothing per thread: the HTTP connection pool is shared."""
 
     # -- one call --------------------------------------------------------------------------
-    def _request(self, verb: str, path: str, body: Any, doing: str) -> Any:
+    def _request(self, verb: str, path: str, body: Any, doing: str, returns: Any = Any) -> Any:
+        """One call; its answer decoded as `returns` (wire: strict about types, lenient about
+        fields a newer server may add)."""
         import httpx
 
         try:
@@ -94,7 +96,9 @@ class RemoteBackend(Backend):
             client = self._new_client()
             self._clients.append(client)
         try:
-            response = client.request(verb, path, json=body if verb != "GET" else None)
+            content = wire.encode(body) if verb != "GET" else None
+            response = client.request(verb, path, content=content,
+                                      headers={"Content-Type": "application/json"} if content else None)
         except httpx.TimeoutException:
             raise Unavailable(f"the oncall server at {self.where} did not answer {doing} in time; "
                               f"if it was a change, reload to see whether it was made") from None
@@ -104,7 +108,11 @@ class RemoteBackend(Backend):
         finally:
             self._idle.put(client)
         if response.status_code == 200:
-            return response.json()
+            try:
+                return wire.decode(returns, response.content)
+            except wire.WireError as exc:
+                raise Unavailable(f"the oncall server at {self.where} answered {doing} with data this "
+                                  f"version cannot read ({exc.message}); are both the same release?") from None
         try:
             data = response.json()
         except ValueError:
@@ -119,8 +127,8 @@ class RemoteBackend(Backend):
         exc = error_from_dict(data)
         if isinstance(exc, StaleEdit) and exc.fresh is not None:
             try:
-                exc.fresh = from_jsonable(type_from_name(fresh_type), exc.fresh)
-            except (TypeError, ValueError, KeyError):
+                exc.fresh = wire.convert(type_from_name(fresh_type), exc.fresh)
+            except wire.WireError:
                 pass
         if isinstance(exc, NotAuthenticated) and not self.unix_socket:
             exc.message = f"{exc.message} (server {self.url}: `oncall login {self.url}`)"
@@ -131,81 +139,6 @@ class RemoteBackend(Backend):
 # StaleEdit.fresh keeps its type across the wire: `registry.type_name` on the server, `type_from_name` here.
 
 
-# -- decoding results fast ------------------------------------------------------------------
-# `wire.from_jsonable` inspects the type hints at every value; a screen's answer holds tens of
-# thousands of values, so the client builds one decoder per result type, once, that does the
-# same conversions (and is checked against from_jsonable in the tests).
-_DECODERS: dict[Any, Any] = {}
-
-
-def decoder(tp: Any):
-    """A function JSON -> value equal to `lambda data: from_jsonable(tp, data)`."""
-    try:
-        return _DECODERS[tp]
-    except (KeyError, TypeError):
-        pass
-    made = _build_decoder(tp)
-    try:
-        _DECODERS[tp] = made
-    except TypeError:
-        pass
-    return made
-
-
-def _build_decoder(tp: Any):
-    import types
-    import typing
-    from datetime import date, datetime
-
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if tp is Any:
-        return lambda data: data
-    if origin in (typing.Union, types.UnionType):
-        options = [a for a in args if a is not type(None)]
-        nullable = len(options) < len(args)
-        if len(options) == 1:
-            inner = _lazy(options[0])
-            return lambda data: None if data is None else inner(data)
-        return lambda data: None if data is None and nullable else from_jsonable(tp, data)
-    if tp in (int, float, str, bool, date, datetime, type(None)) or origin is typing.Literal:
-        if tp is str:
-            def text(data: Any) -> Any:
-                if data is None or type(data) is str:
-                    return data
-                return from_jsonable(str, data)
-            return text
-        return lambda data: None if data is None else from_jsonable(tp, data)
-    if origin is list or (origin is tuple and len(args) == 2 and args[1] is Ellipsis):
-        item, make = _lazy(args[0]), (list if origin is list else tuple)
-        return lambda data: None if data is None else make([item(v) for v in data])
-    if origin is dict and args:
-        key, value = _lazy(args[0]), _lazy(args[1])
-        return lambda data: None if data is None else {key(k): value(v) for k, v in data.items()}
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        hints = typing.get_type_hints(tp)
-        fields = [(f.name, _lazy(hints[f.name])) for f in dataclasses.fields(tp)]
-
-        def build(data: Any) -> Any:
-            if data is None:
-                return None
-            if not isinstance(data, dict):
-                raise TypeError(f"expected an object for {tp.__name__}")
-            return tp(**{name: dec(data[name]) for name, dec in fields if name in data})
-        return build
-    return lambda data: from_jsonable(tp, data)
-
-
-def _lazy(tp: Any):
-    """Resolve the decoder of `tp` on first use (dataclasses may refer to each other)."""
-    cell: list = []
-
-    def run(data: Any) -> Any:
-        if not cell:
-            cell.append(decoder(tp))
-        return cell[0](data)
-    return run
-
-
 def _generated(method: ApiMethod):
     signature = method.signature
     returns = method.returns
@@ -214,8 +147,8 @@ def _generated(method: ApiMethod):
 
     def call(self: RemoteBackend, *args: Any, **kwargs: Any) -> Any:
         bound = signature.bind(self, *args, **kwargs)
-        body = {k: to_jsonable(v) for k, v in bound.arguments.items() if k != "self"}
-        return decoder(returns)(self._request("POST", path, body, name))
+        body = {k: v for k, v in bound.arguments.items() if k != "self"}
+        return self._request("POST", path, body, name, returns)
 
     call.__name__ = name
     call.__qualname__ = f"RemoteBackend.{name}"

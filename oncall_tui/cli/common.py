@@ -71,9 +71,9 @@ def echo(text: object = "", **kwargs) -> None:
 def echo_json(value) -> None:
     """JSON, exact: it escapes C0 controls itself; C1 controls and bidirectional overrides are
     escaped too (as \\u0085...), which JSON readers turn back into the same text."""
-    from ..core.wire import to_jsonable
+    from ..core.wire import to_builtins
 
-    text = json.dumps(to_jsonable(value), indent=2, ensure_ascii=False)
+    text = json.dumps(to_builtins(value), indent=2, ensure_ascii=False)
     click.echo(CONTROL_CHARS.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 

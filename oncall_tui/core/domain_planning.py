@@ -1,7 +1,7 @@
 """Plain data of the planner that crosses the backend: plans, their cells, loads, gaps, diffs.
 
 Nothing here knows about the database, the terminal or OR-Tools.  A `PlanProblem` carries
-the solver's problem as JSON (`scheduler.Problem.to_dict()`), so a screen can solve it in its
+the solver's problem as JSON (`wire.to_builtins(problem)`), so a screen can solve it in its
 own worker with live progress and hand the answer back with `save_draft`.
 """
 from __future__ import annotations
@@ -143,7 +143,7 @@ class PlanProblem:
     first_day: date
     last_day: date
     tz: str
-    data: dict[str, Any] = field(default_factory=dict)  # scheduler.Problem.to_dict()
+    data: dict[str, Any] = field(default_factory=dict)  # wire.to_builtins(scheduler's Problem)
     # why a hard rule keeps someone out, for the edit picker: "login|shift id|role" -> why they
     # are not eligible; "login|shift id" -> why they are unavailable
     not_eligible: dict[str, str] = field(default_factory=dict)
@@ -151,8 +151,9 @@ class PlanProblem:
 
     def problem(self):
         from ..scheduler.problem import Problem
+        from .wire import convert
 
-        return Problem.from_dict(self.data)
+        return convert(Problem, self.data)
 
 
 @dataclass(frozen=True, kw_only=True)

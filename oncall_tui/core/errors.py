@@ -53,9 +53,9 @@ class StaleEdit(OncallError):
         self.fresh = fresh
 
     def to_dict(self) -> dict[str, Any]:
-        from .wire import to_jsonable
+        from .wire import to_builtins
 
-        return {**super().to_dict(), "fresh": to_jsonable(self.fresh)}
+        return {**super().to_dict(), "fresh": to_builtins(self.fresh)}
 
 
 class InvalidInput(OncallError):

@@ -1,7 +1,7 @@
 """Plain data in and out of the planner: a problem, and the plan that answers it.
 
-Everything here is a frozen-ish dataclass of strings, numbers and UTC datetimes, with
-``to_dict``/``from_dict`` so a problem or result can cross the backend as JSON. Nothing in
+Everything here is a frozen-ish dataclass of strings, numbers and UTC datetimes; a problem or
+result crosses the backend as JSON through ``oncall_tui.core.wire``. Nothing in
 this module knows about the database, the terminal or OR-Tools.
 
 Vocabulary (general enough for nurse-rostering benchmarks as well as on-call rotas):
@@ -23,9 +23,8 @@ Vocabulary (general enough for nurse-rostering benchmarks as well as on-call rot
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
 
 Slot = tuple[str, str]  # (shift_id, role)
 
@@ -54,18 +53,6 @@ class SchedPerson:
     # calendar days in a row worked right up to the period's first day (the day before it, the
     # day before that, ...): a run that continues into the period counts them (max_consecutive)
     worked_before: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["last_on_call"] = self.last_on_call.isoformat() if self.last_on_call else None
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SchedPerson:
-        data = dict(data)
-        if data.get("last_on_call"):
-            data["last_on_call"] = _dt(data["last_on_call"])
-        return cls(**data)
 
 
 @dataclass
@@ -97,17 +84,6 @@ class SchedShift:
     def all_roles(self) -> tuple[str, ...]:
         return self.roles + self.optional_roles
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.update(start=self.start.isoformat(), end=self.end.isoformat(),
-                    day=self.day.isoformat(), roles=list(self.roles),
-                    optional_roles=list(self.optional_roles))
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SchedShift:
-        return cls(**data)
-
 
 @dataclass
 class Rules:
@@ -120,20 +96,6 @@ class Rules:
     shadow_beside: str = "primary"  # an optional role is filled only when this role is
     pair_roles: tuple[str, str] = ("primary", "secondary")  # (mentor role, mentee role)
     spread_hours: float = 48.0  # two shifts of one person starting closer than this cost `spread`
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["forbidden_successions"] = [list(p) for p in self.forbidden_successions]
-        data["pair_roles"] = list(self.pair_roles)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Rules:
-        data = dict(data)
-        data["forbidden_successions"] = [tuple(p) for p in data.get("forbidden_successions", [])]
-        if "pair_roles" in data:
-            data["pair_roles"] = tuple(data["pair_roles"])
-        return cls(**data)
 
 
 @dataclass
@@ -149,13 +111,6 @@ class Weights:
     spread: int = 1  # per pair of a person's shifts closer than rules.spread_hours
     stability: int = 3  # per slot changed against the previous (published) plan
     shadow_missing: int = 1  # per optional slot left empty
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Weights:
-        return cls(**data)
 
 
 @dataclass
@@ -195,48 +150,12 @@ class Problem:
     def required_slots(self) -> list[Slot]:
         return [(s.id, r) for s in self.shifts for r in s.roles]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "people": [p.to_dict() for p in self.people],
-            "shifts": [s.to_dict() for s in self.shifts],
-            "eligible": None if self.eligible is None else sorted(list(t) for t in self.eligible),
-            "unavailable": sorted(list(t) for t in self.unavailable),
-            "wishes": [[p, s, w] for (p, s), w in sorted(self.wishes.items())],
-            "busy_elsewhere": [[p, s.isoformat(), e.isoformat()] for p, s, e in self.busy_elsewhere],
-            "rest_before": [[p, s.isoformat(), e.isoformat()] for p, s, e in self.rest_before],
-            "previous": [[s, r, p] for (s, r), p in sorted(self.previous.items())],
-            "rules": self.rules.to_dict(),
-            "weights": self.weights.to_dict(),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Problem:
-        return cls(
-            people=[SchedPerson.from_dict(p) for p in data["people"]],
-            shifts=[SchedShift.from_dict(s) for s in data["shifts"]],
-            eligible=None if data.get("eligible") is None else {tuple(t) for t in data["eligible"]},
-            unavailable={tuple(t) for t in data.get("unavailable", [])},
-            wishes={(p, s): int(w) for p, s, w in data.get("wishes", [])},
-            busy_elsewhere=[tuple(b) for b in data.get("busy_elsewhere", [])],
-            rest_before=[tuple(b) for b in data.get("rest_before", [])],
-            previous={(s, r): p for s, r, p in data.get("previous", [])},
-            rules=Rules.from_dict(data.get("rules", {})),
-            weights=Weights.from_dict(data.get("weights", {})),
-        )
-
 
 @dataclass
 class Gap:
     shift_id: str
     role: str
     reasons: list[str]
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Gap:
-        return cls(**data)
 
 
 @dataclass
@@ -247,13 +166,6 @@ class PersonStats:
     target: float  # fair points for this plan
     deviation: float  # load - target
     past_load: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PersonStats:
-        return cls(**data)
 
 
 @dataclass
@@ -289,34 +201,3 @@ class Result:
         if self.score <= 0:
             return 0.0
         return max(0.0, (self.score - self.bound) / self.score)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "assignments": [[s, r, p] for (s, r), p in sorted(self.assignments.items())],
-            "gaps": [g.to_dict() for g in self.gaps],
-            "score": self.score,
-            "bound": self.bound,
-            "status": self.status,
-            "solver": self.solver,
-            "elapsed": self.elapsed,
-            "first_solution_time": self.first_solution_time,
-            "penalties": dict(self.penalties),
-            "stats": [s.to_dict() for s in self.stats],
-            "unavoidable_gaps": self.unavoidable_gaps,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Result:
-        return cls(
-            assignments={(s, r): p for s, r, p in data["assignments"]},
-            gaps=[Gap.from_dict(g) for g in data.get("gaps", [])],
-            score=data["score"],
-            bound=data.get("bound"),
-            status=data["status"],
-            solver=data["solver"],
-            elapsed=data.get("elapsed", 0.0),
-            first_solution_time=data.get("first_solution_time"),
-            penalties=dict(data.get("penalties", {})),
-            stats=[PersonStats.from_dict(s) for s in data.get("stats", [])],
-            unavoidable_gaps=data.get("unavoidable_gaps"),
-        )

@@ -8,7 +8,7 @@ the tests, by the benchmark, to check manual edits in the review screen, and to 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .problem import Problem, SchedShift, Slot
@@ -21,9 +21,6 @@ class Violation:
     role: str | None
     person_id: str | None
     message: str
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def validate(problem: Problem, assignments: dict[Slot, str]) -> list[Violation]:

@@ -8,7 +8,6 @@ same `wire` functions the CLI's `--json` uses.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import threading
@@ -16,12 +15,13 @@ import types
 import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import peewee as pw
 
 from ..backend.registry import ApiMethod, type_name
+from ..core import wire
 from ..core.errors import (
     InvalidInput,
     NotAllowed,
@@ -30,7 +30,6 @@ from ..core.errors import (
     StaleEdit,
     Unavailable,
 )
-from ..core.wire import from_jsonable, to_jsonable
 
 log = logging.getLogger("oncall.server")
 
@@ -65,18 +64,30 @@ def parse_json(raw: bytes) -> Any:
     """A request body (bytes) -> JSON value; InvalidInput for anything that is not JSON."""
     if not raw:
         return {}
+    import msgspec
+
     try:
-        return json.loads(raw)
+        return msgspec.json.decode(raw)
+    except RecursionError:
+        raise InvalidInput(f"the request body nests deeper than {MAX_DEPTH} levels") from None
+    except msgspec.DecodeError:
+        pass
+    # msgspec refuses text that is not valid Unicode as malformed; the standard parser reads it,
+    # so the refusal can say where it is (check_json)
+    try:
+        value = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput("the request body is not JSON") from None
     except RecursionError:
         raise InvalidInput(f"the request body nests deeper than {MAX_DEPTH} levels") from None
+    check_json(value)
+    raise InvalidInput("the request body is not JSON")
 
 
 def check_json(value: Any) -> None:
     """Refuse JSON the services should never see, whatever the method's types: nesting deeper
     than MAX_DEPTH, a list or object of more than MAX_ITEMS, text that is not valid Unicode
-    (a lone surrogate such as \\ud800 cannot be stored or sent back)."""
+    (a lone surrogate such as \\ud800 cannot be stored or sent back) or holds a NUL character."""
     stack = [(value, 0, "")]
     while stack:
         item, depth, where = stack.pop()
@@ -97,31 +108,42 @@ def check_json(value: Any) -> None:
 
 
 def _check_text(text: str, where: str) -> None:
+    field = where.split(".")[0].split("[")[0]
     if not text.isascii():
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
             raise InvalidInput(f"{where} is not valid Unicode text (it holds a lone surrogate)",
-                               field=where.split(".")[0].split("[")[0]) from None
+                               field=field) from None
+    if "\x00" in text:
+        raise InvalidInput(f"{where} must not contain NUL characters", field=field)
 
 
 def decode_body(method: ApiMethod, body: Any) -> dict[str, Any]:
-    """JSON object -> keyword arguments, checked against the method's signature."""
+    """JSON object -> keyword arguments, checked against the method's signature (wire's strict
+    decoding: unknown arguments or fields, wrong types, missing arguments are one line)."""
     check_json(body)
     if not isinstance(body, dict):
         raise InvalidInput("the request body must be a JSON object of named arguments")
-    params = {p.name: p for p in method.params()}
-    unknown = sorted(set(body) - set(params))
-    if unknown:
-        raise InvalidInput(f"{method.name} takes no argument called {unknown[0]!r}", field=unknown[0])
-    kwargs: dict[str, Any] = {}
-    for name, p in params.items():
-        if name not in body:
-            if p.default is p.empty:
-                raise InvalidInput(f"{method.name} needs the argument {name!r}", field=name)
-            continue
-        kwargs[name] = _decode(method, name, body[name])
+    params = method.params()
+    hints = [(p.name, method.hints.get(p.name, Any), p.default is p.empty) for p in params]
+    try:
+        wire.convert_strict(wire.strict_arguments(method.name, tuple(hints)), body)
+        kwargs = {name: wire.convert(tp, body[name]) for name, tp, _ in hints if name in body}
+    except wire.WireError as exc:
+        raise _refusal(method, exc) from None
+    for name, value in kwargs.items():  # one zone for every time the services get
+        if isinstance(value, datetime):
+            kwargs[name] = value.astimezone(UTC)
     return kwargs
+
+
+def _refusal(method: ApiMethod, exc: wire.WireError) -> InvalidInput:
+    if not exc.where and exc.kind == "unknown":
+        return InvalidInput(f"{method.name} takes no argument called {exc.name!r}", field=exc.name)
+    if not exc.where and exc.kind == "missing":
+        return InvalidInput(f"{method.name} needs the argument {exc.name!r}", field=exc.name)
+    return InvalidInput(exc.message, field=exc.field)
 
 
 def decode_query(method: ApiMethod, query: dict[str, str]) -> dict[str, Any]:
@@ -148,92 +170,14 @@ def decode_query(method: ApiMethod, query: dict[str, str]) -> dict[str, Any]:
     return decode_body(method, body)
 
 
-def _decode(method: ApiMethod, name: str, value: Any) -> Any:
-    tp = method.hints.get(name, Any)
-    try:
-        check_shape(tp, value, name)
-        return from_jsonable(tp, value)
-    except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
-        raise InvalidInput(f"{name}: {exc}", field=name) from None
-
-
-INT_LIMIT = 2 ** 63  # what both SQLite and PostgreSQL can store
-
-
-def check_shape(tp: Any, data: Any, where: str) -> None:
-    """Refuse JSON that does not fit the type hint: null where None is not allowed, a string
-    where a list belongs, integers beyond 64 bits, NUL characters, unknown or missing fields.
-    (`wire.from_jsonable` is lenient because it also reads what the server itself wrote.)"""
-    if tp is Any or tp is typing.Any:
-        return
-    origin = typing.get_origin(tp)
-    args = typing.get_args(tp)
-    if origin in (typing.Union, types.UnionType):
-        if data is None and type(None) in args:
-            return
-        errors = []
-        for arg in args:
-            if arg is type(None):
-                continue
-            try:
-                return check_shape(arg, data, where)
-            except (TypeError, ValueError) as exc:
-                errors.append(str(exc))
-        raise ValueError(errors[0] if len(errors) == 1 else f"{where} fits none of the allowed shapes")
-    if data is None:
-        raise TypeError(f"{where} must not be null")
-    if origin in (list, tuple, set, frozenset) or tp in (list, tuple):
-        if not isinstance(data, list):
-            raise TypeError(f"{where} must be a list")
-        if origin is tuple and args and not (len(args) == 2 and args[1] is Ellipsis):
-            if len(data) != len(args):
-                raise ValueError(f"{where} must have {len(args)} items")
-            for i, (a, v) in enumerate(zip(args, data)):
-                check_shape(a, v, f"{where}[{i}]")
-            return
-        for i, v in enumerate(data):
-            check_shape(args[0] if args else Any, v, f"{where}[{i}]")
-        return
-    if origin is dict or tp is dict:
-        if not isinstance(data, dict):
-            raise TypeError(f"{where} must be an object")
-        for k, v in data.items():
-            check_shape(args[1] if args else Any, v, f"{where}.{k}")
-        return
-    if tp is bool:
-        if not isinstance(data, bool):
-            raise TypeError(f"{where} must be true or false")
-    elif tp is int:
-        if not isinstance(data, int) or isinstance(data, bool):
-            raise TypeError(f"{where} must be a whole number")
-        if not -INT_LIMIT < data < INT_LIMIT:
-            raise ValueError(f"{where} is out of range")
-    elif tp is float:
-        if not isinstance(data, (int, float)) or isinstance(data, bool):
-            raise TypeError(f"{where} must be a number")
-    elif tp in (str, date, datetime):
-        if not isinstance(data, str):
-            raise TypeError(f"{where} must be a string")
-        if "\x00" in data:
-            raise ValueError(f"{where} must not contain NUL characters")
-    elif isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        if not isinstance(data, dict):
-            raise TypeError(f"{where} must be an object")
-        hints = typing.get_type_hints(tp)
-        fields = {f.name: f for f in dataclasses.fields(tp)}
-        unknown = sorted(set(data) - set(fields))
-        if unknown:
-            raise ValueError(f"{where} has no field {unknown[0]!r}")
-        for fname, f in fields.items():
-            if fname in data:
-                check_shape(hints[fname], data[fname], f"{where}.{fname}")
-            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise ValueError(f"{where} needs the field {fname!r}")
-
-
 def encode(value: Any) -> bytes:
-    # backslashreplace: text that is not valid Unicode still leaves as a JSON escape, never a 500
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
+    """An answer as JSON.  Text that is not valid Unicode (a lone surrogate stored by an older
+    release) still leaves as a JSON escape, never a 500."""
+    try:
+        return wire.encode(value)
+    except UnicodeEncodeError:
+        return json.dumps(wire.to_builtins(value), ensure_ascii=False,
+                          separators=(",", ":")).encode("utf-8", "backslashreplace")
 
 
 #: Calendar work (fetch, parse, expand) one person may have running at once in a server process;
@@ -304,11 +248,11 @@ def call(backend, method: ApiMethod, kwargs: dict[str, Any], token: str | None,
                 with cache.computing(key):
                     body = cache.get(key, cursor, at)  # computed while we waited?
                     if body is None:
-                        body = encode(to_jsonable(getattr(as_actor, method.name)(**kwargs)))
+                        body = encode(getattr(as_actor, method.name)(**kwargs))
                         cache.put(key, cursor, at, body)
             return 200, body
         with calendar_slot(login, method.name):
-            return 200, encode(to_jsonable(getattr(as_actor, method.name)(**kwargs)))
+            return 200, encode(getattr(as_actor, method.name)(**kwargs))
     except Exception as exc:  # every failure becomes a JSON error; nothing leaks a traceback
         status, payload = error_body(exc, login=login, doing=method.name, backend=backend)
         return status, encode(payload)

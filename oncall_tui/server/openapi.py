@@ -1,92 +1,21 @@
 """The OpenAPI description, generated from the same registry as the routes.
 
-Parameters and results come from the type hints (dataclasses become named
-schemas), descriptions from the docstrings.  Every method is `POST
+Parameters and results come from the type hints through the wire codec's JSON Schema
+(msgspec; dataclasses become named schemas), descriptions from the docstrings.  Every method is `POST
 /api/v1/{name}` with a JSON object of named arguments; reads whose arguments
 are all scalars may also be called with `GET ?name=value`.
 """
 from __future__ import annotations
 
-import dataclasses
-import types
-import typing
-from datetime import date, datetime
 from typing import Any
 
 from ..backend.registry import ApiMethod
+from ..core import wire
 from ..core.errors import ERRORS_BY_CODE
 from .calls import query_friendly
 
 API_PREFIX = "/api/v1"
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
-
-
-class SchemaBuilder:
-    def __init__(self) -> None:
-        self.components: dict[str, Any] = {}
-        self._names: dict[type, str] = {}
-
-    def schema(self, tp: Any) -> dict[str, Any]:
-        if tp is Any or tp is typing.Any:
-            return {}
-        origin = typing.get_origin(tp)
-        args = typing.get_args(tp)
-        if origin in (typing.Union, types.UnionType):
-            return {"anyOf": [self.schema(a) for a in args]}
-        if tp is type(None):
-            return {"type": "null"}
-        if origin in (list, set, frozenset) or (origin is tuple and len(args) == 2 and args[1] is Ellipsis):
-            return {"type": "array", "items": self.schema(args[0]) if args else {}}
-        if origin is tuple:
-            return {"type": "array", "prefixItems": [self.schema(a) for a in args],
-                    "minItems": len(args), "maxItems": len(args)}
-        if origin is dict:
-            value = self.schema(args[1]) if args else {}
-            return {"type": "object", "additionalProperties": value}
-        if origin is typing.Literal:
-            return {"enum": list(args)}
-        if tp is bool:
-            return {"type": "boolean"}
-        if tp is int:
-            return {"type": "integer"}
-        if tp is float:
-            return {"type": "number"}
-        if tp is str:
-            return {"type": "string"}
-        if tp is datetime:
-            return {"type": "string", "format": "date-time"}
-        if tp is date:
-            return {"type": "string", "format": "date"}
-        if tp in (dict,):
-            return {"type": "object"}
-        if tp in (list, tuple):
-            return {"type": "array"}
-        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-            return {"$ref": f"#/components/schemas/{self._dataclass(tp)}"}
-        return {}
-
-    def _dataclass(self, cls: type) -> str:
-        if cls in self._names:
-            return self._names[cls]
-        name = cls.__name__
-        if name in self.components:
-            name = f"{cls.__module__.rsplit('.', 1)[-1]}_{name}"
-        self._names[cls] = name
-        self.components[name] = {}  # placeholder: dataclasses may refer to themselves
-        hints = typing.get_type_hints(cls)
-        props, required = {}, []
-        for f in dataclasses.fields(cls):
-            props[f.name] = self.schema(hints[f.name])
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                required.append(f.name)
-        entry: dict[str, Any] = {"type": "object", "properties": props}
-        if required:
-            entry["required"] = required
-        doc = (cls.__doc__ or "").strip()
-        if doc and not doc.startswith(f"{cls.__name__}("):
-            entry["description"] = doc
-        self.components[name] = entry
-        return name
 
 
 def _split_doc(doc: str, name: str) -> tuple[str, str]:
@@ -95,14 +24,17 @@ def _split_doc(doc: str, name: str) -> tuple[str, str]:
 
 
 def build_openapi(methods: dict[str, ApiMethod], title: str = "oncall", version: str = "1") -> dict:
-    builder = SchemaBuilder()
+    types_ = [(name, p.name, method.hints.get(p.name, Any)) for name, method in sorted(methods.items())
+              for p in method.params()] + [(name, "return", method.returns) for name, method in sorted(methods.items())]
+    found, components = wire.schemas([tp for _, _, tp in types_])
+    schema = {(name, param): s for (name, param, _), s in zip(types_, found)}
     paths: dict[str, Any] = {}
     for name, method in sorted(methods.items()):
         summary, description = _split_doc(method.doc, name)
         params = method.params()
         props, required = {}, []
         for p in params:
-            props[p.name] = builder.schema(method.hints.get(p.name, Any))
+            props[p.name] = schema[name, p.name]
             if p.default is p.empty:
                 required.append(p.name)
             elif p.default is not None:
@@ -112,7 +44,7 @@ def build_openapi(methods: dict[str, ApiMethod], title: str = "oncall", version:
             body_schema["required"] = required
         responses = {
             "200": {"description": "The result", "content": {"application/json": {
-                "schema": builder.schema(method.returns)}}},
+                "schema": schema[name, "return"]}}},
             **_error_responses(method),
         }
         ops: dict[str, Any] = {"post": {
@@ -126,13 +58,13 @@ def build_openapi(methods: dict[str, ApiMethod], title: str = "oncall", version:
                 "operationId": f"{name}_get", "summary": summary, "description": description,
                 "tags": [method.kind], "security": [{"bearer": []}],
                 "parameters": [{"name": p.name, "in": "query", "required": p.default is p.empty,
-                                "schema": _query_schema(builder.schema(method.hints.get(p.name, Any)))}
+                                "schema": _query_schema(schema[name, p.name])}
                                for p in params],
                 "responses": responses,
             }
         paths[f"{API_PREFIX}/{name}"] = ops
     paths.update(_service_paths())
-    builder.components["Error"] = {
+    components["Error"] = {
         "type": "object", "required": ["code", "message"],
         "properties": {"code": {"enum": sorted(ERRORS_BY_CODE)}, "message": {"type": "string"},
                        "field": {"type": ["string", "null"]}, "fresh": {},
@@ -145,7 +77,7 @@ def build_openapi(methods: dict[str, ApiMethod], title: str = "oncall", version:
                  "description": "The oncall backend interface over HTTP. Authenticate with "
                                 "`Authorization: Bearer <token>` (see `oncall token issue`)."},
         "paths": paths,
-        "components": {"schemas": builder.components,
+        "components": {"schemas": components,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
 

@@ -258,6 +258,6 @@ class ServiceContext:
 
 def plain(value: Any) -> Any:
     """`value` as JSON-ready data (what the audit log and the outbox store)."""
-    from ..core.wire import to_jsonable
+    from ..core.wire import to_builtins
 
-    return to_jsonable(value)
+    return to_builtins(value)

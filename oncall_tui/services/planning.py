@@ -35,6 +35,7 @@ class PlanningService(PlanData):
     def plan_problem(self, rotation: str, month: str | None = None,
                      team: str | None = None) -> PlanProblem:
         from ..core.domain_planning import PlanProblem
+        from ..core.wire import to_builtins
 
         def run():
             rot = self._rotation_row(rotation, team)
@@ -46,7 +47,7 @@ class PlanningService(PlanData):
             first, last = month_range(month_)
             return PlanProblem(
                 team=rot.team.slug, rotation=rot.slug, rotation_name=rot.name, month=month_, first_day=first,
-                last_day=last, tz=rot.tz, data=built.problem.to_dict(), not_eligible=not_eligible,
+                last_day=last, tz=rot.tz, data=to_builtins(built.problem), not_eligible=not_eligible,
                 unavailable={f"{login}|{shift}": why for (login, shift), why in built.unavailable_why.items()})
         return self._read(run)
 

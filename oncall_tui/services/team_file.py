@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ..core.checks import check_requirement_spec, is_email, is_http_url, is_login, is_slug, is_zone
@@ -64,20 +64,126 @@ def _zone(ctx: _Ctx, value: Any, table: str, index: int | None, key: str = "tz")
     return str(value)
 
 
-def _get(ctx: _Ctx, data: dict, key: str, kind: type | tuple, table: str, index: int | None,
-         required: bool = False, default: Any = None) -> Any:
-    if key not in data:
-        if required:
-            ctx.fail(f"'{key}' is missing", table, index, None)
-        return default
-    value = data[key]
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        ctx.fail(f"'{key}' should be a {want}, not {value!r}", table, index, key)
-    for text in (value if isinstance(value, list) else [value]):  # names, phones, labels...: shown in terminals
-        if isinstance(text, str) and CONTROL_CHARS.search(text):
-            ctx.fail(f"'{key}' contains a control character; remove it", table, index, key)
-    return value
+# -- the file's shape: decoded by the wire codec, unknown keys refused --------------------------
+@dataclass
+class TeamEntry:
+    slug: str
+    name: str
+    tz: str = "UTC"
+    availability_deadline_day: int = 20
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PersonEntry:
+    login: str
+    name: str
+    role: str = "engineer"
+    email: str = ""
+    phones: list[str | int] = field(default_factory=list)
+    tz: str | None = None  # the team's
+    oncall_device: str = ""
+    oncall_phone: str = ""
+    region: str = ""
+    on_rotation: bool | None = None  # engineers are, managers are not
+
+
+@dataclass
+class WindowEntry:
+    start: str
+    region: str = ""
+
+
+@dataclass
+class RotationEntry:
+    slug: str
+    name: str | None = None  # its slug
+    tz: str | None = None  # the team's
+    handoff: str = "09:00"
+    shift: str = "daily"
+    shift_hours: int = 24
+    handoff_weekday: int = 0
+    roles: list[str] = field(default_factory=lambda: ["primary", "secondary"])
+    windows: list[WindowEntry] = field(default_factory=list)
+    rules: dict[str, Any] = field(default_factory=dict)
+    weights: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class EscalationEntry:
+    name: str
+    contact: str
+    login: str | None = None
+
+
+@dataclass
+class RequirementEntry:
+    slug: str
+    name: str
+    why: str = ""
+    how: str = ""
+    link: str = ""
+    command: str = ""
+    roles: list[str] = field(default_factory=lambda: ["primary", "secondary"])
+    method: str = "self"
+    auto: dict[str, Any] = field(default_factory=dict)
+    valid_days: int | None = None
+
+
+@dataclass
+class TeamFile:
+    team: TeamEntry | None = None
+    people: list[PersonEntry] = field(default_factory=list)
+    rotations: list[RotationEntry] = field(default_factory=list)
+    escalation: list[EscalationEntry] = field(default_factory=list)
+    requirements: list[RequirementEntry] = field(default_factory=list)
+
+
+SECTIONS = tuple(f.name for f in fields(TeamFile))
+
+
+def _decode(ctx: _Ctx, data: dict[str, Any]) -> TeamFile:
+    """The parsed TOML as a TeamFile; a key it does not know, a missing one or a value of the
+    wrong type is one line naming the line it is on."""
+    from ..core import wire
+
+    if not isinstance(data.get("team"), dict):
+        raise InvalidInput(f"{ctx.name}: a [team] section with slug and name is required", field="team")
+    try:
+        decoded = wire.convert_strict(TeamFile, data)
+    except wire.WireError as exc:
+        where = re.match(r"^(\w*)(?:\[(\d+)\])?\.?(\w*)(.*)$", exc.where)
+        table, index, key, deeper = where.groups() if where else ("", None, "", exc.where)
+        at = int(index) if index is not None else None
+        if not table:
+            if exc.kind == "unknown":
+                ctx.fail(f"unknown section '{exc.name}' (expected one of {', '.join(sorted(SECTIONS))})", exc.name)
+            raise InvalidInput(f"{ctx.name}: {exc.message}", field=None) from None
+        if exc.kind == "unknown" and not key:
+            known = [f.name for f in fields(_ENTRIES[table])]
+            ctx.fail(f"unknown key '{exc.name}' (expected one of {', '.join(known)})", table, at, exc.name)
+        if exc.kind == "missing" and not key:
+            ctx.fail(f"'{exc.name}' is missing", table, at, None)
+        if not key:
+            ctx.fail(f"[{table}] {exc.problem}", table, at, None)
+        what = f"{key}{deeper}" if deeper else key
+        ctx.fail(f"'{what}' {exc.problem}", table, at, key)
+    if decoded.team is None:
+        raise InvalidInput(f"{ctx.name}: a [team] section with slug and name is required", field="team")
+    for table in SECTIONS:  # names, phones, labels...: shown in terminals
+        entries = getattr(decoded, table)
+        for i, entry in enumerate(entries if isinstance(entries, list) else [entries]):
+            at = i if isinstance(entries, list) else None
+            for f in fields(entry):
+                value = getattr(entry, f.name)
+                if any(isinstance(text, str) and CONTROL_CHARS.search(text)
+                       for text in (value if isinstance(value, list) else [value])):
+                    ctx.fail(f"'{f.name}' contains a control character; remove it", table, at, f.name)
+    return decoded
+
+
+_ENTRIES: dict[str, type] = {"team": TeamEntry, "people": PersonEntry, "rotations": RotationEntry,
+                             "escalation": EscalationEntry, "requirements": RequirementEntry}
 
 
 def _checked_requirement(ctx: _Ctx, index: int, q: dict[str, Any]) -> dict[str, Any]:
@@ -128,23 +234,18 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
     if data is None or _too_deep(data, 16):  # dotted keys nest without recursion, then break JSON
         raise InvalidInput(f"{name}: values are nested too deeply to be a team file", field=None)
     ctx = _Ctx(name, _Lines(text))
-    known = {"team", "people", "rotations", "escalation", "requirements"}
-    for key in data:
-        if key not in known:
-            ctx.fail(f"unknown section '{key}' (expected one of {', '.join(sorted(known))})", key)
-    team = data.get("team")
-    if not isinstance(team, dict):
-        raise InvalidInput(f"{name}: a [team] section with slug and name is required", field="team")
-    slug = _get(ctx, team, "slug", str, "team", None, required=True)
+    decoded = _decode(ctx, data)
+    team = decoded.team
+    assert team is not None
+    slug = team.slug
     if not is_slug(slug):
         ctx.fail(f"team slug {slug!r} must be lower-case letters, digits, - _ or .", "team", None, "slug")
     out_team = {
         "slug": slug,
-        "name": _get(ctx, team, "name", str, "team", None, required=True),
-        "tz": _zone(ctx, team.get("tz", "UTC"), "team", None),
-        "availability_deadline_day": _get(ctx, team, "availability_deadline_day", int, "team", None,
-                                          default=20),
-        "settings": _get(ctx, team, "settings", dict, "team", None, default={}),
+        "name": team.name,
+        "tz": _zone(ctx, team.tz, "team", None),
+        "availability_deadline_day": team.availability_deadline_day,
+        "settings": team.settings,
     }
     if not 1 <= out_team["availability_deadline_day"] <= 28:
         ctx.fail("availability_deadline_day must be between 1 and 28", "team", None,
@@ -152,122 +253,119 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
 
     people = []
     seen = set()
-    for i, p in enumerate(data.get("people", [])):
-        login = _get(ctx, p, "login", str, "people", i, required=True)
+    for i, p in enumerate(decoded.people):
+        login = p.login
         if not is_login(login):
             ctx.fail(f"login {login!r} has characters a login cannot have", "people", i, "login")
         if login in seen:
             ctx.fail(f"login {login!r} appears twice", "people", i, "login")
         seen.add(login)
-        role = _get(ctx, p, "role", str, "people", i, default="engineer")
+        role = p.role
         if role not in MEMBER_ROLES:
             ctx.fail(f"role must be engineer or manager, not {role!r}", "people", i, "role")
-        phones = _get(ctx, p, "phones", list, "people", i, default=[])
-        email = _get(ctx, p, "email", str, "people", i, default="")
+        phones = p.phones
+        email = p.email
         if email and not is_email(email):
             ctx.fail(f"{email!r} is not an email address", "people", i, "email")
         people.append({
             "login": login,
-            "name": _get(ctx, p, "name", str, "people", i, required=True),
+            "name": p.name,
             "email": email,
             "phones": [str(x) for x in phones],
-            "tz": _zone(ctx, p.get("tz", out_team["tz"]), "people", i),
-            "oncall_device": _get(ctx, p, "oncall_device", str, "people", i, default=""),
-            "oncall_phone": _get(ctx, p, "oncall_phone", str, "people", i, default=""),
-            "region": _get(ctx, p, "region", str, "people", i, default=""),
+            "tz": _zone(ctx, p.tz if p.tz is not None else out_team["tz"], "people", i),
+            "oncall_device": p.oncall_device,
+            "oncall_phone": p.oncall_phone,
+            "region": p.region,
             "role": role,
-            "on_rotation": _get(ctx, p, "on_rotation", bool, "people", i, default=(role == "engineer")),
+            "on_rotation": p.on_rotation if p.on_rotation is not None else role == "engineer",
         })
     if not any(p["role"] == "manager" for p in people):
         raise InvalidInput(f"{name}: the team needs at least one person with role = \"manager\"",
                            field="people")
 
     rotations = []
-    for i, r in enumerate(data.get("rotations", [])):
-        rslug = _get(ctx, r, "slug", str, "rotations", i, required=True)
+    for i, r in enumerate(decoded.rotations):
+        rslug = r.slug
         if not is_slug(rslug):
             ctx.fail(f"rotation slug {rslug!r} must be lower-case letters, digits, - _ or .",
                      "rotations", i, "slug")
-        kind = _get(ctx, r, "shift", str, "rotations", i, default="daily")
+        kind = r.shift
         if kind not in SHIFT_KINDS:
             ctx.fail(f"shift must be one of {', '.join(SHIFT_KINDS)}, not {kind!r}", "rotations", i, "shift")
-        handoff = _get(ctx, r, "handoff", str, "rotations", i, default="09:00")
+        handoff = r.handoff
         try:
             parse_hhmm(handoff)
         except ValueError as exc:
             ctx.fail(str(exc), "rotations", i, "handoff")
-        roles = _get(ctx, r, "roles", list, "rotations", i, default=["primary", "secondary"])
+        roles = r.roles
         for role in roles:
             if role not in ROLES:
                 ctx.fail(f"role {role!r} is not one of {', '.join(ROLES)}", "rotations", i, "roles")
         if "primary" not in roles:
             ctx.fail("every rotation needs a primary role", "rotations", i, "roles")
-        hours = _get(ctx, r, "shift_hours", int, "rotations", i, default=24)
+        hours = r.shift_hours
         if kind == "hours" and (hours <= 0 or 24 % hours):
             ctx.fail("shift_hours must divide a day (1, 2, 3, 4, 6, 8 or 12)", "rotations", i, "shift_hours")
-        windows = _get(ctx, r, "windows", list, "rotations", i, default=[])
+        windows = r.windows
         for w in windows:
-            if not isinstance(w, dict) or "start" not in w:
-                ctx.fail("each window needs a start like \"08:00\"", "rotations", i, "windows")
             try:
-                parse_hhmm(str(w["start"]))
+                parse_hhmm(w.start)
             except ValueError as exc:
                 ctx.fail(str(exc), "rotations", i, "windows")
-        rules = _get(ctx, r, "rules", dict, "rotations", i, default={})
+        rules = r.rules
         for key, value in rules.items():
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 ctx.fail(f"rule {key} must be a whole number ≥ 0", "rotations", i, "rules")
         rotations.append({
             "slug": rslug,
-            "name": _get(ctx, r, "name", str, "rotations", i, default=rslug),
-            "tz": _zone(ctx, r.get("tz", out_team["tz"]), "rotations", i),
+            "name": r.name if r.name is not None else rslug,
+            "tz": _zone(ctx, r.tz if r.tz is not None else out_team["tz"], "rotations", i),
             "handoff": handoff,
             "shift_kind": kind,
             "shift_hours": hours,
-            "handoff_weekday": _get(ctx, r, "handoff_weekday", int, "rotations", i, default=0),
+            "handoff_weekday": r.handoff_weekday,
             "roles": roles,
-            "windows": [{"start": str(w["start"]), "region": str(w.get("region", ""))} for w in windows],
+            "windows": [{"start": w.start, "region": w.region} for w in windows],
             "rules": rules,
-            "weights": _get(ctx, r, "weights", dict, "rotations", i, default={}),
+            "weights": r.weights,
         })
 
     escalation = []
-    for i, e in enumerate(data.get("escalation", [])):
-        login = _get(ctx, e, "login", str, "escalation", i, default=None)
+    for e in decoded.escalation:
         escalation.append({
-            "name": _get(ctx, e, "name", str, "escalation", i, required=True),
-            "contact": _get(ctx, e, "contact", str, "escalation", i, required=True),
-            "login": login,
+            "name": e.name,
+            "contact": e.contact,
+            "login": e.login,
         })
 
     requirements = []
     rseen = set()
-    for i, q in enumerate(data.get("requirements", [])):
-        qslug = _get(ctx, q, "slug", str, "requirements", i, required=True)
+    for i, q in enumerate(decoded.requirements):
+        qslug = q.slug
         if not is_slug(qslug) or qslug in rseen:
             ctx.fail(f"requirement slug {qslug!r} is not a valid, unique slug", "requirements", i, "slug")
         rseen.add(qslug)
-        method = _get(ctx, q, "method", str, "requirements", i, default="self")
+        method = q.method
         if method not in REQUIREMENT_METHODS:
             ctx.fail(f"method must be one of {', '.join(REQUIREMENT_METHODS)}", "requirements", i, "method")
-        auto = _get(ctx, q, "auto", dict, "requirements", i, default={})
+        auto = q.auto
         if method == "auto" and auto.get("kind") not in AUTO_RULE_KINDS:
             ctx.fail(f"auto.kind must be one of {', '.join(AUTO_RULE_KINDS)}", "requirements", i, "auto")
-        link = _get(ctx, q, "link", str, "requirements", i, default="")
+        link = q.link
         if link and not is_http_url(link):
             ctx.fail(f"link must be an http(s) URL, not {link!r}", "requirements", i, "link")
-        roles = _get(ctx, q, "roles", list, "requirements", i, default=["primary", "secondary"])
+        roles = q.roles
         for role in roles:
             if role not in ROLES:
                 ctx.fail(f"role {role!r} is not one of {', '.join(ROLES)}", "requirements", i, "roles")
-        valid = _get(ctx, q, "valid_days", int, "requirements", i, default=None)
+        valid = q.valid_days
         requirements.append(_checked_requirement(ctx, i, {
             "slug": qslug,
-            "name": _get(ctx, q, "name", str, "requirements", i, required=True),
-            "why": _get(ctx, q, "why", str, "requirements", i, default=""),
-            "how": _get(ctx, q, "how", str, "requirements", i, default=""),
+            "name": q.name,
+            "why": q.why,
+            "how": q.how,
             "link": link,
-            "command": _get(ctx, q, "command", str, "requirements", i, default=""),
+            "command": q.command,
             "roles": roles,
             "method": method,
             "auto_rule": auto,

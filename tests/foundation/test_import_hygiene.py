@@ -17,7 +17,7 @@ import pytest
 import oncall_tui
 
 PACKAGE = Path(oncall_tui.__file__).parent
-HEAVY = ["ortools", "httpx", "icalendar", "recurring_ical_events", "starlette", "uvicorn", "psycopg"]
+HEAVY = ["ortools", "httpx", "icalendar", "recurring_ical_events", "starlette", "uvicorn", "psycopg", "msgspec"]
 HEAVY_WE_IMPORT = HEAVY  # psycopg too: oncall_tui/_peewee.py keeps peewee from loading it
 FACES = ["textual", "click"]
 #: The package's faces (terminal, command line, server) and what only they use; every other

@@ -242,10 +242,11 @@ def test_manager_defines_and_edits_requirements(as_user):
 def test_results_round_trip_through_the_wire(as_user):
     from oncall_tui.backend.registry import api_methods
     from oncall_tui.backend.api import Backend
-    from oncall_tui.core.wire import from_jsonable, to_jsonable
+    from oncall_tui.core import wire
 
     root = as_user(DEMO_YOU)
     methods = api_methods(Backend)
     for name, value in (("requirements", root.requirements()), ("team_readiness", root.team_readiness("platform")),
                         ("shadow_options", root.shadow_options())):
-        assert from_jsonable(methods[name].returns, to_jsonable(value)) == value
+        assert wire.decode(methods[name].returns, wire.encode(value)) == value
+        assert wire.convert(methods[name].returns, wire.to_builtins(value)) == value

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from oncall_tui.core import wire
 from oncall_tui.scheduler.cpsat import solve_cpsat
 from oncall_tui.scheduler.gaps import explain_gaps
 from oncall_tui.scheduler.greedy import solve_greedy
@@ -142,14 +143,14 @@ def test_busy_elsewhere_still_reads_as_another_rotation():
 def test_new_fields_round_trip_and_old_dicts_still_load():
     prob = _rest_problem()
     prob.people[0].worked_before = 2
-    again = Problem.from_dict(prob.to_dict())
+    again = wire.convert(Problem, wire.to_builtins(prob))
     assert again.rest_before == prob.rest_before
     assert again.person("p0").worked_before == 2
-    old = prob.to_dict()
+    old = wire.to_builtins(prob)
     del old["rest_before"]
     for person in old["people"]:
         del person["worked_before"]
-    loaded = Problem.from_dict(old)
+    loaded = wire.convert(Problem, old)
     assert loaded.rest_before == [] and loaded.person("p0").worked_before == 0
 
 

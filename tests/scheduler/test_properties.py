@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from oncall_tui.core import wire
 from oncall_tui.scheduler.cpsat import solve_cpsat
 from oncall_tui.scheduler.greedy import solve_greedy
-from oncall_tui.scheduler.problem import Problem, Rules, SchedPerson
+from oncall_tui.scheduler.problem import Problem, Result, Rules, SchedPerson
 from oncall_tui.scheduler.validate import uncovered, validate
 
 from .helpers import day_shifts
@@ -78,3 +80,16 @@ def test_full_coverage_when_nothing_stands_in_the_way(prob):
     for result in (solve_greedy(prob), solve_cpsat(prob, time_limit=2.0)):
         assert validate(prob, result.assignments) == []
         assert result.gaps == []
+
+
+@PROPERTY
+@given(teams(), st.dictionaries(st.tuples(st.sampled_from(["d1", "d2"]), st.sampled_from(["primary", "shadow"])),
+                                st.sampled_from(["p0", "p1"]), max_size=3))
+def test_problems_and_results_survive_the_wire(prob, previous):
+    """The planner's problem crosses the backend inside PlanProblem, as the codec's JSON; its
+    {(shift, role): login} maps travel as rows."""
+    prob.previous = previous
+    assert wire.convert(Problem, json.loads(wire.encode(prob))) == prob
+    assert wire.convert_strict(Problem, wire.to_builtins(prob)) == prob
+    result = solve_greedy(prob)
+    assert wire.decode(Result, wire.encode(result)) == result

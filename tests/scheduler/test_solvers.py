@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from oncall_tui.core import wire
 from oncall_tui.scheduler.cpsat import solve_cpsat
 from oncall_tui.scheduler.fairness import max_deviation_shifts, score
 from oncall_tui.scheduler.greedy import solve_greedy, solve_round_robin
@@ -190,7 +191,9 @@ def test_problem_and_result_survive_json():
     prob = generated_team(5, 7, seed=1)
     prob.busy_elsewhere = [("p000", prob.shifts[0].start, prob.shifts[0].end)]
     prob.previous = {(prob.shifts[1].id, "primary"): "p001"}
-    again = Problem.from_dict(json.loads(json.dumps(prob.to_dict())))
-    assert again.to_dict() == prob.to_dict()
+    again = wire.convert(Problem, json.loads(json.dumps(wire.to_builtins(prob))))
+    assert again == prob
     result = solve_greedy(prob)
-    assert Result.from_dict(json.loads(json.dumps(result.to_dict()))).to_dict() == result.to_dict()
+    assert wire.decode(Result, wire.encode(result)) == result
+    first = min(result.assignments)  # {(shift, role): login} travels as sorted rows [shift, role, login]
+    assert wire.to_builtins(result)["assignments"][0] == [*first, result.assignments[first]]

@@ -143,14 +143,22 @@ def test_health_readiness_openapi_and_get_reads(served):
     assert bad.status_code == 422 and bad.json()["field"] == "horizon_days"
 
 
-def test_fast_result_decoder_matches_wire(demo_db, clock):
+def test_the_remote_client_decodes_what_the_server_encodes(demo_db, clock):
+    """Answers cross as wire JSON: decoded straight into the same dataclasses, types checked."""
     from oncall_tui.backend.local import LocalBackend
-    from oncall_tui.backend.remote import decoder
-    from oncall_tui.core.wire import from_jsonable, to_jsonable
+    from oncall_tui.core import wire
 
     root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
     methods = api_methods(Backend)
     for name, value in [("home", root.home()), ("now", root.now()), ("teams", root.teams()),
-                        ("shifts", root.shifts(person="*")), ("audit", root.audit(team="platform"))]:
-        data = to_jsonable(value)
-        assert decoder(methods[name].returns)(data) == from_jsonable(methods[name].returns, data) == value
+                        ("shifts", root.shifts(person="*")), ("audit", root.audit(team="platform")),
+                        ("team_availability", root.team_availability("platform")),
+                        ("plan_problem", root.plan_problem(root.rotations("platform")[0].slug))]:
+        assert wire.decode(methods[name].returns, wire.encode(value)) == value
+    # a wrong type in an answer is one line naming where, not a half-built value
+    with pytest.raises(wire.WireError) as wrong:
+        wire.decode(methods["teams"].returns, b'[{"slug": 5}]')
+    assert wrong.value.message == "[0].slug must be a string, not a whole number"
+    # a newer server may send a field this client does not know yet
+    extra = wire.encode(root.whoami())[:-1] + b', "pager": "x"}'
+    assert wire.decode(methods["whoami"].returns, extra) == root.whoami()
