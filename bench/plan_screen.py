@@ -33,7 +33,7 @@ LP_BOUND_NOTE = (
 
 
 async def run(rounds: int) -> dict:
-    from oncall_tui.app import OncallApp
+    from oncall_tui.app import make_app
     from oncall_tui.backend.local import LocalBackend
     from oncall_tui.core.clock import FixedClock
     from oncall_tui.services.demo import build_demo
@@ -45,7 +45,7 @@ async def run(rounds: int) -> dict:
         path = tempfile.mkdtemp() + "/bench.db"
         backend = LocalBackend(path, actor="root", clock=clock)
         build_demo(backend, clock)
-        app = OncallApp(backend, clock=clock)
+        app = make_app(backend=backend, clock=clock)
         async with app.run_test(size=(80, 24)) as pilot:
             await app.workers.wait_for_complete()
             await pilot.press("p")

@@ -179,13 +179,13 @@ import asyncio
 from oncall_tui.cli import main
 from oncall_tui.core.clock import clock_from_env
 from oncall_tui.config import Target
-from oncall_tui.launch import LazyBackend, LookAhead
+from oncall_tui.launch import LookAhead
 
 async def run():
     target, clock = Target(db_url={demo_db!r}), clock_from_env()
     look = LookAhead.start(target, None, clock).result()
-    from oncall_tui.app import OncallApp
-    app = OncallApp(LazyBackend(target, clock, None), clock=clock, first_home=look.home)
+    from oncall_tui.app import make_app
+    app = make_app(target, clock=clock, look=look)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.5)  # the backend is made after the first frame
         await pilot.app.workers.wait_for_complete()

@@ -6,7 +6,7 @@ import asyncio
 
 from textual.widgets import DataTable, Static
 
-from oncall_tui.app import OncallApp
+from oncall_tui.app import make_app
 from oncall_tui.backend.local import LocalBackend
 from oncall_tui.core.domain_planning import SolvedPlan
 
@@ -55,7 +55,7 @@ def test_generate_shows_progress_and_stop_keeps_the_best_plan(demo_db, clock, mo
     monkeypatch.setattr(cpsat, "solve_cpsat", held_until_stopped)
 
     async def scenario():
-        app = OncallApp(backend, clock=clock)
+        app = make_app(backend=backend, clock=clock)
         async with app.run_test(size=(80, 24)) as pilot:
             await _settle(pilot)
             await pilot.press("p")
@@ -85,7 +85,7 @@ def test_greedy_draft_edit_diff_and_publish_from_the_screen(demo_db, clock):
     pushed: list[str] = []
 
     async def scenario():
-        app = OncallApp(backend, clock=clock)
+        app = make_app(backend=backend, clock=clock)
         async with app.run_test(size=(80, 24)) as pilot:
             await _settle(pilot)
             await pilot.press("p")
@@ -135,7 +135,7 @@ def test_refused_edit_leaves_the_plan_alone(demo_db, clock):
     plan_id = _fixed_draft(backend)
 
     async def scenario():
-        app = OncallApp(backend, clock=clock)
+        app = make_app(backend=backend, clock=clock)
         async with app.run_test(size=(80, 24)) as pilot:
             await _settle(pilot)
             await pilot.press("p")
@@ -157,7 +157,7 @@ def test_refused_edit_leaves_the_plan_alone(demo_db, clock):
 def test_review_screen_at_80x24(demo_db, clock, snap_compare):
     backend = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
     _fixed_draft(backend)
-    app = OncallApp(backend, clock=clock)
+    app = make_app(backend=backend, clock=clock)
 
     async def run_before(pilot):
         await _settle(pilot)

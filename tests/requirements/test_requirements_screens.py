@@ -5,7 +5,7 @@ import asyncio
 
 from textual.widgets import DataTable, OptionList, Static
 
-from oncall_tui.app import OncallApp
+from oncall_tui.app import make_app
 from oncall_tui.screens.requirements import RequirementsScreen
 from oncall_tui.screens.requirements_dialogs import EvidenceDialog, NoteDialog
 from oncall_tui.screens.requirements_team import TeamRequirementsScreen
@@ -46,7 +46,7 @@ def option_texts(screen, selector: str) -> list[str]:
 
 def run(backend, clock, scenario):
     async def main():
-        app = OncallApp(backend, clock=clock)
+        app = make_app(backend=backend, clock=clock)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             await pilot.press("r")
@@ -180,12 +180,12 @@ def local(demo_db, clock, login):
 
 
 def test_snapshot_engineer_checklist(snap_compare, demo_db, clock):
-    app = OncallApp(local(demo_db, clock, "lena"), clock=clock)
+    app = make_app(backend=local(demo_db, clock, "lena"), clock=clock)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_open(["r"]))
 
 
 def test_snapshot_manager_team_view(snap_compare, demo_db, clock):
-    app = OncallApp(local(demo_db, clock, DEMO_YOU), clock=clock)
+    app = make_app(backend=local(demo_db, clock, DEMO_YOU), clock=clock)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_open(["r", "m"]))
 
 
