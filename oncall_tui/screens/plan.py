@@ -1,9 +1,9 @@
 """Team plan: draft a fair schedule with live progress, review it, edit it, publish it.
 
-The solver runs here, in a thread worker: the problem comes from the backend
-(`plan_problem`), the model is built and solved in the worker (CP-SAT releases the GIL only
-while it searches), progress arrives as messages, `x` stops the search and keeps the best
-plan, and `save_draft` stores it.  Edits are checked at once with the scheduler's validator
+A draft is the backend's `draft_plan`, the call `oncall plan` makes, from a thread worker
+(screens/plan_solve.py): with a local database the solver runs in that worker, progress
+arrives as messages and `x` stops the search and keeps the best plan; `oncall serve` solves
+on the server.  Edits are checked at once with the scheduler's validator
 (each person in the picker shows ✓ or ✗ and why) and again by the backend."""
 from __future__ import annotations
 

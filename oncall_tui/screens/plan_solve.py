@@ -1,5 +1,6 @@
-"""The plan screen's solving: the model is built and solved in a thread worker, progress
-arrives as messages, `x` stops the search and keeps the best plan, `save_draft` stores it."""
+"""The plan screen's solving: one `draft_plan` call in a thread worker, as `oncall plan` makes
+it.  A solve in this process reports progress as messages and `x` stops the search (the best
+plan is kept); a server solves unwatched, within the time limit."""
 from __future__ import annotations
 
 import threading
@@ -8,7 +9,7 @@ import time
 from textual import work
 from textual.message import Message
 
-from ..core.domain_planning import PlanView, SolvedPlan
+from ..core.domain_planning import PlanView
 from ..core.errors import OncallError
 
 TIME_LIMITS = (5.0, 10.0, 30.0, 60.0)
@@ -38,7 +39,7 @@ class SolveMixin:
             return
         self._stop = threading.Event()
         self._solving = dict(solver=solver, started=time.monotonic(), best=None, bound=None, solutions=0,
-                             stopping=False)
+                             stopping=False, here=self.backend.solves_here)
         self._show_solving()
         self._timer = self.set_interval(0.2, self._show_solving)
         self.refresh_bindings()
@@ -47,27 +48,18 @@ class SolveMixin:
     @work(thread=True, exclusive=True, group="solve", exit_on_error=False)
     def _solve(self, rotation: str, month: str, team: str, solver: str, limit: float,
                stop: threading.Event) -> None:
+        """The same backend call as `oncall plan`: the backend solves (here, or on the server)
+        and keeps the draft.  A solve here is watched: progress, and `x` to stop it."""
+        from ..scheduler.solve import watching
+
+        def progress(p) -> None:
+            self.post_message(self.SolveProgress(p.best_score, p.bound, p.solutions))
+
         backend = self.backend
         view = None
         try:
-            problem_data = backend.plan_problem(rotation, month, team=team)
-            problem = problem_data.problem()
-            if solver == "greedy":
-                from ..scheduler.greedy import solve_greedy
-
-                result = solve_greedy(problem)
-            else:
-                from ..scheduler.cpsat import solve_cpsat
-
-                def progress(p) -> None:
-                    self.post_message(self.SolveProgress(p.best_score, p.bound, p.solutions))
-
-                # The LP bound (GLOP/HiGHS through pywraplp) holds the GIL while it solves, which
-                # stalled the screen for up to ~70 ms (bench/plan_screen.py); here CP-SAT proves
-                # its own bound and the keys stay quick.  `oncall plan` keeps the LP bound.
-                result = solve_cpsat(problem, time_limit=limit, workers=2, on_progress=progress, stop=stop,
-                                     use_lp_bound=False)
-            view = backend.save_draft(rotation, month, SolvedPlan.from_result(result), team=team)
+            with watching(progress, stop):
+                view = backend.draft_plan(rotation, month, solver=solver, time_limit=limit, team=team)
         except OncallError as exc:
             self.app.call_from_thread(self.show_error, exc)
         finally:
@@ -80,7 +72,9 @@ class SolveMixin:
             return
         elapsed = time.monotonic() - s["started"]
         name = "CP-SAT" if s["solver"] == "cpsat" else "greedy"
-        if s["stopping"]:
+        if not s["here"]:
+            text = f"The server is solving with {name}… {elapsed:.1f} s of at most {self.time_limit:g} s"
+        elif s["stopping"]:
             text = f"Stopping {name}: keeping the best plan found… {elapsed:.1f} s"
         elif s["best"] is None:
             text = f"Solving with {name}: building the model… {elapsed:.1f} s of {self.time_limit:g} s · x: stop"
@@ -116,6 +110,10 @@ class SolveMixin:
     def action_stop(self) -> None:
         if not self._solving or self._stop is None:
             self.notify("Nothing is being solved", severity="information")
+            return
+        if not self._solving["here"]:
+            self.notify(f"The server solves on its own; it keeps its best plan by {self.time_limit:g} s",
+                        severity="information")
             return
         self._stop.set()
         self._solving["stopping"] = True
