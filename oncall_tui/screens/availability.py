@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
 from ..core.domain_availability import STATE_WORDS, DayAvailability, MonthAvailability
-from ..core.errors import OncallError
 from ..formatting import escape, local
 from ..widgets.availability_grid import STATE_SYMBOLS
 from ..widgets.month_calendar import MonthCalendar, MonthCell
@@ -233,37 +232,41 @@ class MyAvailabilityScreen(AreaScreen):
             kind = "url" if location.lower().split(":", 1)[0] in ("http", "https", "webcal", "webcals") else "file"
             self._preview(label=label, location=location, kind=kind, keep=keep)
 
-    @work(thread=True, group="calendar", exit_on_error=False)
     def _preview(self, source_id: int | None = None, label: str = "", location: str = "", kind: str = "",
                  keep: bool = False) -> None:
-        from ..calendars import CalendarError
+        month = self.view.month
 
-        backend, month = self.backend, self.view.month
-        try:
-            content = read_calendar_text(location) if kind == "file" else None
-            if source_id is not None:
-                preview = backend.preview_calendar(source_id=source_id, month=month, content=content)
-            else:
-                preview = backend.preview_calendar(location=location, kind=kind, month=month,
-                                                   keep_titles=keep, content=content, label=label)
-        except CalendarError as exc:
-            self.app.call_from_thread(self.notify, escape(str(exc)), title="Not imported", severity="error", timeout=10)
-            return
-        except OncallError as exc:
-            self.app.call_from_thread(self.show_error, exc)
-            return
-        finally:
-            getattr(backend, "release_thread", lambda: None)()
+        def look(backend):
+            from ..calendars import CalendarError
 
-        def apply(b):
-            sid = source_id if source_id is not None else b.add_calendar_source(
-                label, location, kind=kind, keep_titles=keep).id
-            return b.sync_calendar(sid, month=month, content=content, expected_digest=preview.digest)
+            try:
+                content = read_calendar_text(location) if kind == "file" else None
+                if source_id is not None:
+                    return content, backend.preview_calendar(source_id=source_id, month=month, content=content)
+                return content, backend.preview_calendar(location=location, kind=kind, month=month,
+                                                         keep_titles=keep, content=content, label=label)
+            except CalendarError as exc:  # the calendar itself is refused: said as such, not a failure
+                return None, exc
 
-        def decided(go: bool | None) -> None:
-            if go:
-                self.act(apply, done=self._synced)
-        self.app.call_from_thread(self.app.push_screen, PreviewScreen(preview), decided)
+        def looked(answer) -> None:
+            from ..calendars import CalendarError
+
+            content, preview = answer
+            if isinstance(preview, CalendarError):
+                self.notify(escape(str(preview)), title="Not imported", severity="error", timeout=10)
+                return
+
+            def apply(b):
+                sid = source_id if source_id is not None else b.add_calendar_source(
+                    label, location, kind=kind, keep_titles=keep).id
+                return b.sync_calendar(sid, month=month, content=content, expected_digest=preview.digest)
+
+            def decided(go: bool | None) -> None:
+                if go:
+                    self.act(apply, done=self._synced)
+            self.app.push_screen(PreviewScreen(preview), decided)
+
+        self.run_backend(look, looked, group="calendar")
 
     def _synced(self, result) -> None:
         self.notify(escape(result.message), title="Calendar" if result.ok else "Not imported",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -20,7 +20,6 @@ from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..core.domain_planning import CellEdit, PlanDiff, PlanProblem, PlanSummary, PlanView
-from ..core.errors import OncallError
 from ..core.planning import day_label
 from ..formatting import escape, safe_text
 from ..widgets.plan_loads import load_line, load_scale, short_names
@@ -354,17 +353,8 @@ class PlanScreen(SolveMixin, AreaScreen):
             self.app.push_screen(TextScreen(f"{view.summary.label}: gaps and warnings",
                                             warnings_text(view, several_a_day(view))))
 
-    @work(thread=True, group="read", exit_on_error=False)
     def _read_text(self, call, title: str) -> None:
-        backend = self.backend
-        try:
-            text = call(backend)
-        except OncallError as exc:
-            self.app.call_from_thread(self.show_error, exc)
-        else:
-            self.app.call_from_thread(self.app.push_screen, TextScreen(title, text))
-        finally:
-            backend.release_thread()
+        self.run_backend(call, lambda text: self.app.push_screen(TextScreen(title, text)), group="read")
 
     # -- publishing and moving around -----------------------------------------------------------
     def action_publish(self) -> None:

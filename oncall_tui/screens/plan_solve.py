@@ -6,29 +6,22 @@ from __future__ import annotations
 import threading
 import time
 
-from textual import work
 from textual.message import Message
 
 from ..core.domain_planning import PlanView
-from ..core.errors import OncallError
 
 TIME_LIMITS = (5.0, 10.0, 30.0, 60.0)
 
 
 class SolveMixin:
     """Mixed into PlanScreen (an AreaScreen): needs `data`, `plan_id`, `marked`, `time_limit`,
-    `_set_progress`, `_render_view`, `reload`, `show_error`.  (A plain mixin: its message
+    `_set_progress`, `_render_view`, `reload`, `run_backend`.  (A plain mixin: its message
     handlers are named `on_…` methods, since `@on` is only collected on Textual classes.)"""
 
     class SolveProgress(Message):
         def __init__(self, best: int, bound: int | None, solutions: int) -> None:
             super().__init__()
             self.best, self.bound, self.solutions = best, bound, solutions
-
-    class SolveDone(Message):
-        def __init__(self, view: PlanView | None) -> None:
-            super().__init__()
-            self.view = view
 
     # -- generating --------------------------------------------------------------------------
     def action_generate(self, solver: str) -> None:
@@ -45,26 +38,21 @@ class SolveMixin:
         self.refresh_bindings()
         self._solve(self.data.rotation, self.data.month, self.data.team, solver, self.time_limit, self._stop)
 
-    @work(thread=True, exclusive=True, group="solve", exit_on_error=False)
     def _solve(self, rotation: str, month: str, team: str, solver: str, limit: float,
                stop: threading.Event) -> None:
         """The same backend call as `oncall plan`: the backend solves (here, or on the server)
         and keeps the draft.  A solve here is watched: progress, and `x` to stop it."""
-        from ..scheduler.solve import watching
 
         def progress(p) -> None:
             self.post_message(self.SolveProgress(p.best_score, p.bound, p.solutions))
 
-        backend = self.backend
-        view = None
-        try:
+        def draft(backend) -> PlanView:
+            from ..scheduler.solve import watching
+
             with watching(progress, stop):
-                view = backend.draft_plan(rotation, month, solver=solver, time_limit=limit, team=team)
-        except OncallError as exc:
-            self.app.call_from_thread(self.show_error, exc)
-        finally:
-            self.post_message(self.SolveDone(view))
-            backend.release_thread()
+                return backend.draft_plan(rotation, month, solver=solver, time_limit=limit, team=team)
+
+        self.run_backend(draft, self._drafted, group="solve", exclusive=True, finished=self._solve_ended)
 
     def _show_solving(self) -> None:
         s = self._solving
@@ -93,18 +81,18 @@ class SolveMixin:
             self._solving.update(best=message.best, bound=message.bound, solutions=message.solutions)
             self._show_solving()
 
-    def on_solve_mixin_solve_done(self, message: SolveDone) -> None:
+    def _drafted(self, view: PlanView) -> None:
+        s = view.summary
+        self.notify(f"Draft {s.id}: score {s.score}, {s.gaps} gap(s) · {view.solve_note}", title="Plan drafted")
+        self.plan_id = s.id
+        self.marked = None
+
+    def _solve_ended(self) -> None:
         self._solving = None
         self.refresh_bindings()
         timer = getattr(self, "_timer", None)
         if timer is not None:
             timer.stop()
-        if message.view is not None:
-            s = message.view.summary
-            self.notify(f"Draft {s.id}: score {s.score}, {s.gaps} gap(s) · {message.view.solve_note}",
-                        title="Plan drafted")
-            self.plan_id = s.id
-            self.marked = None
         self.reload()
 
     def action_stop(self) -> None:

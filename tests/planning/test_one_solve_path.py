@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
 import pytest
 from click.testing import CliRunner
@@ -109,9 +110,22 @@ def test_the_cli_and_the_plan_screen_solve_alike(kind, request, demo_db, clock, 
     assert len(solves) == 2, "greedy needs no CP-SAT"
 
 
-def test_a_solve_on_the_server_says_so_and_x_does_not_pretend_to_stop_it(request, demo_db, clock):
+def test_a_solve_on_the_server_says_so_and_x_does_not_pretend_to_stop_it(request, demo_db, clock,
+                                                                          monkeypatch):
     backend, _ = _backend_and_cli("remote", request, demo_db, clock)
-    notices: list[str] = []
+    # The server's solve waits (bounded) until the test has seen the screen while it runs.
+    from oncall_tui.scheduler import cpsat
+
+    real, seen_solving = cpsat.solve_cpsat, threading.Event()
+
+    def held(problem, *args, **kwargs):
+        assert seen_solving.wait(timeout=60), "the test never saw the screen solving"
+        return real(problem, *args, **kwargs)
+
+    monkeypatch.setattr(cpsat, "solve_cpsat", held)
+
+    def progress(app) -> str:
+        return str(app.screen.query_one("#progress", Static).render())
 
     async def scenario():
         app = make_app(backend=backend, clock=clock)
@@ -120,12 +134,21 @@ def test_a_solve_on_the_server_says_so_and_x_does_not_pretend_to_stop_it(request
             await pilot.press("p")
             await settle(pilot)
             await pilot.press("g")
-            said = str(app.screen.query_one("#progress", Static).render())
+            for _ in range(600):  # the solve is held: only the screen's own messages to wait for
+                if "The server is solving" in progress(app):
+                    break
+                await pilot.pause()
+            said = progress(app)
             await pilot.press("x")
+            await pilot.pause()
+            notices = [n.message for n in app._notifications]
+            seen_solving.set()
             assert await wait_until(pilot, lambda: not app.screen._solving and app.screen.plan_id is not None)
-            notices.extend(n.message for n in app._notifications)
-            return said
+            return said, notices
 
-    said = asyncio.run(scenario())
+    try:
+        said, notices = asyncio.run(scenario())
+    finally:
+        seen_solving.set()
     assert "The server is solving with CP-SAT" in said and "x: stop" not in said
     assert any("The server solves on its own" in n for n in notices)
