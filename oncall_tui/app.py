@@ -52,7 +52,7 @@ class OncallApp(ReportsWorkerErrors, App):
         # Home is the mode the app starts in, not one it switches to: a switch holds the first
         # frame back (Textual delays updates 50 ms to mask the change).  Without a backend the
         # app starts on the plain default screen, with the first-run screen over it.
-        self.DEFAULT_MODE = "home" if backend is not None and not welcome else App.DEFAULT_MODE
+        self.DEFAULT_MODE = "home" if backend is not None and not welcome else App.DEFAULT_MODE  # type: ignore[misc]  # per app, before App.__init__ reads it
         super().__init__()
         self.backend = backend
         self.target = target

@@ -120,7 +120,7 @@ def _child(read_fd: int, write_fd: int, target: Target, act_as: str | None, cloc
             if look.backend is not None:
                 look.backend.close()  # let go of the database as a client should, not by vanishing
             look.backend = None
-            answer = ("look", look)
+            answer: tuple[str, FirstLook | OncallError] = ("look", look)
         except OncallError as exc:
             answer = ("error", exc)
         data = memoryview(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))

@@ -110,10 +110,10 @@ class MyAvailabilityScreen(AreaScreen):
         return None
 
     def _show_detail(self) -> None:
-        d = self._day()
-        if d is None:
+        d, view = self._day(), self.view
+        if d is None or view is None:
             return
-        tz = self.view.person.tz
+        tz = view.person.tz
         symbol = STATE_SYMBOLS.get(d.state, "?")
         first = f"{d.day:%a %d %b} · {symbol} {STATE_WORDS.get(d.state, d.state)} · {source_words(d.source)}"
         if d.note:
@@ -128,7 +128,7 @@ class MyAvailabilityScreen(AreaScreen):
         chosen = self._target_shift()
         target = ("Marking: whole day" if chosen is None
                   else f"Marking: shift {local(chosen.start, tz):%a %H:%M}–{local(chosen.end, tz):%a %H:%M}")
-        if cal.anchor is not None:
+        if cal.range_from is not None:
             target = f"Marking: {len(cal.selected_days)} days (range; space drops it)"
         self.query_one("#av-detail", Static).update(escape(f"{first}\nShifts: {shifts}\n{target}"
                                                            f" · w: day/shift · c: calendars"))
@@ -160,6 +160,8 @@ class MyAvailabilityScreen(AreaScreen):
         d = self._day()
         note = d.note if d is not None and d.source == "hand" and len(days) == 1 and state != "clear" else ""
         start = shift.start if shift else None
+        if self.view is None:
+            return
         seen = self.view.version  # what the user sees: someone else's change since makes this stale
         self.act(lambda b: b.set_availability(days, state, note=note, shift_start=start, expected_version=seen),
                  done=self._applied)
@@ -187,7 +189,8 @@ class MyAvailabilityScreen(AreaScreen):
         if d is None or d.source != "hand":
             self.notify("Mark the day first (u, n, y or o), then add a note to it", severity="warning")
             return
-
+        if self.view is None:
+            return
         seen = self.view.version
 
         def kept(view: MonthAvailability | None) -> None:
@@ -219,7 +222,7 @@ class MyAvailabilityScreen(AreaScreen):
             if not self._refuse_if_closed():
                 self.app.push_screen(AddCalendarScreen(), self._add_chosen)
         elif what == "sync":
-            if not self._refuse_if_closed():
+            if self.view is not None and not self._refuse_if_closed():
                 src = next(s for s in self.view.sources if s.id == source_id)
                 self._preview(source_id=source_id, kind=src.kind, location=src.location)
         elif what == "remove":
@@ -234,6 +237,8 @@ class MyAvailabilityScreen(AreaScreen):
 
     def _preview(self, source_id: int | None = None, label: str = "", location: str = "", kind: str = "",
                  keep: bool = False) -> None:
+        if self.view is None:
+            return
         month = self.view.month
 
         def look(backend):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.screen import ModalScreen, Screen
@@ -58,7 +58,12 @@ class ReportsWorkerErrors:
 class BackendWorkers(ReportsWorkerErrors):
     """One backend call in a thread worker, the same way everywhere (mixed into screens)."""
 
-    def run_backend(self, call: Callable[[Any], Any], done: Callable[[Any], None] | None = None, *,
+    if TYPE_CHECKING:  # given by the screen this is mixed into; `app` is the OncallApp (its
+        # backend, clock, me, ...), which the screens do not import
+        app: Any
+        run_worker: Any
+
+    def run_backend(self, call: Callable[[Any], Any], done: Callable[[Any], object] | None = None, *,
                     group: str, exclusive: bool = False,
                     failed: Callable[[OncallError], None] | None = None,
                     finished: Callable[[], None] | None = None) -> Worker:

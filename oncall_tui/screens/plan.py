@@ -98,7 +98,7 @@ class PlanScreen(SolveMixin, AreaScreen):
         yield Static("Loading…", id="head")
         yield Static("", id="progress")
         with Horizontal(id="main"):
-            table = DataTable(id="grid", cursor_type="cell", zebra_stripes=True)
+            table: DataTable = DataTable(id="grid", cursor_type="cell", zebra_stripes=True)
             yield table
             with Vertical(id="side"):
                 yield Label("who     past plan  │target ⁿnew", id="loads-head")
@@ -205,7 +205,7 @@ class PlanScreen(SolveMixin, AreaScreen):
             rows.setdefault(c.start, {})[c.role] = c
         for start, cells in sorted(rows.items()):
             label = day_label(start, view.tz, several)
-            row = [label]
+            row: list[str | Text] = [label]
             for role in view.roles:
                 row.append(self._cell_text(cells.get(role), role, view))
             table.add_row(*row, key=start.isoformat())
@@ -276,9 +276,10 @@ class PlanScreen(SolveMixin, AreaScreen):
     def action_edit(self) -> None:
         view = self._draft()
         cell = self._cursor_cell()
-        if view is None or cell is None or self.data.problem is None:
+        problem = self.data.problem if self.data else None
+        if view is None or cell is None or problem is None:
             return
-        people = candidates(view, self.data.problem, cell.uid, self._full_names)
+        people = candidates(view, problem, cell.uid, self._full_names)
         title = f"{day_label(cell.start, view.tz, several_a_day(view))} · {cell.role}: who takes it?"
 
         def chosen(login: str | None) -> None:
@@ -361,7 +362,7 @@ class PlanScreen(SolveMixin, AreaScreen):
         view = self._draft()
         if view is None:
             return
-        s, diff = view.summary, self.data.diff
+        s, diff = view.summary, self.data.diff if self.data else None
         if diff is None or diff.against_id is None:
             what = "Nothing is published for this month yet."
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
@@ -17,6 +18,24 @@ class SolveMixin:
     """Mixed into PlanScreen (an AreaScreen): needs `data`, `plan_id`, `marked`, `time_limit`,
     `_set_progress`, `_render_view`, `reload`, `run_backend`.  (A plain mixin: its message
     handlers are named `on_…` methods, since `@on` is only collected on Textual classes.)"""
+
+    if TYPE_CHECKING:  # what PlanScreen (an AreaScreen) gives
+        data: Any
+        plan_id: int | None
+        marked: str | None
+        time_limit: float
+        _stop: threading.Event | None
+        _solving: dict | None
+        _timer: Any
+        backend: Any
+        notify: Any
+        set_interval: Any
+        refresh_bindings: Any
+        post_message: Any
+        run_backend: Any
+        reload: Any
+        _set_progress: Any
+        _render_view: Any
 
     class SolveProgress(Message):
         def __init__(self, best: int, bound: int | None, solutions: int) -> None:
