@@ -28,8 +28,9 @@ SECTION = "## Plan screen responsiveness while solving (issue 5)"
 TARGET_MS = 50.0
 LP_BOUND_NOTE = (
     "Before, with the solver's LP bound on, the max was 63–76 ms (p95 16.8 ms) on this machine: the LP "
-    "bound (GLOP / HiGHS through pywraplp) holds the GIL while it solves, so the screen leaves it out "
-    "(`use_lp_bound=False`; CP-SAT proves its own bound, and `oncall plan` keeps the LP bound).")
+    "bound (GLOP / HiGHS through pywraplp) holds the GIL while it solves, so the product leaves it out "
+    "(`use_lp_bound=False` in oncall_tui/scheduler/solve.py, for the screen and `oncall plan` alike; "
+    "CP-SAT proves its own bound).")
 
 
 async def run(rounds: int) -> dict:
