@@ -28,12 +28,13 @@ SECTION = "## Plan screen responsiveness while solving (issue 5)"
 TARGET_MS = 50.0
 LP_BOUND_NOTE = (
     "Before, with the solver's LP bound on, the max was 63–76 ms (p95 16.8 ms) on this machine: the LP "
-    "bound (GLOP / HiGHS through pywraplp) holds the GIL while it solves, so the screen leaves it out "
-    "(`use_lp_bound=False`; CP-SAT proves its own bound, and `oncall plan` keeps the LP bound).")
+    "bound (GLOP / HiGHS through pywraplp) holds the GIL while it solves, so the product leaves it out "
+    "(`use_lp_bound=False` in oncall_tui/scheduler/solve.py, for the screen and `oncall plan` alike; "
+    "CP-SAT proves its own bound).")
 
 
 async def run(rounds: int) -> dict:
-    from oncall_tui.app import OncallApp
+    from oncall_tui.app import make_app
     from oncall_tui.backend.local import LocalBackend
     from oncall_tui.core.clock import FixedClock
     from oncall_tui.services.demo import build_demo
@@ -45,7 +46,7 @@ async def run(rounds: int) -> dict:
         path = tempfile.mkdtemp() + "/bench.db"
         backend = LocalBackend(path, actor="root", clock=clock)
         build_demo(backend, clock)
-        app = OncallApp(backend, clock=clock)
+        app = make_app(backend=backend, clock=clock)
         async with app.run_test(size=(80, 24)) as pilot:
             await app.workers.wait_for_complete()
             await pilot.press("p")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -15,6 +16,9 @@ from .core.errors import OncallError
 from .messages import DataChanged
 from .screens import AREAS, Area
 from .screens.base import ReportsWorkerErrors, report_problem
+
+if TYPE_CHECKING:
+    from .launch import FirstLook
 
 POLL_SECONDS = 2.0
 
@@ -48,7 +52,7 @@ class OncallApp(ReportsWorkerErrors, App):
         # Home is the mode the app starts in, not one it switches to: a switch holds the first
         # frame back (Textual delays updates 50 ms to mask the change).  Without a backend the
         # app starts on the plain default screen, with the first-run screen over it.
-        self.DEFAULT_MODE = "home" if backend is not None and not welcome else App.DEFAULT_MODE
+        self.DEFAULT_MODE = "home" if backend is not None and not welcome else App.DEFAULT_MODE  # type: ignore[misc]  # per app, before App.__init__ reads it
         super().__init__()
         self.backend = backend
         self.target = target
@@ -184,11 +188,25 @@ class OncallApp(ReportsWorkerErrors, App):
         self._watch_for_changes()
 
 
-def make_app(target: Target, act_as: str | None = None, clock: Clock | None = None) -> OncallApp:
-    """The app on a target, its home screen loading its own data (the tests' factory; `oncall`
-    itself starts through launch.run_app, which reads the first data while Textual loads)."""
-    from .launch import first_look
+def make_app(target: Target | None = None, *, backend=None, clock: Clock | None = None,
+             act_as: str | None = None, look: FirstLook | None = None) -> OncallApp:
+    """The one way the app is made: by `oncall` (launch.run_app), the tests and the benches.
 
-    clock = clock or clock_from_env()
-    look = first_look(target, act_as, clock, load_home=False)
-    return OncallApp(look.backend, target=target, clock=clock, act_as=act_as, welcome=look.welcome)
+    On a `target` (what `--db` / `--server` name) the app opens as `oncall` does: `look` is
+    what launch.first_look found, taken while Textual loaded (without it, it is taken now,
+    and the home screen loads its own data); a look whose backend stayed in the child that
+    took it gets a backend made when first used.  Or on a `backend` already open (a test
+    acting as someone)."""
+    clock = clock or getattr(backend, "clock", None) or clock_from_env()
+    if backend is None and target is not None:
+        if look is None:
+            from .launch import first_look
+
+            look = first_look(target, act_as, clock, load_home=False)
+        backend = look.backend
+        if backend is None and look.welcome is None:
+            from .launch import LazyBackend
+
+            backend = LazyBackend(target, clock=clock, act_as=act_as)
+    return OncallApp(backend, target=target, clock=clock, act_as=act_as,
+                     welcome=look.welcome if look else None, first_home=look.home if look else None)

@@ -120,7 +120,7 @@ def _child(read_fd: int, write_fd: int, target: Target, act_as: str | None, cloc
             if look.backend is not None:
                 look.backend.close()  # let go of the database as a client should, not by vanishing
             look.backend = None
-            answer = ("look", look)
+            answer: tuple[str, FirstLook | OncallError] = ("look", look)
         except OncallError as exc:
             answer = ("error", exc)
         data = memoryview(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
@@ -176,7 +176,7 @@ def run_app(target: Target, act_as: str | None = None) -> None:
 
     clock = clock_from_env()
     ahead = LookAhead.start(target, act_as, clock)
-    from .app import OncallApp  # Textual loads here, while the child looks
+    from .app import make_app  # Textual loads here, while the child looks
 
     try:
         look = ahead.result() if ahead else None
@@ -187,11 +187,7 @@ def run_app(target: Target, act_as: str | None = None) -> None:
     if not has_terminal():  # rather than draw to a pipe and spin on its end
         click.echo("oncall needs a terminal: use ssh -t", err=True)
         raise SystemExit(2)
-    backend = look.backend
-    if backend is None and look.welcome is None:
-        backend = LazyBackend(target, clock=clock, act_as=act_as)
-    app = OncallApp(backend, target=target, clock=clock, act_as=act_as, welcome=look.welcome,
-                    first_home=look.home)
+    app = make_app(target, clock=clock, act_as=act_as, look=look)
     app.end_on_hang_up()
     app.run()
     if app.return_code:  # a hang-up (129) or a crash: the shell sees it

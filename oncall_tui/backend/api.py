@@ -19,6 +19,8 @@ class Backend(CoreAPI, RequirementsAPI, AvailabilityAPI, PlanningAPI, AdminAPI):
 
     #: True when `--as LOGIN` may switch who the backend acts as (demo databases only).
     demo: bool = False
+    #: False when `draft_plan` solves somewhere else (on the server): the solve cannot be watched.
+    solves_here: bool = True
 
     def close(self) -> None:
         """Let go of connections."""

@@ -14,8 +14,8 @@ class PlanningAPI:
     def plan_problem(self, rotation: str, month: str | None = None,
                      team: str | None = None) -> PlanProblem:
         """The solver's problem for a rotation and a month (YYYY-MM; next month by default),
-        built from the team's data.  Managers only.  Solve it with the scheduler and hand the
-        answer to `save_draft` (the screen does this to show live progress)."""
+        built from the team's data.  Managers only.  The plan screen checks edits against it;
+        a solver's answer made elsewhere can be kept with `save_draft`."""
         raise NotImplementedError
 
     @write(allow("manager", rotation="rotation"))
@@ -28,7 +28,9 @@ class PlanningAPI:
     @write(allow("manager", rotation="rotation"))
     def draft_plan(self, rotation: str, month: str | None = None, solver: str = "cpsat",
                    time_limit: float = 10.0, team: str | None = None) -> PlanView:
-        """Build, solve (cpsat or greedy, within time_limit seconds) and save a draft in one call."""
+        """Build, solve (cpsat or greedy, within time_limit seconds) and save a draft in one call.
+        `oncall plan` and the plan screen both draft with it; the backend solves (a remote
+        backend: on the server) with scheduler/solve.py's options."""
         raise NotImplementedError
 
     @read(allow("member", team="team"))

@@ -33,6 +33,8 @@ class RemoteBackend(Backend):
     """Acts as the person a token belongs to, on the server at `base_url`; or, over the Unix socket
     of `oncall serve --socket`, as the login the server's kernel names for this process (no token)."""
 
+    solves_here = False  # the server solves `draft_plan` (scheduler/solve.py says why)
+
     def __init__(self, base_url: str = "http://oncall", token: str | None = None, act_as: str | None = None,
                  timeout: float | None = None, unix_socket: str | None = None) -> None:
         import httpx

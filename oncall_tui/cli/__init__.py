@@ -43,7 +43,8 @@ class LazyGroup(click.Group):
             # A name missing from the table: look in every module (only on this rare path).
             for name in [module] if module else sorted(set(COMMAND_MODULES.values())):
                 for command in _commands_of(name):
-                    self.commands.setdefault(command.name, command)
+                    if command.name:
+                        self.commands.setdefault(command.name, command)
         return self.commands.get(cmd_name)
 
 

@@ -5,6 +5,7 @@ import functools
 import json
 import sys
 from datetime import date, datetime
+from typing import overload
 
 import click
 
@@ -77,6 +78,10 @@ def echo_json(value) -> None:
     click.echo(CONTROL_CHARS.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
+@overload
+def parse_day(value: str, name: str) -> date: ...
+@overload
+def parse_day(value: str | None, name: str) -> date | None: ...
 def parse_day(value: str | None, name: str) -> date | None:
     if value is None:
         return None

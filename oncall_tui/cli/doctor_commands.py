@@ -11,10 +11,14 @@ import stat
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .common import Ctx, pass_ctx
+
+if TYPE_CHECKING:
+    from ..config import SystemConfig
 
 SHARED_GROUP = "oncall"  # the README's group, suggested where the setup names none yet
 
@@ -61,7 +65,7 @@ def _os_user_exists(login: str) -> bool:
         return False
 
 
-def check_system_config(explicit: bool) -> tuple[list[Check], object]:
+def check_system_config(explicit: bool) -> tuple[list[Check], SystemConfig | None]:
     from ..config import system_config, system_config_path
     from ..core.errors import OncallError
 

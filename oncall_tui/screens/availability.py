@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
 from ..core.domain_availability import STATE_WORDS, DayAvailability, MonthAvailability
-from ..core.errors import OncallError
 from ..core.months import add_months
 from ..formatting import escape, local
 from ..widgets.availability_grid import STATE_SYMBOLS
@@ -106,10 +105,10 @@ class MyAvailabilityScreen(AreaScreen):
         return None
 
     def _show_detail(self) -> None:
-        d = self._day()
-        if d is None:
+        d, view = self._day(), self.view
+        if d is None or view is None:
             return
-        tz = self.view.person.tz
+        tz = view.person.tz
         symbol = STATE_SYMBOLS.get(d.state, "?")
         first = f"{d.day:%a %d %b} · {symbol} {STATE_WORDS.get(d.state, d.state)} · {source_words(d.source)}"
         if d.note:
@@ -124,7 +123,7 @@ class MyAvailabilityScreen(AreaScreen):
         chosen = self._target_shift()
         target = ("Marking: whole day" if chosen is None
                   else f"Marking: shift {local(chosen.start, tz):%a %H:%M}–{local(chosen.end, tz):%a %H:%M}")
-        if cal.anchor is not None:
+        if cal.range_from is not None:
             target = f"Marking: {len(cal.selected_days)} days (range; space drops it)"
         self.query_one("#av-detail", Static).update(escape(f"{first}\nShifts: {shifts}\n{target}"
                                                            f" · w: day/shift · c: calendars"))
@@ -156,6 +155,8 @@ class MyAvailabilityScreen(AreaScreen):
         d = self._day()
         note = d.note if d is not None and d.source == "hand" and len(days) == 1 and state != "clear" else ""
         start = shift.start if shift else None
+        if self.view is None:
+            return
         seen = self.view.version  # what the user sees: someone else's change since makes this stale
         self.act(lambda b: b.set_availability(days, state, note=note, shift_start=start, expected_version=seen),
                  done=self._applied)
@@ -183,7 +184,8 @@ class MyAvailabilityScreen(AreaScreen):
         if d is None or d.source != "hand":
             self.notify("Mark the day first (u, n, y or o), then add a note to it", severity="warning")
             return
-
+        if self.view is None:
+            return
         seen = self.view.version
 
         def kept(view: MonthAvailability | None) -> None:
@@ -215,7 +217,7 @@ class MyAvailabilityScreen(AreaScreen):
             if not self._refuse_if_closed():
                 self.app.push_screen(AddCalendarScreen(), self._add_chosen)
         elif what == "sync":
-            if not self._refuse_if_closed():
+            if self.view is not None and not self._refuse_if_closed():
                 src = next(s for s in self.view.sources if s.id == source_id)
                 self._preview(source_id=source_id, kind=src.kind, location=src.location)
         elif what == "remove":
@@ -228,37 +230,43 @@ class MyAvailabilityScreen(AreaScreen):
             kind = "url" if location.lower().split(":", 1)[0] in ("http", "https", "webcal", "webcals") else "file"
             self._preview(label=label, location=location, kind=kind, keep=keep)
 
-    @work(thread=True, group="calendar", exit_on_error=False)
     def _preview(self, source_id: int | None = None, label: str = "", location: str = "", kind: str = "",
                  keep: bool = False) -> None:
-        from ..calendars import CalendarError
-
-        backend, month = self.backend, self.view.month
-        try:
-            content = read_calendar_text(location) if kind == "file" else None
-            if source_id is not None:
-                preview = backend.preview_calendar(source_id=source_id, month=month, content=content)
-            else:
-                preview = backend.preview_calendar(location=location, kind=kind, month=month,
-                                                   keep_titles=keep, content=content, label=label)
-        except CalendarError as exc:
-            self.app.call_from_thread(self.notify, escape(str(exc)), title="Not imported", severity="error", timeout=10)
+        if self.view is None:
             return
-        except OncallError as exc:
-            self.app.call_from_thread(self.show_error, exc)
-            return
-        finally:
-            getattr(backend, "release_thread", lambda: None)()
+        month = self.view.month
 
-        def apply(b):
-            sid = source_id if source_id is not None else b.add_calendar_source(
-                label, location, kind=kind, keep_titles=keep).id
-            return b.sync_calendar(sid, month=month, content=content, expected_digest=preview.digest)
+        def look(backend):
+            from ..calendars import CalendarError
 
-        def decided(go: bool | None) -> None:
-            if go:
-                self.act(apply, done=self._synced)
-        self.app.call_from_thread(self.app.push_screen, PreviewScreen(preview), decided)
+            try:
+                content = read_calendar_text(location) if kind == "file" else None
+                if source_id is not None:
+                    return content, backend.preview_calendar(source_id=source_id, month=month, content=content)
+                return content, backend.preview_calendar(location=location, kind=kind, month=month,
+                                                         keep_titles=keep, content=content, label=label)
+            except CalendarError as exc:  # the calendar itself is refused: said as such, not a failure
+                return None, exc
+
+        def looked(answer) -> None:
+            from ..calendars import CalendarError
+
+            content, preview = answer
+            if isinstance(preview, CalendarError):
+                self.notify(escape(str(preview)), title="Not imported", severity="error", timeout=10)
+                return
+
+            def apply(b):
+                sid = source_id if source_id is not None else b.add_calendar_source(
+                    label, location, kind=kind, keep_titles=keep).id
+                return b.sync_calendar(sid, month=month, content=content, expected_digest=preview.digest)
+
+            def decided(go: bool | None) -> None:
+                if go:
+                    self.act(apply, done=self._synced)
+            self.app.push_screen(PreviewScreen(preview), decided)
+
+        self.run_backend(look, looked, group="calendar")
 
     def _synced(self, result) -> None:
         self.notify(escape(result.message), title="Calendar" if result.ok else "Not imported",

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
-from textual import work
 from textual.app import ComposeResult
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -55,7 +55,54 @@ class ReportsWorkerErrors:
                 report_problem(self, error)
 
 
-class AreaScreen(ReportsWorkerErrors, Screen):
+class BackendWorkers(ReportsWorkerErrors):
+    """One backend call in a thread worker, the same way everywhere (mixed into screens)."""
+
+    if TYPE_CHECKING:  # given by the screen this is mixed into; `app` is the OncallApp (its
+        # backend, clock, me, ...), which the screens do not import
+        app: Any
+        run_worker: Any
+
+    def run_backend(self, call: Callable[[Any], Any], done: Callable[[Any], object] | None = None, *,
+                    group: str, exclusive: bool = False,
+                    failed: Callable[[OncallError], None] | None = None,
+                    finished: Callable[[], None] | None = None) -> Worker:
+        """Run `call(backend)` in a thread worker of `group` (`exclusive`: a newer call of the
+        group cancels this one); then, on the UI, `done(result)`, or `failed(error)` for a
+        refusal (default: `show_error`, one line), and `finished()` either way.
+
+        No failure is silent: anything else `call` raises (a bug, a damaged or vanished
+        database file) is one line on the screen too, staying until dismissed, and the worker
+        records it.  The backend lets go of this thread's connection at the end."""
+        return self.run_worker(partial(self._call_backend, call, done, failed, finished), name=group,
+                               group=group, exclusive=exclusive, thread=True, exit_on_error=False)
+
+    def _call_backend(self, call, done, failed, finished) -> None:  # runs in the worker's thread
+        app = self.app
+        backend = app.backend
+        try:
+            result = call(backend)
+        except OncallError as exc:
+            app.call_from_thread(failed or self.show_error, exc)
+        except Exception as exc:
+            app.call_from_thread(report_problem, self, exc)
+            exc.oncall_reported = True  # type: ignore[attr-defined]  # the worker records it; shown once
+            raise
+        else:
+            if done is not None:
+                app.call_from_thread(done, result)
+        finally:
+            try:
+                if finished is not None:
+                    app.call_from_thread(finished)
+            finally:
+                backend.release_thread()
+
+    def show_error(self, exc: OncallError) -> None:
+        report_problem(self, exc)
+
+
+class AreaScreen(BackendWorkers, Screen):
     """Loads its data with `fetch(backend)` in a thread and shows it with `show(data)`.
 
     Reloads when anybody changes the database (the app posts DataChanged)."""
@@ -127,24 +174,13 @@ class AreaScreen(ReportsWorkerErrors, Screen):
     def reload(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def _load(self) -> None:
-        backend = self.backend
-        try:
+    def _load(self) -> Worker:
+        def load(backend) -> tuple[int, Any]:
             # Take the cursor before the data: a change made while loading then
             # shows up as a newer cursor at the next poll, and is never missed.
-            cursor = backend.change_cursor()
-            data = self.fetch(backend)
-        except OncallError as exc:
-            self.app.call_from_thread(self.show_error, exc)
-        except Exception as exc:  # a bug or a broken file: say so rather than "Loading…" forever
-            self.app.call_from_thread(self.show_error, OncallError(f"could not load this screen: {exc}"))
-            exc.oncall_reported = True  # the worker records it; it is not shown twice
-            raise
-        else:
-            self.app.call_from_thread(self._loaded, cursor, data)
-        finally:
-            backend.release_thread()
+            return backend.change_cursor(), self.fetch(backend)
+
+        return self.run_backend(load, lambda loaded: self._loaded(*loaded), group="load", exclusive=True)
 
     def _loaded(self, cursor: int, data: Any) -> None:
         self._loaded_cursor = cursor
@@ -158,31 +194,23 @@ class AreaScreen(ReportsWorkerErrors, Screen):
     def act(self, call: Callable[[Any], Any], done: Callable[[Any], None] | None = None,
             success: str | None = None) -> None:
         """Run one backend write in a thread; report the outcome; reload on a stale edit."""
-        self._act(call, done, success)
-
-    @work(thread=True, group="act", exit_on_error=False)
-    def _act(self, call, done, success) -> None:
-        backend = self.backend
-        try:
-            result = call(backend)
-        except StaleEdit as exc:
-            self.app.call_from_thread(self.notify, escape(exc.message), title="Changed meanwhile", severity="warning")
-            self.app.call_from_thread(self.reload)
-        except OncallError as exc:
-            self.app.call_from_thread(self.show_error, exc)
-        else:
+        def acted(result: Any) -> None:
             if success:
-                self.app.call_from_thread(self.notify, escape(success))  # it names stored things
+                self.notify(escape(success))  # it names stored things
             if done:
-                self.app.call_from_thread(done, result)
-        finally:
-            backend.release_thread()
+                done(result)
 
-    def show_error(self, exc: OncallError) -> None:
-        report_problem(self, exc)
+        self.run_backend(call, acted, group="act", failed=self._not_acted)
+
+    def _not_acted(self, exc: OncallError) -> None:
+        if isinstance(exc, StaleEdit):
+            self.notify(escape(exc.message), title="Changed meanwhile", severity="warning")
+            self.reload()
+        else:
+            self.show_error(exc)
 
 
-class SubmittingDialog(ReportsWorkerErrors, ModalScreen):
+class SubmittingDialog(BackendWorkers, ModalScreen):
     """A dialog that sends what the user typed to the backend itself and closes only
     when the backend took it: a refusal is shown inside the dialog, with everything
     typed still there to correct (nothing a user entered is lost).
@@ -204,19 +232,9 @@ class SubmittingDialog(ReportsWorkerErrors, ModalScreen):
         if self.call is None:
             self.dismiss(values[0] if len(values) == 1 else values)
             return
-        self._send(values)
-
-    @work(thread=True, exclusive=True, group="submit", exit_on_error=False)
-    def _send(self, values: tuple) -> None:
-        backend = self.app.backend
-        try:
-            result = self.call(backend, *values)
-        except OncallError as exc:
-            self.app.call_from_thread(self.refused, exc)
-        else:
-            self.app.call_from_thread(self.dismiss, result)
-        finally:
-            backend.release_thread()
+        call = self.call
+        self.run_backend(lambda backend: call(backend, *values), self.dismiss, group="submit", exclusive=True,
+                         failed=self.refused)
 
     def refused(self, exc: OncallError) -> None:
 

@@ -1,9 +1,9 @@
 """Team plan: draft a fair schedule with live progress, review it, edit it, publish it.
 
-The solver runs here, in a thread worker: the problem comes from the backend
-(`plan_problem`), the model is built and solved in the worker (CP-SAT releases the GIL only
-while it searches), progress arrives as messages, `x` stops the search and keeps the best
-plan, and `save_draft` stores it.  Edits are checked at once with the scheduler's validator
+A draft is the backend's `draft_plan`, the call `oncall plan` makes, from a thread worker
+(screens/plan_solve.py): with a local database the solver runs in that worker, progress
+arrives as messages and `x` stops the search and keeps the best plan; `oncall serve` solves
+on the server.  Edits are checked at once with the scheduler's validator
 (each person in the picker shows ✓ or ✗ and why) and again by the backend."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -20,7 +20,6 @@ from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..core.domain_planning import CellEdit, PlanDiff, PlanProblem, PlanSummary, PlanView
-from ..core.errors import OncallError
 from ..core.months import add_months
 from ..core.planning import day_label
 from ..formatting import escape, safe_text
@@ -94,7 +93,7 @@ class PlanScreen(SolveMixin, AreaScreen):
         yield Static("Loading…", id="head")
         yield Static("", id="progress")
         with Horizontal(id="main"):
-            table = DataTable(id="grid", cursor_type="cell", zebra_stripes=True)
+            table: DataTable = DataTable(id="grid", cursor_type="cell", zebra_stripes=True)
             yield table
             with Vertical(id="side"):
                 yield Label("who     past plan  │target ⁿnew", id="loads-head")
@@ -201,7 +200,7 @@ class PlanScreen(SolveMixin, AreaScreen):
             rows.setdefault(c.start, {})[c.role] = c
         for start, cells in sorted(rows.items()):
             label = day_label(start, view.tz, several)
-            row = [label]
+            row: list[str | Text] = [label]
             for role in view.roles:
                 row.append(self._cell_text(cells.get(role), role, view))
             table.add_row(*row, key=start.isoformat())
@@ -272,9 +271,10 @@ class PlanScreen(SolveMixin, AreaScreen):
     def action_edit(self) -> None:
         view = self._draft()
         cell = self._cursor_cell()
-        if view is None or cell is None or self.data.problem is None:
+        problem = self.data.problem if self.data else None
+        if view is None or cell is None or problem is None:
             return
-        people = candidates(view, self.data.problem, cell.uid, self._full_names)
+        people = candidates(view, problem, cell.uid, self._full_names)
         title = f"{day_label(cell.start, view.tz, several_a_day(view))} · {cell.role}: who takes it?"
 
         def chosen(login: str | None) -> None:
@@ -349,24 +349,15 @@ class PlanScreen(SolveMixin, AreaScreen):
             self.app.push_screen(TextScreen(f"{view.summary.label}: gaps and warnings",
                                             warnings_text(view, several_a_day(view))))
 
-    @work(thread=True, group="read", exit_on_error=False)
     def _read_text(self, call, title: str) -> None:
-        backend = self.backend
-        try:
-            text = call(backend)
-        except OncallError as exc:
-            self.app.call_from_thread(self.show_error, exc)
-        else:
-            self.app.call_from_thread(self.app.push_screen, TextScreen(title, text))
-        finally:
-            backend.release_thread()
+        self.run_backend(call, lambda text: self.app.push_screen(TextScreen(title, text)), group="read")
 
     # -- publishing and moving around -----------------------------------------------------------
     def action_publish(self) -> None:
         view = self._draft()
         if view is None:
             return
-        s, diff = view.summary, self.data.diff
+        s, diff = view.summary, self.data.diff if self.data else None
         if diff is None or diff.against_id is None:
             what = "Nothing is published for this month yet."
         else:

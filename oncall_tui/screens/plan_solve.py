@@ -1,33 +1,46 @@
-"""The plan screen's solving: the model is built and solved in a thread worker, progress
-arrives as messages, `x` stops the search and keeps the best plan, `save_draft` stores it."""
+"""The plan screen's solving: one `draft_plan` call in a thread worker, as `oncall plan` makes
+it.  A solve in this process reports progress as messages and `x` stops the search (the best
+plan is kept); a server solves unwatched, within the time limit."""
 from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING, Any
 
-from textual import work
 from textual.message import Message
 
-from ..core.domain_planning import PlanView, SolvedPlan
-from ..core.errors import OncallError
+from ..core.domain_planning import PlanView
 
 TIME_LIMITS = (5.0, 10.0, 30.0, 60.0)
 
 
 class SolveMixin:
     """Mixed into PlanScreen (an AreaScreen): needs `data`, `plan_id`, `marked`, `time_limit`,
-    `_set_progress`, `_render_view`, `reload`, `show_error`.  (A plain mixin: its message
+    `_set_progress`, `_render_view`, `reload`, `run_backend`.  (A plain mixin: its message
     handlers are named `on_…` methods, since `@on` is only collected on Textual classes.)"""
+
+    if TYPE_CHECKING:  # what PlanScreen (an AreaScreen) gives
+        data: Any
+        plan_id: int | None
+        marked: str | None
+        time_limit: float
+        _stop: threading.Event | None
+        _solving: dict | None
+        _timer: Any
+        backend: Any
+        notify: Any
+        set_interval: Any
+        refresh_bindings: Any
+        post_message: Any
+        run_backend: Any
+        reload: Any
+        _set_progress: Any
+        _render_view: Any
 
     class SolveProgress(Message):
         def __init__(self, best: int, bound: int | None, solutions: int) -> None:
             super().__init__()
             self.best, self.bound, self.solutions = best, bound, solutions
-
-    class SolveDone(Message):
-        def __init__(self, view: PlanView | None) -> None:
-            super().__init__()
-            self.view = view
 
     # -- generating --------------------------------------------------------------------------
     def action_generate(self, solver: str) -> None:
@@ -38,41 +51,27 @@ class SolveMixin:
             return
         self._stop = threading.Event()
         self._solving = dict(solver=solver, started=time.monotonic(), best=None, bound=None, solutions=0,
-                             stopping=False)
+                             stopping=False, here=self.backend.solves_here)
         self._show_solving()
         self._timer = self.set_interval(0.2, self._show_solving)
         self.refresh_bindings()
         self._solve(self.data.rotation, self.data.month, self.data.team, solver, self.time_limit, self._stop)
 
-    @work(thread=True, exclusive=True, group="solve", exit_on_error=False)
     def _solve(self, rotation: str, month: str, team: str, solver: str, limit: float,
                stop: threading.Event) -> None:
-        backend = self.backend
-        view = None
-        try:
-            problem_data = backend.plan_problem(rotation, month, team=team)
-            problem = problem_data.problem()
-            if solver == "greedy":
-                from ..scheduler.greedy import solve_greedy
+        """The same backend call as `oncall plan`: the backend solves (here, or on the server)
+        and keeps the draft.  A solve here is watched: progress, and `x` to stop it."""
 
-                result = solve_greedy(problem)
-            else:
-                from ..scheduler.cpsat import solve_cpsat
+        def progress(p) -> None:
+            self.post_message(self.SolveProgress(p.best_score, p.bound, p.solutions))
 
-                def progress(p) -> None:
-                    self.post_message(self.SolveProgress(p.best_score, p.bound, p.solutions))
+        def draft(backend) -> PlanView:
+            from ..scheduler.solve import watching
 
-                # The LP bound (GLOP/HiGHS through pywraplp) holds the GIL while it solves, which
-                # stalled the screen for up to ~70 ms (bench/plan_screen.py); here CP-SAT proves
-                # its own bound and the keys stay quick.  `oncall plan` keeps the LP bound.
-                result = solve_cpsat(problem, time_limit=limit, workers=2, on_progress=progress, stop=stop,
-                                     use_lp_bound=False)
-            view = backend.save_draft(rotation, month, SolvedPlan.from_result(result), team=team)
-        except OncallError as exc:
-            self.app.call_from_thread(self.show_error, exc)
-        finally:
-            self.post_message(self.SolveDone(view))
-            backend.release_thread()
+            with watching(progress, stop):
+                return backend.draft_plan(rotation, month, solver=solver, time_limit=limit, team=team)
+
+        self.run_backend(draft, self._drafted, group="solve", exclusive=True, finished=self._solve_ended)
 
     def _show_solving(self) -> None:
         s = self._solving
@@ -80,7 +79,9 @@ class SolveMixin:
             return
         elapsed = time.monotonic() - s["started"]
         name = "CP-SAT" if s["solver"] == "cpsat" else "greedy"
-        if s["stopping"]:
+        if not s["here"]:
+            text = f"The server is solving with {name}… {elapsed:.1f} s of at most {self.time_limit:g} s"
+        elif s["stopping"]:
             text = f"Stopping {name}: keeping the best plan found… {elapsed:.1f} s"
         elif s["best"] is None:
             text = f"Solving with {name}: building the model… {elapsed:.1f} s of {self.time_limit:g} s · x: stop"
@@ -99,23 +100,27 @@ class SolveMixin:
             self._solving.update(best=message.best, bound=message.bound, solutions=message.solutions)
             self._show_solving()
 
-    def on_solve_mixin_solve_done(self, message: SolveDone) -> None:
+    def _drafted(self, view: PlanView) -> None:
+        s = view.summary
+        self.notify(f"Draft {s.id}: score {s.score}, {s.gaps} gap(s) · {view.solve_note}", title="Plan drafted")
+        self.plan_id = s.id
+        self.marked = None
+
+    def _solve_ended(self) -> None:
         self._solving = None
         self.refresh_bindings()
         timer = getattr(self, "_timer", None)
         if timer is not None:
             timer.stop()
-        if message.view is not None:
-            s = message.view.summary
-            self.notify(f"Draft {s.id}: score {s.score}, {s.gaps} gap(s) · {message.view.solve_note}",
-                        title="Plan drafted")
-            self.plan_id = s.id
-            self.marked = None
         self.reload()
 
     def action_stop(self) -> None:
         if not self._solving or self._stop is None:
             self.notify("Nothing is being solved", severity="information")
+            return
+        if not self._solving["here"]:
+            self.notify(f"The server solves on its own; it keeps its best plan by {self.time_limit:g} s",
+                        severity="information")
             return
         self._stop.set()
         self._solving["stopping"] = True

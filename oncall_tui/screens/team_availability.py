@@ -22,7 +22,7 @@ from .base import AreaScreen
 
 
 def grid_row(member: TeamMemberMonth) -> GridRow:
-    cells = [GridCell(c.state, c.source or None, c.note or None) for c in member.cells]
+    cells: list[GridCell | None] = [GridCell(c.state, c.source or None, c.note or None) for c in member.cells]
     return GridRow(member.person.login, member.person.name, member.recommendation.level, cells)
 
 
@@ -71,7 +71,7 @@ class TeamAvailabilityScreen(AreaScreen):
         grid = self.query_one(AvailabilityGrid)
         same_shape = (old is not None and old.days == data.days
                       and [m.person.login for m in old.members] == [m.person.login for m in data.members])
-        if same_shape:
+        if old is not None and same_shape:
             for i, (before, after) in enumerate(zip(old.members, data.members)):
                 if before != after:
                     grid.update_row(i, grid_row(after))
@@ -93,15 +93,15 @@ class TeamAvailabilityScreen(AreaScreen):
         return self.data.members[min(grid.cursor_row, len(self.data.members) - 1)]
 
     def _explain(self) -> None:
-        member = self._member()
-        if member is None:
+        member, data = self._member(), self.data
+        if member is None or data is None:
             self.query_one("#team-explain", Static).update("Nobody on the rotation.")
             return
         grid = self.query_one(AvailabilityGrid)
-        col = min(grid.cursor_col, len(self.data.days) - 1)
+        col = min(grid.cursor_col, len(data.days) - 1)
         cell = member.cells[col]
         where = source_words(cell.source) + (f": {cell.note}" if cell.note else "")
-        line = (f"{member.person.name} · {self.data.days[col]:%a %d %b}: {STATE_SYMBOLS.get(cell.state, '?')} "
+        line = (f"{member.person.name} · {data.days[col]:%a %d %b}: {STATE_SYMBOLS.get(cell.state, '?')} "
                 f"{STATE_WORDS.get(cell.state, cell.state)} ({where})")
         self.query_one("#team-explain", Static).update(
             escape(f"{line}\n{member.recommendation.explanation}"))

@@ -22,8 +22,6 @@ from .slots import ensure_slots
 if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
     from ..core.domain_planning import CellEdit, DiffLine, PlanDiff, PlanProblem, PlanSummary, PlanView, SolvedPlan
 
-SOLVERS = ("cpsat", "greedy")
-
 
 class PlanningService(PlanData):
     """Drafts, hand edits, diffs and publishing of a rotation's month."""
@@ -63,21 +61,14 @@ class PlanningService(PlanData):
     def draft_plan(self, rotation: str, month: str | None = None, solver: str = "cpsat",
                    time_limit: float = 10.0, team: str | None = None) -> PlanView:
         from ..core.domain_planning import SolvedPlan
+        from ..scheduler.solve import SOLVERS, solve
 
         if solver not in SOLVERS:
             raise InvalidInput(f"solver must be one of {', '.join(SOLVERS)}, not {solver!r}", field="solver")
         if not (0 < time_limit <= 600):
             raise InvalidInput("the time limit is between 0 and 600 seconds", field="time_limit")
         problem_data = self.plan_problem(rotation, month, team)
-        problem = problem_data.problem()
-        if solver == "greedy":
-            from ..scheduler.greedy import solve_greedy
-
-            result = solve_greedy(problem)
-        else:
-            from ..scheduler.cpsat import solve_cpsat
-
-            result = solve_cpsat(problem, time_limit=time_limit, workers=2)
+        result = solve(problem_data.problem(), solver, time_limit)
         return self.save_draft(problem_data.rotation, problem_data.month, SolvedPlan.from_result(result),
                                team=problem_data.team)
 

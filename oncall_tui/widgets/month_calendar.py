@@ -74,7 +74,7 @@ class MonthCalendar(Widget, can_focus=True):
         self.first = first
         self.cells: dict[date, MonthCell] = {}
         self.cursor = first
-        self.anchor: date | None = None
+        self.range_from: date | None = None
         self.locked = False
 
     # -- data ------------------------------------------------------------------------------
@@ -86,7 +86,7 @@ class MonthCalendar(Widget, can_focus=True):
         """Show a month; the cursor keeps its day number when the month changes."""
         if first != self.first:
             day = min(self.cursor.day, month_range(month_of(first))[1].day)
-            self.first, self.cursor, self.anchor = first, first.replace(day=day), None
+            self.first, self.cursor, self.range_from = first, first.replace(day=day), None
         self.cells = {c.day: c for c in cells}
         self.locked = locked
         self.refresh(layout=True)
@@ -99,25 +99,25 @@ class MonthCalendar(Widget, can_focus=True):
     @property
     def selected_days(self) -> list[date]:
         """The range selection, or the cursor's day."""
-        if self.anchor is None:
+        if self.range_from is None:
             return [self.cursor]
-        lo, hi = sorted((self.anchor, self.cursor))
+        lo, hi = sorted((self.range_from, self.cursor))
         return [lo + timedelta(days=i) for i in range((hi - lo).days + 1)]
 
     def toggle_range(self) -> None:
-        self.anchor = None if self.anchor is not None else self.cursor
+        self.range_from = None if self.range_from is not None else self.cursor
         self.refresh()
 
     def clear_range(self) -> None:
-        if self.anchor is not None:
-            self.anchor = None
+        if self.range_from is not None:
+            self.range_from = None
             self.refresh()
 
     # -- keys ------------------------------------------------------------------------------
     def move_to(self, day: date, extend: bool = False) -> None:
         day = max(self.first, min(self.last, day))
-        if extend and self.anchor is None:
-            self.anchor = self.cursor
+        if extend and self.range_from is None:
+            self.range_from = self.cursor
         if day != self.cursor:
             self.cursor = day
             self.post_message(self.CursorMoved(self, day))
@@ -141,7 +141,7 @@ class MonthCalendar(Widget, can_focus=True):
         text = Text(no_wrap=True, overflow="crop")
         for i, name in enumerate(WEEKDAYS):
             text.append(f"{name:<{CELL}}", Style(bold=True, underline=i >= 5))
-        selected = set(self.selected_days) if self.anchor is not None else set()
+        selected = set(self.selected_days) if self.range_from is not None else set()
         start = self.first - timedelta(days=self.first.weekday())
         for week in range(self._weeks()):
             days = [start + timedelta(days=week * 7 + i) for i in range(7)]

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from datetime import date
 
-from oncall_tui.app import OncallApp
+from oncall_tui.app import make_app
 from oncall_tui.backend.local import LocalBackend
 from oncall_tui.widgets.availability_grid import AvailabilityGrid
 
@@ -24,7 +24,7 @@ def drive(app, steps):
 
 
 def app_as(demo_db, clock, login):
-    return OncallApp(LocalBackend(demo_db, actor=login, clock=clock), clock=clock)
+    return make_app(backend=LocalBackend(demo_db, actor=login, clock=clock), clock=clock)
 
 
 async def open_area(pilot, key: str, screen: str, text: str) -> str:

@@ -70,10 +70,15 @@ async def settle(pilot, rounds: int = 1) -> None:
 
 
 async def wait_until(pilot, condition: Callable[[], bool], attempts: int = 100, step: float = 0.1) -> bool:
-    """Let the app run until `condition()` holds (bounded), without asserting on time."""
+    """Let the app run until `condition()` holds (bounded), without asserting on time.  A
+    condition that cannot be judged yet (it queries a screen still being mounted) is not yet
+    true; at the end it is asked once more, and its error then shows."""
     for _ in range(attempts):
         await settle(pilot)
-        if condition():
-            return True
+        try:
+            if condition():
+                return True
+        except Exception:
+            pass
         await asyncio.sleep(step)
     return condition()

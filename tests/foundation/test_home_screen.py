@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from oncall_tui.app import OncallApp, make_app
+from oncall_tui.app import make_app
 from oncall_tui.backend.local import LocalBackend
 from oncall_tui.config import Target
 from oncall_tui.screens import AREAS
@@ -42,7 +42,7 @@ def test_home_shows_my_shifts_partners_escalation_who_is_on_now_and_what_waits(d
     partner = first.partners[0].person
     on_now = backend.now()
 
-    text = _drive(OncallApp(backend, clock=clock), _home)
+    text = _drive(make_app(backend=backend, clock=clock), _home)
 
     assert "My on-call" in text and "Root (you)" in text and "Europe/London" in text
     assert "Your next shifts" in text
@@ -62,7 +62,7 @@ def test_home_shows_my_shifts_partners_escalation_who_is_on_now_and_what_waits(d
 def test_someone_on_call_now_sees_the_now_marker_in_their_own_zone(demo_db, clock):
     lena = LocalBackend(demo_db, actor="lena", clock=clock)
     assert lena.now()[0].person.login == "lena"  # the demo has Lena primary right now
-    text = _drive(OncallApp(lena, clock=clock), _home)
+    text = _drive(make_app(backend=lena, clock=clock), _home)
     assert "▶ NOW Fri 27 Nov 04:00 → Sat 28 Nov 04:00 EST · Platform 24/7 · PRIMARY (now)" in text
     assert "Lena Brandt" in text and "America/New_York" in text
 
@@ -70,7 +70,7 @@ def test_someone_on_call_now_sees_the_now_marker_in_their_own_zone(demo_db, cloc
 def test_monochrome_terminal_still_shows_state_in_words_and_symbols(demo_db, clock, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     lena = LocalBackend(demo_db, actor="lena", clock=clock)
-    app = OncallApp(lena, clock=clock)
+    app = make_app(backend=lena, clock=clock)
 
     async def steps(pilot):
         text = await _home(pilot)
@@ -98,7 +98,7 @@ def test_each_key_opens_its_area_and_h_comes_home(demo_db, clock):
             seen[area] = shown, (pilot.app.current_mode, type(pilot.app.screen).__name__)
         return seen
 
-    seen = _drive(OncallApp(backend, clock=clock), steps)
+    seen = _drive(make_app(backend=backend, clock=clock), steps)
     for area, ((mode, screen, text), back) in seen.items():
         assert mode == area.mode, area
         assert screen in (area.cls, "PlaceholderScreen"), area
@@ -125,7 +125,7 @@ def test_command_palette_lists_every_area_and_opens_one(demo_db, clock):
         await wait_until(pilot, lambda: pilot.app.current_mode == "plan", attempts=30)
         return listed, pilot.app.current_mode
 
-    listed, mode = _drive(OncallApp(backend, clock=clock), steps)
+    listed, mode = _drive(make_app(backend=backend, clock=clock), steps)
     text = "\n".join(listed)
     for area in AREAS:
         assert f"{area.title} ({area.key})" in text, area
@@ -178,7 +178,7 @@ def test_a_change_made_by_another_process_shows_up_without_a_restart(demo_db, cl
         seen = await wait_until(pilot, lambda: "watch the queue" in screen_text(pilot.app), attempts=80)
         return before, seen, screen_text(pilot.app)
 
-    before, seen, after = _drive(OncallApp(backend, clock=clock), steps)
+    before, seen, after = _drive(make_app(backend=backend, clock=clock), steps)
     assert "+44 7700 123456" not in before
     assert seen, after
     assert "with Bogdan Ionescu (primary) +44 7700 123456" in after
@@ -196,11 +196,11 @@ def test_a_change_made_right_after_the_home_screen_loaded_shows_up(demo_db, cloc
         await pilot.pause()
         return await wait_until(pilot, lambda: "false positive" in screen_text(pilot.app), attempts=25)
 
-    assert _drive(OncallApp(backend, clock=clock), steps)
+    assert _drive(make_app(backend=backend, clock=clock), steps)
 
 
 def test_home_screen_snapshot_at_80x24(demo_db, clock, snap_compare):
-    app = OncallApp(LocalBackend(demo_db, actor=DEMO_YOU, clock=clock), clock=clock)
+    app = make_app(backend=LocalBackend(demo_db, actor=DEMO_YOU, clock=clock), clock=clock)
 
     async def loaded(pilot):
         await _home(pilot)

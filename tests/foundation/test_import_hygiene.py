@@ -176,20 +176,22 @@ def test_the_app_shows_home_with_its_data_loading_no_other_area(demo_db):
     the app on a backend made when first used, the first screen, then the backend itself."""
     loaded = _modules_after(f"""
 import asyncio
+import sys
 from oncall_tui.cli import main
 from oncall_tui.core.clock import clock_from_env
 from oncall_tui.config import Target
-from oncall_tui.launch import LazyBackend, LookAhead
+from oncall_tui.launch import LookAhead
+sys.path.insert(0, {str(PACKAGE.parent)!r})
+from tests.foundation.helpers import wait_until
 
 async def run():
     target, clock = Target(db_url={demo_db!r}), clock_from_env()
     look = LookAhead.start(target, None, clock).result()
-    from oncall_tui.app import OncallApp
-    app = OncallApp(LazyBackend(target, clock, None), clock=clock, first_home=look.home)
+    from oncall_tui.app import make_app
+    app = make_app(target, clock=clock, look=look)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.5)  # the backend is made after the first frame
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        # the backend is made after the first frame
+        assert await wait_until(pilot, lambda: app.backend._backend is not None)
         status = str(app.screen.query_one("#status").render())
         assert "Swaps:" in status and "Requirements:" in status, status
         assert "Root" in str(app.screen.query_one("#shifts-label").render())

@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from oncall_tui.app import OncallApp
+from oncall_tui.app import make_app
 from oncall_tui.backend.local import LocalBackend
 from oncall_tui.config import Target
 from oncall_tui.launch import FirstLook, LazyBackend, LookAhead, first_look
@@ -185,8 +185,9 @@ def test_the_first_frame_shows_the_data_read_before_start_and_the_backend_comes_
     on another user's change reaches the screen as it always does."""
     target = Target(db_url=demo_db)
     look = first_look(target, None, clock)
-    lazy = LazyBackend(target, clock, None)
-    app = OncallApp(lazy, target=target, clock=clock, first_home=look.home)
+    app = make_app(target, clock=clock, look=FirstLook(home=look.home))  # its backend stayed in the child
+    lazy = app.backend
+    assert isinstance(lazy, LazyBackend)
     bogdan = LocalBackend(demo_db, actor="bogdan", clock=clock)
     uid = look.home[1].next_shifts[0].assignment.uid
 

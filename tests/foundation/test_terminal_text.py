@@ -12,7 +12,7 @@ import peewee as pw
 import pytest
 from click.testing import CliRunner
 
-from oncall_tui.app import OncallApp
+from oncall_tui.app import make_app
 from oncall_tui.backend.local import LocalBackend
 from oncall_tui.cli import main
 from oncall_tui.core.errors import InvalidInput
@@ -125,7 +125,7 @@ AREAS = [("r", "RequirementsScreen"), ("a", "MyAvailabilityScreen"), ("t", "Team
 def test_tui_shows_stored_markup_and_control_characters_as_text(demo_db, clock):
     root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
     _plant(root)
-    app = OncallApp(root, clock=clock)
+    app = make_app(backend=root, clock=clock)
     seen: dict[str, str] = {}
 
     async def go():
@@ -149,7 +149,7 @@ def test_a_done_notice_naming_stored_text_shows_it_as_text(demo_db, clock):
     """"Approved … for NAME." names what people typed: the notice shows their brackets, it does
     not style, link or crash on them."""
     root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
-    app = OncallApp(root, clock=clock)
+    app = make_app(backend=root, clock=clock)
     name = "Alice [reverse]EVIL[/reverse] [@click=app.quit]x[/] [/]"
 
     async def go():

@@ -6,25 +6,18 @@ import asyncio
 
 from textual.widgets import DataTable, Static
 
-from oncall_tui.app import OncallApp
+from oncall_tui.app import make_app
 from oncall_tui.backend.local import LocalBackend
 from oncall_tui.core.domain_planning import SolvedPlan
 
 from ..conftest import DEMO_YOU
 from ..foundation.helpers import settle as _settle
+from ..foundation.helpers import wait_until
 from .helpers import ROT
 
 
 def _text(app, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
-
-
-async def _wait_for(pilot, condition, tries: int = 400) -> bool:
-    for _ in range(tries):
-        if condition():
-            return True
-        await pilot.pause(0.05)
-    return condition()
 
 
 def _fixed_draft(backend) -> int:
@@ -55,19 +48,19 @@ def test_generate_shows_progress_and_stop_keeps_the_best_plan(demo_db, clock, mo
     monkeypatch.setattr(cpsat, "solve_cpsat", held_until_stopped)
 
     async def scenario():
-        app = OncallApp(backend, clock=clock)
+        app = make_app(backend=backend, clock=clock)
         async with app.run_test(size=(80, 24)) as pilot:
             await _settle(pilot)
             await pilot.press("p")
             await _settle(pilot)
             assert "no plan yet" in _text(app, "#head")
-            await pilot.press("g")
-            assert await _wait_for(pilot, lambda: "Solving with CP-SAT" in _text(app, "#progress"))
+            await pilot.press("g")  # the screen says so at once; the solver is held (no waiting on it)
+            assert "Solving with CP-SAT" in _text(app, "#progress")
             seen.append(_text(app, "#progress"))
             await pilot.press("x")  # handled while the solver runs
             seen.append(_text(app, "#progress"))
             await _settle(pilot)
-            assert await _wait_for(pilot, lambda: "draft" in _text(app, "#head"))
+            assert await wait_until(pilot, lambda: "draft" in _text(app, "#head"))
             await _settle(pilot)
             return _text(app, "#head"), _text(app, "#progress")
 
@@ -85,13 +78,13 @@ def test_greedy_draft_edit_diff_and_publish_from_the_screen(demo_db, clock):
     pushed: list[str] = []
 
     async def scenario():
-        app = OncallApp(backend, clock=clock)
+        app = make_app(backend=backend, clock=clock)
         async with app.run_test(size=(80, 24)) as pilot:
             await _settle(pilot)
             await pilot.press("p")
             await _settle(pilot)
             await pilot.press("b")
-            assert await _wait_for(pilot, lambda: "draft" in _text(app, "#head"))
+            assert await wait_until(pilot, lambda: "draft" in _text(app, "#head"))
             await _settle(pilot)
             view = app.screen.data.view
             table = app.screen.query_one("#grid", DataTable)
@@ -107,7 +100,7 @@ def test_greedy_draft_edit_diff_and_publish_from_the_screen(demo_db, clock):
             assert allowed and refused and all(c.why for c in refused)
             picker.dismiss(allowed[0].login)
             await _settle(pilot)
-            assert await _wait_for(pilot, lambda: app.screen.data.view.summary.version == view.summary.version + 1)
+            assert await wait_until(pilot, lambda: app.screen.data.view.summary.version == view.summary.version + 1)
             edited = app.screen.data.view
             assert {c.uid: c.login for c in edited.cells}[cell.uid] == allowed[0].login
             assert str(table.get_cell_at(table.cursor_coordinate)).endswith("✎")
@@ -120,7 +113,7 @@ def test_greedy_draft_edit_diff_and_publish_from_the_screen(demo_db, clock):
             assert type(app.screen).__name__ == "ConfirmScreen"
             await pilot.press("y")
             await _settle(pilot)
-            assert await _wait_for(pilot, lambda: "published #1" in _text(app, "#head"))
+            assert await wait_until(pilot, lambda: "published #1" in _text(app, "#head"))
             return cell.uid, allowed[0].login
 
     uid, login = asyncio.run(scenario())
@@ -135,7 +128,7 @@ def test_refused_edit_leaves_the_plan_alone(demo_db, clock):
     plan_id = _fixed_draft(backend)
 
     async def scenario():
-        app = OncallApp(backend, clock=clock)
+        app = make_app(backend=backend, clock=clock)
         async with app.run_test(size=(80, 24)) as pilot:
             await _settle(pilot)
             await pilot.press("p")
@@ -157,7 +150,7 @@ def test_refused_edit_leaves_the_plan_alone(demo_db, clock):
 def test_review_screen_at_80x24(demo_db, clock, snap_compare):
     backend = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
     _fixed_draft(backend)
-    app = OncallApp(backend, clock=clock)
+    app = make_app(backend=backend, clock=clock)
 
     async def run_before(pilot):
         await _settle(pilot)

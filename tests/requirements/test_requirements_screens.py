@@ -5,30 +5,18 @@ import asyncio
 
 from textual.widgets import DataTable, OptionList, Static
 
-from oncall_tui.app import OncallApp
+from oncall_tui.app import make_app
 from oncall_tui.screens.requirements import RequirementsScreen
 from oncall_tui.screens.requirements_dialogs import EvidenceDialog, NoteDialog
 from oncall_tui.screens.requirements_team import TeamRequirementsScreen
 
 from ..conftest import DEMO_YOU
 from ..foundation.helpers import settle as _settle
+from ..foundation.helpers import wait_until
 
 
 async def settle(pilot, rounds: int = 3) -> None:
     await _settle(pilot, rounds)
-
-
-async def until(pilot, condition, tries: int = 100) -> bool:
-    """Wait (on the app, not the clock) until `condition()` holds; False if it never does."""
-    for _ in range(tries):
-        await settle(pilot, 1)
-        try:
-            if condition():
-                return True
-        except Exception:
-            pass
-        await pilot.pause(0.02)
-    return condition()
 
 
 async def type_text(pilot, text: str) -> None:
@@ -46,7 +34,7 @@ def option_texts(screen, selector: str) -> list[str]:
 
 def run(backend, clock, scenario):
     async def main():
-        app = OncallApp(backend, clock=clock)
+        app = make_app(backend=backend, clock=clock)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             await pilot.press("r")
@@ -70,7 +58,7 @@ def test_engineer_asks_manager_approves_engineer_becomes_eligible(as_user, clock
         await pilot.press("tab")
         await type_text(pilot, "https://learning.example.com/cert/42")
         await pilot.press("enter")
-        assert await until(pilot, lambda: "… waiting" in option_texts(screen, "#items")[0])
+        assert await wait_until(pilot, lambda: "… waiting" in option_texts(screen, "#items")[0])
         assert app.screen is screen
         assert "1 waiting" in text_of(screen, "#who")
 
@@ -86,7 +74,7 @@ def test_engineer_asks_manager_approves_engineer_becomes_eligible(as_user, clock
         matrix = team.query_one("#matrix", DataTable)
         assert [str(c) for c in matrix.get_row("lena")][1] == "…"
         await pilot.press("tab", "down", "a")
-        assert await until(pilot, lambda: len(option_texts(team, "#queue")) == 1)
+        assert await wait_until(pilot, lambda: len(option_texts(team, "#queue")) == 1)
         row = [str(c) for c in matrix.get_row("lena")]
         assert row[1] == "✓" and row[-1] == "P S sh"
 
@@ -113,7 +101,7 @@ def test_manager_rejects_with_a_reason_and_waives_from_a_persons_checklist(as_us
         assert isinstance(app.screen, NoteDialog)
         await type_text(pilot, "Attach the certificate please")
         await pilot.press("enter")
-        assert await until(pilot, lambda: option_texts(app.screen, "#queue") == [
+        assert await wait_until(pilot, lambda: option_texts(app.screen, "#queue") == [
             "Nothing is waiting for verification."])
         # Open Kofi's checklist from the matrix and waive VPN access for him.
         await pilot.press("shift+tab")
@@ -127,7 +115,7 @@ def test_manager_rejects_with_a_reason_and_waives_from_a_persons_checklist(as_us
         await pilot.pause()
         await type_text(pilot, "Contractor")
         await pilot.press("enter")
-        assert await until(pilot, lambda: "~ waived" in option_texts(person, "#items")[4])
+        assert await wait_until(pilot, lambda: "~ waived" in option_texts(person, "#items")[4])
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, TeamRequirementsScreen)
@@ -142,9 +130,9 @@ def test_manager_rejects_with_a_reason_and_waives_from_a_persons_checklist(as_us
 def test_engineer_signs_up_to_shadow_from_the_checklist(as_user, clock):
     async def scenario(pilot, app):
         await pilot.press("w")
-        assert await until(pilot, lambda: type(app.screen).__name__ == "ShadowDialog")
+        assert await wait_until(pilot, lambda: type(app.screen).__name__ == "ShadowDialog")
         await pilot.press("enter")
-        assert await until(pilot, lambda: "1 signed up" in str(app.screen.query_one("#detail", Static).content)
+        assert await wait_until(pilot, lambda: "1 signed up" in str(app.screen.query_one("#detail", Static).content)
                            or any(d.assignment.role == "shadow" for d in as_user("kofi").shifts()))
 
     run(as_user("kofi"), clock, scenario)
@@ -180,12 +168,12 @@ def local(demo_db, clock, login):
 
 
 def test_snapshot_engineer_checklist(snap_compare, demo_db, clock):
-    app = OncallApp(local(demo_db, clock, "lena"), clock=clock)
+    app = make_app(backend=local(demo_db, clock, "lena"), clock=clock)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_open(["r"]))
 
 
 def test_snapshot_manager_team_view(snap_compare, demo_db, clock):
-    app = OncallApp(local(demo_db, clock, DEMO_YOU), clock=clock)
+    app = make_app(backend=local(demo_db, clock, DEMO_YOU), clock=clock)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_open(["r", "m"]))
 
 
@@ -196,7 +184,7 @@ def test_manager_defines_a_requirement_in_the_form_and_a_bad_link_keeps_it_open(
         await pilot.press("m")
         await settle(pilot)
         await pilot.press("n")
-        assert await until(pilot, lambda: isinstance(app.screen, RequirementForm))
+        assert await wait_until(pilot, lambda: isinstance(app.screen, RequirementForm))
         form = app.screen
         await type_text(pilot, "calendar")
         await pilot.press("tab")
@@ -210,11 +198,11 @@ def test_manager_defines_a_requirement_in_the_form_and_a_bad_link_keeps_it_open(
         await pilot.press("tab")
         await type_text(pilot, "calendar_connected")
         await pilot.press("enter")
-        assert await until(pilot, lambda: "http(s)" in str(form.query_one("#form-error", Static).content))
+        assert await wait_until(pilot, lambda: "http(s)" in str(form.query_one("#form-error", Static).content))
         assert app.screen is form
         form.query_one("#f-link").value = ""
         await pilot.press("enter")
-        assert await until(pilot, lambda: isinstance(app.screen, TeamRequirementsScreen)
+        assert await wait_until(pilot, lambda: isinstance(app.screen, TeamRequirementsScreen)
                            and "calendar" in [str(c.label) for c in app.screen.query_one(DataTable).columns.values()])
 
     run(as_user(DEMO_YOU), clock, scenario)
@@ -233,7 +221,7 @@ def test_a_refused_evidence_link_keeps_the_dialog_open_with_what_was_typed(as_us
         await pilot.press("tab")
         await type_text(pilot, "ftp://certs/42")
         await pilot.press("enter")
-        assert await until(pilot, lambda: "Not saved" in text_of(dialog, "#dialog-error"))
+        assert await wait_until(pilot, lambda: "Not saved" in text_of(dialog, "#dialog-error"))
         assert app.screen is dialog, "the dialog stays open"
         assert "http(s)" in text_of(dialog, "#dialog-error")
         from textual.widgets import Input
@@ -243,7 +231,7 @@ def test_a_refused_evidence_link_keeps_the_dialog_open_with_what_was_typed(as_us
         link = dialog.query_one("#link", Input)
         link.value = "https://learning.example.com/cert/42"
         await pilot.press("enter")
-        assert await until(pilot, lambda: app.screen is screen)
-        assert await until(pilot, lambda: "… waiting" in option_texts(screen, "#items")[0])
+        assert await wait_until(pilot, lambda: app.screen is screen)
+        assert await wait_until(pilot, lambda: "… waiting" in option_texts(screen, "#items")[0])
 
     run(as_user("lena"), clock, scenario)
