@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from datetime import date, datetime
+from datetime import date
 from typing import overload
 
 import click
@@ -99,8 +99,3 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
         lines.append("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
     return "\n".join(lines)
 
-
-def now_utc() -> datetime:
-    from ..core.clock import clock_from_env
-
-    return clock_from_env().now()

@@ -79,6 +79,3 @@ def _weekly(rotation: Rotation, tz: ZoneInfo, first_day: date, last_day: date) -
         day += timedelta(days=7)
     return slots
 
-
-def is_weekend(start: datetime, tz: str) -> bool:
-    return start.astimezone(ZoneInfo(tz)).weekday() >= 5

@@ -28,9 +28,6 @@ class Prepared:
     max_load_shifts: dict[str, int | None]
     shift_index: dict[str, int] = field(default_factory=dict)
 
-    def load_roles(self, shift_id: str) -> tuple[str, ...]:
-        return self.shift_by_id[shift_id].roles
-
 
 def _busy_overlaps(problem: Problem) -> set[tuple[str, str]]:
     """(person, shift) pairs that overlap a shift the person holds in another rotation, or the

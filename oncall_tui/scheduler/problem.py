@@ -147,9 +147,6 @@ class Problem:
     def _shifts_by_id(self) -> dict[str, SchedShift]:
         return {s.id: s for s in self.shifts}
 
-    def required_slots(self) -> list[Slot]:
-        return [(s.id, r) for s in self.shifts for r in s.roles]
-
 
 @dataclass
 class Gap:
