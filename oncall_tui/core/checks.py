@@ -8,7 +8,7 @@ dots and underscores: team files always did, and databases hold such slugs.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .domain import AUTO_RULE_KINDS, REQUIREMENT_METHODS, ROLES
@@ -78,6 +78,24 @@ def check_note(text: str, field: str = "note", required: bool = False, limit: in
         raise InvalidInput(f"the {field} is {len(text)} characters; at most {limit} fit", field=field)
     check_plain(text, field, one_line)
     return text
+
+
+def check_person(*, name: str | None = None, email: str | None = None, phones: list[str] | None = None,
+                 oncall_device: str | None = None, oncall_phone: str | None = None) -> dict[str, Any]:
+    """A person's details as the profile form and the team file both store them (each given field
+    trimmed and checked: one line, not too long, a real e-mail address)."""
+    out: dict[str, Any] = {}
+    if name is not None:
+        out["name"] = check_note(name, "name", required=True, limit=200, one_line=True)
+    if email is not None:
+        out["email"] = check_email(email)
+    if phones is not None:
+        out["phones"] = [check_note(p, "phone", limit=40, one_line=True) for p in phones if p.strip()]
+    if oncall_device is not None:
+        out["oncall_device"] = check_note(oncall_device, "on-call device", limit=100, one_line=True)
+    if oncall_phone is not None:
+        out["oncall_phone"] = check_note(oncall_phone, "on-call phone", limit=40, one_line=True)
+    return out
 
 
 def check_plain(text: str, field: str, one_line: bool = True) -> str:

@@ -359,7 +359,7 @@ class AvailabilityService(ServiceBase):
         return facts
 
     def _team_recommendations(self, team: m.Team, month: str, members, rows,
-                                 facts: dict[int, LoadFacts] | None = None) -> dict[int, Recommendation]:
+                              facts: dict[int, LoadFacts] | None = None) -> dict[int, Recommendation]:
         from ..core.recommend import recommend
 
         if facts is None:

@@ -8,13 +8,12 @@ from typing import Any, TypeVar
 
 import peewee as pw
 
-from ..core.checks import MAX_NOTE, check_note, check_plain, check_url  # noqa: F401 (the services' way in)
+from ..core.checks import check_note, check_plain, check_url  # noqa: F401 (the services' way in)
 from ..store import models as m
 from .context import ADMINS_KEY, AfterCommit, ServiceContext
 
 T = TypeVar("T")
 __all__ = ["ADMINS_KEY", "AfterCommit", "ServiceBase", "ServiceContext", "check_note", "check_plain", "check_url"]
-
 
 
 class ServiceBase:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from peewee import JOIN
 
-from ..core.checks import check_email, check_zone
+from ..core.checks import check_person, check_zone
 from ..core.domain import (
     AuditEntry,
     EscalationContact,
@@ -237,20 +237,11 @@ class CoreService(ServiceBase):
                        email: str | None = None, phones: list[str] | None = None,
                        tz: str | None = None, oncall_device: str | None = None,
                        oncall_phone: str | None = None) -> Person:
-        changes: dict = {}
-        if name is not None:
-            changes["name"] = check_note(name, "name", required=True, limit=200, one_line=True)
-        if email is not None:
-            changes["email"] = check_email(email)
-        if phones is not None:
-            changes["phones"] = [check_note(p, "phone", limit=40, one_line=True) for p in phones if p.strip()]
+        changes: dict = check_person(name=name, email=email, phones=phones, oncall_device=oncall_device,
+                                     oncall_phone=oncall_phone)
         if tz is not None:
             _zone(tz)
             changes["tz"] = tz
-        if oncall_device is not None:
-            changes["oncall_device"] = check_note(oncall_device, "on-call device", limit=100, one_line=True)
-        if oncall_phone is not None:
-            changes["oncall_phone"] = check_note(oncall_phone, "on-call phone", limit=40, one_line=True)
 
         def run():
             me = self._me()

@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from ..core.checks import check_requirement_spec, is_email, is_http_url, is_login, is_slug, is_zone
+from ..core.checks import check_person, check_requirement_spec, is_email, is_http_url, is_login, is_slug, is_zone
 from ..core.domain import AUTO_RULE_KINDS, MEMBER_ROLES, REQUIREMENT_METHODS, ROLES, SHIFT_KINDS, ImportReport
 from ..core.errors import InvalidInput, NotAllowed
 from ..core.shifts import parse_hhmm
@@ -263,18 +263,20 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
         role = p.role
         if role not in MEMBER_ROLES:
             ctx.fail(f"role must be engineer or manager, not {role!r}", "people", i, "role")
-        phones = p.phones
         email = p.email
         if email and not is_email(email):
             ctx.fail(f"{email!r} is not an email address", "people", i, "email")
+        try:  # the profile form's rules, so what an import stores can be edited in the app
+            details = check_person(name=p.name, email=email, phones=[str(x) for x in p.phones],
+                                   oncall_device=p.oncall_device, oncall_phone=p.oncall_phone)
+        except InvalidInput as exc:
+            keys = {"name": "name", "email": "email", "phone": "phones", "on-call device": "oncall_device",
+                    "on-call phone": "oncall_phone"}
+            ctx.fail(exc.message, "people", i, keys.get(exc.field or ""))
         people.append({
             "login": login,
-            "name": p.name,
-            "email": email,
-            "phones": [str(x) for x in phones],
+            **details,
             "tz": _zone(ctx, p.tz if p.tz is not None else out_team["tz"], "people", i),
-            "oncall_device": p.oncall_device,
-            "oncall_phone": p.oncall_phone,
             "region": p.region,
             "role": role,
             "on_rotation": p.on_rotation if p.on_rotation is not None else role == "engineer",

@@ -48,3 +48,23 @@ def test_the_team_file_refuses_what_the_edit_form_would_refuse_and_names_the_lin
         root.import_team(_with(root, DOTTED.replace("incident_training.v2", "Incident Training")), "p.toml")
     assert "requirement slug 'Incident Training' is not a valid, unique slug" in info.value.message
     assert ", line " in info.value.message
+
+
+@pytest.mark.parametrize("key, value, words", [
+    ("name", '"Maya\\nGoldberg"', "line break"),
+    ("name", '"' + "M" * 201 + '"', "at most 200"),
+    ("phones", '["' + "7" * 41 + '"]', "at most 40"),
+    ("oncall_device", '"pager\\u001b[2J"', "control character"),
+])
+def test_the_team_file_refuses_a_persons_details_the_profile_form_would_refuse(as_user, key, value, words):
+    """What an import stores of a person can be edited in the app afterwards: the same checks."""
+    root = as_user(DEMO_YOU)
+    before = root.export_team("platform")
+    person = f'\n[[people]]\nlogin = "newcomer"\nname = "New Comer"\n{key} = {value}\n'
+    if key == "name":
+        person = f'\n[[people]]\nlogin = "newcomer"\nname = {value}\n'
+    text = before.rstrip("\n") + "\n" + person
+    with pytest.raises(InvalidInput) as info:
+        root.import_team(text, "platform.toml")
+    assert words in info.value.message and "platform.toml, line " in info.value.message
+    assert root.export_team("platform") == before, "nothing was imported"
