@@ -73,6 +73,12 @@ def deciding_mark(marks: Iterable[M], hand_set: Callable[[M], bool],
     return chosen
 
 
+def strongest_mark(marks: Iterable[M]) -> M | None:
+    """Of marks that each decide a part of one shift (one per local day it overlaps), the one
+    that decides the shift: the strongest state (`STATE_PRECEDENCE`), then the first given."""
+    return min(marks, key=lambda mk: _RANK.get(mk.state, len(_RANK)), default=None)
+
+
 @dataclass(frozen=True, kw_only=True)
 class CalendarRules:
     """What an imported calendar may mark (stored per calendar source).

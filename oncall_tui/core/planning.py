@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 from ..scheduler.problem import Problem, Rules, SchedPerson, SchedShift, Weights
 from .domain import Rotation, ShiftSlot
-from .domain_availability import deciding_mark
+from .domain_availability import deciding_mark, strongest_mark
 from .recommend import OPTIONAL_ROLES, WINDOW_MONTHS, point_values, shift_points, target_share
+from .shifts import days_overlapped
 
 HISTORY_MONTHS = WINDOW_MONTHS  # past load's rolling window: the recommendation's figure is used
 EXPERIENCED_AFTER = 5  # primary/secondary shifts served before someone counts as experienced
@@ -131,7 +132,7 @@ def build_problem(rotation: Rotation, shifts: list[ShiftSlot], members: list[Mem
         id=m.login, name=m.login, region=m.region or None,
         experienced=m.experience >= EXPERIENCED_AFTER, experience=m.experience,
         past_load=round(m.past_load, 2), target_share=target_share(m.level),
-        last_on_call=m.last_on_call) for m in members]
+        last_on_call=m.last_on_call, tz=m.tz or "UTC") for m in members]
 
     eligible_set: set[tuple[str, str, str]] = set()
     for m in members:
@@ -148,7 +149,7 @@ def build_problem(rotation: Rotation, shifts: list[ShiftSlot], members: list[Mem
                 else:
                     built.ineligible_why[(m.login, sh.id, role)] = why or f"not eligible as {role}"
 
-    unavailable, wishes = _marks(marks, members, sched_shifts, built)
+    unavailable, wishes, days_off, shift_marked = _marks(marks, members, sched_shifts, built)
     busy_elsewhere = [(b.login, b.start, b.end) for b in busy]
     rest_before = _carry_in_rest(carry_in or [], rules, sched_shifts, built)
     runs = _carry_in_runs(carry_in or [], sched_shifts, zone)
@@ -160,14 +161,22 @@ def build_problem(rotation: Rotation, shifts: list[ShiftSlot], members: list[Mem
             prev[(id_of[start], role)] = login
     built.problem = Problem(
         people=people, shifts=sched_shifts, eligible=eligible_set, unavailable=unavailable,
-        wishes=wishes, busy_elsewhere=busy_elsewhere, rest_before=rest_before, previous=prev, rules=rules,
+        wishes=wishes, days_off=days_off, shift_marked=shift_marked, busy_elsewhere=busy_elsewhere,
+        rest_before=rest_before, previous=prev, rules=rules,
         weights=solver_weights(rotation.weights))
     return built
 
 
 def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], built: Built):
-    """Effective availability per (person, shift), by the precedence the availability views use
-    (`deciding_mark`: hand-set beats calendar, a mark on the shift beats a whole-day one)."""
+    """Effective availability per (person, shift).  A whole-day mark covers the person's own
+    local day, 00:00 to the next 00:00 in their time zone, and touches every shift that overlaps
+    it (`days_overlapped`), not only the shifts starting that day.  On each such day the
+    availability views' precedence decides (`deciding_mark`: hand-set beats calendar, a mark on
+    the shift beats a whole-day one); across the days the strongest state wins: unavailable
+    forbids the shift, prefer not (or busy) costs a wish, preferred earns one.
+
+    Returns (unavailable pairs, wishes, days off, pairs decided by a mark on the shift itself):
+    the last two let the validator check the days off by time on its own."""
     zones = {m.login: ZoneInfo(m.tz or "UTC") for m in members}
     by_person: dict[str, list[Mark]] = defaultdict(list)
     for mk in marks:
@@ -175,7 +184,14 @@ def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], b
             by_person[mk.login].append(mk)
     unavailable: set[tuple[str, str]] = set()
     wishes: dict[tuple[str, str], int] = {}
-    for login, rows in by_person.items():
+    days_off: list[tuple[str, date]] = []
+    shift_marked: set[tuple[str, str]] = set()
+    touched: dict[tuple[str, str], list[date]] = {}  # (zone, shift id) -> local days it overlaps
+
+    def hand(x: Mark) -> bool:
+        return x.hand_set
+
+    for login, rows in sorted(by_person.items()):
         zone = zones[login]
         whole_day: dict[date, list[Mark]] = defaultdict(list)
         on_shift: dict[datetime, list[Mark]] = defaultdict(list)
@@ -184,14 +200,28 @@ def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], b
                 whole_day[mk.day].append(mk)
             else:
                 on_shift[mk.shift_start].append(mk)
+        for day, day_marks in sorted(whole_day.items()):
+            decided = deciding_mark(day_marks, hand)
+            if decided is not None and decided.state == "unavailable":
+                days_off.append((login, day))
         for sh in shifts:
-            local_day = sh.start.astimezone(zone).date()
-            mark = deciding_mark(whole_day.get(local_day, []) + on_shift.get(sh.start, []),
-                                 lambda x: x.hand_set, sh.start)
+            key = (zone.key, sh.id)
+            if key not in touched:
+                touched[key] = days_overlapped(sh.start, sh.end, zone)
+            own = on_shift.get(sh.start, [])
+            if own:
+                shift_marked.add((login, sh.id))
+            decided_marks = [deciding_mark(whole_day[d] + own, hand, sh.start)
+                             for d in touched[key] if d in whole_day]
+            if own and not decided_marks:
+                decided_marks = [deciding_mark(own, hand, sh.start)]
+            mark = strongest_mark(x for x in decided_marks if x is not None)
             if mark is None:
                 continue
             source = "by hand" if mark.hand_set else "from a calendar"
             note = f" ({mark.note})" if mark.note else ""
+            if mark.shift_start is None and mark.day != sh.start.astimezone(zone).date():
+                note += f" for {mark.day:%a %d %b}"
             if mark.state == "unavailable":
                 unavailable.add((login, sh.id))
                 built.unavailable_why[(login, sh.id)] = f"marked unavailable {source}{note}"
@@ -199,7 +229,7 @@ def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], b
                 wishes[(login, sh.id)] = -WISH_POINTS
             elif mark.state == "preferred":
                 wishes[(login, sh.id)] = WISH_POINTS
-    return unavailable, wishes
+    return unavailable, wishes, days_off, shift_marked
 
 
 def _carry_in_rest(carry_in, rules: Rules, shifts: list[SchedShift], built: Built) -> list:

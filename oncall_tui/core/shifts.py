@@ -21,15 +21,46 @@ def parse_hhmm(text: str) -> time:
 
 
 def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
-    """Wall-clock time in `tz` to UTC.  A time skipped by a DST jump moves forward;
-    an ambiguous one takes its first occurrence."""
+    """Wall-clock time in `tz` to UTC.  A time skipped by a DST jump moves forward to the
+    first valid time after the gap (01:30 on a 01:00-02:00 gap starts at 02:00); an ambiguous
+    one takes its first occurrence."""
     naive = datetime.combine(day, at)
-    aware = naive.replace(tzinfo=tz, fold=0)
-    # Round-trip to detect a non-existent wall time (spring forward gap).
-    back = aware.astimezone(UTC).astimezone(tz)
-    if back.replace(tzinfo=None) != naive:
-        aware = naive.replace(tzinfo=tz, fold=1)
-    return aware.astimezone(UTC)
+    early = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    if early.astimezone(tz).replace(tzinfo=None) == naive:
+        return early
+    # In a spring-forward gap: fold=0 reads it with the offset before the jump (later in UTC),
+    # fold=1 with the one after (earlier); the jump lies between them.  Find it to the minute.
+    low = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    high = early
+    after = high.astimezone(tz).utcoffset()
+    while high - low > timedelta(minutes=1):
+        mid = low + (high - low) / 2
+        if mid.astimezone(tz).utcoffset() == after:
+            high = mid
+        else:
+            low = mid
+    return high.replace(second=0, microsecond=0)
+
+
+def local_day_span(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """A local day in `tz`, 00:00 to the next 00:00, as a UTC range [start, end)."""
+    return local_to_utc(day, time(0), tz), local_to_utc(day + timedelta(days=1), time(0), tz)
+
+
+def days_overlapped(start: datetime, end: datetime, tz: ZoneInfo) -> list[date]:
+    """The local days in `tz` (each 00:00 to the next 00:00) that the UTC range [start, end)
+    overlaps: the one rule for which day marks (unavailable, prefer not, preferred) touch a
+    shift, used by the planner, its candidate lists and the availability views."""
+    first = start.astimezone(tz).date() - timedelta(days=1)
+    last = end.astimezone(tz).date() + timedelta(days=1)
+    days = []
+    day = first
+    while day <= last:
+        day_start, day_end = local_day_span(day, tz)
+        if day_start < end and start < day_end:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
 
 
 def daily_windows(rotation: Rotation) -> list[Window]:
@@ -63,7 +94,9 @@ def generate_shifts(rotation: Rotation, first_day: date, last_day: date) -> list
         day += timedelta(days=1)
     slots = []
     for (start, region), (end, _) in zip(starts, starts[1:]):
-        if start.astimezone(tz).date() <= last_day:
+        # a handoff inside a spring-forward gap moves to the gap's end, where the next one may
+        # already be (02:00 after 01:00 on an hourly rotation): that window has no time that day
+        if start < end and start.astimezone(tz).date() <= last_day:
             slots.append(ShiftSlot(rotation=rotation.slug, start=start, end=end, region=region))
     return slots
 

@@ -53,6 +53,7 @@ class SchedPerson:
     # calendar days in a row worked right up to the period's first day (the day before it, the
     # day before that, ...): a run that continues into the period counts them (max_consecutive)
     worked_before: int = 0
+    tz: str = "UTC"  # their own time zone: a day they are off is their local day (days_off)
 
 
 @dataclass
@@ -119,6 +120,11 @@ class Problem:
     shifts: list[SchedShift]
     eligible: set[tuple[str, str, str]] | None = None  # (person, shift, role); None: everyone
     unavailable: set[tuple[str, str]] = field(default_factory=set)  # (person, shift)
+    # (person, local day in their SchedPerson.tz): whole days off, 00:00 to the next 00:00; every
+    # shift overlapping one is in `unavailable` too, except where a mark on that very shift
+    # (in `shift_marked`) says otherwise. The validator checks these by time, on its own.
+    days_off: list[tuple[str, date]] = field(default_factory=list)
+    shift_marked: set[tuple[str, str]] = field(default_factory=set)  # (person, shift)
     wishes: dict[tuple[str, str], int] = field(default_factory=dict)  # + preferred, - prefer not
     busy_elsewhere: list[tuple[str, datetime, datetime]] = field(default_factory=list)
     # (person, end of their last shift before the period, end of the rest it needs): no shift
@@ -132,6 +138,8 @@ class Problem:
         if self.eligible is not None:
             self.eligible = {tuple(t) for t in self.eligible}
         self.unavailable = {tuple(t) for t in self.unavailable}
+        self.shift_marked = {tuple(t) for t in self.shift_marked}
+        self.days_off = [(p, d if isinstance(d, date) else date.fromisoformat(d)) for p, d in self.days_off]
         self.busy_elsewhere = [(p, _dt(s), _dt(e)) for p, s, e in self.busy_elsewhere]
         self.rest_before = [(p, _dt(s), _dt(e)) for p, s, e in self.rest_before]
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from .problem import Problem, SchedShift, Slot
+from .problem import Problem, SchedPerson, SchedShift, Slot
 
 
 @dataclass
@@ -60,6 +61,12 @@ def _slot_violations(problem: Problem, shift: SchedShift, role: str, person_id: 
     if (person_id, shift.id) in problem.unavailable:
         out.append(Violation("unavailable", shift.id, role, person_id,
                              f"{person_id} marked {shift.id} unavailable"))
+    elif (person_id, shift.id) not in problem.shift_marked:
+        off = _day_off_during(problem, person, shift)
+        if off is not None:
+            out.append(Violation("unavailable", shift.id, role, person_id,
+                                 f"{person_id} is off on {off:%a %d %b} (their own day, {person.tz}), "
+                                 f"which {shift.id} overlaps"))
     for busy_person, start, end in problem.busy_elsewhere:
         if busy_person == person_id and start < shift.end and shift.start < end:
             out.append(Violation("busy_elsewhere", shift.id, role, person_id,
@@ -75,6 +82,24 @@ def _slot_violations(problem: Problem, shift: SchedShift, role: str, person_id: 
                                  + (f" (at least {hours:g} h)" if hours else "")))
             break
     return out
+
+
+def _day_off_during(problem: Problem, person: SchedPerson, shift: SchedShift) -> date | None:
+    """A day the person is off that the shift overlaps by time: the day runs from midnight to
+    midnight on the person's own clock.  Computed here from the wall clock on purpose (not with
+    the planner's day rule), so that a bug in one shows up against the other."""
+    zone = ZoneInfo(person.tz or "UTC")
+    for who, day in problem.days_off:
+        if who != person.id:
+            continue
+        # midnight read with fold=0: the first midnight when the clocks go back, and the end of
+        # the jump when they go forward across it
+        begins = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+        after = day + timedelta(days=1)
+        ends = datetime(after.year, after.month, after.day, tzinfo=zone).astimezone(UTC)
+        if shift.start < ends and begins < shift.end:
+            return day
+    return None
 
 
 def person_violations(problem: Problem, person_id: str,

@@ -88,12 +88,16 @@ class PlanData(ServiceBase):
         def eligible(login: str, role: str, at: datetime) -> tuple[bool, str]:
             return checker(login_id[login], role, at)
 
+        # a mark touches every shift overlapping the person's local day: the period's shifts
+        # run into the days after it (a week at most), and zones differ by a day at most
+        mark_from = first - timedelta(days=2)
+        mark_to = max([last] + [s.end.date() for s in shifts]) + timedelta(days=2)
         marks = [Mark(login=row.person.login, day=row.day, state=row.state, shift_start=row.shift_start,
                       hand_set=row.source_id is None,
                       note=row.note or getattr(row, "reason", "") or "")
                  for row in m.Availability.select(m.Availability, m.Person).join(m.Person)
-                 .where((m.Availability.person.in_(ids)) & (m.Availability.day >= first - timedelta(days=1))
-                        & (m.Availability.day <= last + timedelta(days=1)))]
+                 .where((m.Availability.person.in_(ids)) & (m.Availability.day >= mark_from)
+                        & (m.Availability.day <= mark_to))]
 
         busy = [Busy(login=a.person.login, start=a.slot.start, end=a.slot.end,
                      what=f"{a.slot.rotation.name} {a.slot.role}")
