@@ -1,5 +1,5 @@
 """The one home of the checks on what people type or import: slugs, logins, e-mail addresses,
-links, time zones, free text, and a requirement's definition.
+links, time zones, free text, a requirement's definition and a rotation's shape and rules.
 
 The services call these on the way in, and the team file calls the same ones (saying which
 line a refusal is on), so whatever an import accepted can be edited afterwards.  Slugs allow
@@ -11,8 +11,9 @@ import re
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .domain import AUTO_RULE_KINDS, REQUIREMENT_METHODS, ROLES
+from .domain import AUTO_RULE_KINDS, REQUIREMENT_METHODS, ROLES, SHIFT_KINDS
 from .errors import InvalidInput
+from .shifts import parse_hhmm
 
 if TYPE_CHECKING:
     from .domain_requirements import RequirementDef
@@ -154,3 +155,60 @@ def check_requirement_spec(spec: RequirementDef) -> dict:
         command=check_note(spec.command, "command", limit=500, one_line=True), roles=roles, method=spec.method,
         auto_rule=auto, valid_days=spec.valid_days, active=bool(spec.active),
     )
+
+
+RULE_RANGES: dict[str, tuple[int, int]] = {
+    "min_rest_hours": (0, 168),
+    "max_consecutive": (1, 366),  # 0 would leave no shift anyone may take
+    "max_shifts_per_period": (1, 1000),
+    "max_weekends_per_period": (0, 6),
+}
+"""A rotation's rules (`RotationRules`) and the whole numbers each may be."""
+
+
+def check_rotation(*, shift: str, handoff: str, shift_hours: Any, handoff_weekday: Any, roles: list,
+                   window_starts: list[str], rules: dict) -> None:
+    """A rotation the planner can plan, or InvalidInput naming the key at fault (``field``: the
+    team file's key, ``rules.<name>`` for a rule).  The team import checks every rotation with
+    it, and the planner checks a stored rotation again before it solves."""
+    if shift not in SHIFT_KINDS:
+        raise InvalidInput(f"shift must be one of {', '.join(SHIFT_KINDS)}, not {shift!r}", field="shift")
+    try:
+        parse_hhmm(handoff)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="handoff") from None
+    if not _whole(handoff_weekday) or not 0 <= handoff_weekday <= 6:
+        raise InvalidInput(f"handoff_weekday must be 0 (Monday) to 6 (Sunday), not {handoff_weekday!r}",
+                           field="handoff_weekday")
+    if shift == "hours" and (not _whole(shift_hours) or shift_hours <= 0 or 24 % shift_hours):
+        raise InvalidInput("shift_hours must divide a day (1, 2, 3, 4, 6, 8 or 12)", field="shift_hours")
+    for role in roles:
+        if role not in ROLES:
+            raise InvalidInput(f"role {role!r} is not one of {', '.join(ROLES)}", field="roles")
+    if len(set(roles)) < len(roles):
+        twice = next(r for r in roles if roles.count(r) > 1)
+        raise InvalidInput(f"role {twice!r} is listed twice", field="roles")
+    if "primary" not in roles:
+        raise InvalidInput("every rotation needs a primary role", field="roles")
+    seen: set[str] = set()
+    for start in window_starts:
+        try:
+            at = parse_hhmm(start).strftime("%H:%M")
+        except (ValueError, AttributeError) as exc:
+            raise InvalidInput(str(exc), field="windows") from None
+        if at in seen:
+            raise InvalidInput(f"two windows start at {at}: each window needs its own start", field="windows")
+        seen.add(at)
+    for key, value in rules.items():
+        if key not in RULE_RANGES:
+            raise InvalidInput(f"unknown rule {key!r} (expected one of {', '.join(RULE_RANGES)})",
+                               field=f"rules.{key}")
+        low, high = RULE_RANGES[key]
+        if not _whole(value) or not low <= value <= high:
+            why = " (0 would leave no shift anyone may take)" if low == 1 and value == 0 else ""
+            raise InvalidInput(f"rule {key} must be a whole number from {low} to {high}, not {value!r}{why}",
+                               field=f"rules.{key}")
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

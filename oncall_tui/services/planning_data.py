@@ -37,6 +37,7 @@ class PlanData(ServiceBase):
         from ..core.recommend import holidays_of
 
         team = rot.team
+        _plannable(rot)
         spec = convert.rotation(rot, team.slug)
         first, last = month_range(month)
         shifts = generate_shifts(spec, first, last)
@@ -169,6 +170,21 @@ class PlanData(ServiceBase):
             + tuple(summary.get("warnings", [])),
             penalties=dict(summary.get("penalties", {})), solve_note=note,
             published_id=published.id if published else None)
+
+
+def _plannable(rot: m.Rotation) -> None:
+    """A stored rotation the planner can plan (the team import's check, again: a rotation stored
+    before that check may hold a misspelt rule or two windows at one time), else one line."""
+    from ..core.checks import check_rotation
+    from ..core.errors import InvalidInput
+
+    try:
+        check_rotation(shift=rot.shift_kind, handoff=rot.handoff, shift_hours=rot.shift_hours,
+                       handoff_weekday=rot.handoff_weekday, roles=list(rot.roles or ()),
+                       window_starts=[w.get("start", "") for w in (rot.windows or ())], rules=dict(rot.rules or {}))
+    except InvalidInput as exc:
+        raise InvalidInput(f"rotation {rot.slug!r} cannot be planned: {exc.message}; fix it in the team file "
+                           f"and import it again", field=f"rotation.{exc.field}") from None
 
 
 def _aware(value: datetime) -> datetime:

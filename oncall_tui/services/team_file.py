@@ -9,10 +9,18 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from ..core.checks import check_person, check_requirement_spec, is_email, is_http_url, is_login, is_slug, is_zone
-from ..core.domain import AUTO_RULE_KINDS, MEMBER_ROLES, REQUIREMENT_METHODS, ROLES, SHIFT_KINDS, ImportReport
+from ..core.checks import (
+    check_person,
+    check_requirement_spec,
+    check_rotation,
+    is_email,
+    is_http_url,
+    is_login,
+    is_slug,
+    is_zone,
+)
+from ..core.domain import AUTO_RULE_KINDS, MEMBER_ROLES, REQUIREMENT_METHODS, ROLES, ImportReport
 from ..core.errors import InvalidInput, NotAllowed
-from ..core.shifts import parse_hhmm
 from ..core.text import CONTROL_CHARS
 from ..store import models as m
 from .base import ServiceBase
@@ -42,6 +50,22 @@ class _Lines:
             if no > start and re.match(r"^\s*\[", line):
                 break
             if re.match(rf"^\s*{re.escape(key)}\s*=", line):
+                return no
+        return start
+
+    def in_block(self, table: str, index: int, key: str) -> int | None:
+        """The line of `key` anywhere in the `index`-th [[table]] (its own sub-tables and inline
+        tables included), else the block's first line."""
+        starts = self.tables.get(table) or []
+        if index >= len(starts):
+            return None
+        start = starts[index]
+        for no in range(start + 1, len(self.lines) + 1):
+            line = self.lines[no - 1]
+            if re.match(r"^\s*\[\[", line) and not re.match(rf"^\s*\[\[\s*{re.escape(table)}\.", line):
+                break
+            if re.search(rf"(^|[{{,\s]){re.escape(key)}\s*=", line) or \
+                    re.match(rf"^\s*\[+\s*{re.escape(table)}\.{re.escape(key)}\s*\]", line):
                 return no
         return start
 
@@ -291,33 +315,16 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
         if not is_slug(rslug):
             ctx.fail(f"rotation slug {rslug!r} must be lower-case letters, digits, - _ or .",
                      "rotations", i, "slug")
-        kind = r.shift
-        if kind not in SHIFT_KINDS:
-            ctx.fail(f"shift must be one of {', '.join(SHIFT_KINDS)}, not {kind!r}", "rotations", i, "shift")
-        handoff = r.handoff
-        try:
-            parse_hhmm(handoff)
-        except ValueError as exc:
-            ctx.fail(str(exc), "rotations", i, "handoff")
-        roles = r.roles
-        for role in roles:
-            if role not in ROLES:
-                ctx.fail(f"role {role!r} is not one of {', '.join(ROLES)}", "rotations", i, "roles")
-        if "primary" not in roles:
-            ctx.fail("every rotation needs a primary role", "rotations", i, "roles")
-        hours = r.shift_hours
-        if kind == "hours" and (hours <= 0 or 24 % hours):
-            ctx.fail("shift_hours must divide a day (1, 2, 3, 4, 6, 8 or 12)", "rotations", i, "shift_hours")
-        windows = r.windows
-        for w in windows:
-            try:
-                parse_hhmm(w.start)
-            except ValueError as exc:
-                ctx.fail(str(exc), "rotations", i, "windows")
-        rules = r.rules
-        for key, value in rules.items():
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                ctx.fail(f"rule {key} must be a whole number ≥ 0", "rotations", i, "rules")
+        kind, handoff, roles, hours, windows, rules = r.shift, r.handoff, r.roles, r.shift_hours, r.windows, r.rules
+        try:  # the planner checks a stored rotation with the same rules before it solves
+            check_rotation(shift=kind, handoff=handoff, shift_hours=hours, handoff_weekday=r.handoff_weekday,
+                           roles=list(roles), window_starts=[w.start for w in windows], rules=rules)
+        except InvalidInput as exc:
+            key = exc.field or "rules"
+            line = ctx.lines.in_block("rotations", i, key.removeprefix("rules."))
+            where = f"{ctx.name}, line {line}" if line else ctx.name
+            raise InvalidInput(f"{where}: rotation {rslug!r}: {exc.message}", field=f"rotations[{i}].{key}",
+                               line=line) from None
         rotations.append({
             "slug": rslug,
             "name": r.name if r.name is not None else rslug,
