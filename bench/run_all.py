@@ -30,6 +30,7 @@ def benches(long: bool) -> list[list[str]]:
         [py, "bench/requirements_checker.py"],
         [py, "-m", "bench.scheduler.run"] + (["--long", "--thousand"] if long else []),
         [py, "bench/plan_screen.py"],
+        [py, "bench/plan_time_limit.py"],
         [py, "bench/server.py", "--write"],
     ]
     return runs

@@ -20,6 +20,7 @@ from .registry import ApiMethod, api_methods, type_from_name
 
 API_PREFIX = "api/v1"
 ACT_AS_HEADER = "X-Oncall-Act-As"
+LIMIT_MARGIN = 30.0  # seconds a call with a time limit waits beyond it (reading, saving, the network)
 
 
 def _timeout_seconds() -> float:
@@ -50,6 +51,7 @@ class RemoteBackend(Backend):
         if act_as:
             headers[ACT_AS_HEADER] = act_as
         t = timeout if timeout is not None else _timeout_seconds()
+        self.timeout = t
 
         def new_client() -> httpx.Client:
             transport = httpx.HTTPTransport(uds=unix_socket) if unix_socket else None
@@ -89,8 +91,14 @@ class RemoteBackend(Backend):
     # -- one call --------------------------------------------------------------------------
     def _request(self, verb: str, path: str, body: Any, doing: str, returns: Any = Any) -> Any:
         """One call; its answer decoded as `returns` (wire: strict about types, lenient about
-        fields a newer server may add)."""
+        fields a newer server may add).  A call given a `time_limit` (a draft: the server solves
+        for up to 600 s) waits that long and half a minute more before it gives up."""
         import httpx
+
+        wait = self.timeout
+        limit = body.get("time_limit") if isinstance(body, dict) else None
+        if isinstance(limit, (int, float)) and not isinstance(limit, bool) and limit > 0:
+            wait = max(wait, float(limit) + LIMIT_MARGIN)
 
         try:
             client = self._idle.get_nowait()
@@ -100,7 +108,8 @@ class RemoteBackend(Backend):
         try:
             content = wire.encode(body) if verb != "GET" else None
             response = client.request(verb, path, content=content,
-                                      headers={"Content-Type": "application/json"} if content else None)
+                                      headers={"Content-Type": "application/json"} if content else None,
+                                      timeout=httpx.Timeout(wait, connect=min(wait, 5.0)))
         except httpx.TimeoutException:
             raise Unavailable(f"the oncall server at {self.where} did not answer {doing} in time; "
                               f"if it was a change, reload to see whether it was made") from None

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import importlib
+import time
 
 import click
 
 from .common import Ctx
+
+#: When this process began its own work: `oncall plan --time-limit` counts from here.
+STARTED = time.perf_counter()
 
 #: Which module holds each command (each module lists its commands in `COMMANDS`).  A module is
 #: imported only when one of its commands runs or the help lists them, so the bare `oncall` (the

@@ -173,7 +173,8 @@ def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], b
     it (`days_overlapped`), not only the shifts starting that day.  On each such day the
     availability views' precedence decides (`deciding_mark`: hand-set beats calendar, a mark on
     the shift beats a whole-day one); across the days the strongest state wins: unavailable
-    forbids the shift, prefer not (or busy) costs a wish, preferred earns one.
+    forbids the shift, prefer not (or busy) costs a wish.  Preferred (a wish to work that day)
+    earns one on the shifts starting that day only, so one wish is not spread over two shifts.
 
     Returns (unavailable pairs, wishes, days off, pairs decided by a mark on the shift itself):
     the last two let the validator check the days off by time on its own."""
@@ -216,11 +217,16 @@ def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], b
             if own and not decided_marks:
                 decided_marks = [deciding_mark(own, hand, sh.start)]
             mark = strongest_mark(x for x in decided_marks if x is not None)
+            starts_on = sh.start.astimezone(zone).date()
+            if mark is not None and mark.state == "preferred" and mark.shift_start is None \
+                    and mark.day != starts_on:  # a wish to work a day: the shifts starting on it
+                mark = next((x for x in decided_marks if x is not None and x.state == "preferred"
+                             and (x.shift_start is not None or x.day == starts_on)), None)
             if mark is None:
                 continue
             source = "by hand" if mark.hand_set else "from a calendar"
             note = f" ({mark.note})" if mark.note else ""
-            if mark.shift_start is None and mark.day != sh.start.astimezone(zone).date():
+            if mark.shift_start is None and mark.day != starts_on:
                 note += f" for {mark.day:%a %d %b}"
             if mark.state == "unavailable":
                 unavailable.add((login, sh.id))

@@ -191,12 +191,38 @@ def make_checker(reqs: list[RequirementDef], statuses: dict[tuple[int, int], Sta
     for (pid, rid), st in statuses.items():
         by_person.setdefault(pid, {})[rid] = st
     roles_needing = {role for r in active for role in r.roles}
+    # The answer changes only when `at` passes one of the person's instants (a requirement met or
+    # expiring, a shadow shift ending) or a local day ends (the "expires in n days" words), so
+    # it is kept per (person, role, day, instants passed): a month of 4-hour shifts for 120
+    # people asks 44,000 times.  A "served shifts" rule counts over a sliding window: not kept.
+    keep = not any(r.method == "auto" and r.auto is not None and r.auto.kind == "served_shifts"
+                   for r in active)
+    instants: dict[int, list[datetime]] = {}
+    answers: dict[tuple, tuple[bool, str]] = {}
+
+    def moments(person_id: int) -> list[datetime]:
+        found = instants.get(person_id)
+        if found is None:
+            found = list((facts.get(person_id) or PersonFacts()).shadow_ends)
+            for req in active:
+                st = by_person.get(person_id, {}).get(req.id)
+                if st is not None and st.met_at is not None:
+                    found.append(st.met_at)
+                    found += [x for x in expiry(st.met_at, req.valid_days, tz)[1:] if x is not None]
+            instants[person_id] = found = sorted(found)
+        return found
 
     def check(person_id: int, role: str, at: datetime) -> tuple[bool, str]:
         if role not in roles_needing:
             return True, ""
+        key = (person_id, role, at.astimezone(tz).date(), bisect_right(moments(person_id), at)) if keep else None
+        if key is not None and key in answers:
+            return answers[key]
         why = blockers(active, by_person.get(person_id, {}), facts.get(person_id), role, at, tz)
-        return (not why), "; ".join(why)
+        answer = (not why), "; ".join(why)
+        if key is not None:
+            answers[key] = answer
+        return answer
 
     return check
 

@@ -17,6 +17,7 @@ the LP alone proves the optimum in about a second.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -275,14 +276,17 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
                 subsolvers: tuple[str, ...] | str | None = AUTO,
                 progress_every: float = 0.25, seed: int = 0,
                 polish: float | None = None, params: dict | None = None,
-                use_lp_bound: bool = True) -> Result:
+                use_lp_bound: bool = True, explain: bool = True) -> Result:
     """Plan with CP-SAT. ``polish`` is the seconds of local search run on the greedy start plan
     before CP-SAT (None: by size, at most a quarter of ``time_limit``; 0: none); ``params``
     sets further CP-SAT parameters by name (e.g. ``{"log_search_progress": True}``);
     ``use_lp_bound`` adds the bound proven by the model's LP relaxation (lp_bound.py) and ends
-    the search as soon as a plan meets it."""
-    from ortools.sat.python import cp_model
+    the search as soon as a plan meets it.
 
+    ``time_limit`` is the wall time of the whole call: loading OR-Tools, the start plans, the
+    model, the local search, CP-SAT and the report on the plan (gaps and their reasons) all
+    fit in it; each step gets what is left, and the search stops early enough for the report.
+    ``explain`` False leaves the gaps' reasons out of the report (build_result)."""
     started = time.perf_counter()
     prep = prepare(problem)
     if hint is not None:
@@ -290,7 +294,17 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
     else:  # the better of the two greedy plans
         start_plan = min((greedy_assignments(problem, prep, fair=f) for f in (True, False)),
                          key=lambda plan: score(problem, plan, prep)[0])
+    scored = time.perf_counter()
     start_score = score(problem, start_plan, prep)[0]
+    # the report after the search: a few scores, and every person tried in every empty slot
+    report = 5 * (time.perf_counter() - scored) \
+        + (_empty_slots(prep, start_plan) * len(problem.people) * 2e-4 if explain else 0.0)
+    deadline = started + time_limit
+    # the search stops here (with a margin: a busy machine slows every step down)
+    end = deadline - min(0.5 * time_limit, 0.1 + 0.05 * time_limit + report)
+
+    def left() -> float:
+        return end - time.perf_counter()
 
     def show_start_plan(bound: int | None) -> None:  # the plan we would return now, as progress
         if on_progress is not None:
@@ -298,6 +312,16 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
                                  solutions=0, assignments=dict(start_plan)))
 
     show_start_plan(None)  # the start plan is valid already: show it before searching
+    # loading OR-Tools the first time (about a second) and building the model must fit as well
+    loading = 0.0 if "ortools.sat.python.cp_model" in sys.modules else 1.0
+    if left() < max(0.05 * time_limit, loading + len(prep.shifts) * len(problem.people) * 2e-5):
+        # no time for a model: the start plan it is
+        result = build_result(problem, start_plan, solver="cpsat", status="feasible",
+                              elapsed=time.perf_counter() - started, prep=prep, explain=explain)
+        result.unavoidable_gaps = None
+        return result
+    from ortools.sat.python import cp_model
+
     built = _Model(problem, prep)
     # the LP bound (GLOP, outside the GIL) runs in its own thread beside the local search and
     # then beside CP-SAT; whatever of the time limit it needs, it never delays the search
@@ -312,18 +336,17 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
     proven_gaps: int | None = None
 
     def worth_proving() -> bool:  # HiGHS only if the LP left a gap after the local search
-        polish_done.wait(max(0.0, deadline - time.perf_counter()))
+        polish_done.wait(max(0.0, end - time.perf_counter()))
         return polish_done.is_set() and not done.is_set() and not (stop is not None and stop.is_set()) \
             and not (lp_now() is not None and best_seen[0] <= lp_now())
 
     # HiGHS beside the search with two workers, or on long single-worker runs (batch.py's
     # second pass), where proving the bound is what is left to do
     with_mip = use_lp_bound and (workers >= 2 or time_limit >= 8)
-    deadline = started + time_limit
     lp_thread = None
     if use_lp_bound and workers >= 2:
         lp_thread = threading.Thread(target=bounds_worker, name="planner-lp-bound", daemon=True,
-                                     args=(built.model.proto, built.x, deadline, lower, with_mip,
+                                     args=(built.model.proto, built.x, end, lower, with_mip,
                                            mip_plan, worth_proving))
         lp_thread.start()
 
@@ -335,15 +358,16 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
 
     if polish is None:  # local search: a far better hint for large teams, in a fraction of the time
         polish = min(0.25 * time_limit, 0.1 + len(prep.shifts) * len(problem.people) / 1500)
+    polish = min(polish, max(0.0, 0.5 * left()))
     if polish > 0 and not (stop is not None and stop.is_set()):
         polished = improve_plan(problem, prep, start_plan, polish, seed=seed, stop=stop)
         polished_score = score(problem, polished, prep)[0]
         if polished_score < start_score:
             start_plan, start_score = polished, polished_score
             show_start_plan(lp_now())
-    if _empty_slots(prep, start_plan) and not (stop is not None and stop.is_set()):
+    if _empty_slots(prep, start_plan) and not (stop is not None and stop.is_set()) and left() > 0.1:
         # gaps left: prove how many are unavoidable, and fill the others if a plan can
-        found, proven = fewest_gaps(problem, prep, start_plan, 0.2 * time_limit,
+        found, proven = fewest_gaps(problem, prep, start_plan, min(0.2 * time_limit, 0.5 * left()),
                                     workers=workers, seed=seed)
         proven_gaps = proven
         found_score = score(problem, found, prep)[0]
@@ -352,10 +376,10 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
             show_start_plan(lp_now())
     best_seen[0] = start_score
     if use_lp_bound and workers < 2:  # one core: the LP first, then the search (HiGHS beside it)
-        bounds_worker(built.model.proto, built.x, deadline, lower, False, mip_plan, worth_proving)
+        bounds_worker(built.model.proto, built.x, end, lower, False, mip_plan, worth_proving)
         if with_mip:
             lp_thread = threading.Thread(target=bounds_worker, name="planner-mip-bound", daemon=True,
-                                         args=(built.model.proto, built.x, deadline, lower, True,
+                                         args=(built.model.proto, built.x, end, lower, True,
                                                mip_plan, worth_proving, False))
             lp_thread.start()
     polish_done.set()
@@ -367,12 +391,12 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
         result = build_result(problem, start_plan, solver="cpsat",
                               status="optimal" if optimal else "stopped",
                               elapsed=time.perf_counter() - started, bound=lp_now(),
-                              first_solution_time=None, prep=prep)
+                              first_solution_time=None, prep=prep, explain=explain)
         result.unavoidable_gaps = proven_gaps if result.gaps else 0
         return result
     solver = cp_model.CpSolver()
     extra_params, params = params, solver.parameters
-    params.max_time_in_seconds = max(0.01, time_limit - (time.perf_counter() - started))
+    params.max_time_in_seconds = max(0.01, left())
     # with two or more workers and a problem the local search handles, one core keeps running
     # the local search (restarts from the best plan) beside CP-SAT: on 50 x 91 it finds better
     # plans than CP-SAT's own LNS worker, while CP-SAT's LP worker raises the bound
@@ -418,10 +442,10 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
         round_ = 0
         while not done.is_set():
             round_ += 1
-            left = time_limit - (time.perf_counter() - started)
-            if left <= 0.2:
+            remaining = left()
+            if remaining <= 0.2:
                 return
-            plan = improve_plan(problem, prep, searched["plan"], min(3.0, left), seed=seed + round_,
+            plan = improve_plan(problem, prep, searched["plan"], min(3.0, remaining), seed=seed + round_,
                                 stop=done)
             found = score(problem, plan, prep)[0]
             if found < searched["score"]:
@@ -454,7 +478,7 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
             lp_now() is not None and best_seen[0] <= lp_now())
         # (HiGHS cannot be interrupted through pywraplp: when nothing is left to prove, do not
         # wait for it; its thread ends by the deadline on its own)
-        lp_thread.join(0.0 if settled else max(0.0, time_limit - (time.perf_counter() - started)))
+        lp_thread.join(0.0 if settled else max(0.0, left()))
     lp = lp_now()  # includes the unavoidable gaps
     stopped = stop is not None and stop.is_set()
     elapsed = time.perf_counter() - started
@@ -476,7 +500,8 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
         if score(problem, plan, prep)[0] <= bound:
             label = "optimal"
     result = build_result(problem, plan, solver="cpsat", status=label, elapsed=elapsed, bound=bound,
-                          first_solution_time=first_time[0] if first_time else None, prep=prep)
+                          first_solution_time=first_time[0] if first_time else None, prep=prep,
+                          explain=explain)
     result.unavoidable_gaps = proven_gaps if result.gaps else 0
     return result
 

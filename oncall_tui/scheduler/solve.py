@@ -44,8 +44,10 @@ def watching(on_progress: Callable[[Progress], None] | None = None,
         _watch.current = before
 
 
-def solve(problem: Problem, solver: str = "cpsat", time_limit: float = 10.0) -> Result:
-    """Plan `problem` with `solver` ("cpsat" or "greedy") within `time_limit` seconds.
+def solve(problem: Problem, solver: str = "cpsat", time_limit: float = 10.0, explain: bool = True) -> Result:
+    """Plan `problem` with `solver` ("cpsat" or "greedy") within `time_limit` seconds of wall time
+    (all of it: loading OR-Tools, the model, the search, the report).  `explain` False leaves
+    the gaps' reasons out (a caller that explains them against fresh data anyway).
 
     CP-SAT runs without the LP bound (lp_bound.py): GLOP/HiGHS hold the GIL while they solve,
     which stalled the plan screen for up to ~70 ms at a time (bench/plan_screen.py) and would
@@ -60,4 +62,4 @@ def solve(problem: Problem, solver: str = "cpsat", time_limit: float = 10.0) -> 
 
     on_progress, stop = getattr(_watch, "current", None) or (None, None)
     return cpsat.solve_cpsat(problem, time_limit=time_limit, workers=WORKERS, on_progress=on_progress,
-                             stop=stop, use_lp_bound=False)
+                             stop=stop, use_lp_bound=False, explain=explain)

@@ -81,6 +81,12 @@ def test_prefer_not_costs_a_wish_on_every_overlapping_shift(kind, person_tz, off
     expected = {s.id for s in problem.shifts if s.start < ends and begins < s.end}
     assert {s for (p, s), v in problem.wishes.items() if p == "ann" and v < 0} == expected
     assert not problem.unavailable
+    # preferred, a wish to work those days, counts on the shifts starting on them (her days)
+    wanted = _build(kind, "Europe/London", person_tz, off_first, off_days, state="preferred").problem
+    zone = ZoneInfo(person_tz)
+    days = {off_first + timedelta(days=i) for i in range(off_days)}
+    assert {s for (p, s), v in wanted.wishes.items() if p == "ann" and v > 0} == \
+        {s.id for s in wanted.shifts if s.start.astimezone(zone).date() in days}
 
 
 def test_a_week_long_shift_is_kept_from_someone_away_tuesday_to_sunday():
@@ -97,29 +103,30 @@ def test_a_week_long_shift_is_kept_from_someone_away_tuesday_to_sunday():
     assert "Tue 10 Mar" in built.unavailable_why[("ann", "2026-03-09 09:00")]
 
 
+def _kept_off(person_tz: str, marked: date, kind: dict) -> set[str]:
+    """The shifts (9-13 March) of a London rotation of `kind` kept from someone in `person_tz`
+    who marked `marked` unavailable."""
+    rotation = Rotation(id=1, team="t", slug="r", name="R", tz="Europe/London", roles=("primary",), **kind)
+    shifts = generate_shifts(rotation, date(2026, 3, 9), date(2026, 3, 13))
+    built = build_problem(rotation, shifts, [Member(login="ann", name="Ann", tz=person_tz)],
+                          eligible=lambda *_: (True, ""), marks=[Mark(login="ann", day=marked, state="unavailable")],
+                          busy=[], holidays=set())
+    return {s for _p, s in built.problem.unavailable}
+
+
 def test_a_daily_shift_running_into_a_marked_day_is_not_given():
     """A 09:00-09:00 shift the day before a marked day ends 9 hours into it."""
-    rotation = _rotation("daily", "Europe/London")
-    shifts = generate_shifts(rotation, date(2026, 3, 9), date(2026, 3, 11))
-    members = [Member(login="ann", name="Ann", tz="Europe/London")]
-    built = build_problem(rotation, shifts, members, eligible=lambda *_: (True, ""),
-                          marks=[Mark(login="ann", day=date(2026, 3, 11), state="unavailable")], busy=[],
-                          holidays=set())
-    assert {s for _p, s in built.problem.unavailable} == {"2026-03-10 09:00", "2026-03-11 09:00"}
+    assert _kept_off("Europe/London", date(2026, 3, 11), KINDS["daily"]) == {"2026-03-10 09:00", "2026-03-11 09:00"}
 
 
 def test_a_mark_is_the_persons_own_day_not_the_rotations():
-    """Someone in Los Angeles off on the 11th is off from 07:00 UTC on the 11th to 07:00 UTC on
-    the 12th (PDT since the 8th): of a London rotation's 09:00 (UTC) shifts, the 10th's and the
-    11th's overlap it, the 12th's does not."""
-    rotation = _rotation("daily", "Europe/London")
-    shifts = generate_shifts(rotation, date(2026, 3, 9), date(2026, 3, 13))
-    members = [Member(login="ann", name="Ann", tz="America/Los_Angeles")]
-    built = build_problem(rotation, shifts, members, eligible=lambda *_: (True, ""),
-                          marks=[Mark(login="ann", day=date(2026, 3, 11), state="unavailable")], busy=[],
-                          holidays=set())
-    # her day: 2026-03-11 07:00 UTC to 2026-03-12 07:00 UTC (PDT since the 8th)
-    assert {s for _p, s in built.problem.unavailable} == {"2026-03-10 09:00", "2026-03-11 09:00"}
+    """Someone in Los Angeles off on the 12th is off from 07:00 UTC on the 12th to 07:00 UTC on
+    the 13th (PDT since the 8th), not from midnight to midnight in London (GMT until the 29th):
+    of a London rotation's 4-hour shifts, those from 04:00 on the 12th to 04:00 on the 13th."""
+    four_hourly = dict(shift_kind="hours", shift_hours=4, handoff="00:00")
+    assert _kept_off("America/Los_Angeles", date(2026, 3, 12), four_hourly) == {
+        "2026-03-12 04:00", "2026-03-12 08:00", "2026-03-12 12:00", "2026-03-12 16:00", "2026-03-12 20:00",
+        "2026-03-13 00:00", "2026-03-13 04:00"}
 
 
 def test_the_validator_checks_days_off_by_time_on_its_own():
