@@ -59,7 +59,7 @@ def build(path: Path, team_size: int) -> str:
         text = text[:text.index("[[requirements]]")]
     at = text.index("[[escalation]]") if "[[escalation]]" in text else len(text)
     backend.import_team(text[:at] + EXTRA_ROTATION + "\n" + text[at:], "bench team")
-    newcomers = sorted(m.login for m in backend.members("platform") if m.login.startswith("eng"))
+    newcomers = sorted(m.person.login for m in backend.members("platform") if m.person.login.startswith("eng"))
     for i, login in enumerate(newcomers[::4]):  # a week off for every fourth newcomer
         first = date(2026, 12, 1) + timedelta(days=(i * 3) % 24)
         backend.set_availability([first + timedelta(days=d) for d in range(7)], "unavailable", note="vacation",

@@ -18,14 +18,19 @@ COVERAGE_ONLY = Weights(under_cover=1, fairness_max=0, fairness_sum=0, fairness_
 
 
 def fewest_gaps(problem: Problem, prep: Prepared, start: dict[Slot, str], time_limit: float,
-                workers: int = 1, seed: int = 0) -> tuple[dict[Slot, str], int | None]:
-    """(a plan with as few empty required slots as found, proven minimum number of them)."""
+                build_by: float | None = None, workers: int = 1,
+                seed: int = 0) -> tuple[dict[Slot, str], int | None]:
+    """(a plan with as few empty required slots as found, proven minimum number of them);
+    the start plan and None when the model is not built by `build_by` (time.perf_counter())."""
     from ortools.sat.python import cp_model
 
-    from .cpsat import _Model
+    from .cpsat import OutOfTime, _Model
 
     cover = replace(problem, weights=COVERAGE_ONLY)
-    built = _Model(cover, prep)
+    try:
+        built = _Model(cover, prep, build_by=build_by)
+    except OutOfTime:
+        return dict(start), None
     built.hint(start)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, time_limit)

@@ -53,8 +53,14 @@ def pick_subsolvers(subsolvers: tuple[str, ...] | str | None, variables: int) ->
 class _Model:
     """The CP-SAT model of one problem, with the handles needed to read a plan back."""
 
-    def __init__(self, problem: Problem, prep: Prepared) -> None:
+    def __init__(self, problem: Problem, prep: Prepared, build_by: float | None = None) -> None:
+        """`build_by`: a time.perf_counter() moment; a model not built by then raises OutOfTime
+        (a month of 4-hour shifts for 120 people holds hundreds of thousands of variables)."""
         from ortools.sat.python import cp_model
+
+        def in_time() -> None:
+            if build_by is not None and time.perf_counter() > build_by:
+                raise OutOfTime
 
         self.model = m = cp_model.CpModel()
         self.x: dict[tuple[str, str, str], object] = {}  # (person, shift, role) -> bool var
@@ -70,6 +76,7 @@ class _Model:
         load: dict[str, list] = defaultdict(list)
 
         for shift in prep.shifts:
+            in_time()
             for role in shift.all_roles:
                 for p in prep.candidates[(shift.id, role)]:
                     v = m.new_bool_var(f"x_{p}_{shift.id}_{role}")
@@ -98,6 +105,7 @@ class _Model:
             return sum(works[p][s]) if works[p].get(s) else 0
 
         for p, by_shift in works.items():
+            in_time()
             for s, vs in by_shift.items():
                 if len(vs) > 1:
                     m.add_at_most_one(vs)
@@ -169,6 +177,7 @@ class _Model:
         near: dict[tuple[str, str, str], object] = {}
         if w.spread:
             for s1, s2 in prep.spread_pairs:
+                in_time()
                 for p, by_shift in works.items():
                     if s1 in by_shift and s2 in by_shift:
                         close = m.new_bool_var(f"near_{p}_{s1}_{s2}")
@@ -312,17 +321,31 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
                                  solutions=0, assignments=dict(start_plan)))
 
     show_start_plan(None)  # the start plan is valid already: show it before searching
-    # loading OR-Tools the first time (about a second) and building the model must fit as well
-    loading = 0.0 if "ortools.sat.python.cp_model" in sys.modules else 1.0
-    if left() < max(0.05 * time_limit, loading + len(prep.shifts) * len(problem.people) * 2e-5):
-        # no time for a model: the start plan it is
-        result = build_result(problem, start_plan, solver="cpsat", status="feasible",
+
+    def local_search_only() -> Result:  # no time for a model (or for CP-SAT on it)
+        plan = start_plan
+        if left() > 0.05 and not (stop is not None and stop.is_set()):
+            plan = improve_plan(problem, prep, start_plan, left(), seed=seed, stop=stop)
+            if score(problem, plan, prep)[0] >= start_score:
+                plan = start_plan
+        result = build_result(problem, plan, solver="cpsat", status="feasible",
                               elapsed=time.perf_counter() - started, prep=prep, explain=explain)
         result.unavoidable_gaps = None
         return result
+
+    # loading OR-Tools the first time (about a second) and building the model must fit as well:
+    # the model gets half of what is left, the local search the rest if it does not make it
+    loading = 0.0 if "ortools.sat.python.cp_model" in sys.modules else 1.0
+    if left() < max(0.05 * time_limit, 2 * loading):
+        return local_search_only()
     from ortools.sat.python import cp_model
 
-    built = _Model(problem, prep)
+    building = time.perf_counter()
+    try:
+        built = _Model(problem, prep, build_by=building + 0.5 * left())
+    except OutOfTime:
+        return local_search_only()
+    building = time.perf_counter() - building
     # the LP bound (GLOP, outside the GIL) runs in its own thread beside the local search and
     # then beside CP-SAT; whatever of the time limit it needs, it never delays the search
     # (with one worker, as in batch.py where every core runs a team, after the local search and
@@ -367,7 +390,7 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
             show_start_plan(lp_now())
     if _empty_slots(prep, start_plan) and not (stop is not None and stop.is_set()) and left() > 0.1:
         # gaps left: prove how many are unavoidable, and fill the others if a plan can
-        found, proven = fewest_gaps(problem, prep, start_plan, min(0.2 * time_limit, 0.5 * left()),
+        found, proven = fewest_gaps(problem, prep, start_plan, min(0.2 * time_limit, 0.5 * left()), end,
                                     workers=workers, seed=seed)
         proven_gaps = proven
         found_score = score(problem, found, prep)[0]
@@ -375,6 +398,8 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
             start_plan, start_score = found, found_score
             show_start_plan(lp_now())
     best_seen[0] = start_score
+    if left() < 0.5 * building:  # CP-SAT reads the model in about half the time it took to build
+        return local_search_only()
     if use_lp_bound and workers < 2:  # one core: the LP first, then the search (HiGHS beside it)
         bounds_worker(built.model.proto, built.x, end, lower, False, mip_plan, worth_proving)
         if with_mip:
@@ -504,6 +529,10 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
                           explain=explain)
     result.unavoidable_gaps = proven_gaps if result.gaps else 0
     return result
+
+
+class OutOfTime(Exception):
+    """A model not built by the moment it had to be."""
 
 
 def _empty_slots(prep: Prepared, plan: dict[Slot, str]) -> int:
