@@ -71,8 +71,9 @@ def _exit_now() -> None:
     process writing to the real stdout (never under a test runner that captures it)."""
     if "ortools" not in sys.modules or sys.stdout is not sys.__stdout__ or sys.stderr is not sys.__stderr__:
         return
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.__stdout__, sys.__stderr__):
+        if stream is not None:
+            stream.flush()
     os._exit(0)
 
 
