@@ -185,7 +185,8 @@ class _Model:
                 terms.append(-w.stability * self.x[(p, s, role)])
 
         self.constant = constant
-        m.minimize(sum(terms) + constant)
+        self.objective = sum(terms) + constant
+        m.minimize(self.objective)
 
     def _weekend_cuts(self, prep: Prepared, works: dict, near: dict, on: Callable) -> None:
         """Valid inequalities that let the LP see the weekend limit and spread together:
@@ -246,6 +247,30 @@ class _Model:
             else:
                 self.model.add(flag >= sum(group))
         self.model.add(flag <= sum(v for group in groups for v in group))
+
+    def canonical(self, best: int, people: list[str], shift_index: dict[str, int], seconds: float,
+                  seed: int):
+        """Among the plans scoring ``best``, the one a fixed rule prefers (people taking turns in
+        the team's order, shift after shift), found by one deterministic CP-SAT worker from no
+        hint: the same plan on every run whatever plan the parallel search met first. None
+        when that search does not finish within its deterministic budget."""
+        from ortools.sat.python import cp_model
+
+        m = self.model
+        m.clear_hints()
+        m.clear_objective()
+        m.add(self.objective <= best)
+        order = {p: i for i, p in enumerate(people)}
+        n = max(1, len(people))
+        m.minimize(sum(((order[p] - shift_index[s]) % n) * v for (p, s, _r), v in self.x.items()))
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = seed
+        solver.parameters.max_deterministic_time = max(0.0, seconds / 2)
+        solver.parameters.max_time_in_seconds = max(0.01, seconds)
+        if solver.solve(m) != cp_model.OPTIMAL:
+            return None
+        return self.assignments(solver.boolean_value)
 
     def hint(self, plan: dict[Slot, str]) -> None:
         value: dict[int, int] = {}
@@ -364,6 +389,8 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
         # the start plan meets the proven bound (or the caller stopped): nothing left to search
         optimal = lp_now() is not None and start_score <= lp_now()
         done.set()
+        if optimal:
+            start_plan = _same_every_run(problem, prep, built, start_plan, started + time_limit, seed)
         result = build_result(problem, start_plan, solver="cpsat",
                               status="optimal" if optimal else "stopped",
                               elapsed=time.perf_counter() - started, bound=lp_now(),
@@ -475,10 +502,28 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
         bound = max(bound or 0, lp)
         if score(problem, plan, prep)[0] <= bound:
             label = "optimal"
+    if label == "optimal" and not stopped:
+        plan = _same_every_run(problem, prep, built, plan, started + time_limit, seed)
+    elapsed = time.perf_counter() - started
     result = build_result(problem, plan, solver="cpsat", status=label, elapsed=elapsed, bound=bound,
                           first_solution_time=first_time[0] if first_time else None, prep=prep)
     result.unavoidable_gaps = proven_gaps if result.gaps else 0
     return result
+
+
+def _same_every_run(problem: Problem, prep: Prepared, built: _Model, plan: dict[Slot, str],
+                    deadline: float, seed: int) -> dict[Slot, str]:
+    """A proven-optimal plan, its ties broken the same way on every run: the parallel search and
+    the local search race, so which of several equally good plans they meet first differs from
+    run to run (``_Model.canonical``; the plan as it is when that does not finish in time)."""
+    left = deadline - time.perf_counter()
+    if left <= 0.2:
+        return plan
+    best = score(problem, plan, prep)[0]
+    same = built.canonical(best, [p.id for p in problem.people], prep.shift_index, left - 0.1, seed)
+    if same is not None and score(problem, same, prep)[0] == best and not validate(problem, same):
+        return same
+    return plan
 
 
 def _empty_slots(prep: Prepared, plan: dict[Slot, str]) -> int:

@@ -79,6 +79,8 @@ class PlanData(ServiceBase):
             members.append(Member(
                 login=ms.person.login, name=ms.person.name, tz=ms.person.tz,
                 region=ms.region or "", experience=experience[pid], past_load=rec.past_load if rec else 0.0,
+                past_excess=rec.past_excess if rec else 0.0,
+                project_pct=(ms.utilisation_pct or {}).get(month),
                 level=rec.level if rec else None, level_why=rec.explanation if rec else "",
                 last_on_call=last_on.get(pid)))
 
