@@ -248,25 +248,29 @@ class _Model:
                 self.model.add(flag >= sum(group))
         self.model.add(flag <= sum(v for group in groups for v in group))
 
-    def canonical(self, best: int, people: list[str], shift_index: dict[str, int], seconds: float,
-                  seed: int):
-        """Among the plans scoring ``best``, the one a fixed rule prefers (people taking turns in
-        the team's order, shift after shift), found by one deterministic CP-SAT worker from no
-        hint: the same plan on every run whatever plan the parallel search met first. None
-        when that search does not finish within its deterministic budget."""
+    def canonical(self, best: int, plan: dict[Slot, str], seconds: float, seed: int):
+        """Among the plans scoring ``best``, the one a fixed rule prefers: each (person, shift,
+        role) carries a fixed pseudo-random cost of 1..997 (a hash of its names, the same on
+        every run and machine), so two different plans almost never cost the same and the
+        cheapest is one plan whatever plan the parallel search met first. None when that is
+        not proven within ``seconds``."""
+        import hashlib
+
         from ortools.sat.python import cp_model
 
+        def cost(key: tuple[str, str, str]) -> int:
+            digest = hashlib.blake2b("\x1f".join(key).encode(), digest_size=4).digest()
+            return 1 + int.from_bytes(digest, "big") % 997
+
         m = self.model
-        m.clear_hints()
         m.clear_objective()
         m.add(self.objective <= best)
-        order = {p: i for i, p in enumerate(people)}
-        n = max(1, len(people))
-        m.minimize(sum(((order[p] - shift_index[s]) % n) * v for (p, s, _r), v in self.x.items()))
+        m.minimize(sum(cost(key) * v for key, v in self.x.items()))
+        m.clear_hints()
+        self.hint(plan)
         solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
+        solver.parameters.num_workers = 2
         solver.parameters.random_seed = seed
-        solver.parameters.max_deterministic_time = max(0.0, seconds / 2)
         solver.parameters.max_time_in_seconds = max(0.01, seconds)
         if solver.solve(m) != cp_model.OPTIMAL:
             return None
@@ -390,7 +394,7 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
         optimal = lp_now() is not None and start_score <= lp_now()
         done.set()
         if optimal:
-            start_plan = _same_every_run(problem, prep, built, start_plan, started + time_limit, seed)
+            start_plan = _same_every_run(problem, prep, built, start_plan, started, started + time_limit, seed)
         result = build_result(problem, start_plan, solver="cpsat",
                               status="optimal" if optimal else "stopped",
                               elapsed=time.perf_counter() - started, bound=lp_now(),
@@ -503,7 +507,7 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
         if score(problem, plan, prep)[0] <= bound:
             label = "optimal"
     if label == "optimal" and not stopped:
-        plan = _same_every_run(problem, prep, built, plan, started + time_limit, seed)
+        plan = _same_every_run(problem, prep, built, plan, started, started + time_limit, seed)
     elapsed = time.perf_counter() - started
     result = build_result(problem, plan, solver="cpsat", status=label, elapsed=elapsed, bound=bound,
                           first_solution_time=first_time[0] if first_time else None, prep=prep)
@@ -512,7 +516,7 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
 
 
 def _same_every_run(problem: Problem, prep: Prepared, built: _Model, plan: dict[Slot, str],
-                    deadline: float, seed: int) -> dict[Slot, str]:
+                    started: float, deadline: float, seed: int) -> dict[Slot, str]:
     """A proven-optimal plan, its ties broken the same way on every run: the parallel search and
     the local search race, so which of several equally good plans they meet first differs from
     run to run (``_Model.canonical``; the plan as it is when that does not finish in time)."""
@@ -520,7 +524,8 @@ def _same_every_run(problem: Problem, prep: Prepared, built: _Model, plan: dict[
     if left <= 0.2:
         return plan
     best = score(problem, plan, prep)[0]
-    same = built.canonical(best, [p.id for p in problem.people], prep.shift_index, left - 0.1, seed)
+    # at most half the time limit: a quick proof stays quick
+    same = built.canonical(best, plan, min(left - 0.1, (deadline - started) / 2), seed)
     if same is not None and score(problem, same, prep)[0] == best and not validate(problem, same):
         return same
     return plan

@@ -150,7 +150,8 @@ class PlanData(ServiceBase):
         people = tuple(PersonLoad(
             login=p["login"], name=names.get(p["login"], p["login"]), shifts=p["shifts"], points=p["points"],
             past=p["past"], target=p["target"], deviation=p["deviation"],
-            experienced=p.get("experienced", True), level=p.get("level")) for p in summary.get("people", []))
+            experienced=p.get("experienced", True), level=p.get("level"),
+            share=p.get("share", p["target"]), catch_up=p.get("catch_up", 0.0)) for p in summary.get("people", []))
         gaps = tuple(PlanGap(uid=g.get("uid", ""), start=datetime.fromisoformat(g["start"]), role=g["role"],
                              reasons=tuple(g["reasons"]))
                      for g in summary.get("gaps", []) if g.get("start"))
