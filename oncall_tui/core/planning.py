@@ -356,9 +356,9 @@ def explain_person(built: Built, result, login: str, tz: str, several_a_day: boo
     lines = [f"{member.name} ({login})"]
     lines.append(f"Experience: {member.experience} primary/secondary shifts served"
                  f" ({'experienced' if experienced else 'less experienced: paired with experienced people'}).")
-    if member.level is not None:
-        lines.append(f"Recommendation level {member.level} of 5"
-                     + (f": {member.level_why}" if member.level_why else "."))
+    if member.level is not None:  # the team grid's level: the same share, on the whole month
+        why = member.level_why.split(": ", 1)[1] if member.level_why.startswith("Level ") else member.level_why
+        lines.append(f"Recommendation level {member.level} of 5" + (f": {why}" if why else "."))
     if stats:
         lines.append(f"Fair share (their target) {stats.target:.1f} points: {stats.share:.1f} for the hours they can "
                      f"be planned{_catch_up_words(stats.catch_up)}. This plan gives {stats.load} points "

@@ -116,10 +116,6 @@ def _pct(x: float) -> str:
     return f"{round(x * 100):d}%"
 
 
-def _num(x: float) -> str:
-    return f"{x:.1f}".rstrip("0").rstrip(".")
-
-
 def month_shares(people: list[LoadFacts], first: date, last: date, tz: str = "UTC",
                  holidays: Collection[date] = ()) -> tuple[dict, float]:
     """login -> fair_shares' Share for the month read as one day-long shift a day, and the
@@ -148,18 +144,20 @@ def month_shares(people: list[LoadFacts], first: date, last: date, tz: str = "UT
 def explain(facts: LoadFacts, level: int, share, equal: float, used: float, month_label: str,
             window_months: int = WINDOW_MONTHS) -> str:
     """One or two lines a manager reads beside the level."""
-    first = (f"Level {level}: fair share {_num(share.target)} pts in {month_label} "
-             f"(equal split {_num(equal)}), {_pct(used)} busy.")
+    def of_equal(points: float) -> str:
+        return _pct(points / equal) if equal > 0 else "0%"
+
+    first = f"Level {level}: fair share {of_equal(share.target)} of an equal one in {month_label}, {_pct(used)} busy."
     parts = []
     if facts.off_days:
         parts.append(f"{len(facts.off_days)} day{'s' if len(facts.off_days) != 1 else ''} off "
-                     f"→ {_num(share.base)} for the days they are there")
+                     f"→ {of_equal(share.base)} for the days they are there")
     if facts.manual_pct:
         parts.append(f"project {facts.manual_pct}%")
     if share.catch_up >= 0.05:
-        parts.append(f"+{_num(share.catch_up)} owed from the last {window_months} months")
+        parts.append(f"+{of_equal(share.catch_up)} owed from the last {window_months} months")
     elif share.catch_up <= -0.05:
-        parts.append(f"{_num(share.catch_up)} for being ahead over the last {window_months} months")
+        parts.append(f"{of_equal(share.catch_up)} for being ahead over the last {window_months} months")
     advice = "lean on them more" if level > 3 else "spare them" if level < 3 else "a normal share"
     second = (f"{'; '.join(parts)}: {advice}." if parts else f"there all month, neither owed nor ahead: {advice}.")
     return f"{first}\n{second}"
