@@ -29,6 +29,7 @@ def benches(long: bool) -> list[list[str]]:
         [py, "bench/availability_import.py"],
         [py, "bench/requirements_checker.py"],
         [py, "-m", "bench.scheduler.run"] + (["--long", "--thousand"] if long else []),
+        [py, "-m", "bench.fairness"],
         [py, "bench/plan_screen.py"],
         [py, "bench/plan_time_limit.py"],
         [py, "bench/server.py", "--write"],

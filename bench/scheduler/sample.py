@@ -51,7 +51,7 @@ def generated_team(people: int, days: int, seed: int = 0, first: date = date(202
             id=f"{prefix}{i:03d}", name=f"{prefix}{i:03d}", experienced=not novice,
             experience=0 if newcomer else rng.randint(1 if novice else 10, 8 if novice else 80),
             past_load=0.0 if newcomer else round(window_points * rng.uniform(0.5, 1.5), 1),
-            target_share=0.5 if rng.random() < 0.1 else 1.0,
+            past_excess=0.0 if newcomer else round(rng.uniform(-6, 6), 1),
         ))
     unavailable: set[tuple[str, str]] = set()
     for person in team:

@@ -187,6 +187,8 @@ class Recommendation:
     past_load: float  # weighted shifts over the rolling window
     utilisation: float  # 0..1 of this month's working hours already busy
     explanation: str = ""
+    past_excess: float = 0.0  # points held above (+) / below (-) their fair shares over the window
+    share: float = 0.0  # fair share of the month read as day-long shifts (the level's figure)
 
 
 @dataclass(frozen=True, kw_only=True)

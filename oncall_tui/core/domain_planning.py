@@ -72,6 +72,8 @@ class PersonLoad:
     deviation: float  # points - target
     experienced: bool = True
     level: int | None = None  # recommendation level (1 spare them .. 5 lean on them)
+    share: float = 0.0  # base fair share (hours they could be planned); target = share + catch_up
+    catch_up: float = 0.0  # owed (+) / ahead (-) from earlier months, at most one shift
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from ..scheduler.problem import Problem, Rules, SchedPerson, SchedShift, Weights
 from .domain import Rotation, ShiftSlot
 from .domain_availability import deciding_mark, strongest_mark
-from .recommend import OPTIONAL_ROLES, WINDOW_MONTHS, point_values, shift_points, target_share
+from .recommend import OPTIONAL_ROLES, WINDOW_MONTHS, free_part, point_values, shift_points
 from .shifts import days_overlapped
 
 HISTORY_MONTHS = WINDOW_MONTHS  # past load's rolling window: the recommendation's figure is used
@@ -32,6 +32,8 @@ class Member:
     region: str = ""
     experience: int = 0  # primary/secondary shifts served (all time)
     past_load: float = 0.0  # points over the rolling window
+    past_excess: float = 0.0  # points above (+) / below (-) their fair shares over the window
+    project_pct: int | None = None  # project load a manager set for the month (scales the share)
     level: int | None = None
     level_why: str = ""
     last_on_call: datetime | None = None
@@ -131,7 +133,7 @@ def build_problem(rotation: Rotation, shifts: list[ShiftSlot], members: list[Mem
     people = [SchedPerson(
         id=m.login, name=m.login, region=m.region or None,
         experienced=m.experience >= EXPERIENCED_AFTER, experience=m.experience,
-        past_load=round(m.past_load, 2), target_share=target_share(m.level),
+        past_load=round(m.past_load, 2), past_excess=round(m.past_excess, 2), free=free_part(m.project_pct),
         last_on_call=m.last_on_call, tz=m.tz or "UTC") for m in members]
 
     eligible_set: set[tuple[str, str, str]] = set()
@@ -301,7 +303,7 @@ def summary_of(built: Built, result, tz: str, several_a_day: bool) -> dict:
     for st in result.stats:
         m = built.members.get(st.person_id)
         people.append(dict(login=st.person_id, shifts=st.shifts, points=st.load, past=st.past_load,
-                           target=st.target, deviation=st.deviation,
+                           target=st.target, share=st.share, catch_up=st.catch_up, deviation=st.deviation,
                            experienced=(m.experience >= EXPERIENCED_AFTER) if m else True,
                            level=m.level if m else None))
     return dict(
@@ -325,23 +327,51 @@ def warnings(built: Built, result, lab: Callable[[str], str]) -> list[str]:
     works: dict[str, set[str]] = defaultdict(set)
     for (shift, _role), login in result.assignments.items():
         works[login].add(shift)
-    for (login, shift), value in sorted(problem.wishes.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        if shift not in built.start_of:
-            continue
+    unwanted: dict[str, list[str]] = defaultdict(list)
+    missed: dict[str, list[str]] = defaultdict(list)
+    wishes = [(shift, login, value) for (login, shift), value in problem.wishes.items()
+              if shift in built.start_of]
+    for shift, login, value in sorted(wishes, key=lambda w: (built.start_of[w[0]], w[1])):
         if value < 0 and shift in works.get(login, ()):
-            out.append(f"wish: {login} works {lab(shift)}, marked prefer-not")
+            unwanted[login].append(shift)
         elif value > 0 and shift not in works.get(login, ()):
-            out.append(f"wish: {login} preferred {lab(shift)}, not given")
+            missed[login].append(shift)
+    for login in sorted(unwanted):
+        out.append(f"wish: {login} works {_count(unwanted[login])} marked prefer-not ({_some(unwanted[login], lab)})")
+    for login in sorted(missed):
+        out.append(f"wish: {login} preferred {_count(missed[login])}, not given ({_some(missed[login], lab)})")
     mentor, mentee = problem.rules.pair_roles
     experienced = {p.id: p.experienced for p in problem.people}
-    for sh in sorted(problem.shifts, key=lambda s: s.start):
-        a, b = result.assignments.get((sh.id, mentor)), result.assignments.get((sh.id, mentee))
-        if a and b and not experienced.get(a, True) and not experienced.get(b, True):
-            out.append(f"pairing: {lab(sh.id)} has two less experienced people ({a}, {b})")
+    if any(p.experience > 0 for p in problem.people):  # a team with no history has no newcomers
+        paired = []
+        for sh in sorted(problem.shifts, key=lambda s: s.start):
+            a, b = result.assignments.get((sh.id, mentor)), result.assignments.get((sh.id, mentee))
+            if a and b and not experienced.get(a, True) and not experienced.get(b, True):
+                paired.append(sh.id)
+        if paired:
+            out.append(f"pairing: {_count(paired)} pair two less experienced people ({_some(paired, lab)})")
     changed = sum(1 for slot, login in problem.previous.items() if result.assignments.get(slot) != login)
     if changed:
         out.append(f"stability: {changed} cell(s) differ from the published plan")
     return out
+
+
+def _count(shifts: list[str]) -> str:
+    return f"{len(shifts)} shift{'s' if len(shifts) != 1 else ''}"
+
+
+def _some(shifts: list[str], lab: Callable[[str], str], most: int = 3) -> str:
+    """The first few shifts by label, and how many more: one line for any number of them."""
+    shown = ", ".join(lab(s) for s in shifts[:most])
+    return shown + (f", … {len(shifts) - most} more" if len(shifts) > most else "")
+
+
+def _catch_up_words(catch_up: float) -> str:
+    if catch_up >= 0.05:
+        return f", +{catch_up:.1f} owed from earlier months"
+    if catch_up <= -0.05:
+        return f", {catch_up:.1f} for being ahead in earlier months"
+    return ""
 
 
 def explain_person(built: Built, result, login: str, tz: str, several_a_day: bool,
@@ -362,15 +392,14 @@ def explain_person(built: Built, result, login: str, tz: str, several_a_day: boo
     lines = [f"{member.name} ({login})"]
     lines.append(f"Experience: {member.experience} primary/secondary shifts served"
                  f" ({'experienced' if experienced else 'less experienced: paired with experienced people'}).")
-    level = member.level or 3
-    lines.append(f"Recommendation level {level} of 5 → target share {target_share(level):g}"
-                 + (f": {member.level_why}" if member.level_why else "."))
+    if member.level is not None:  # the team grid's level: the same share, on the whole month
+        why = member.level_why.split(": ", 1)[1] if member.level_why.startswith("Level ") else member.level_why
+        lines.append(f"Recommendation level {member.level} of 5" + (f": {why}" if why else "."))
     if stats:
-        lines.append(f"Load: {stats.past_load:g} points over the last {HISTORY_MONTHS} months; "
-                     f"this plan {stats.load} points in {stats.shifts} shift(s); fair target "
-                     f"{stats.target:.1f} ({stats.deviation:+.1f}).")
-        if stats.target < 1 and stats.past_load > 0:
-            lines.append("Their past load is already above their share, so the planner spares them.")
+        lines.append(f"Fair share (their target) {stats.target:.1f} points: {stats.share:.1f} for the hours they can "
+                     f"be planned{_catch_up_words(stats.catch_up)}. This plan gives {stats.load} points "
+                     f"in {stats.shifts} shift(s) ({stats.deviation:+.1f}).")
+        lines.append(f"Load: {stats.past_load:g} points over the last {HISTORY_MONTHS} months.")
     lines.append("")
     lines.append("Shifts in this plan:" if mine else "No shifts in this plan.")
     for s, r in mine:

@@ -1,13 +1,14 @@
 """Recommendation levels: who the planner should lean on this month, and why.
 
 Pure: plain numbers in, `Recommendation`s out.  A level runs from 1 (spare them) to 5
-(lean on them).  It starts at 3 and moves with two things a manager can check:
-
-- past load: weighted on-call points over a rolling window (each shift weighted by its
-  rotation's points: by default weekday 2, weekend 3, team holiday 3; required roles only),
-  against the team's average over the same window;
-- this month's utilisation: weekday working hours already taken (days off count fully,
-  calendar busy hours up to a working day) plus the project load a manager set (%).
+(lean on them) and shows the person's fair share (scheduler/fairness.fair_shares, the one
+definition, README "Fair share") against an equal split of the month: 3 is about equal, 4-5
+more (they are owed points from earlier months), 1-2 less (days off, or ahead on load).
+The month is read as one day-long shift per day (weekday 2, weekend 3 points, team holidays
+3), the days marked unavailable for the whole day taken out, so the level moves with exactly
+what moves a rotation's share, and the project load a manager set scales it the same way.
+Utilisation (weekday hours already taken by days off, calendar busy hours and the project
+load) is shown beside it, for information.
 """
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ WEEKEND_POINTS = 3
 HOLIDAY_POINTS = 3
 OPTIONAL_ROLES = ("shadow",)  # roles that may stay empty and never count as load
 UNWEIGHTED_ROLES = frozenset(OPTIONAL_ROLES)  # learning alongside someone is not load
-LEVEL_SHARE = {1: 0.5, 2: 0.75, 3: 1.0, 4: 1.25, 5: 1.5}  # how a level scales a fair share (3 = 1.0)
+# a share's ratio to an equal split -> level: below 0.6 is 1, below 0.85 is 2, up to 1.15 is 3 ...
+LEVEL_BOUNDS = ((0.6, 1), (0.85, 2), (1.15, 3), (1.4, 4))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,6 +40,8 @@ class LoadFacts:
     busy_hours: float = 0.0  # calendar busy hours on weekdays that are not days off
     days_off: int = 0  # weekdays marked unavailable for the whole day
     manual_pct: int | None = None  # project load a manager set, 0..100
+    past_excess: float = 0.0  # points held above (+) / below (-) their fair shares over the window
+    off_days: tuple[date, ...] = ()  # days of the month marked unavailable for the whole day
 
 
 def point_values(weights: dict | None) -> dict[str, int]:
@@ -95,88 +99,83 @@ def utilisation(facts: LoadFacts) -> float:
     return round(max(0.0, min(1.0, share)), 3)
 
 
-def _load_step(past: float, mean: float) -> int:
-    if mean <= 0:
-        return 0
-    diff = 1.0 - past / mean
-    if diff >= 0.5:
-        return 2
-    if diff >= 0.2:
-        return 1
-    if diff <= -0.5:
-        return -2
-    if diff <= -0.2:
-        return -1
-    return 0
+def free_part(manual_pct: int | None) -> float:
+    """The part of someone's time free for on-call: 1 - the project load a manager set."""
+    return 1.0 - max(0, min(100, manual_pct or 0)) / 100.0
 
 
-def _busy_step(used: float) -> int:
-    if used < 0.15:
-        return 1
-    if used < 0.4:
-        return 0
-    if used < 0.7:
-        return -1
-    return -2
+def level_of(target: float, equal: float) -> int:
+    """The level (1..5) of a fair share `target` against an equal split `equal` (LEVEL_BOUNDS)."""
+    if equal <= 0:
+        return 3
+    ratio = target / equal
+    return next((level for bound, level in LEVEL_BOUNDS if ratio < bound or (level == 3 and ratio <= bound)), 5)
 
 
 def _pct(x: float) -> str:
     return f"{round(x * 100):d}%"
 
 
-def _num(x: float) -> str:
-    return f"{x:.1f}".rstrip("0").rstrip(".")
+def month_shares(people: list[LoadFacts], first: date, last: date, tz: str = "UTC",
+                 holidays: Collection[date] = ()) -> tuple[dict, float]:
+    """login -> fair_shares' Share for the month read as one day-long shift a day, and the
+    equal split: the same definition the planner uses, on the team's month."""
+    from datetime import time, timedelta
+
+    from ..scheduler.fairness import fair_shares
+    from ..scheduler.problem import Problem, SchedPerson, SchedShift
+
+    zone = ZoneInfo(tz)
+    shifts, day = [], first
+    while day <= last:
+        start = datetime.combine(day, time(0), zone)
+        end = datetime.combine(day + timedelta(days=1), time(0), zone)
+        shifts.append(SchedShift(id=day.isoformat(), start=start, end=end, day=day, roles=("primary",),
+                                 weight=shift_points(start, tz, holidays=holidays)))
+        day += timedelta(days=1)
+    problem = Problem(
+        people=[SchedPerson(id=f.login, past_excess=f.past_excess, free=free_part(f.manual_pct))
+                for f in people], shifts=shifts,
+        unavailable={(f.login, d.isoformat()) for f in people for d in f.off_days})
+    total = sum(s.weight for s in shifts)
+    return fair_shares(problem), (total / len(people) if people else 0.0)
 
 
-def explain(facts: LoadFacts, level: int, mean: float, used: float, month_label: str,
+def explain(facts: LoadFacts, level: int, share, equal: float, used: float, month_label: str,
             window_months: int = WINDOW_MONTHS) -> str:
     """One or two lines a manager reads beside the level."""
+    def of_equal(points: float) -> str:
+        return _pct(points / equal) if equal > 0 else "0%"
+
+    first = f"Level {level}: fair share {of_equal(share.target)} of an equal one in {month_label}, {_pct(used)} busy."
     parts = []
-    if facts.days_off:
-        parts.append(f"{facts.days_off} day{'s' if facts.days_off != 1 else ''} off")
-    if facts.busy_hours:
-        parts.append(f"{_num(facts.busy_hours)} h busy")
+    if facts.off_days:
+        parts.append(f"{len(facts.off_days)} day{'s' if len(facts.off_days) != 1 else ''} off "
+                     f"→ {of_equal(share.base)} for the days they are there")
     if facts.manual_pct:
         parts.append(f"project {facts.manual_pct}%")
-    first = (f"Level {level}: {_num(facts.past_load)} pts on call in {window_months} months "
-             f"(team avg {mean:.0f}), {_pct(used)} busy in {month_label}.")
-    load, busy = _load_step(facts.past_load, mean), _busy_step(used)
-    reasons = []
-    if load > 0 and facts.past_load <= 0:
-        reasons.append("no on-call shifts yet")
-    elif load > 0:
-        reasons.append("less on call than most")
-    elif load < 0:
-        reasons.append("more on call than most")
-    if busy > 0:
-        reasons.append("a light month")
-    elif busy < 0:
-        reasons.append("a busy month")
-    why = f" ({', '.join(parts)})" if parts else ""
-    if not reasons:
-        second = f"About average on both counts{why}: a normal share."
-    else:
-        joined = (" and " if level != 3 else " but ").join(reasons)
-        advice = "lean on them more" if level > 3 else "spare them" if level < 3 else "a normal share"
-        second = f"{joined[0].upper()}{joined[1:]}{why}: {advice}."
+    if share.catch_up >= 0.05:
+        parts.append(f"+{of_equal(share.catch_up)} owed from the last {window_months} months")
+    elif share.catch_up <= -0.05:
+        parts.append(f"{of_equal(share.catch_up)} for being ahead over the last {window_months} months")
+    advice = "lean on them more" if level > 3 else "spare them" if level < 3 else "a normal share"
+    second = (f"{'; '.join(parts)}: {advice}." if parts else f"there all month, neither owed nor ahead: {advice}.")
     return f"{first}\n{second}"
 
 
-def recommend(people: list[LoadFacts], month_label: str,
-              window_months: int = WINDOW_MONTHS) -> dict[str, Recommendation]:
-    """login -> Recommendation, each compared with the average of `people`."""
-    mean = sum(p.past_load for p in people) / len(people) if people else 0.0
+def recommend(people: list[LoadFacts], month_label: str, window_months: int = WINDOW_MONTHS, *,
+              first: date, last: date, tz: str = "UTC",
+              holidays: Collection[date] = ()) -> dict[str, Recommendation]:
+    """login -> Recommendation: the level of each person's fair share of the month `first`..`last`."""
+    shares, equal = month_shares(people, first, last, tz, holidays)
     out = {}
     for facts in people:
         used = utilisation(facts)
-        level = max(1, min(5, 3 + _load_step(facts.past_load, mean) + _busy_step(used)))
+        share = shares[facts.login]
+        level = level_of(share.target, equal)
         out[facts.login] = Recommendation(
             login=facts.login, level=level, past_load=round(facts.past_load, 2), utilisation=used,
-            explanation=explain(facts, level, mean, used, month_label, window_months),
+            explanation=explain(facts, level, share, equal, used, month_label, window_months),
+            past_excess=round(facts.past_excess, 2), share=round(share.target, 2),
         )
     return out
-
-
-def target_share(level: int | None) -> float:
-    """How the planner scales a fair share by level (3 or none = 1.0)."""
-    return LEVEL_SHARE.get(level or 3, 1.0)

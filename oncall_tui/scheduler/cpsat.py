@@ -195,7 +195,8 @@ class _Model:
                 terms.append(-w.stability * self.x[(p, s, role)])
 
         self.constant = constant
-        m.minimize(sum(terms) + constant)
+        self.objective = sum(terms) + constant
+        m.minimize(self.objective)
 
     def _weekend_cuts(self, prep: Prepared, works: dict, near: dict, on: Callable) -> None:
         """Valid inequalities that let the LP see the weekend limit and spread together:
@@ -256,6 +257,34 @@ class _Model:
             else:
                 self.model.add(flag >= sum(group))
         self.model.add(flag <= sum(v for group in groups for v in group))
+
+    def canonical(self, best: int, plan: dict[Slot, str], seconds: float, seed: int):
+        """Among the plans scoring ``best``, the one a fixed rule prefers: each (person, shift,
+        role) carries a fixed pseudo-random cost of 1..997 (a hash of its names, the same on
+        every run and machine), so two different plans almost never cost the same and the
+        cheapest is one plan whatever plan the parallel search met first. None when that is
+        not proven within ``seconds``."""
+        import hashlib
+
+        from ortools.sat.python import cp_model
+
+        def cost(key: tuple[str, str, str]) -> int:
+            digest = hashlib.blake2b("\x1f".join(key).encode(), digest_size=4).digest()
+            return 1 + int.from_bytes(digest, "big") % 997
+
+        m = self.model
+        m.clear_objective()
+        m.add(self.objective <= best)
+        m.minimize(sum(cost(key) * v for key, v in self.x.items()))
+        m.clear_hints()
+        self.hint(plan)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 2
+        solver.parameters.random_seed = seed
+        solver.parameters.max_time_in_seconds = max(0.01, seconds)
+        if solver.solve(m) != cp_model.OPTIMAL:
+            return None
+        return self.assignments(solver.boolean_value)
 
     def hint(self, plan: dict[Slot, str]) -> None:
         value: dict[int, int] = {}
@@ -413,6 +442,8 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
         # the start plan meets the proven bound (or the caller stopped): nothing left to search
         optimal = lp_now() is not None and start_score <= lp_now()
         done.set()
+        if optimal:
+            start_plan = _same_every_run(problem, prep, built, start_plan, started, started + time_limit, seed)
         result = build_result(problem, start_plan, solver="cpsat",
                               status="optimal" if optimal else "stopped",
                               elapsed=time.perf_counter() - started, bound=lp_now(),
@@ -524,6 +555,9 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
         bound = max(bound or 0, lp)
         if score(problem, plan, prep)[0] <= bound:
             label = "optimal"
+    if label == "optimal" and not stopped:
+        plan = _same_every_run(problem, prep, built, plan, started, started + time_limit, seed)
+    elapsed = time.perf_counter() - started
     result = build_result(problem, plan, solver="cpsat", status=label, elapsed=elapsed, bound=bound,
                           first_solution_time=first_time[0] if first_time else None, prep=prep,
                           explain=explain)
@@ -533,6 +567,20 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
 
 class OutOfTime(Exception):
     """A model not built by the moment it had to be."""
+def _same_every_run(problem: Problem, prep: Prepared, built: _Model, plan: dict[Slot, str],
+                    started: float, deadline: float, seed: int) -> dict[Slot, str]:
+    """A proven-optimal plan, its ties broken the same way on every run: the parallel search and
+    the local search race, so which of several equally good plans they meet first differs from
+    run to run (``_Model.canonical``; the plan as it is when that does not finish in time)."""
+    left = deadline - time.perf_counter()
+    if left <= 0.2:
+        return plan
+    best = score(problem, plan, prep)[0]
+    # at most half the time limit: a quick proof stays quick
+    same = built.canonical(best, plan, min(left - 0.1, (deadline - started) / 2), seed)
+    if same is not None and score(problem, same, prep)[0] == best and not validate(problem, same):
+        return same
+    return plan
 
 
 def _empty_slots(prep: Prepared, plan: dict[Slot, str]) -> int:

@@ -1,9 +1,19 @@
-"""Fair targets, per-person figures, and the score of any plan (lower is better).
+"""Fair shares, per-person figures, and the score of any plan (lower is better).
 
-The target of a person is their fair share of this period's weighted points, so that load
-over the rolling window (``past_load`` plus this plan) follows ``target_share`` scaled by the
-part of the period the person can actually work ("this period's utilisation"). Shares are
-water-filled: someone already far above their share gets a target of zero, not a negative one.
+The fair share is defined here, once (README "Fair share"); the planner's targets, the plan
+screen's load bars, the "Why" text and the recommendation level all read it:
+
+- the points to cover are the points of every required slot somebody may hold (a slot nobody
+  may staff counts in nobody's share), counted per region and role: a follow-the-sun window's
+  points go to the people of its region only;
+- each person's *base share* of those points is proportional to the hours of the shifts they
+  are available and eligible for (so a vacation lowers it by exactly the part of the hours it
+  blocks), times the part of their time a manager left free of project work
+  (``SchedPerson.free``, 1 unless a project load is set);
+- a *catch-up* then moves it by what they are owed from earlier months (their share minus
+  their load over the window, ``SchedPerson.past_excess`` with the opposite sign), at most one
+  average shift's points either way, taken from or given to the others of the same region in
+  proportion to their base shares, so the shares still add up to the points to cover.
 
 ``score`` evaluates every soft goal on a finished plan; CP-SAT minimises exactly the same sum
 (a test checks that), so the greedy and round-robin plans are scored on the same scale.
@@ -12,49 +22,106 @@ water-filled: someone already far above their share gets a target of zero, not a
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from .prepare import Prepared, prepare
 from .problem import PersonStats, Problem, Slot
 
 
-def compute_targets(problem: Problem, prep: Prepared | None = None) -> dict[str, float]:
+@dataclass(frozen=True)
+class Share:
+    """One person's fair share of a period, in points."""
+
+    base: float  # proportional to the hours they may be planned for
+    catch_up: float  # owed (+) or overpaid (-) from earlier months, bounded
+
+    @property
+    def target(self) -> float:
+        return self.base + self.catch_up
+
+
+def catch_up_bound(problem: Problem) -> float:
+    """The most the catch-up moves a share in one period: one average shift's points."""
+    return mean_shift_weight(problem)
+
+
+def fair_shares(problem: Problem, prep: Prepared | None = None) -> dict[str, Share]:
+    """person id -> Share; per region the targets add up to the points to cover there."""
     prep = prep or prepare(problem)
-    total_weight = sum(s.weight for s in prep.shifts) or 1
-    to_share = sum(s.weight * len(s.roles) for s in prep.shifts)
-    rules = problem.rules
-    effective: dict[str, float] = {}
-    capacity: dict[str, float] = {}
-    for person in problem.people:
-        open_shifts = [s for s in prep.shifts
-                       if any(person.id in prep.candidates[(s.id, r)] for r in s.roles)]
-        available = sum(s.weight for s in open_shifts)
-        effective[person.id] = max(0.0, person.target_share) * available / total_weight
-        # the most this person could take: open shifts, thinned by the run and total limits
-        most = float(len(open_shifts))
-        if rules.max_consecutive is not None:
-            most = min(most, len(prep.days) * rules.max_consecutive / (rules.max_consecutive + 1) + 1)
-        if prep.max_load_shifts[person.id] is not None:
-            most = min(most, prep.max_load_shifts[person.id])
-        capacity[person.id] = most * (available / len(open_shifts) if open_shifts else 0.0)
-    past = {p.id: max(0.0, p.past_load) for p in problem.people}
-    if to_share <= 0 or not any(effective.values()):
-        return {p.id: 0.0 for p in problem.people}
+    to_cover: dict[tuple, float] = defaultdict(float)  # (region, role) -> points
+    hours: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    free = {p.id: max(0.0, min(1.0, p.free)) for p in problem.people}
+    for s in prep.shifts:
+        length = (s.end - s.start).total_seconds() / 3600
+        for role in s.roles:
+            who = prep.candidates[(s.id, role)]
+            if not who:
+                continue
+            key = (s.region or "", role)
+            to_cover[key] += s.weight
+            for person_id in who:
+                hours[key][person_id] += length * free[person_id]
+    base: dict[tuple, dict[str, float]] = {}  # region -> person -> points
+    for key, points in to_cover.items():
+        total = sum(hours[key].values())
+        if total <= 0:  # everyone who may take them is fully on project work: shared by hours alone
+            hours[key] = defaultdict(float, {i: 1.0 for i in hours[key]})
+            total = float(len(hours[key]))
+        region = base.setdefault(key[0], defaultdict(float))
+        for person_id, h in hours[key].items():
+            region[person_id] += points * h / total
+    bound = catch_up_bound(problem)
+    owed = {p.id: max(-bound, min(bound, -p.past_excess)) for p in problem.people}
+    mine = {p.id: sum(r.get(p.id, 0.0) for r in base.values()) for p in problem.people}
+    catch: dict[str, float] = defaultdict(float)
+    for shares in base.values():
+        # each person's catch-up, spread over the regions they take shifts in, then balanced
+        wanted = {i: owed[i] * b / mine[i] for i, b in shares.items() if mine[i] > 0}
+        weight = sum(shares.values())
+        extra = sum(wanted.values())
+        moved = {i: wanted[i] - extra * shares[i] / weight for i in wanted}
+        # nobody's share below zero: what a floor keeps back is taken from the others
+        while True:
+            low = {i for i, m in moved.items() if shares[i] + m < 0}
+            if not low:
+                break
+            lack = sum(-(shares[i] + moved[i]) for i in low)
+            for i in low:
+                moved[i] = -shares[i]
+            rest = {i: shares[i] + moved[i] for i in moved if i not in low and shares[i] + moved[i] > 0}
+            room = sum(rest.values())
+            if room <= 0:
+                break
+            for i, have in rest.items():
+                moved[i] -= lack * have / room
+        for i, m in moved.items():
+            catch[i] += m
+    return {p.id: Share(base=round(mine[p.id], 6), catch_up=round(catch[p.id], 6)) for p in problem.people}
 
-    def share(level: float) -> dict[str, float]:
-        return {i: min(capacity[i], max(0.0, level * effective[i] - past[i])) for i in effective}
 
-    if sum(capacity.values()) <= to_share:
-        return dict(capacity)
-    low, high = 0.0, 1.0
-    while sum(share(high).values()) < to_share:
-        high *= 2
-    for _ in range(60):
-        mid = (low + high) / 2
-        if sum(share(mid).values()) < to_share:
-            low = mid
-        else:
-            high = mid
-    return share(high)
+def compute_targets(problem: Problem, prep: Prepared | None = None) -> dict[str, float]:
+    """person id -> fair target in points (``fair_shares``'s base plus catch-up)."""
+    return {i: s.target for i, s in fair_shares(problem, prep).items()}
+
+
+def equal_targets(problem: Problem, prep: Prepared | None = None) -> dict[str, float]:
+    """What an equal split would give (per region, among everyone who may take a shift there),
+    ignoring availability and history: for comparison only (the bench)."""
+    prep = prep or prepare(problem)
+    out: dict[str, float] = {p.id: 0.0 for p in problem.people}
+    pools: dict[str, list[str]] = defaultdict(list)
+    points: dict[str, float] = defaultdict(float)
+    for s in prep.shifts:
+        region = s.region or ""
+        for role in s.roles:
+            if prep.candidates[(s.id, role)]:
+                points[region] += s.weight
+    for region in points:
+        pools[region] = [p.id for p in problem.people
+                         if not region or (p.region or "") == region]
+        for i in pools[region]:
+            out[i] += points[region] / len(pools[region])
+    return out
 
 
 def integer_targets(targets: dict[str, float]) -> dict[str, int]:
@@ -76,13 +143,15 @@ def loads(problem: Problem, assignments: dict[Slot, str]) -> tuple[dict[str, int
 
 
 def person_stats(problem: Problem, assignments: dict[Slot, str],
-                 targets: dict[str, float] | None = None) -> list[PersonStats]:
-    targets = targets if targets is not None else compute_targets(problem)
+                 shares: dict[str, Share] | None = None) -> list[PersonStats]:
+    shares = shares if shares is not None else fair_shares(problem)
     points, count = loads(problem, assignments)
     return [
         PersonStats(person_id=p.id, shifts=count[p.id], load=points[p.id],
-                    target=round(targets[p.id], 2), deviation=round(points[p.id] - targets[p.id], 2),
-                    past_load=p.past_load)
+                    target=round(shares[p.id].target, 2),
+                    deviation=round(points[p.id] - shares[p.id].target, 2),
+                    past_load=p.past_load, share=round(shares[p.id].base, 2),
+                    catch_up=round(shares[p.id].catch_up, 2))
         for p in problem.people
     ]
 

@@ -46,8 +46,12 @@ class SchedPerson:
     region: str | None = None
     experienced: bool = True
     experience: int = 0  # past shifts, for display and the caller's own heuristics
-    past_load: float = 0.0  # weighted points over the rolling window
-    target_share: float = 1.0  # relative weight (recommendation level)
+    past_load: float = 0.0  # weighted points over the rolling window (shown, not planned on)
+    # points held above (+) or below (-) their fair shares over the window: the catch-up
+    past_excess: float = 0.0
+    # the part of their time free for on-call (1 - the project load a manager set): scales the
+    # hours their share is counted on
+    free: float = 1.0
     max_shifts: int | None = None
     last_on_call: datetime | None = None  # end of the last shift before this period (greedy)
     # calendar days in a row worked right up to the period's first day (the day before it, the
@@ -171,6 +175,8 @@ class PersonStats:
     target: float  # fair points for this plan
     deviation: float  # load - target
     past_load: float
+    share: float = 0.0  # the base share (availability), before the catch-up
+    catch_up: float = 0.0  # target - share
 
 
 @dataclass

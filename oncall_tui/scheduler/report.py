@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .fairness import compute_targets, person_stats, score
+from .fairness import fair_shares, person_stats, score
 from .gaps import explain_gaps
 from .prepare import Prepared, prepare
 from .problem import Gap, Problem, Result, Slot
@@ -22,5 +22,5 @@ def build_result(problem: Problem, assignments: dict[Slot, str], *, solver: str,
         assignments=dict(assignments), gaps=gaps, score=total,
         bound=bound, status=status, solver=solver, elapsed=elapsed,
         first_solution_time=first_solution_time, penalties=breakdown,
-        stats=person_stats(problem, assignments, compute_targets(problem, prep)),
+        stats=person_stats(problem, assignments, fair_shares(problem, prep)),
     )

@@ -9,6 +9,7 @@ backend is remote); a failing calendar leaves every mark as it was and records w
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -163,8 +164,12 @@ class AvailabilityService(ServiceBase):
         from ..core.recommend import HOURS_PER_DAY, LoadFacts, weekday_count
 
         busy, off = 0.0, 0
+        off_days = []
         day = first
         while day <= last:
+            whole_day = [r for r in rows_by_day.get(day, []) if r.shift_start is None]
+            if whole_day and effective_day(whole_day)[0] == "unavailable":
+                off_days.append(day)
             if day.weekday() < 5:
                 rows = rows_by_day.get(day, [])
                 whole = [r for r in rows if r.shift_start is None]
@@ -175,7 +180,7 @@ class AvailabilityService(ServiceBase):
                     busy += min(HOURS_PER_DAY, max((r.busy_hours for r in rows if r.source_id), default=0.0))
             day += timedelta(days=1)
         return LoadFacts(login=login, past_load=past, working_hours=weekday_count(first, last) * HOURS_PER_DAY,
-                         busy_hours=round(busy, 2), days_off=off, manual_pct=pct)
+                         busy_hours=round(busy, 2), days_off=off, manual_pct=pct, off_days=tuple(off_days))
 
     def _month_view(self, who: m.Person, month: str) -> MonthAvailability:
         from ..core.domain_availability import DayAvailability, Mark, MonthAvailability, ShiftAvailability
@@ -341,6 +346,25 @@ class AvailabilityService(ServiceBase):
                                             holidays=holidays)
         return load
 
+    def _past_excess(self, team: m.Team, month: str) -> dict[str, float]:
+        """login -> points held above (+) or below (-) their fair shares in the team's published
+        plans of the window before `month`, as each plan recorded them (its people's points and
+        base shares): the catch-up's one source."""
+        from ..core.recommend import WINDOW_MONTHS
+
+        first, _ = parse_month(month)
+        since = parse_month(add_months(month, -WINDOW_MONTHS))[0]
+        plans = (m.Plan.select(m.Plan.summary).join(m.Rotation)
+                 .where((m.Plan.status == "published") & (m.Rotation.team == team)
+                        & (m.Plan.first_day >= since) & (m.Plan.first_day < first)))
+        excess: dict[str, float] = defaultdict(float)
+        for plan in plans:
+            for row in (plan.summary or {}).get("people", []):
+                share = row.get("share", row.get("target"))
+                if share is not None and "login" in row:
+                    excess[row["login"]] += float(row.get("points", 0)) - float(share)
+        return dict(excess)
+
     def _team_members(self, team: m.Team) -> list[tuple[m.Membership, m.Person]]:
         q = (m.Membership.select(m.Membership, m.Person).join(m.Person)
              .where((m.Membership.team == team) & m.Membership.on_rotation & m.Person.active)
@@ -351,11 +375,13 @@ class AvailabilityService(ServiceBase):
         """Person id -> what is known about their month (past load over the window included)."""
         first, last = parse_month(month)
         past = self._past_load(team, month)
+        excess = self._past_excess(team, month)
         facts = {}
         for ms, p in members:
             by_day = {d: r for (pid, d), r in rows.items() if pid == p.id}
             pct = (ms.utilisation_pct or {}).get(month)
-            facts[p.id] = self._facts(p.login, by_day, first, last, pct, past.get(p.id, 0.0))
+            facts[p.id] = replace(self._facts(p.login, by_day, first, last, pct, past.get(p.id, 0.0)),
+                                  past_excess=round(excess.get(p.login, 0.0), 2))
         return facts
 
     def _team_recommendations(self, team: m.Team, month: str, members, rows,
@@ -365,7 +391,11 @@ class AvailabilityService(ServiceBase):
         if facts is None:
             facts = self._team_facts(team, month, members, rows)
         ids = {f.login: pid for pid, f in facts.items()}
-        recs = recommend(list(facts.values()), parse_month(month)[0].strftime("%b"))
+        from ..core.recommend import holidays_of
+
+        first, last = parse_month(month)
+        recs = recommend(list(facts.values()), first.strftime("%b"), first=first, last=last, tz=team.tz,
+                         holidays=holidays_of(team.settings))
         return {ids[login]: rec for login, rec in recs.items()}
 
     def recommendations(self, team: m.Team, month: str) -> dict[int, Recommendation]:

@@ -80,6 +80,8 @@ class PlanData(ServiceBase):
             members.append(Member(
                 login=ms.person.login, name=ms.person.name, tz=ms.person.tz,
                 region=ms.region or "", experience=experience[pid], past_load=rec.past_load if rec else 0.0,
+                past_excess=rec.past_excess if rec else 0.0,
+                project_pct=(ms.utilisation_pct or {}).get(month),
                 level=rec.level if rec else None, level_why=rec.explanation if rec else "",
                 last_on_call=last_on.get(pid)))
 
@@ -153,7 +155,8 @@ class PlanData(ServiceBase):
         people = tuple(PersonLoad(
             login=p["login"], name=names.get(p["login"], p["login"]), shifts=p["shifts"], points=p["points"],
             past=p["past"], target=p["target"], deviation=p["deviation"],
-            experienced=p.get("experienced", True), level=p.get("level")) for p in summary.get("people", []))
+            experienced=p.get("experienced", True), level=p.get("level"),
+            share=p.get("share", p["target"]), catch_up=p.get("catch_up", 0.0)) for p in summary.get("people", []))
         gaps = tuple(PlanGap(uid=g.get("uid", ""), start=datetime.fromisoformat(g["start"]), role=g["role"],
                              reasons=tuple(g["reasons"]))
                      for g in summary.get("gaps", []) if g.get("start"))

@@ -103,7 +103,7 @@ def test_team_screen_explains_the_selected_person_and_sets_project_load(demo_db,
         return text, ok, screen_text(pilot.app)
 
     before, ok, after = drive(app_as(demo_db, clock, DEMO_YOU), steps)
-    assert "Level" in before and "pts on call" in before
+    assert "Level" in before and "fair share" in before
     assert ok, after
     members = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock).team_availability().members
     assert next(m for m in members if m.person.login == "bogdan").manual_pct == 80

@@ -127,3 +127,27 @@ def test_explain_says_why_a_person_got_their_shifts(as_user):
     assert f"{len(mine)} shift(s)" in text or not mine
     with pytest.raises(NotAllowed):
         as_user("alice").explain_person(view.summary.id, "chloe")
+
+
+def test_a_published_plan_s_points_against_its_shares_are_next_month_s_catch_up(as_user):
+    """Past load is counted once: what a person was ahead or behind their fair share in the
+    published plans is the catch-up, bounded by one shift, and the shares still add up."""
+    from oncall_tui.scheduler.fairness import catch_up_bound, fair_shares
+
+    me = as_user(DEMO_YOU)
+    view = me.draft_plan(ROT, solver="greedy")
+    me.publish_plan(view.summary.id, view.summary.version)
+    rows = {p.login: p for p in view.people}
+    assert all(p.share > 0 or p.points == 0 for p in rows.values())
+    problem = me.plan_problem(ROT, month="2027-01").problem()
+    for person in problem.people:
+        row = rows.get(person.id)
+        if row is not None:
+            assert person.past_excess == pytest.approx(row.points - row.share, abs=0.02)
+    shares = fair_shares(problem)
+    bound = catch_up_bound(problem)
+    assert any(abs(s.catch_up) > 0.1 for s in shares.values())
+    assert sum(s.target for s in shares.values()) == pytest.approx(
+        sum(s.base for s in shares.values()))
+    owed = {p.id: max(-bound, min(bound, -p.past_excess)) for p in problem.people}
+    assert all(abs(owed[i]) <= bound for i in owed)

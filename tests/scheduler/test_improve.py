@@ -6,14 +6,14 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 
 from bench.scheduler.batch import solve_teams, summed_gap
+from bench.scheduler.sample import generated_team
 from oncall_tui.scheduler.cpsat import _Model, solve_cpsat
 from oncall_tui.scheduler.fairness import score
-from oncall_tui.scheduler.greedy import greedy_assignments, solve_greedy
+from oncall_tui.scheduler.greedy import greedy_assignments
 from oncall_tui.scheduler.improve import improve_plan
 from oncall_tui.scheduler.lp_bound import lp_bound
 from oncall_tui.scheduler.prepare import prepare
 from oncall_tui.scheduler.problem import Rules
-from bench.scheduler.sample import generated_team
 from oncall_tui.scheduler.validate import uncovered, validate
 
 from .helpers import day_shifts, problem
@@ -46,13 +46,13 @@ def test_lp_bound_never_exceeds_a_valid_plan_or_the_optimum(prob):
 
 
 def test_local_search_fills_slots_greedy_left_empty_and_evens_the_load():
-    prob = generated_team(15, 28, seed=0)  # greedy leaves one slot empty here
-    greedy = solve_greedy(prob)
-    assert greedy.gaps
+    prob = generated_team(15, 28, seed=0)  # least-recently-on-call leaves one slot empty here
     prep = prepare(prob)
-    better = improve_plan(prob, prep, greedy.assignments, time_limit=30.0, max_moves=20000)
+    start = greedy_assignments(prob, prep)
+    assert uncovered(prob, start)
+    better = improve_plan(prob, prep, start, time_limit=30.0, max_moves=20000)
     assert validate(prob, better) == [] and uncovered(prob, better) == []
-    assert score(prob, better, prep)[0] < greedy.score / 10
+    assert score(prob, better, prep)[0] < score(prob, start, prep)[0] / 10
 
 
 def test_minimum_runs_are_left_to_cp_sat():

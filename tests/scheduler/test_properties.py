@@ -25,7 +25,7 @@ def teams(draw, free: bool = False):
     shifts = day_shifts(days, hours=hours, optional_roles=draw(st.sampled_from([(), ("shadow",)])))
     people = [SchedPerson(id=f"p{i}", name=f"P{i}", experienced=draw(st.booleans()),
                           past_load=draw(st.integers(0, 20)),
-                          target_share=draw(st.sampled_from([0.5, 1.0, 1.0])),
+                          past_excess=draw(st.sampled_from([0.0, -4.0, 3.0])),
                           worked_before=0 if free else draw(st.sampled_from([0, 0, 1, 2, 3])))
               for i in range(people_count)]
     if free:  # no limits that can starve a slot: a full plan always exists
