@@ -34,7 +34,8 @@ class ShiftList(OptionList):
                 scrollbar-size-vertical: 1; }
     """
 
-    BINDINGS = [Binding("enter", "select", "Shift details", tooltip="Partners, escalation and handover notes")]
+    BINDINGS = [Binding("enter", "screen.open_shift", "Shift details",
+                        tooltip="Partners, escalation and handover notes")]
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
