@@ -81,7 +81,7 @@ class HomeScreen(AreaScreen):
     HomeScreen { layout: vertical; }
     HomeScreen .section { height: 1; color: $text-muted; text-style: bold; padding: 0 1; }
     HomeScreen #shifts { height: 1fr; min-height: 5; border: none; padding: 0 0; }
-    HomeScreen #shift-detail { height: auto; max-height: 6; padding: 0 1; text-wrap: nowrap; }
+    HomeScreen #shift-detail { height: auto; max-height: 8; padding: 0 1; text-wrap: nowrap; }
     HomeScreen #now { height: auto; max-height: 6; padding: 0 1; }
     HomeScreen #status { height: auto; padding: 0 1; }
     HomeScreen #hints { height: auto; padding: 0 1; color: $warning; }
@@ -115,7 +115,9 @@ class HomeScreen(AreaScreen):
                 shifts.show(view.next_shifts, view.me.tz, self.app.clock.now(), texts["empty"])
             yield shifts
             self._detail_shown = self._detail_text(view, 0 if view is not None and view.next_shifts else None)
-            yield Static(self._detail_shown, id="shift-detail")
+            detail = Static(self._detail_shown, id="shift-detail")
+            detail.styles.height = self._detail_height(self._detail_shown)
+            yield detail
             yield Label("On call now", classes="section")
             yield Static(texts["now"], id="now")
             yield Static(texts["status"], id="status")
@@ -210,7 +212,15 @@ class HomeScreen(AreaScreen):
         text = self._detail_text(self.view, shifts.highlighted)
         if text != self._detail_shown:  # an unchanged update would still cost a layout pass
             self._detail_shown = text
-            self.query_one("#shift-detail", Static).update(text)
+            detail = self.query_one("#shift-detail", Static)
+            detail.update(text)
+            # Its lines are laid out here, so their number is known: said outright, the height
+            # does not depend on a measurement made before the update took effect.
+            detail.styles.height = self._detail_height(text)
+
+    @staticmethod
+    def _detail_height(text: Content | str | None) -> int:
+        return len(text.plain.split("\n")) if isinstance(text, Content) else (1 if text else 0)
 
     _detail_shown: Content | str | None = ""
 
