@@ -30,13 +30,17 @@ class ShiftDetailScreen(BackendWorkers, ModalScreen):
     ShiftDetailScreen { align: center middle; }
     ShiftDetailScreen > Vertical { width: 100%; max-width: 100; height: auto; max-height: 100%;
                                    border: round $accent; padding: 0 1; background: $surface; }
-    ShiftDetailScreen #detail-body { height: auto; max-height: 1fr; }
+    ShiftDetailScreen #detail-body { height: auto; }
     ShiftDetailScreen #detail-body > Static, ShiftDetailScreen #detail-when { text-wrap: nowrap; }
     ShiftDetailScreen .section { color: $text-muted; text-style: bold; margin-top: 1; }
     ShiftDetailScreen .hint { color: $text-muted; }
     ShiftDetailScreen .error { color: $error; }
     """
-    BINDINGS = [Binding("escape", "close", "Close", tooltip="Back to my on-call")]
+    BINDINGS = [
+        Binding("escape", "close", "Close", tooltip="Back to my on-call"),
+        Binding("pageup", "scroll_body(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_body(1)", "Scroll down", show=False),
+    ]
 
     def __init__(self, detail: ShiftDetail, tz: str) -> None:
         super().__init__()
@@ -57,7 +61,7 @@ class ShiftDetailScreen(BackendWorkers, ModalScreen):
                 yield Static(id="detail-notes")
             yield Input(placeholder="Add a handover note…", id="note")
             yield Static("", id="note-error", classes="error")
-            yield Static("enter: add the note · escape: close", classes="hint")
+            yield Static("enter: add the note · pgup/pgdn: scroll · escape: close", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#note", Input).focus()
@@ -66,11 +70,11 @@ class ShiftDetailScreen(BackendWorkers, ModalScreen):
     def on_resize(self) -> None:
         self._fill()
 
-    def _when(self, width: int) -> Content:
+    def _when(self, width: int) -> list[Line]:
         a = self.detail.assignment
         units = [[(span(a.start, a.end, self.tz), "")], [(f"({relative(a.start, self.app.clock.now())})", "")],
                  [(f"· times in {self.tz}", "")]]
-        return _lines(pack([units], width, hanging=3))
+        return pack([units], width, hanging=3)
 
     def _width(self) -> int:
         body = self.query_one("#detail-body", VerticalScroll)
@@ -96,7 +100,11 @@ class ShiftDetailScreen(BackendWorkers, ModalScreen):
         for note in d.handover.splitlines():
             notes += text_lines("", note, width)
         self.query_one("#detail-notes", Static).update(_lines(notes) if notes else "No notes yet.")
-        self.query_one("#detail-when", Static).update(self._when(width))
+        when = self._when(width)
+        self.query_one("#detail-when", Static).update(_lines(when))
+        # The notes scroll; the line to add one stays in view: the border, title, time, note line,
+        # its error and the hint take the rest of the terminal's height.
+        self.query_one("#detail-body", VerticalScroll).styles.max_height = max(3, self.app.size.height - 9 - len(when))
 
     @on(Input.Submitted, "#note")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -119,6 +127,10 @@ class ShiftDetailScreen(BackendWorkers, ModalScreen):
             self.query_one("#note-error", Static).update(escape(f"Not added: {exc.message}"))
         except Exception:
             report_problem(self, exc, title="Not added")
+
+    def action_scroll_body(self, direction: int) -> None:
+        body = self.query_one("#detail-body", VerticalScroll)
+        body.scroll_page_down(animate=False) if direction > 0 else body.scroll_page_up(animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)
