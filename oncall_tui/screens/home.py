@@ -12,9 +12,9 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..core.domain import HomeView, ShiftDetail
-from ..formatting import escape, local
+from ..formatting import escape
 from .base import AreaScreen
-from .shift_text import Line, escalation_lines, shift_lines, text_lines
+from .shift_text import Line, escalation_lines, now_lines, shift_lines, text_lines
 
 
 def content(lines: list[Line]) -> Content:
@@ -82,7 +82,7 @@ class HomeScreen(AreaScreen):
     HomeScreen .section { height: 1; color: $text-muted; text-style: bold; padding: 0 1; }
     HomeScreen #shifts { height: 1fr; min-height: 5; border: none; padding: 0 0; }
     HomeScreen #shift-detail { height: auto; max-height: 8; padding: 0 1; text-wrap: nowrap; }
-    HomeScreen #now { height: auto; max-height: 6; padding: 0 1; }
+    HomeScreen #now { height: auto; max-height: 6; padding: 0 1; text-wrap: nowrap; }
     HomeScreen #status { height: auto; padding: 0 1; }
     HomeScreen #hints { height: auto; padding: 0 1; color: $warning; }
     """
@@ -166,15 +166,10 @@ class HomeScreen(AreaScreen):
         for name in ("now", "status", "hints"):
             self.query_one(f"#{name}", Static).update(texts[name])
 
-    def _now_text(self, view: HomeView, tz: str) -> str:
+    def _now_text(self, view: HomeView, tz: str) -> Content | str:
         if not view.now:
             return "Nobody is on call right now in your teams."
-        lines = []
-        for n in view.now:
-            rot = n.rotation_name
-            until = local(n.end, tz).strftime("%a %H:%M")
-            lines.append(f"{rot:<15.15} {n.role:<9} {n.person.name:<17.17} {n.person.contact:<16.16} to {until}")
-        return escape("\n".join(lines))
+        return content(now_lines(view.now, tz, max(1, self.app.size.width - 2)))
 
     @on(OptionList.OptionHighlighted, "#shifts")
     def _highlighted(self) -> None:
@@ -187,6 +182,8 @@ class HomeScreen(AreaScreen):
     def on_resize(self) -> None:
         self._detail_shown = None  # laid out again at the new width
         self._show_detail()
+        if self.view is not None:
+            self.query_one("#now", Static).update(self._now_text(self.view, self.view.me.tz))
 
     def _detail_text(self, view: HomeView | None, index: int | None) -> Content | str:
         """The highlighted shift's escalation list and newest handover note; without one, every

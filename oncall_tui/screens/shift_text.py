@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from rich.cells import cell_len
 
-from ..core.domain import EscalationContact, ShiftDetail
+from ..core.domain import EscalationContact, OnCallNow, ShiftDetail
 from ..formatting import local, relative, safe_text
 
 Piece = tuple[str, str]  # (text, style): "" plain, "bold"
@@ -220,3 +220,23 @@ def text_lines(label: str, text: str, width: int) -> list[Line]:
     """Free text (a handover note) after a bold label, wrapped between words."""
     words: list[Group] = [[_unit(w)] for w in safe_text(text).split()]
     return pack(([[[(label, "bold")]]] if label else []) + words, width, hanging=3)
+
+
+def now_lines(rows: Iterable[OnCallNow], tz: str, width: int) -> list[Line]:
+    """Who is on call now, one row each in aligned columns (rotation, role, person, number,
+    until when) of at most `width` cells.  Names and numbers are never cut: when the columns do
+    not fit, the rotation's name goes first (for all rows alike); a row that still does not fit
+    wraps between its units."""
+    rows = list(rows)
+    cells = [[safe_text(n.rotation_name), safe_text(n.role), safe_text(n.person.name), safe_text(n.person.contact),
+              "to " + local(n.end, tz).strftime("%a %H:%M")] for n in rows]
+    for first in (0, 1):
+        kept = [row[first:] for row in cells]
+        widths = [max((cell_len(row[i]) for row in kept), default=0) for i in range(len(kept[0]) if kept else 0)]
+        if sum(widths) + 2 * (len(widths) - 1) <= width or first == 1:
+            break
+    out: list[Line] = []
+    for row in kept:
+        padded = [text + " " * (w - cell_len(text) + 1) for text, w in zip(row[:-1], widths)] + [row[-1]]
+        out += pack([[[(text, "")] for text in padded]], width, hanging=3)
+    return [[(plain(line).rstrip(), "")] for line in out]

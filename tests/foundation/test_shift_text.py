@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from rich.cells import cell_len
 
-from oncall_tui.core.domain import Assignment, EscalationContact, PersonRef, ShiftDetail
-from oncall_tui.screens.shift_text import LEVELS, escalation_lines, plain, shift_lines
+from oncall_tui.core.domain import Assignment, EscalationContact, OnCallNow, PersonRef, ShiftDetail
+from oncall_tui.screens.shift_text import LEVELS, escalation_lines, now_lines, plain, shift_lines
 
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 TZ = "Europe/London"
@@ -137,3 +137,28 @@ def test_nobody_yet_and_stored_text_is_made_safe():
     odd = _shift(NOW + timedelta(days=2), [("Eve\x1b[2J", "primary", "[b]+1 555[/b]")])
     text = "\n".join(plain(line) for line in shift_lines([odd], TZ, NOW, 80)[0])
     assert "\x1b" not in text and "Eve\\x1b[2J" in text and "[b]+1 555[/b]" in text
+
+
+def _on_call_now(name: str, role: str, phone: str, rotation: str = "Platform 24/7") -> OnCallNow:
+    return OnCallNow(team="platform", rotation="p247", rotation_name=rotation, role=role,
+                     person=_person(name.split()[0].lower(), name, phone), start=NOW - timedelta(hours=2),
+                     end=NOW + timedelta(hours=22))
+
+
+NOW_ROWS = [_on_call_now("Lena Brandt", "primary", "+1 212 555 0162"),
+            _on_call_now("Maximilian Alexander von Hohenberg", "secondary", "+49 (0) 30 1234 5678 ext 99")]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_who_is_on_call_now_keeps_names_and_numbers_whole(width):
+    text = [plain(line) for line in now_lines(NOW_ROWS, TZ, width)]
+    assert all(cell_len(line) <= width for line in text), (width, text)
+    for row in NOW_ROWS:
+        for unit in (row.person.name, row.person.contact, row.role):
+            assert _whole_on_one_line(text, unit), (width, unit, text)
+    # columns: rotation 13, role 9, name 34, number 27, "to Sat 07:30" 12, two spaces between
+    if width >= 13 + 9 + 34 + 27 + 12 + 2 * 4:
+        assert len(text) == 2 and all(line.startswith("Platform 24/7  ") for line in text), text
+        assert text[0].index("+1 212") == text[1].index("+49 (0)"), "columns line up"
+    elif width >= 9 + 34 + 27 + 12 + 2 * 3:
+        assert len(text) == 2 and not any("Platform" in line for line in text), text  # the rotation gives way first
