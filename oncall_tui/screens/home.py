@@ -14,12 +14,7 @@ from textual.widgets.option_list import Option
 from ..core.domain import HomeView, ShiftDetail
 from ..formatting import escape
 from .base import AreaScreen
-from .shift_text import Line, escalation_lines, now_lines, shift_lines, text_lines
-
-
-def content(lines: list[Line]) -> Content:
-    """Lines laid out by shift_text as one Content (plain text: nothing in it is markup)."""
-    return Content("\n").join(Content.assemble(*line) for line in lines)
+from .shift_text import Line, content, escalation_lines, now_lines, shift_lines, text_lines
 
 
 class ShiftList(OptionList):
@@ -232,7 +227,7 @@ class HomeScreen(AreaScreen):
     def action_open_shift(self) -> None:
         detail = self.selected_shift()
         if detail is None:
-            self.notify("No shift is selected: your next shifts show here once a plan is published.",
+            self.notify("No shift to open: you have none in the next six weeks.",
                         severity="warning")
             return
         from .shift_detail import ShiftDetailScreen

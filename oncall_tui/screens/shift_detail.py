@@ -6,7 +6,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
@@ -14,11 +13,7 @@ from ..core.domain import ShiftDetail
 from ..core.errors import OncallError
 from ..formatting import escape, relative, safe_text, span
 from .base import BackendWorkers, report_problem
-from .shift_text import Line, escalation_lines, pack, text_lines
-
-
-def _lines(lines: list[Line]) -> Content:
-    return Content("\n").join(Content.assemble(*line) for line in lines)
+from .shift_text import Line, content, escalation_lines, pack, text_lines
 
 
 class ShiftDetailScreen(BackendWorkers, ModalScreen):
@@ -92,16 +87,16 @@ class ShiftDetailScreen(BackendWorkers, ModalScreen):
                 units.append([(f"· {safe_text(ref.tz)}", "")])
             partners += pack([units], width, hanging=3)
         self.query_one("#detail-partners", Static).update(
-            _lines(partners) if partners else "Nobody else is on this shift yet.")
+            content(partners) if partners else "Nobody else is on this shift yet.")
         self.query_one("#detail-escalation", Static).update(
-            _lines(escalation_lines("", d.escalation, width)) if d.escalation else
+            content(escalation_lines("", d.escalation, width)) if d.escalation else
             "No escalation contacts set for this team.")
         notes: list[Line] = []
         for note in d.handover.splitlines():
             notes += text_lines("", note, width)
-        self.query_one("#detail-notes", Static).update(_lines(notes) if notes else "No notes yet.")
+        self.query_one("#detail-notes", Static).update(content(notes) if notes else "No notes yet.")
         when = self._when(width)
-        self.query_one("#detail-when", Static).update(_lines(when))
+        self.query_one("#detail-when", Static).update(content(when))
         # The notes scroll; the line to add one stays in view: the border, title, time, note line,
         # its error and the hint take the rest of the terminal's height.
         self.query_one("#detail-body", VerticalScroll).styles.max_height = max(3, self.app.size.height - 9 - len(when))

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from rich.cells import cell_len
+from textual.content import Content
 
 from ..core.domain import EscalationContact, OnCallNow, ShiftDetail
 from ..formatting import local, relative, safe_text
@@ -29,6 +30,11 @@ LEVELS = (
     "without the zone (the heading names it)",
     "without the weekdays",
 )
+
+
+def content(lines: list[Line]) -> Content:
+    """Laid-out lines as one Content to show (plain text: nothing in it is markup)."""
+    return Content("\n").join(Content.assemble(*line) for line in lines)
 
 
 def plain(line: Line) -> str:

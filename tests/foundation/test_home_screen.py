@@ -321,7 +321,7 @@ def test_escalation_shows_without_any_shift(busy_db, busy_clock):
     assert "Escalate: 1. Maya Goldberg (engineering manager) +44 7700 900777" in text
     assert "2. Root (you, manager) +44 7700 900999" in text and "3. Head of Engineering +44 20 7946 0100" in text
     assert screen == "HomeScreen"
-    assert any("No shift is selected" in n for n in notices)
+    assert any("No shift to open: you have none in the next six weeks." in n for n in notices)
 
 
 def test_enter_opens_the_shift_adds_a_note_and_escape_closes(busy_db, busy_clock):
