@@ -164,6 +164,15 @@ class OnCallNow:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TeamEscalation:
+    """A team's escalation list, in order."""
+
+    team: str  # slug
+    team_name: str
+    contacts: tuple[EscalationContact, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class HomeView:
     """Everything the "My on-call" screen shows, in one round trip."""
 
@@ -176,6 +185,7 @@ class HomeView:
     swaps_waiting: int
     swaps_summary: str
     hints: tuple[str, ...] = ()
+    escalation: tuple[TeamEscalation, ...] = ()  # each of my teams', shifts or not
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,32 +1,73 @@
 """My on-call: my next shifts, who I am on call with, who to escalate to, who is on call now."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..core.domain import HomeView, ShiftDetail
-from ..formatting import escape, local, relative, safe_text, span
+from ..formatting import escape
 from .base import AreaScreen
+from .shift_text import Line, content, escalation_lines, now_lines, shift_lines, text_lines
 
 
-def shift_prompt(detail: ShiftDetail, tz: str, now) -> str:
-    a = detail.assignment
-    marker = "▶ NOW " if a.start <= now < a.end else ""
-    with_ = ", ".join(f"{p.person.name} ({p.role}) {p.person.contact}" for p in detail.partners) or "nobody yet"
-    return (f"{marker}{span(a.start, a.end, tz)} · {escape(a.rotation_name)} · [b]{a.role.upper()}[/b]"
-            f" ({relative(a.start, now)})\n   with {escape(with_)}")
+class ShiftList(OptionList):
+    """My next shifts, each laid out by `shift_lines` at this list's own width, and laid out
+    again whenever that width changes: no line is ever wider than the list, so nothing wraps
+    and every option's height is its number of lines, whatever the terminal's width, however
+    often the list is filled (a vertical scrollbar has its place kept, so it never narrows
+    the text after it was measured)."""
 
+    DEFAULT_CSS = """
+    ShiftList { text-wrap: nowrap; text-overflow: ellipsis; scrollbar-gutter: stable;
+                scrollbar-size-vertical: 1; }
+    """
 
-def detail_text(detail: ShiftDetail) -> str:
-    esc = escape("  ".join(f"{e.position}. {e.name} {e.contact}" for e in detail.escalation) or "none set")
-    lines = [f"[b]Escalate:[/b] {esc}"]
-    if detail.handover:
-        lines.append(f"[b]Handover:[/b] {escape(detail.handover.splitlines()[-1])}")
-    return "\n".join(lines)
+    BINDINGS = [Binding("enter", "screen.open_shift", "Shift details",
+                        tooltip="Partners, escalation and handover notes")]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.details: tuple[ShiftDetail, ...] = ()
+        self.tz = "UTC"
+        self.now: datetime | None = None
+        self.empty_text = ""
+        self.laid_out_at = 0  # the width the options were laid out for
+
+    def text_width(self) -> int:
+        """The cells a line may take: the list's own, or (before it has a size) the screen's
+        less the scrollbar's place, as the list takes the full width."""
+        if self.size.width:
+            return self.scrollable_content_region.width
+        return max(1, self.app.size.width - 1)
+
+    def show(self, details: tuple[ShiftDetail, ...], tz: str, now: datetime, empty_text: str) -> None:
+        highlighted = self.highlighted
+        self.details, self.tz, self.now, self.empty_text = details, tz, now, empty_text
+        self.clear_options()
+        self.add_options(self._options_at(self.text_width()))
+        if details:
+            self.highlighted = min(highlighted or 0, len(details) - 1)
+
+    def _options_at(self, width: int) -> list[Option]:
+        self.laid_out_at = width
+        if not self.details or self.now is None:
+            return [Option(self.empty_text, disabled=True)]
+        return [Option(content(lines), id=d.assignment.uid)
+                for d, lines in zip(self.details, shift_lines(self.details, self.tz, self.now, width))]
+
+    def _on_resize(self) -> None:
+        super()._on_resize()
+        width = self.text_width()
+        if self.details and width != self.laid_out_at:
+            for index, option in enumerate(self._options_at(width)):
+                self.replace_option_prompt_at_index(index, option.prompt)
 
 
 class HomeScreen(AreaScreen):
@@ -35,13 +76,13 @@ class HomeScreen(AreaScreen):
     HomeScreen { layout: vertical; }
     HomeScreen .section { height: 1; color: $text-muted; text-style: bold; padding: 0 1; }
     HomeScreen #shifts { height: 1fr; min-height: 5; border: none; padding: 0 0; }
-    HomeScreen #shift-detail { height: auto; max-height: 4; padding: 0 1; }
-    HomeScreen #now { height: auto; max-height: 6; padding: 0 1; }
+    HomeScreen #shift-detail { height: auto; max-height: 8; padding: 0 1; text-wrap: nowrap; }
+    HomeScreen #now { height: auto; max-height: 6; padding: 0 1; text-wrap: nowrap; }
     HomeScreen #status { height: auto; padding: 0 1; }
     HomeScreen #hints { height: auto; padding: 0 1; color: $warning; }
     """
     BINDINGS = [
-        Binding("enter", "open_shift", "Shift", show=False),
+        Binding("enter", "open_shift", "Shift details", tooltip="Partners, escalation and handover notes"),
         Binding("f5", "refresh", "Refresh", tooltip="Load everything again"),
     ]
 
@@ -60,17 +101,18 @@ class HomeScreen(AreaScreen):
             self._preloaded = True
             self.view = view
             self.app.me = view.me
-            if view.next_shifts:
-                self._detail_shown = detail_text(view.next_shifts[0])
         texts = self._texts(view)
         yield from self.compose_title()
         with Vertical():
             yield Label(texts["heading"], classes="section", id="shifts-label")
-            shifts = OptionList(*texts["shifts"], id="shifts")
-            if view is not None and view.next_shifts:
-                shifts.highlighted = 0
+            shifts = ShiftList(id="shifts")
+            if view is not None:
+                shifts.show(view.next_shifts, view.me.tz, self.app.clock.now(), texts["empty"])
             yield shifts
-            yield Static(self._detail_shown, id="shift-detail")
+            self._detail_shown = self._detail_text(view, 0 if view is not None and view.next_shifts else None)
+            detail = Static(self._detail_shown, id="shift-detail")
+            detail.styles.height = self._detail_height(self._detail_shown)
+            yield detail
             yield Label("On call now", classes="section")
             yield Static(texts["now"], id="now")
             yield Static(texts["status"], id="status")
@@ -96,17 +138,12 @@ class HomeScreen(AreaScreen):
     def _texts(self, view: HomeView | None) -> dict:
         """What each widget shows for `view` (None: not loaded yet)."""
         if view is None:
-            return {"heading": "Your next shifts", "shifts": [], "now": "Loading…", "status": "", "hints": ""}
+            return {"heading": "Your next shifts", "empty": "", "now": "Loading…", "status": "", "hints": ""}
         tz = view.me.tz
-        now = self.app.clock.now()
-        if view.next_shifts:
-            shifts = [Option(shift_prompt(d, tz, now), id=d.assignment.uid) for d in view.next_shifts]
-        else:
-            shifts = [Option("No shifts for you in the next six weeks.", disabled=True)]
         swaps = view.swaps_summary + ("  (press s)" if view.swaps_waiting else "")
         return {
             "heading": f"Your next shifts · {escape(view.me.name)} · times in {tz}",
-            "shifts": shifts,
+            "empty": "No shifts for you in the next six weeks.",
             "now": self._now_text(view, tz),
             "status": escape(f"{view.requirements_summary}\n{swaps}"),
             "hints": escape("\n".join(view.hints)),
@@ -118,38 +155,66 @@ class HomeScreen(AreaScreen):
         self.set_title(self.AREA_TITLE)
         texts = self._texts(view)
         self.query_one("#shifts-label", Label).update(texts["heading"])
-        shifts = self.query_one("#shifts", OptionList)
-        highlighted = shifts.highlighted
-        shifts.clear_options()
-        shifts.add_options(texts["shifts"])
-        if view.next_shifts:
-            shifts.highlighted = min(highlighted or 0, len(view.next_shifts) - 1)
+        self.query_one("#shifts", ShiftList).show(view.next_shifts, view.me.tz, self.app.clock.now(),
+                                                  texts["empty"])
         self._show_detail()
         for name in ("now", "status", "hints"):
             self.query_one(f"#{name}", Static).update(texts[name])
 
-    def _now_text(self, view: HomeView, tz: str) -> str:
+    def _now_text(self, view: HomeView, tz: str) -> Content | str:
         if not view.now:
             return "Nobody is on call right now in your teams."
-        lines = []
-        for n in view.now:
-            rot = n.rotation_name
-            until = local(n.end, tz).strftime("%a %H:%M")
-            lines.append(f"{rot:<15.15} {n.role:<9} {n.person.name:<17.17} {n.person.contact:<16.16} to {until}")
-        return escape("\n".join(lines))
+        return content(now_lines(view.now, tz, max(1, self.app.size.width - 2)))
 
     @on(OptionList.OptionHighlighted, "#shifts")
     def _highlighted(self) -> None:
         self._show_detail()
 
+    @on(OptionList.OptionSelected, "#shifts")
+    def _selected(self) -> None:
+        self.action_open_shift()
+
+    def on_resize(self) -> None:
+        self._detail_shown = None  # laid out again at the new width
+        self._show_detail()
+        if self.view is not None:
+            self.query_one("#now", Static).update(self._now_text(self.view, self.view.me.tz))
+
+    def _detail_text(self, view: HomeView | None, index: int | None) -> Content | str:
+        """The highlighted shift's escalation list and newest handover note; without one, every
+        team's escalation list (who to call does not depend on having a shift)."""
+        if view is None:
+            return ""
+        width = max(1, self.app.size.width - 2)
+        lines: list[Line] = []
+        if index is not None and index < len(view.next_shifts):
+            detail = view.next_shifts[index]
+            lines += escalation_lines("Escalate:", detail.escalation, width)
+            if detail.handover:
+                lines += text_lines("Handover:", detail.handover.splitlines()[-1], width)
+        else:
+            several = len(view.escalation) > 1
+            for team in view.escalation:
+                label = f"Escalate ({team.team_name}):" if several else "Escalate:"
+                lines += escalation_lines(label, team.contacts, width)
+        return content(lines) if lines else ""
+
     def _show_detail(self) -> None:
-        detail = self.selected_shift()
-        text = detail_text(detail) if detail else ""
+        shifts = self.query_one("#shifts", ShiftList)
+        text = self._detail_text(self.view, shifts.highlighted)
         if text != self._detail_shown:  # an unchanged update would still cost a layout pass
             self._detail_shown = text
-            self.query_one("#shift-detail", Static).update(text)
+            detail = self.query_one("#shift-detail", Static)
+            detail.update(text)
+            # Its lines are laid out here, so their number is known: said outright, the height
+            # does not depend on a measurement made before the update took effect.
+            detail.styles.height = self._detail_height(text)
 
-    _detail_shown = ""
+    @staticmethod
+    def _detail_height(text: Content | str | None) -> int:
+        return len(text.plain.split("\n")) if isinstance(text, Content) else (1 if text else 0)
+
+    _detail_shown: Content | str | None = ""
 
     def selected_shift(self) -> ShiftDetail | None:
         if not self.view or not self.view.next_shifts:
@@ -161,8 +226,13 @@ class HomeScreen(AreaScreen):
 
     def action_open_shift(self) -> None:
         detail = self.selected_shift()
-        if detail:
-            self.notify(detail_text(detail), title=safe_text(detail.assignment.rotation_name), timeout=8)
+        if detail is None:
+            self.notify("No shift to open: you have none in the next six weeks.",
+                        severity="warning")
+            return
+        from .shift_detail import ShiftDetailScreen
+
+        self.app.push_screen(ShiftDetailScreen(detail, self.view.me.tz if self.view else "UTC"))
 
     def action_refresh(self) -> None:
         self.reload()

@@ -19,6 +19,7 @@ from ..core.domain import (
     Rotation,
     ShiftDetail,
     Team,
+    TeamEscalation,
 )
 from ..core.errors import InvalidInput, NotAllowed, NotFound
 from ..store import models as m
@@ -184,6 +185,9 @@ class CoreService(ServiceBase):
             mine = self._published_rows(now, now + timedelta(days=horizon_days), person=me)
             next_shifts = tuple(self._details(mine))
             now_rows = tuple(self._now_rows(None, me))
+            by_team = self._escalation_by_team([t.id for t in team_rows])
+            escalation = tuple(TeamEscalation(team=t.slug, team_name=t.name, contacts=by_team.get(t.id, ()))
+                               for t in team_rows)
             waiting, swaps_line = self._swaps_line(me)
             hints = []
             if not team_rows:
@@ -195,7 +199,7 @@ class CoreService(ServiceBase):
                 me=convert.person(me), teams=tuple(convert.team(t) for t in team_rows),
                 managed_teams=managed, next_shifts=next_shifts, now=now_rows,
                 requirements_summary=self.requirements_line(me),
-                swaps_waiting=waiting, swaps_summary=swaps_line, hints=tuple(hints),
+                swaps_waiting=waiting, swaps_summary=swaps_line, hints=tuple(hints), escalation=escalation,
             )
         return self._read(run)
 

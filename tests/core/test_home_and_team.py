@@ -120,3 +120,15 @@ def test_first_import_creates_team_and_makes_importer_manager(db_url, clock):
     report = dana.import_team(text)
     assert report.team == "payments" and report.people_added == 3
     assert [t.slug for t in dana.teams()] == ["payments"]
+
+
+def test_home_names_each_teams_escalation_even_without_a_shift(as_user):
+    """Who to call does not depend on having a shift: a manager off the rotation sees it too."""
+    home = as_user("maya").home()
+    assert home.next_shifts == ()
+    assert [(t.team, t.team_name) for t in home.escalation] == [("platform", "Platform")]
+    contacts = home.escalation[0].contacts
+    assert [c.position for c in contacts] == [1, 2, 3]
+    assert contacts[0].name == "Maya Goldberg (engineering manager)" and contacts[0].contact == "+44 7700 900777"
+    mine = as_user(DEMO_YOU).home()
+    assert mine.escalation[0].contacts == mine.next_shifts[0].escalation

@@ -82,3 +82,36 @@ async def wait_until(pilot, condition: Callable[[], bool], attempts: int = 100, 
             pass
         await asyncio.sleep(step)
     return condition()
+
+
+# -- the home screen as text: every shift's partners and numbers whole --------------------------
+
+def shift_rows(text: str) -> list[tuple[str, str | None]]:
+    """Each shift heading the list shows and the line under it (None: the list ends there)."""
+    lines = text.splitlines()
+    top = next(i for i, line in enumerate(lines) if "Your next shifts" in line) + 1
+    end = next(i for i, line in enumerate(lines) if line.startswith(" Escalate"))
+    listed = [line.rstrip("▁▂▃▄▅▆▇█▉▊▋▌▍▎▏ ") for line in lines[top:end]]
+    rows = []
+    for i, line in enumerate(listed):
+        if " → " in line:
+            rows.append((line, listed[i + 1] if i + 1 < len(listed) else None))
+    return rows
+
+
+def assert_shifts_whole(text: str, view) -> None:
+    """Every shift the list shows has its whole 'with <partner> (<role>) <number>' line under it."""
+    from oncall_tui.formatting import local
+
+    rows = shift_rows(text)
+    assert rows, text
+    for heading, under in rows:
+        detail = next(d for d in view.next_shifts
+                      if local(d.assignment.start, view.me.tz).strftime("%a %d %b %H:%M") in heading)
+        want = "   with " + ", ".join(f"{p.person.name} ({p.role}) {p.person.contact}" for p in detail.partners)
+        assert under is None or under == want, f"under {heading!r}: {under!r}, not {want!r}\n{text}"
+    assert sum(under is not None for _, under in rows) >= 2, text
+    # and who to escalate to: each contact's number, name and place whole on one line
+    shown = view.next_shifts[0].escalation if view.next_shifts else view.escalation[0].contacts
+    for contact in shown:
+        assert f"{contact.position}. {contact.name} {contact.contact}" in text, text

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,67 @@ def test_oncall_demo_builds_the_team_and_opens_the_app_on_it(terminal, demo_file
     while not terminal.exited() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert terminal.exited()
+
+
+#: Early in a month the demo has the whole month published: more shifts than 80x24 shows.
+BUSY_NOW = datetime(2026, 12, 3, 9, 30, tzinfo=timezone.utc)
+PHONE = re.compile(r"\+\d+(?: \d+)*")
+
+
+@pytest.fixture
+def busy_demo(db_url, _isolated_home) -> tuple[str, Path, dict[str, str]]:
+    """The demo database as `oncall demo` builds it on 3 December, and the terminal's environment."""
+    from oncall_tui.backend.local import LocalBackend
+    from oncall_tui.core.clock import FixedClock
+    from oncall_tui.services.demo import build_demo
+
+    from .helpers import db_path
+
+    clock = FixedClock(BUSY_NOW)
+    build_demo(LocalBackend(db_url, actor=DEMO_YOU, clock=clock), clock)
+    env = {"ONCALL_HOME": str(_isolated_home), "ONCALL_NOW": BUSY_NOW.isoformat(), "ONCALL_LOGIN": DEMO_YOU,
+           "TEXTUAL_ANIMATIONS": "none", "TERM": "xterm-256color", "PATH": os.environ.get("PATH", "")}
+    return db_url, db_path(db_url), env
+
+
+def _assert_pane_whole(pane: str, backend) -> None:
+    """Every partner line under its shift as the backend has it, and every phone number on the
+    screen one the backend knows, whole (a number cut at a line's end is not one of them)."""
+    from .helpers import assert_shifts_whole
+
+    view = backend.home()
+    assert_shifts_whole(pane, view)
+    known = {m.person.contact for m in backend.members("platform")}
+    known |= {c.contact for d in view.next_shifts for c in d.escalation}
+    shown = PHONE.findall(pane)
+    assert len(shown) >= 8, pane
+    assert [n for n in shown if n not in known] == [], pane
+
+
+def test_f5_on_the_home_screen_keeps_every_partner_and_number_whole(terminal, busy_demo):
+    from oncall_tui.backend.local import LocalBackend
+    from oncall_tui.core.clock import FixedClock
+
+    url, path, env = busy_demo
+    backend = LocalBackend(url, actor=DEMO_YOU, clock=FixedClock(BUSY_NOW))
+    terminal.start([str(ONCALL), "--db", str(path)], env)
+    _assert_pane_whole(terminal.wait_for("Swaps: 1 swap request waiting"), backend)
+
+    # F5 after a partner changed their on-call phone: the list is filled again, at its width.
+    partner = backend.home().next_shifts[0].partners[0].person
+    theirs = LocalBackend(url, actor=partner.login, clock=FixedClock(BUSY_NOW))
+    theirs.update_profile(theirs.whoami().version, oncall_phone="+44 7700 123456")
+    terminal.press("F5")
+    _assert_pane_whole(terminal.wait_for("+44 7700 123456"), backend)
+
+    # and after the terminal is resized, wider and back
+    for width, height in (("100", "30"), ("80", "24")):
+        terminal.tmux("resize-window", "-t", "t", "-x", width, "-y", height)
+        deadline = time.monotonic() + 20
+        while max(len(line) for line in terminal.screen().splitlines()) != int(width) - 1 and (
+                time.monotonic() < deadline):
+            time.sleep(0.05)
+        _assert_pane_whole(terminal.wait_for("Swaps: 1 swap request waiting"), backend)
+    terminal.press("F5")
+    _assert_pane_whole(terminal.wait_for("+44 7700 123456"), backend)
+    terminal.press("C-q")

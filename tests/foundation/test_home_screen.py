@@ -4,16 +4,20 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from datetime import datetime, timezone
 
 import pytest
 
 from oncall_tui.app import make_app
 from oncall_tui.backend.local import LocalBackend
 from oncall_tui.config import Target
+from oncall_tui.core.clock import FixedClock
+from oncall_tui.formatting import relative, span
 from oncall_tui.screens import AREAS
+from oncall_tui.services.demo import build_demo
 
 from ..conftest import DEMO_YOU, NOW
-from .helpers import screen_text, wait_until
+from .helpers import assert_shifts_whole, screen_text, settle, wait_until
 
 SIZE = (80, 24)
 
@@ -156,6 +160,7 @@ import sys
 from datetime import datetime
 from oncall_tui.backend.local import LocalBackend
 from oncall_tui.core.clock import FixedClock
+from oncall_tui.formatting import relative, span
 
 url, uid, now = sys.argv[1:4]
 bogdan = LocalBackend(url, actor="bogdan", clock=FixedClock(datetime.fromisoformat(now)))
@@ -206,3 +211,214 @@ def test_home_screen_snapshot_at_80x24(demo_db, clock, snap_compare):
         await _home(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
+
+
+# -- the home screen's promise: who I am on call with, whole, after every refresh ---------------
+
+#: Early in a month the demo has the whole month published: eight shifts ahead of me, more than
+#: an 80x24 list shows, so it has a scrollbar (which once narrowed the text after it was measured).
+BUSY_NOW = datetime(2026, 12, 3, 9, 30, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def busy_clock() -> FixedClock:
+    return FixedClock(BUSY_NOW)
+
+
+@pytest.fixture
+def busy_db(db_url, busy_clock) -> str:
+    """The demo database as `oncall demo` builds it on 3 December."""
+    build_demo(LocalBackend(db_url, actor=DEMO_YOU, clock=busy_clock), busy_clock)
+    return db_url
+
+
+async def _press_f5(pilot) -> str:
+    """F5, and the home screen shown again from what the backend read (the reload is the same
+    one a live update makes)."""
+    screen = pilot.app.screen
+    loads = screen.loads = getattr(screen, "loads", 0)
+    original = screen.show
+
+    def counted(view):
+        screen.loads += 1
+        original(view)
+
+    screen.show = counted
+    await pilot.press("f5")
+    assert await wait_until(pilot, lambda: screen.loads > loads), "F5 loaded nothing"
+    return screen_text(pilot.app)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_f5_leaves_every_partner_and_number_whole(busy_db, busy_clock, size):
+    backend = LocalBackend(busy_db, actor=DEMO_YOU, clock=busy_clock)
+    view = backend.home()
+
+    async def steps(pilot):
+        first = await _home(pilot)
+        return first, await _press_f5(pilot), await _press_f5(pilot)
+
+    async def go():
+        async with make_app(backend=backend, clock=busy_clock).run_test(size=size) as pilot:
+            return await steps(pilot)
+
+    first, after, again = asyncio.run(go())
+    assert_shifts_whole(first, view)
+    assert_shifts_whole(after, view)
+    assert after == first and again == first
+
+
+def test_a_resize_lays_the_shifts_out_again_whole(busy_db, busy_clock):
+    backend = LocalBackend(busy_db, actor=DEMO_YOU, clock=busy_clock)
+    view = backend.home()
+
+    async def steps(pilot):
+        shown = [await _home(pilot)]
+        for width, height in ((120, 40), (80, 24), (97, 30), (80, 24)):
+            await pilot.resize_terminal(width, height)
+            await wait_until(pilot, lambda: pilot.app.screen.query_one("#shifts").laid_out_at
+                             == pilot.app.screen.query_one("#shifts").scrollable_content_region.width)
+            shown.append(screen_text(pilot.app))
+        shown.append(await _press_f5(pilot))
+        return shown
+
+    shown = _drive(make_app(backend=backend, clock=busy_clock), steps)
+    for text in shown:
+        assert_shifts_whole(text, view)
+    assert "Platform 24/7" in shown[1]  # 120 columns have room for the rotation's name
+    assert shown[2] == shown[4]
+
+
+def test_a_live_update_leaves_every_partner_whole(busy_db, busy_clock):
+    backend = LocalBackend(busy_db, actor=DEMO_YOU, clock=busy_clock)
+    partner = backend.home().next_shifts[0].partners[0]
+    other = LocalBackend(busy_db, actor=partner.person.login, clock=busy_clock)
+
+    async def steps(pilot):
+        await _home(pilot)
+        me = other.whoami()
+        other.update_profile(me.version, oncall_phone="+44 7700 123456")
+        await wait_until(pilot, lambda: "+44 7700 123456" in screen_text(pilot.app), attempts=80)
+        return screen_text(pilot.app)
+
+    after = _drive(make_app(backend=backend, clock=busy_clock), steps)
+    assert_shifts_whole(after, backend.home())
+    assert f"with {partner.person.name} ({partner.role}) +44 7700 123456" in after
+
+
+def test_escalation_shows_without_any_shift(busy_db, busy_clock):
+    maya = LocalBackend(busy_db, actor="maya", clock=busy_clock)
+    assert maya.home().next_shifts == ()
+
+    async def steps(pilot):
+        text = await _home(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        return text, type(pilot.app.screen).__name__, [n.message for n in pilot.app._notifications]
+
+    text, screen, notices = _drive(make_app(backend=maya, clock=busy_clock), steps)
+    assert "No shifts for you in the next six weeks." in text
+    assert "Escalate: 1. Maya Goldberg (engineering manager) +44 7700 900777" in text
+    assert "2. Root (you, manager) +44 7700 900999" in text and "3. Head of Engineering +44 20 7946 0100" in text
+    assert screen == "HomeScreen"
+    assert any("No shift to open: you have none in the next six weeks." in n for n in notices)
+
+
+def test_enter_opens_the_shift_adds_a_note_and_escape_closes(busy_db, busy_clock):
+    backend = LocalBackend(busy_db, actor=DEMO_YOU, clock=busy_clock)
+    second = backend.home().next_shifts[1]
+
+    async def steps(pilot):
+        await _home(pilot)
+        await pilot.press("down", "enter")
+        opened = await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "ShiftDetailScreen")
+        detail = screen_text(pilot.app)
+        await pilot.press(*"paged twice for db-3, runbook step 4 fixed it")
+        await pilot.press("enter")
+        noted = await wait_until(pilot, lambda: "runbook step 4 fixed it" in screen_text(pilot.app))
+        with_note = screen_text(pilot.app)
+        await pilot.press("escape")
+        closed = await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "HomeScreen")
+        await wait_until(pilot, lambda: "Handover:" in screen_text(pilot.app))
+        return opened, detail, noted, with_note, closed, screen_text(pilot.app)
+
+    opened, detail, noted, with_note, closed, home = _drive(make_app(backend=backend, clock=busy_clock), steps)
+    assert opened, "enter on a shift opens its detail"
+    a = second.assignment
+    assert f"Platform 24/7 · {a.role.upper()}" in detail
+    assert f"{span(a.start, a.end, 'Europe/London')} ({relative(a.start, BUSY_NOW)})" in detail
+    partner = second.partners[0]
+    assert f"{partner.person.name} ({partner.role}) {partner.person.contact}" in detail
+    order = [detail.index(f"{e.position}. {e.name}") for e in second.escalation]
+    assert order == sorted(order) and len(order) == 3
+    assert "No notes yet." in detail
+    assert noted, with_note
+    assert "[2026-12-03 09:30Z root] paged twice for db-3, runbook step 4 fixed it" in with_note
+    stored = backend.shifts(first=second.assignment.start.date(), last=second.assignment.start.date())
+    assert [d.handover for d in stored if d.assignment.uid == second.assignment.uid] == [
+        "[2026-12-03 09:30Z root] paged twice for db-3, runbook step 4 fixed it"]
+    assert closed, "escape closes the detail"
+    # the newest note under the escalation list (wrapped between words)
+    assert "Handover: [2026-12-03 09:30Z root] paged twice for db-3, runbook step 4 fixed it" in " ".join(home.split())
+
+
+def test_an_empty_note_is_refused_in_the_detail_and_nothing_changes(busy_db, busy_clock):
+    backend = LocalBackend(busy_db, actor=DEMO_YOU, clock=busy_clock)
+
+    async def steps(pilot):
+        await _home(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "ShiftDetailScreen")
+        await pilot.press("space", "enter")
+        await wait_until(pilot, lambda: "Not added" in screen_text(pilot.app))
+        return screen_text(pilot.app), type(pilot.app.screen).__name__
+
+    text, screen = _drive(make_app(backend=backend, clock=busy_clock), steps)
+    assert "Not added:" in text and screen == "ShiftDetailScreen"
+    assert backend.home().next_shifts[0].handover == ""
+
+
+def _after_f5(size):
+    async def run_before(pilot):
+        await _home(pilot)
+        await _press_f5(pilot)
+    return run_before
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_home_screen_snapshot_after_f5(busy_db, busy_clock, snap_compare, size):
+    app = make_app(backend=LocalBackend(busy_db, actor=DEMO_YOU, clock=busy_clock), clock=busy_clock)
+    assert snap_compare(app, terminal_size=size, run_before=_after_f5(size))
+
+
+def test_home_screen_snapshot_at_120x40(busy_db, busy_clock, snap_compare):
+    app = make_app(backend=LocalBackend(busy_db, actor=DEMO_YOU, clock=busy_clock), clock=busy_clock)
+
+    async def loaded(pilot):
+        await _home(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=loaded)
+
+
+def test_home_screen_snapshot_after_a_live_update_at_80x24(busy_db, busy_clock, snap_compare):
+    backend = LocalBackend(busy_db, actor=DEMO_YOU, clock=busy_clock)
+    first = backend.home().next_shifts[0]
+    partner = LocalBackend(busy_db, actor=first.partners[0].person.login, clock=busy_clock)
+
+    async def run_before(pilot):
+        await _home(pilot)
+        partner.add_handover_note(first.assignment.uid, "disk alarm on db-3 is a false positive")
+        assert await wait_until(pilot, lambda: "false positive" in screen_text(pilot.app), attempts=80)
+
+    assert snap_compare(make_app(backend=backend, clock=busy_clock), terminal_size=SIZE, run_before=run_before)
+
+
+def test_shift_detail_snapshot_at_80x24(busy_db, busy_clock, snap_compare):
+    app = make_app(backend=LocalBackend(busy_db, actor=DEMO_YOU, clock=busy_clock), clock=busy_clock)
+
+    async def run_before(pilot):
+        await _home(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "ShiftDetailScreen")
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
