@@ -1,11 +1,12 @@
 """The foundation's commands: demo, now, shifts, team import/export, backup."""
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
 
-from .common import Ctx, echo, echo_json, handle_errors, parse_day, pass_ctx, table
+from .common import Ctx, echo, echo_json, handle_errors, invoked_as, parse_day, pass_ctx, table
 
 
 @click.command()
@@ -30,13 +31,18 @@ def demo(ctx: Ctx, db: str | None, fresh: bool, no_open: bool) -> None:
         echo(f"Created a demo team ({info['team']}) at {path}")
     else:
         echo(f"Opening the demo team at {path}")
-    echo(f"You are '{os_login(demo=True)}', a manager on the rotation. "
-               f"Try `oncall --db {path} --as alice` to see an engineer's side.")
-    if not no_open:
-        from ..config import Target
-        from ..launch import run_app
+    echo(f"You are '{os_login(demo=True)}', a manager on the rotation.")
+    engineer = f"{invoked_as()} --db {shlex.quote(str(path))} --as alice"
+    if no_open:
+        echo(f"To see an engineer's side: {engineer}")
+        return
+    from ..config import Target
+    from ..launch import run_app
 
-        run_app(Target(db_url=str(path)), act_as=ctx.act_as)
+    run_app(Target(db_url=str(path)), act_as=ctx.act_as)
+    # The app had the screen until now: here is where the user reads what to run next.
+    echo(f"The demo database is {path}")
+    echo(f"To see an engineer's side: {engineer}")
 
 
 def _person_line(p) -> str:
