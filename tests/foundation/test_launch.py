@@ -18,7 +18,7 @@ from oncall_tui.backend.local import LocalBackend
 from oncall_tui.config import Target
 from oncall_tui.launch import FirstLook, LazyBackend, LookAhead, first_look
 
-from ..conftest import DEMO_YOU, NOW
+from ..conftest import DEMO_NAME, DEMO_YOU, NOW
 from .helpers import screen_text, wait_until
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the look-ahead needs fork()")
@@ -209,6 +209,6 @@ def test_the_first_frame_shows_the_data_read_before_start_and_the_backend_comes_
 
     first, backend_at_first_frame, made, seen = asyncio.run(go())
     assert "Swaps: 1 swap request waiting for your answer" in first and "Loading…" not in first
-    assert "oncall · My on-call" in first and "Root (you)" in first
+    assert "oncall · My on-call" in first and DEMO_NAME in first
     assert backend_at_first_frame is None, "the first frame needed no backend"
     assert made and seen
