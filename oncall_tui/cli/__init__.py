@@ -12,7 +12,7 @@ from .common import Ctx
 #: TUI) does not pay for them.  tests/foundation/test_import_hygiene.py checks this table against the modules.
 COMMAND_MODULES: dict[str, str] = {
     "demo": "core_commands", "now": "core_commands", "shifts": "core_commands", "team": "core_commands",
-    "backup": "core_commands",
+    "backup": "core_commands", "profile": "core_commands",
     "requirements": "requirements_commands",
     "availability": "availability_commands",
     "plan": "planning_commands", "publish": "planning_commands", "plans": "planning_commands",
