@@ -125,7 +125,8 @@ auto = {{ kind = "shadow_shifts", min = 2 }}
 slug = "device"
 name = "On-call device set up"
 why = "One device that rings when you are on call, and only then."
-how = "Set your on-call device and phone in your profile."
+how = """Set your on-call device and phone in My profile (press i, then e), \\
+or run `oncall profile set --oncall-device DEVICE --oncall-phone NUMBER`."""
 roles = ["primary", "secondary"]
 method = "auto"
 auto = {{ kind = "oncall_device" }}
