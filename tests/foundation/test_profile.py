@@ -37,6 +37,12 @@ async def _open_profile(pilot) -> str:
     return screen_text(pilot.app)
 
 
+async def _open_form(pilot) -> None:
+    await _open_profile(pilot)
+    await pilot.press("e")
+    assert await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "ProfileDialog")
+
+
 def _field(pilot, key: str) -> Input:
     return pilot.app.screen.query_one(f"#field-{key}", Input)
 
@@ -105,9 +111,7 @@ def test_setting_the_device_and_phone_saves_them_and_meets_the_requirement(as_us
     assert before["device"] != "met"
 
     async def steps(pilot):
-        await _open_profile(pilot)
-        await pilot.press("e")
-        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "ProfileDialog")
+        await _open_form(pilot)
         await _type(pilot, "oncall_device", "work phone")
         await _type(pilot, "oncall_phone", "+44 7700 900177")
         await pilot.press("enter")
@@ -127,9 +131,7 @@ def test_a_stale_edit_keeps_what_i_typed_says_one_line_and_the_next_enter_saves_
     elsewhere = as_user("fatima")  # the same person in another window
 
     async def steps(pilot):
-        await _open_profile(pilot)
-        await pilot.press("e")
-        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "ProfileDialog")
+        await _open_form(pilot)
         await _type(pilot, "oncall_phone", "+44 7700 900188")
         elsewhere.update_profile(elsewhere.whoami().version, name="Fatima H.")  # meanwhile
         await pilot.press("enter")
@@ -159,9 +161,7 @@ def test_bad_input_in_the_form_is_one_line_the_cursor_goes_there_and_nothing_cha
     before = fatima.whoami()
 
     async def steps(pilot):
-        await _open_profile(pilot)
-        await pilot.press("e")
-        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "ProfileDialog")
+        await _open_form(pilot)
         await _type(pilot, "oncall_device", "work phone")
         await _type(pilot, "tz", "Mars/Base")
         _field(pilot, "name").focus()
@@ -265,8 +265,6 @@ def test_profile_form_snapshot_at_80x24(demo_db, clock, snap_compare):
     app = make_app(backend=LocalBackend(demo_db, actor="fatima", clock=clock), clock=clock)
 
     async def editing(pilot):
-        await _open_profile(pilot)
-        await pilot.press("e")
-        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "ProfileDialog")
+        await _open_form(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=editing)
