@@ -207,7 +207,8 @@ def test_oncall_profile_shows_me_and_json_is_the_person(cli_as):
     for args in (["profile", "--json"], ["profile", "show", "--json"]):
         data = json.loads(_run([*where, *args], env).stdout)
         assert data["login"] == "fatima" and data["phones"] == ["+44 7700 900106"]
-        assert {"name", "email", "phones", "tz", "oncall_device", "oncall_phone", "version"} <= set(data)
+        assert set(data) == {"id", "login", "name", "email", "phones", "tz", "oncall_device", "oncall_phone",
+                             "region", "version"}  # as the README's JSON section lists them
 
 
 def test_oncall_profile_set_changes_only_what_is_given(cli_as):
