@@ -63,6 +63,19 @@ def real_login() -> str:
         return str(os.getuid())
 
 
+def full_name(login: str) -> str:
+    """A person's name as their account gives it: the first field of the user database's GECOS
+    (`&` in it standing for the login, capitalised), else the login itself."""
+    try:
+        import pwd
+
+        gecos = pwd.getpwnam(login).pw_gecos
+    except (ImportError, KeyError):  # no user database here, or no such account
+        return login
+    name = gecos.split(",")[0].replace("&", login.capitalize()).strip()
+    return name if name and name.isprintable() and len(name) <= 200 else login
+
+
 def package_data_dir() -> Path:
     """The demo team and sample calendars: inside the installed package, or `data/` in a checkout."""
     here = Path(__file__).resolve().parent

@@ -171,19 +171,17 @@ def has_terminal() -> bool:
 
 
 def run_app(target: Target, act_as: str | None = None) -> None:
-    """`oncall` with no command: open the app."""
+    """`oncall` with no command: open the app.  A refusal (OncallError) is the caller's to
+    say (cli.common.fail: one line, the README's exit code)."""
     import click
 
     clock = clock_from_env()
     ahead = LookAhead.start(target, act_as, clock)
     from .app import make_app  # Textual loads here, while the child looks
 
-    try:
-        look = ahead.result() if ahead else None
-        if look is None:
-            look = first_look(target, act_as, clock)
-    except OncallError as exc:
-        raise click.ClickException(exc.message) from None
+    look = ahead.result() if ahead else None
+    if look is None:
+        look = first_look(target, act_as, clock)
     if not has_terminal():  # rather than draw to a pipe and spin on its end
         click.echo("oncall needs a terminal: use ssh -t", err=True)
         raise SystemExit(2)

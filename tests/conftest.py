@@ -11,11 +11,13 @@ from datetime import datetime, timezone
 
 import pytest
 
+from oncall_tui.config import full_name
 from oncall_tui.core.clock import FixedClock
 
 pytest_plugins = ["tests.conftest_backends"]
 
 DEMO_YOU = "root"  # the login that "ran" `oncall demo` in the fixture database
+DEMO_NAME = full_name(DEMO_YOU)  # and their name in it: their account's (GECOS), else the login
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
 
 

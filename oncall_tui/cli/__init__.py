@@ -16,7 +16,7 @@ STARTED = time.perf_counter()
 #: TUI) does not pay for them.  tests/foundation/test_import_hygiene.py checks this table against the modules.
 COMMAND_MODULES: dict[str, str] = {
     "demo": "core_commands", "now": "core_commands", "shifts": "core_commands", "team": "core_commands",
-    "backup": "core_commands",
+    "backup": "core_commands", "profile": "core_commands",
     "requirements": "requirements_commands",
     "availability": "availability_commands",
     "plan": "planning_commands", "publish": "planning_commands", "plans": "planning_commands",
@@ -65,9 +65,9 @@ def main(click_ctx: click.Context, db: str | None, server: str | None, act_as: s
     if click_ctx.invoked_subcommand is None:
         from ..core.errors import OncallError
         from ..launch import run_app
+        from .common import fail
 
-        try:
-            target = click_ctx.obj.target  # a broken system configuration is one line, like run_app's
+        try:  # a refusal (--as on a real database, a broken system configuration) is one line,
+            run_app(click_ctx.obj.target, act_as=act_as)  # exit 2, as every command says it
         except OncallError as exc:
-            raise click.ClickException(exc.message) from None
-        run_app(target, act_as=act_as)
+            fail(exc)

@@ -5,7 +5,7 @@ import functools
 import json
 import sys
 from datetime import date
-from typing import overload
+from typing import NoReturn, overload
 
 import click
 
@@ -43,6 +43,14 @@ class Ctx:
 pass_ctx = click.make_pass_decorator(Ctx)
 
 
+def fail(exc: OncallError) -> NoReturn:
+    """The backend's refusal as one line on stderr and the exit code the README documents:
+    4 someone changed it first, 3 busy or unreachable, 2 refused (not allowed, not found,
+    invalid input, unknown user).  Every command and the bare `oncall` end here."""
+    echo(f"oncall: {exc.message}", err=True)
+    sys.exit(4 if isinstance(exc, StaleEdit) else 3 if isinstance(exc, Unavailable) else 2)
+
+
 def handle_errors(fn):
     """Turn the backend's errors into one clear line and an exit code; change nothing."""
 
@@ -50,17 +58,22 @@ def handle_errors(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except StaleEdit as exc:
-            echo(f"oncall: {exc.message}", err=True)
-            sys.exit(4)
-        except Unavailable as exc:
-            echo(f"oncall: {exc.message}", err=True)
-            sys.exit(3)
-        except OncallError as exc:  # refused, not found, invalid input (see README: exit codes)
-            echo(f"oncall: {exc.message}", err=True)
-            sys.exit(2)
+        except OncallError as exc:  # see README: exit codes
+            fail(exc)
 
     return wrapper
+
+
+def invoked_as() -> str:
+    """How the user ran `oncall`, to print commands they can paste: `.venv/bin/oncall` when
+    they typed a path (it is not on PATH after a venv install), else `oncall`."""
+    import os
+    import shlex
+
+    typed = sys.argv[0] if sys.argv else ""
+    if os.sep in typed and os.path.basename(typed) == "oncall":
+        return shlex.quote(typed)
+    return "oncall"
 
 
 def echo(text: object = "", **kwargs) -> None:

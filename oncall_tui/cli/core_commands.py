@@ -1,11 +1,12 @@
-"""The foundation's commands: demo, now, shifts, team import/export, backup."""
+"""The foundation's commands: demo, now, shifts, team import/export, backup, profile."""
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
 
-from .common import Ctx, echo, echo_json, handle_errors, parse_day, pass_ctx, table
+from .common import Ctx, echo, echo_json, handle_errors, invoked_as, parse_day, pass_ctx, table
 
 
 @click.command()
@@ -30,13 +31,18 @@ def demo(ctx: Ctx, db: str | None, fresh: bool, no_open: bool) -> None:
         echo(f"Created a demo team ({info['team']}) at {path}")
     else:
         echo(f"Opening the demo team at {path}")
-    echo(f"You are '{os_login(demo=True)}', a manager on the rotation. "
-               f"Try `oncall --db {path} --as alice` to see an engineer's side.")
-    if not no_open:
-        from ..config import Target
-        from ..launch import run_app
+    echo(f"You are '{os_login(demo=True)}', a manager on the rotation.")
+    engineer = f"{invoked_as()} --db {shlex.quote(str(path))} --as alice"
+    if no_open:
+        echo(f"To see an engineer's side: {engineer}")
+        return
+    from ..config import Target
+    from ..launch import run_app
 
-        run_app(Target(db_url=str(path)), act_as=ctx.act_as)
+    run_app(Target(db_url=str(path)), act_as=ctx.act_as)
+    # The app had the screen until now: here is where the user reads what to run next.
+    echo(f"The demo database is {path}")
+    echo(f"To see an engineer's side: {engineer}")
 
 
 def _person_line(p) -> str:
@@ -161,4 +167,70 @@ def backup(ctx: Ctx, dest: Path, force: bool) -> None:
     echo(f"Backed up {source} to {dest} ({pages} pages)")
 
 
-COMMANDS = [demo, now, shifts, team, backup]
+PROFILE_LINES = (("Name", "name"), ("Email", "email"), ("Phones", "phones"), ("Time zone", "tz"),
+                 ("On-call device", "oncall_device"), ("On-call phone", "oncall_phone"))
+
+
+def _show_profile(person, as_json: bool) -> None:
+    if as_json:
+        echo_json(person)
+        return
+    echo(f"{person.name} ({person.login}), version {person.version}")
+    for label, key in PROFILE_LINES:
+        value = getattr(person, key)
+        value = ", ".join(value) if isinstance(value, tuple) else value
+        echo(f"  {label + ':':<16}{value or '-'}")
+    if not (person.oncall_device and person.oncall_phone):
+        echo("  The on-call device requirement needs both: oncall profile set --oncall-device … --oncall-phone …")
+
+
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (see README: JSON output).")
+@click.pass_context
+def profile(click_ctx: click.Context, as_json: bool) -> None:
+    """Your name, email, phones, time zone, on-call device and phone: show (the default) or set."""
+    if click_ctx.invoked_subcommand is None:
+        click_ctx.invoke(profile_show, as_json=as_json)
+
+
+@profile.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (see README: JSON output).")
+@pass_ctx
+@handle_errors
+def profile_show(ctx: Ctx, as_json: bool) -> None:
+    """Your profile as the team sees it."""
+    _show_profile(ctx.backend().whoami(), as_json)
+
+
+@profile.command("set")
+@click.option("--name", default=None, help="How the team sees you.")
+@click.option("--email", default=None)
+@click.option("--phone", "phones", multiple=True, metavar="NUMBER",
+              help="A phone number; repeat for several (replaces the list; --phone '' empties it).")
+@click.option("--tz", default=None, metavar="ZONE", help="Your time zone, e.g. Europe/London.")
+@click.option("--oncall-device", default=None, metavar="TEXT",
+              help="What rings when you are on call, e.g. 'work phone'.")
+@click.option("--oncall-phone", default=None, metavar="NUMBER", help="The number that rings when you are on call.")
+@click.option("--expected-version", type=int, default=None, metavar="N",
+              help="Refuse (exit 4) if the profile changed since you read this version.")
+@click.option("--json", "as_json", is_flag=True, help="Print the saved profile as JSON.")
+@pass_ctx
+@handle_errors
+def profile_set(ctx: Ctx, name, email, phones, tz, oncall_device, oncall_phone, expected_version, as_json) -> None:
+    """Change your own details (only the ones given); all or nothing."""
+    changes = dict(name=name, email=email, phones=list(phones) if phones else None, tz=tz,
+                   oncall_device=oncall_device, oncall_phone=oncall_phone)
+    if all(v is None for v in changes.values()):
+        from ..core.errors import InvalidInput
+
+        raise InvalidInput("nothing to change: give --name, --email, --phone, --tz, --oncall-device "
+                           "or --oncall-phone")
+    backend = ctx.backend()
+    version = expected_version if expected_version is not None else backend.whoami().version
+    person = backend.update_profile(version, **changes)
+    if not as_json:
+        echo("Saved.")
+    _show_profile(person, as_json)
+
+
+COMMANDS = [demo, now, shifts, team, backup, profile]

@@ -231,7 +231,7 @@ class ImportReport:
 # Ways a requirement can be met automatically, from data the product already has.
 AUTO_RULE_KINDS = {
     "shadow_shifts": "at least `min` shadow shifts completed",
-    "oncall_device": "an on-call device and phone set in the profile",
+    "oncall_device": "an on-call device and phone set in My profile",
     "calendar_connected": "at least one calendar source connected",
     "served_shifts": "at least `min` on-call shifts served in the last `months` months",
 }

@@ -99,7 +99,7 @@ def auto_check(rule: AutoRule | None, facts: PersonFacts, at: datetime, tz: Zone
     if rule.kind == "oncall_device":
         if facts.device_set:
             return True, "on-call device and phone set"
-        return False, "set your on-call device and phone in your profile"
+        return False, "set an on-call device and phone in My profile (i)"
     if rule.kind == "calendar_connected":
         if facts.calendars:
             return True, f"{facts.calendars} calendar{'s' if facts.calendars != 1 else ''} connected"

@@ -21,7 +21,7 @@ class Area:
     def short(self) -> str:
         """The footer's word for it (80 columns are few)."""
         return {"home": "Home", "requirements": "Reqs", "availability": "Avail", "team": "Team",
-                "plan": "Plan", "swaps": "Swaps"}.get(self.mode, self.title)
+                "plan": "Plan", "swaps": "Swaps", "profile": "Me"}.get(self.mode, self.title)
 
 
 AREAS: tuple[Area, ...] = (
@@ -35,4 +35,6 @@ AREAS: tuple[Area, ...] = (
     Area("plan", "p", "Team plan", "plan", "PlanScreen",
          "Draft, review and publish a fair schedule", managers_only=True),
     Area("swaps", "s", "Swaps", "swaps", "SwapsScreen", "Swap requests waiting for you, and your own"),
+    Area("profile", "i", "My profile", "profile", "ProfileScreen",
+         "Your name, email, phones, time zone, on-call device and phone"),
 )

@@ -88,7 +88,7 @@ def next_keys(item: ReqItem, r: PersonReadiness) -> str:
     if req.auto and req.auto.kind == "shadow_shifts":
         return "w sign up to shadow a shift"
     if req.auto and req.auto.kind == "oncall_device":
-        return "set your on-call device and phone (oncall profile)"
+        return "i  set your on-call device and phone in My profile"
     if req.auto and req.auto.kind == "calendar_connected":
         return "a  connect a calendar in My availability"
     return ""

@@ -13,6 +13,7 @@ import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from ..config import full_name
 from ..core.clock import Clock
 from ..core.months import add_months, month_of, month_range
 from ..store import models as m
@@ -36,7 +37,13 @@ ENGINEERS = [
 MANAGERS = [("maya", "Maya Goldberg", "Europe/London", "EMEA")]
 
 
-def demo_team_toml(you: str) -> str:
+def demo_team_toml(you: str, your_name: str | None = None) -> str:
+    """The demo team, with `you` (who ran `oncall demo`) in it as a manager on the rotation,
+    named as their account names them (other members see that name as a partner and as an
+    escalation contact)."""
+    import json
+
+    yours = json.dumps(your_name or full_name(you), ensure_ascii=False)  # a TOML string, quoted
     people = []
     for i, (login, name, tz, region, _exp, device) in enumerate(ENGINEERS, 1):
         cc = "+44 7700 9001" if tz.startswith("Europe") else "+1 212 555 01"
@@ -51,7 +58,7 @@ def demo_team_toml(you: str) -> str:
             f'phones = ["+44 7700 900777"]\ntz = "{tz}"\nregion = "{region}"\nrole = "manager"\n'
             f'on_rotation = false\n')
     people.append(
-        f'[[people]]\nlogin = "{you}"\nname = "{you.capitalize()} (you)"\nemail = "{you}@example.com"\n'
+        f'[[people]]\nlogin = "{you}"\nname = {yours}\nemail = "{you}@example.com"\n'
         f'phones = ["+44 7700 900999"]\ntz = "Europe/London"\nregion = "EMEA"\nrole = "manager"\n'
         f'on_rotation = true\noncall_device = "work phone"\noncall_phone = "+44 7700 900998"\n')
     return f'''[team]
@@ -77,7 +84,7 @@ contact = "+44 7700 900777"
 login = "maya"
 
 [[escalation]]
-name = "{you.capitalize()} (you, manager)"
+name = {yours[:-1]} (manager)"
 contact = "+44 7700 900999"
 login = "{you}"
 
@@ -118,7 +125,8 @@ auto = {{ kind = "shadow_shifts", min = 2 }}
 slug = "device"
 name = "On-call device set up"
 why = "One device that rings when you are on call, and only then."
-how = "Set your on-call device and phone in your profile."
+how = """Set your on-call device and phone in My profile (press i, then e), \\
+or run `oncall profile set --oncall-device DEVICE --oncall-phone NUMBER`."""
 roles = ["primary", "secondary"]
 method = "auto"
 auto = {{ kind = "oncall_device" }}

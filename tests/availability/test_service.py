@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from oncall_tui.core.errors import InvalidInput, NotAllowed, StaleEdit
-from tests.conftest import DEMO_YOU
+from tests.conftest import DEMO_NAME, DEMO_YOU
 
 from .calendars import DST_WEEK, HOLIDAY_20_JAN, MEETING_26_JAN, MOVED, WINDOWS_ZONE
 
@@ -52,7 +52,7 @@ def test_next_month_closes_at_the_team_deadline_and_names_who_can_still_change_i
     assert not dec.editable and dec.deadline == date(2026, 11, 20)
     with pytest.raises(NotAllowed) as refused:
         alice.set_availability([date(2026, 12, 3)], "unavailable")
-    assert "closed on 20 Nov" in refused.value.message and "ask a manager (Maya Goldberg or Root (you))" in refused.value.message
+    assert "closed on 20 Nov" in refused.value.message and f"ask a manager (Maya Goldberg or {DEMO_NAME})" in refused.value.message
     assert day(alice.availability(month="2026-12"), date(2026, 12, 3)).state == "available"
     # A manager may still change a member's month after the deadline.
     view = as_user(DEMO_YOU).set_availability([date(2026, 12, 3)], "unavailable", person="alice")

@@ -212,3 +212,37 @@ def test_backup_copies_the_database(demo_file, tmp_path):
     assert again.exit_code != 0 and "--force" in again.output
     copied = run("--db", str(dest), "now", "--json").output
     assert copied == run("--db", str(demo_file), "now", "--json").output
+
+
+def _account_with_a_full_name():
+    import pwd
+
+    for entry in pwd.getpwall():
+        name = entry.pw_gecos.split(",")[0].strip()
+        if name and "&" not in name and name != entry.pw_name and name.isprintable() and entry.pw_name.isascii():
+            return entry.pw_name, name
+    pytest.skip("no account on this machine has a full name in its GECOS field")
+
+
+def _demo_built_by(login: str, tmp_path, clock) -> str:
+    from oncall_tui.backend.local import LocalBackend
+    from oncall_tui.services.demo import build_demo
+
+    backend = LocalBackend(f"sqlite:///{tmp_path}/demo.db", actor=login, clock=clock)
+    build_demo(backend, clock)  # as `oncall demo` builds it, for the login that ran it
+    return backend.export_team("platform")
+
+
+def test_the_demo_names_you_after_your_account(tmp_path, clock):
+    """Other members see the demo's own person as a partner and an escalation contact: named as
+    their account names them (GECOS), not "Root (you)"."""
+    login, name = _account_with_a_full_name()
+    exported = _demo_built_by(login, tmp_path, clock)
+    assert f'login = "{login}"\nname = "{name}"' in exported
+    assert f'name = "{name} (manager)"' in exported  # the escalation contact
+    assert "(you" not in exported
+
+
+def test_the_demo_names_an_account_without_a_full_name_by_its_login(tmp_path, clock):
+    exported = _demo_built_by("zed", tmp_path, clock)  # no such account here
+    assert 'login = "zed"\nname = "zed"' in exported and "(you" not in exported

@@ -245,3 +245,33 @@ def test_f5_on_the_home_screen_keeps_every_partner_and_number_whole(terminal, bu
     terminal.press("F5")
     _assert_pane_whole(terminal.wait_for("+44 7700 123456"), backend)
     terminal.press("C-q")
+
+
+def test_oncall_demo_says_where_its_database_is_once_the_app_has_quit(terminal, demo_file, tmp_path):
+    """The full-screen app hides whatever was printed before it: the demo's path and the command
+    for an engineer's side are printed after it quits, as they run (the installed path, which a
+    venv does not put on PATH), and that command opens the same demo as alice."""
+    import shlex
+
+    _, env = demo_file
+    fresh = tmp_path / "fresh-demo.db"
+    terminal.start([str(ONCALL), "--db", str(fresh), "demo"], env)
+    terminal.wait_for("Swaps: 1 swap request waiting", seconds=60)
+    terminal.press("C-q")
+    deadline = time.monotonic() + 10
+    while not terminal.exited() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert terminal.exited()
+    after = terminal.tmux("capture-pane", "-p", "-J", "-t", "t")  # -J: lines the 80 columns wrapped, whole
+    assert f"The demo database is {fresh}" in after
+    line = next(x for x in after.splitlines() if x.startswith("To see an engineer's side: "))
+    command = line.removeprefix("To see an engineer's side: ")
+    assert command == f"{ONCALL} --db {fresh} --as alice"
+
+    engineer = Terminal(tmp_path)
+    try:
+        engineer.start(shlex.split(command), env)
+        shown = engineer.wait_for("Swaps:", seconds=60)
+        assert "oncall · My on-call" in shown and "alice" in shown.lower()
+    finally:
+        engineer.stop()

@@ -16,7 +16,7 @@ from oncall_tui.formatting import relative, span
 from oncall_tui.screens import AREAS
 from oncall_tui.services.demo import build_demo
 
-from ..conftest import DEMO_YOU, NOW
+from ..conftest import DEMO_NAME, DEMO_YOU, NOW
 from .helpers import assert_shifts_whole, screen_text, settle, wait_until
 
 SIZE = (80, 24)
@@ -48,7 +48,7 @@ def test_home_shows_my_shifts_partners_escalation_who_is_on_now_and_what_waits(d
 
     text = _drive(make_app(backend=backend, clock=clock), _home)
 
-    assert "My on-call" in text and "Root (you)" in text and "Europe/London" in text
+    assert "My on-call" in text and DEMO_NAME in text and "Europe/London" in text
     assert "Your next shifts" in text
     # Shown in my own zone: the 09:00 London handoff, the role as a word, with whom and how to reach them.
     assert "Sat 28 Nov 09:00 → Sun 29 Nov 09:00 GMT · Platform 24/7 · SECONDARY (in 23 h)" in text

@@ -16,6 +16,8 @@ import pytest
 
 import oncall_tui
 
+from ..conftest import DEMO_NAME
+
 PACKAGE = Path(oncall_tui.__file__).parent
 HEAVY = ["ortools", "httpx", "icalendar", "recurring_ical_events", "starlette", "uvicorn", "psycopg", "msgspec"]
 HEAVY_WE_IMPORT = HEAVY  # psycopg too: oncall_tui/_peewee.py keeps peewee from loading it
@@ -194,7 +196,7 @@ async def run():
         assert await wait_until(pilot, lambda: app.backend._backend is not None)
         status = str(app.screen.query_one("#status").render())
         assert "Swaps:" in status and "Requirements:" in status, status
-        assert "Root" in str(app.screen.query_one("#shifts-label").render())
+        assert {DEMO_NAME!r} in str(app.screen.query_one("#shifts-label").render())
 
 asyncio.run(run())
 """)

@@ -18,7 +18,7 @@ from oncall_tui.backend.local import LocalBackend
 from oncall_tui.config import Target
 from oncall_tui.launch import FirstLook, LazyBackend, LookAhead, first_look
 
-from ..conftest import DEMO_YOU, NOW
+from ..conftest import DEMO_NAME, DEMO_YOU, NOW
 from .helpers import screen_text, wait_until
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the look-ahead needs fork()")
@@ -100,17 +100,21 @@ def test_a_refusal_in_the_child_reaches_this_process_as_the_same_error(tmp_path)
     assert facts == {"refused": "--as works only in a demo database; a real one always acts as your login"}
 
 
-def test_bare_oncall_with_a_refused_as_says_why_and_opens_nothing(tmp_path):
+@pytest.mark.parametrize("command", [[], ["now"]], ids=["bare oncall", "oncall now"])
+def test_a_refused_as_is_one_line_and_exit_2_with_or_without_a_command(tmp_path, command):
+    """One convention (README: exit codes): the backend's refusal is exit 2 and one line on
+    stderr prefixed `oncall:`, whether the app was to open or a command to run."""
     from .test_cli import _real_team
 
     path = _real_team(tmp_path)
     env = {**os.environ, "ONCALL_NOW": NOW.isoformat(), "ONCALL_LOGIN": "dana"}
     done = subprocess.run([sys.executable, "-c", "from oncall_tui.cli import main; main()", "--db", str(path),
-                           "--as", "alice"], capture_output=True, text=True, env=env, timeout=60,
+                           "--as", "alice", *command], capture_output=True, text=True, env=env, timeout=60,
                           stdin=subprocess.DEVNULL)
-    assert done.returncode == 1
-    assert "--as works only in a demo database" in done.stderr
-    assert "Traceback" not in done.stderr and "\x1b[" not in done.stdout, "the app never started"
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == ("oncall: --as works only in a demo database; a real one always acts as your "
+                           "login\n")
+    assert done.stdout == "", "the app never started and nothing else was said"
 
 
 def test_a_child_that_dies_without_an_answer_leaves_the_look_to_this_process():
@@ -205,6 +209,6 @@ def test_the_first_frame_shows_the_data_read_before_start_and_the_backend_comes_
 
     first, backend_at_first_frame, made, seen = asyncio.run(go())
     assert "Swaps: 1 swap request waiting for your answer" in first and "Loading…" not in first
-    assert "oncall · My on-call" in first and "Root (you)" in first
+    assert "oncall · My on-call" in first and DEMO_NAME in first
     assert backend_at_first_frame is None, "the first frame needed no backend"
     assert made and seen
