@@ -176,6 +176,7 @@ class HomeView:
     swaps_waiting: int
     swaps_summary: str
     hints: tuple[str, ...] = ()
+    rostered_teams: tuple[str, ...] = ()  # the teams where I am on the rotation
 
 
 @dataclass(frozen=True, kw_only=True)

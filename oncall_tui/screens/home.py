@@ -59,7 +59,7 @@ class HomeScreen(AreaScreen):
             self._loaded_cursor, view = first
             self._preloaded = True
             self.view = view
-            self.app.me = view.me
+            self.app.seen_home(view)
             if view.next_shifts:
                 self._detail_shown = detail_text(view.next_shifts[0])
         texts = self._texts(view)
@@ -114,7 +114,7 @@ class HomeScreen(AreaScreen):
 
     def show(self, view: HomeView) -> None:
         self.view = view
-        self.app.me = view.me
+        self.app.seen_home(view)
         self.set_title(self.AREA_TITLE)
         texts = self._texts(view)
         self.query_one("#shifts-label", Label).update(texts["heading"])
