@@ -113,18 +113,30 @@ def test_a_manager_starts_on_what_she_acts_on(demo_db, clock):
     assert run(first_screen(ENGINEER)) == (HomeScreen, "home")
 
 
+async def search_palette(pilot, typed: str) -> CommandList:
+    """Open the palette on the current screen and type `typed`; its list of commands found."""
+    await pilot.press("ctrl+p")
+    await settled(pilot)
+    await pilot.press(*typed)
+    app = pilot.app
+    await wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count > 0, attempts=20)
+    assert isinstance(app.screen, CommandPalette)
+    return app.screen.query_one(CommandList)
+
+
+def on_plan_with_a_draft(demo_db, clock):
+    """The manager's app, to be opened on the plan screen, with a fixed draft there."""
+    _fixed_draft(LocalBackend(demo_db, actor=MANAGER.login, clock=clock))
+    return app_for(demo_db, clock, MANAGER)
+
+
 def test_the_palette_finds_every_action_of_the_screen_by_name(demo_db, clock):
     async def found(user, typed):
         app = app_for(demo_db, clock, user)
         async with app.run_test(size=(120, 40)) as pilot:
             await settled(pilot)
             await visit(pilot, PLAN)
-            await pilot.press("ctrl+p")
-            await settled(pilot)
-            await pilot.press(*typed)
-            await wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count > 0, attempts=20)
-            assert isinstance(app.screen, CommandPalette)
-            options = app.screen.query_one(CommandList)
+            options = await search_palette(pilot, typed)
             return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
 
     assert any("Publish" in p for p in run(found(MANAGER, "publ")))
@@ -133,18 +145,12 @@ def test_the_palette_finds_every_action_of_the_screen_by_name(demo_db, clock):
 
 
 def test_the_palette_runs_the_action_it_found(demo_db, clock):
-    backend = LocalBackend(demo_db, actor=MANAGER.login, clock=clock)
-    _fixed_draft(backend)
-
     async def scenario():
-        app = app_for(demo_db, clock, MANAGER)
+        app = on_plan_with_a_draft(demo_db, clock)
         async with app.run_test(size=(120, 40)) as pilot:
             await settled(pilot)
             await visit(pilot, PLAN)
-            await pilot.press("ctrl+p")
-            await settled(pilot)
-            await pilot.press(*"warnings")
-            await wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count > 0, attempts=20)
+            await search_palette(pilot, "warnings")
             await pilot.press("enter")
             await wait_until(pilot, lambda: isinstance(app.screen, TextScreen), attempts=20)
             return app.screen
@@ -155,11 +161,9 @@ def test_the_palette_runs_the_action_it_found(demo_db, clock):
 
 def test_without_colour_the_plan_cursor_is_reversed(demo_db, clock, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")  # Textual reads it when the app is made
-    backend = LocalBackend(demo_db, actor=MANAGER.login, clock=clock)
-    _fixed_draft(backend)
 
     async def scenario():
-        app = app_for(demo_db, clock, MANAGER)
+        app = on_plan_with_a_draft(demo_db, clock)
         async with app.run_test(size=(80, 24)) as pilot:
             await settled(pilot)
             await visit(pilot, PLAN)
