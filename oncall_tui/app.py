@@ -179,16 +179,20 @@ class OncallApp(ReportsWorkerErrors, App):
         yield from super().get_system_commands(screen)
         if self.backend is None:
             return
-        for _key, shown, binding, node in screen_keys(screen):
+        for _key, shown, binding, node, enabled in screen_keys(screen):
             yield SystemCommand(f"{binding.description} ({shown})", binding.tooltip or binding.description,
-                                partial(self._run_later, binding.action, node))
+                                partial(self._run_later, binding, node, enabled))
         for a in AREAS:
             if not (a.managers_only and self.manages() is False):
                 yield SystemCommand(f"{a.title} ({a.key})", a.help, lambda m=a.mode: self.action_area(m))
 
-    def _run_later(self, action: str, node) -> None:
-        """Run a screen's action once the palette has closed (its screen is on top again)."""
-        self.call_later(self.run_action, action, node)
+    def _run_later(self, binding: Binding, node, enabled: bool) -> None:
+        """Run a screen's action once the palette has closed (its screen is on top again); one
+        that cannot run now says why, as its greyed key does."""
+        if enabled or not hasattr(node, "not_now"):
+            self.call_later(self.run_action, binding.action, node)
+        else:
+            self.call_later(node.not_now, binding)
 
     # -- other users' changes ----------------------------------------------------------
     def _watch_for_changes(self) -> None:

@@ -143,8 +143,10 @@ class AreaScreen(BackendWorkers, Screen):
         active = self.active_bindings.get(event.key)
         if active is None or active.enabled or active.node is not self:
             return
-        binding = active.binding
         event.stop()
+        self.not_now(active.binding)
+
+    def not_now(self, binding) -> None:
         why = self.why_not(binding.action.partition("(")[0]) or binding.tooltip or "nothing to do here"
         self.notify(escape(f"{binding.description}: not now. {why}"), title="Not now", timeout=6)
 

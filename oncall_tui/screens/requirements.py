@@ -201,6 +201,11 @@ class RequirementsScreen(AreaScreen):
             return None if item is None or not item.requirement.link else True
         return True
 
+    def why_not(self, action: str) -> str | None:
+        if action == "link":
+            return "This requirement has no link."
+        return None
+
     # -- an engineer's acts ------------------------------------------------------------------
     def _recorded_another_way(self, item: ReqItem, method: str) -> bool:
         """Say how `item` is met when it is not by `method` (e records, v asks to verify)."""

@@ -9,18 +9,18 @@ from textual.binding import Binding
 from textual.widget import Widget
 
 
-def screen_keys(screen) -> Iterator[tuple[str, str, Binding, object]]:
-    """(key, shown as, binding, node) for each action of `screen` itself this user may use now or
+def screen_keys(screen) -> Iterator[tuple[str, str, Binding, object, bool]]:
+    """(key, shown as, binding, node, enabled now) for each action of `screen` itself this user may use now or
     later: a binding its `check_action` hides (False) is another role's, and left out, as the key
     bar leaves it out; one greyed (None) stays, and says why when pressed.  Widgets' cursor keys
     and the app's keys are not the screen's actions."""
     app = screen.app
     seen: set[str] = set()
-    for key, (node, binding, _enabled, _tooltip) in screen.active_bindings.items():
+    for key, (node, binding, enabled, _tooltip) in screen.active_bindings.items():
         if node is not screen or not binding.description or binding.action in seen:
             continue
         seen.add(binding.action)
-        yield key, app.get_key_display(binding), binding, node
+        yield key, app.get_key_display(binding), binding, node, enabled
 
 
 class KeyBar(Widget):

@@ -172,3 +172,24 @@ def test_without_colour_the_plan_cursor_is_reversed(demo_db, clock, monkeypatch)
 
     style = run(scenario())
     assert style.reverse and style.bold
+
+
+def test_an_action_that_cannot_run_now_says_why_from_the_palette_and_its_key(demo_db, clock):
+    async def scenario():
+        app = on_plan_with_a_draft(demo_db, clock)
+        said: list[str] = []
+        notify = app.notify
+        app.notify = lambda message, *a, **k: (said.append(str(message)), notify(message, *a, **k))[1]
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settled(pilot)
+            await visit(pilot, PLAN)
+            await search_palette(pilot, "stop")
+            await pilot.press("enter")
+            await settled(pilot)
+            await pilot.press("x")
+            await settled(pilot)
+            return said
+
+    said = run(scenario())
+    assert [s for s in said if "Nothing is being drafted" in s] == ["Stop: not now. Nothing is being drafted: "
+                                                                    "press g to draft a plan."] * 2
