@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -16,6 +17,7 @@ from .core.errors import OncallError
 from .messages import DataChanged
 from .screens import AREAS, Area
 from .screens.base import ReportsWorkerErrors, report_problem
+from .widgets.key_bar import screen_keys
 
 if TYPE_CHECKING:
     from .launch import FirstLook
@@ -44,8 +46,15 @@ class OncallApp(ReportsWorkerErrors, App):
         *(Binding(a.key, f"area('{a.mode}')", a.short, tooltip=f"{a.title}: {a.help}", show=False)
           for a in AREAS),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        # Before any screen's own Escape: the palette's Keys panel closes first.
+        Binding("escape", "hide_help_panel", "Close the keys panel", show=False, priority=True),
     ]
     MODES = {a.mode: _area_loader(a) for a in AREAS}
+    # Without colour (NO_COLOR) a table's cursor, a block of colour, would be only bold on grey:
+    # reversed, it is seen on any terminal (the availability grids draw theirs reversed too).
+    CSS = """
+    DataTable:nocolor > .datatable--cursor { text-style: bold reverse; background: $surface; color: $foreground; }
+    """
 
     def __init__(self, backend=None, *, target: Target | None = None, clock: Clock | None = None,
                  act_as: str | None = None, welcome: str | None = None, first_home=None) -> None:
@@ -68,6 +77,39 @@ class OncallApp(ReportsWorkerErrors, App):
         """(change cursor, HomeView) read before the app started (see launch.py), once; else None."""
         first, self._first_home = self._first_home, None
         return first
+
+    #: The teams the user manages, once the home screen's data said so (None: not known yet).
+    managed_teams: tuple[str, ...] | None = None
+    _landed = False
+
+    def seen_home(self, view) -> None:
+        """The home screen's data arrived: remember who the user is, and on the first time
+        start a manager who is on no rotation on what she acts on (the team's requirement
+        matrix and verification queue) rather than on her own empty shifts."""
+        self.me = view.me
+        if self.managed_teams != view.managed_teams:
+            self.managed_teams = view.managed_teams
+            self.call_later(lambda: self.screen.refresh_bindings())
+        if self._landed:
+            return
+        self._landed = True
+        if view.managed_teams and not view.rostered_teams and self.current_mode == "home":
+            self.call_later(self._land_on_team_requirements, view.managed_teams[0])
+
+    def _land_on_team_requirements(self, team: str) -> None:
+        from .screens.requirements_team import TeamRequirementsScreen
+
+        self.switch_mode("requirements")
+        self.push_screen(TeamRequirementsScreen(team))
+
+    def manages(self) -> bool | None:
+        """Whether the user manages a team (None: not known yet)."""
+        return None if self.managed_teams is None else bool(self.managed_teams)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "hide_help_panel":
+            return bool(self.screen.query("HelpPanel"))
+        return True
 
     def warm_up(self) -> None:
         """After the first frame: make the backend and read the change cursor in a thread now,
@@ -132,10 +174,25 @@ class OncallApp(ReportsWorkerErrors, App):
             self.switch_mode(mode)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette finds, by name, every key of the current screen this user may use
+        (those the key bar shows, and the ones it has no room for), then every area."""
         yield from super().get_system_commands(screen)
-        if self.backend is not None:
-            for a in AREAS:
+        if self.backend is None:
+            return
+        for _key, shown, binding, node, enabled in screen_keys(screen):
+            yield SystemCommand(f"{binding.description} ({shown})", binding.tooltip or binding.description,
+                                partial(self._run_later, binding, node, enabled))
+        for a in AREAS:
+            if not (a.managers_only and self.manages() is False):
                 yield SystemCommand(f"{a.title} ({a.key})", a.help, lambda m=a.mode: self.action_area(m))
+
+    def _run_later(self, binding: Binding, node, enabled: bool) -> None:
+        """Run a screen's action once the palette has closed (its screen is on top again); one
+        that cannot run now says why, as its greyed key does."""
+        if enabled or not hasattr(node, "not_now"):
+            self.call_later(self.run_action, binding.action, node)
+        else:
+            self.call_later(node.not_now, binding)
 
     # -- other users' changes ----------------------------------------------------------
     def _watch_for_changes(self) -> None:

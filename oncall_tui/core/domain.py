@@ -186,6 +186,7 @@ class HomeView:
     swaps_summary: str
     hints: tuple[str, ...] = ()
     escalation: tuple[TeamEscalation, ...] = ()  # each of my teams', shifts or not
+    rostered_teams: tuple[str, ...] = ()  # the teams where I am on the rotation
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -131,6 +132,24 @@ class AreaScreen(BackendWorkers, Screen):
         if self._loaded_cursor is not None and seen is not None and seen > self._loaded_cursor:
             self.reload()
 
+    # -- keys ------------------------------------------------------------------------
+    def why_not(self, action: str) -> str | None:
+        """Why the greyed key of `action` does nothing now (screens say it in their words)."""
+        return None
+
+    def on_key(self, event: events.Key) -> None:
+        """A greyed key of the key bar is pressed: say why it does nothing now, and what
+        would make it work, rather than nothing at all."""
+        active = self.active_bindings.get(event.key)
+        if active is None or active.enabled or active.node is not self:
+            return
+        event.stop()
+        self.not_now(active.binding)
+
+    def not_now(self, binding) -> None:
+        why = self.why_not(binding.action.partition("(")[0]) or binding.tooltip or "nothing to do here"
+        self.notify(escape(f"{binding.description}: not now. {why}"), title="Not now", timeout=6)
+
     def set_title(self, left: str) -> None:
         try:
             bar = self.query_one("#titlebar", TitleBar)
@@ -147,9 +166,12 @@ class AreaScreen(BackendWorkers, Screen):
         from . import AREAS
 
         mode = self.app.current_mode if self.app.backend is not None else None
+        manages = getattr(self.app, "manages", lambda: None)()
         keys = []
         plain = []
         for a in AREAS:
+            if a.managers_only and manages is False and a.mode != mode:
+                continue  # an area for managers, to someone who manages no team
             if a.mode == mode:
                 keys.append(f"[reverse]▸{a.key} {a.short}[/reverse]")
                 plain.append(f"▸{a.key} {a.short}")

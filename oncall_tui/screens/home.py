@@ -100,7 +100,7 @@ class HomeScreen(AreaScreen):
             self._loaded_cursor, view = first
             self._preloaded = True
             self.view = view
-            self.app.me = view.me
+            self.app.seen_home(view)
         texts = self._texts(view)
         yield from self.compose_title()
         with Vertical():
@@ -151,7 +151,7 @@ class HomeScreen(AreaScreen):
 
     def show(self, view: HomeView) -> None:
         self.view = view
-        self.app.me = view.me
+        self.app.seen_home(view)
         self.set_title(self.AREA_TITLE)
         texts = self._texts(view)
         self.query_one("#shifts-label", Label).update(texts["heading"])

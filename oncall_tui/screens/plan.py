@@ -141,6 +141,7 @@ class PlanScreen(SolveMixin, AreaScreen):
         self._full_names = {login: safe_text(name) for login, name in names}  # shown as Text, never obeyed
         self._names = short_names(list(self._full_names.items()))
         self._render_view()
+        self.refresh_bindings()  # the keys depend on whether this user plans for a team
 
     def _render_view(self) -> None:
         data, view = self.data, self.data.view if self.data else None
@@ -406,6 +407,15 @@ class PlanScreen(SolveMixin, AreaScreen):
         self.reload()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "refresh":
+            return True
+        if self.app.manages() is False or (self.data is not None and self.data.team is None):
+            return False  # planning keys are a team manager's: hidden from everyone else
         if action == "stop":
             return True if self._solving else None
         return True
+
+    def why_not(self, action: str) -> str | None:
+        if action == "stop":
+            return "Nothing is being drafted: press g to draft a plan."
+        return None

@@ -23,6 +23,18 @@ STATE_COLOURS = {
     "rejected": "red", "waived": "magenta", "missing": "bright_black",
 }
 METHOD_WORDS = {"self": "you record it", "manager": "a manager verifies it", "auto": "computed automatically"}
+#: Where an automatic requirement is counted from, per rule kind (core.domain.AUTO_RULE_KINDS).
+AUTO_SOURCES = {"shadow_shifts": "shadow shifts", "oncall_device": "your on-call device and phone",
+                "calendar_connected": "your connected calendars", "served_shifts": "the shifts you served"}
+
+
+def waiting_for(item: ReqItem, r: PersonReadiness) -> str:
+    """One line for a key pressed on an automatic requirement: what it is counted from,
+    how far along it is, and what to do next."""
+    kind = item.requirement.auto.kind if item.requirement.auto else ""
+    line = f"Counted automatically from {AUTO_SOURCES.get(kind, 'what the app knows')}: {item.detail}."
+    keys = next_keys(item, r)
+    return f"{line} Next: {keys}." if keys else line
 
 
 def state_badge(item: ReqItem, width: int = 9) -> str:
@@ -184,20 +196,34 @@ class RequirementsScreen(AreaScreen):
         if action in ("attest", "request", "shadow"):
             if not mine:
                 return False
-            method = {"attest": "self", "request": "manager"}.get(action)
-            if method and item is not None and item.requirement.method != method:
-                return None  # shown greyed: not for this requirement
+            # e and v work on every requirement: on one recorded another way they say how it is met.
         if action == "link":
             return None if item is None or not item.requirement.link else True
         return True
 
+    def why_not(self, action: str) -> str | None:
+        if action == "link":
+            return "This requirement has no link."
+        return None
+
     # -- an engineer's acts ------------------------------------------------------------------
+    def _recorded_another_way(self, item: ReqItem, method: str) -> bool:
+        """Say how `item` is met when it is not by `method` (e records, v asks to verify)."""
+        if item.requirement.method == method:
+            return False
+        if item.requirement.method == "auto" and self.data is not None:
+            self.notify(escape(waiting_for(item, self.data)), title=escape(item.requirement.name), timeout=10)
+        elif item.requirement.method == "manager":
+            self.notify("A manager verifies this one: press v to ask.", severity="warning")
+        else:
+            self.notify("You record this one yourself: press e.", severity="warning")
+        return True
+
     def action_attest(self) -> None:
         item = self.selected()
         if item is None:
             return
-        if item.requirement.method != "self":
-            self.notify("A manager verifies this one: press v to ask.", severity="warning")
+        if self._recorded_another_way(item, "self"):
             return
         slug, team = item.requirement.slug, self.team
 
@@ -210,8 +236,7 @@ class RequirementsScreen(AreaScreen):
         item = self.selected()
         if item is None:
             return
-        if item.requirement.method != "manager":
-            self.notify("You record this one yourself: press e.", severity="warning")
+        if self._recorded_another_way(item, "manager"):
             return
         slug, team = item.requirement.slug, self.team
 

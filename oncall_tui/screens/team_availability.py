@@ -110,6 +110,11 @@ class TeamAvailabilityScreen(AreaScreen):
     def _moved(self) -> None:
         self._explain()
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "refresh":
+            return True
+        return self.app.manages() is not False  # a team manager's keys: hidden from everyone else
+
     def action_month(self, delta: int) -> None:
         if self.data is not None:
             self.month = add_months(self.data.month, delta)

@@ -182,6 +182,9 @@ class CoreService(ServiceBase):
             team_rows = list(m.Team.select().join(m.Membership)
                              .where(m.Membership.person == me).order_by(m.Team.name))
             managed = tuple(t.slug for t in team_rows if self._is_manager(t, me))
+            rostered = tuple(ms.team.slug for ms in m.Membership.select(m.Membership, m.Team).join(m.Team)
+                             .where((m.Membership.person == me) & m.Membership.on_rotation)
+                             .order_by(m.Team.name))
             mine = self._published_rows(now, now + timedelta(days=horizon_days), person=me)
             next_shifts = tuple(self._details(mine))
             now_rows = tuple(self._now_rows(None, me))
@@ -200,6 +203,7 @@ class CoreService(ServiceBase):
                 managed_teams=managed, next_shifts=next_shifts, now=now_rows,
                 requirements_summary=self.requirements_line(me),
                 swaps_waiting=waiting, swaps_summary=swaps_line, hints=tuple(hints), escalation=escalation,
+                rostered_teams=rostered,
             )
         return self._read(run)
 

@@ -1,9 +1,26 @@
 """The keys the current screen answers to, on one line at the bottom."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
 from textual.widget import Widget
+
+
+def screen_keys(screen) -> Iterator[tuple[str, str, Binding, object, bool]]:
+    """(key, shown as, binding, node, enabled now) for each action of `screen` itself this user may use now or
+    later: a binding its `check_action` hides (False) is another role's, and left out, as the key
+    bar leaves it out; one greyed (None) stays, and says why when pressed.  Widgets' cursor keys
+    and the app's keys are not the screen's actions."""
+    app = screen.app
+    seen: set[str] = set()
+    for key, (node, binding, enabled, _tooltip) in screen.active_bindings.items():
+        if node is not screen or not binding.description or binding.action in seen:
+            continue
+        seen.add(binding.action)
+        yield key, app.get_key_display(binding), binding, node, enabled
 
 
 class KeyBar(Widget):
