@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..formatting import plural
 from .common import Ctx, pass_ctx
 
 if TYPE_CHECKING:
@@ -243,7 +244,7 @@ def doctor(ctx: Ctx, as_json: bool) -> None:
             click.echo(f"{'ok     ' if c.ok else 'PROBLEM'}  {c.detail}")
             if c.fix:
                 click.echo(f"         fix: {c.fix}")
-        click.echo("All fine." if healthy else f"{sum(not c.ok for c in checks)} problem(s).")
+        click.echo("All fine." if healthy else f"{plural(sum(not c.ok for c in checks), 'problem')}.")
     sys.exit(0 if healthy else 1)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from ..formatting import plural
 from .common import Ctx, echo, echo_json, handle_errors, pass_ctx, table
 
 
@@ -68,7 +69,7 @@ def publish(ctx: Ctx, plan_id: int, as_json: bool) -> None:
         echo_json(summary)
         return
     echo(f"Published plan {summary.id} as #{summary.number} for {summary.rotation_name}, "
-               f"{summary.first_day:%B %Y}" + (f" ({summary.gaps} gap(s) left)" if summary.gaps else "") + ".")
+               f"{summary.first_day:%B %Y}" + (f" ({plural(summary.gaps, 'gap')} left)" if summary.gaps else "") + ".")
 
 
 @click.command("plans")

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 from ..scheduler.problem import Problem, Rules, SchedPerson, SchedShift, Weights
 from .domain import Rotation, ShiftSlot
-from .domain_availability import deciding_mark
+from .domain_availability import deciding_mark, mark_words
 from .recommend import OPTIONAL_ROLES, WINDOW_MONTHS, point_values, shift_points, target_share
+from .text import plural
 
 HISTORY_MONTHS = WINDOW_MONTHS  # past load's rolling window: the recommendation's figure is used
 EXPERIENCED_AFTER = 5  # primary/secondary shifts served before someone counts as experienced
@@ -46,6 +47,11 @@ class Mark:
     shift_start: datetime | None = None
     hand_set: bool = True
     note: str = ""
+    source: str = ""  # "hand" or "calendar:<label>" ("": by hand_set)
+
+    @property
+    def source_name(self) -> str:
+        return self.source or ("hand" if self.hand_set else "calendar:")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +70,7 @@ class Built:
     start_of: dict[str, datetime]  # shift id -> UTC start
     id_of: dict[datetime, str]  # UTC start -> shift id
     unavailable_why: dict[tuple[str, str], str] = field(default_factory=dict)  # (login, shift id)
+    wish_why: dict[tuple[str, str], str] = field(default_factory=dict)  # (login, shift id): the mark, its source
     ineligible_why: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (login, shift, role)
     members: dict[str, Member] = field(default_factory=dict)
 
@@ -190,15 +197,16 @@ def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], b
                                  lambda x: x.hand_set, sh.start)
             if mark is None:
                 continue
-            source = "by hand" if mark.hand_set else "from a calendar"
-            note = f" ({mark.note})" if mark.note else ""
+            why = mark_words(mark.state, mark.source_name, mark.note)
             if mark.state == "unavailable":
                 unavailable.add((login, sh.id))
-                built.unavailable_why[(login, sh.id)] = f"marked unavailable {source}{note}"
+                built.unavailable_why[(login, sh.id)] = why
             elif mark.state in ("prefer_not", "busy"):
                 wishes[(login, sh.id)] = -WISH_POINTS
+                built.wish_why[(login, sh.id)] = why
             elif mark.state == "preferred":
                 wishes[(login, sh.id)] = WISH_POINTS
+                built.wish_why[(login, sh.id)] = why
     return unavailable, wishes
 
 
@@ -293,7 +301,8 @@ def warnings(built: Built, result, lab: Callable[[str], str]) -> list[str]:
         if shift not in built.start_of:
             continue
         if value < 0 and shift in works.get(login, ()):
-            out.append(f"wish: {login} works {lab(shift)}, marked prefer-not")
+            out.append(f"wish: {login} works {lab(shift)}, "
+                       f"{built.wish_why.get((login, shift), 'marked prefer not')}")
         elif value > 0 and shift not in works.get(login, ()):
             out.append(f"wish: {login} preferred {lab(shift)}, not given")
     mentor, mentee = problem.rules.pair_roles
@@ -304,7 +313,8 @@ def warnings(built: Built, result, lab: Callable[[str], str]) -> list[str]:
             out.append(f"pairing: {lab(sh.id)} has two less experienced people ({a}, {b})")
     changed = sum(1 for slot, login in problem.previous.items() if result.assignments.get(slot) != login)
     if changed:
-        out.append(f"stability: {changed} cell(s) differ from the published plan")
+        differ = "differs" if changed == 1 else "differ"
+        out.append(f"stability: {plural(changed, 'cell')} {differ} from the published plan")
     return out
 
 
@@ -331,7 +341,7 @@ def explain_person(built: Built, result, login: str, tz: str, several_a_day: boo
                  + (f": {member.level_why}" if member.level_why else "."))
     if stats:
         lines.append(f"Load: {stats.past_load:g} points over the last {HISTORY_MONTHS} months; "
-                     f"this plan {stats.load} points in {stats.shifts} shift(s); fair target "
+                     f"this plan {stats.load} points in {plural(stats.shifts, 'shift')}; fair target "
                      f"{stats.target:.1f} ({stats.deviation:+.1f}).")
         if stats.target < 1 and stats.past_load > 0:
             lines.append("Their past load is already above their share, so the planner spares them.")
@@ -341,26 +351,26 @@ def explain_person(built: Built, result, login: str, tz: str, several_a_day: boo
         how = (sources or {}).get((s, r), "")
         tag = " (set by hand)" if how == "manual" else ""
         wish = problem.wishes.get((login, s), 0)
-        liked = " — they preferred it" if wish > 0 else (" — marked prefer-not" if wish < 0 else "")
+        liked = f" — {built.wish_why.get((login, s), 'a wish')}" if wish else ""
         lines.append(f"  {lab(s)}  {r}{tag}{liked}")
     blocked = sorted((s, why) for (p, s), why in built.unavailable_why.items() if p == login)
     if blocked:
         lines.append("")
-        lines.append(f"Kept off {len(blocked)} shift(s):")
+        lines.append(f"Kept off {plural(len(blocked), 'shift')}:")
         for s, why in blocked[:12]:
             lines.append(f"  {lab(s)}  {why}")
         if len(blocked) > 12:
             lines.append(f"  … and {len(blocked) - 12} more")
     busy = [(b_start, b_end) for p, b_start, b_end in problem.busy_elsewhere if p == login]
     if busy:
-        lines.append(f"On call in another rotation at {len(busy)} time(s), so not planned then.")
+        lines.append(f"On call in another rotation at {plural(len(busy), 'time')}, so not planned then.")
     resting = [b_end for p, _b_start, b_end in problem.rest_before if p == login]
     if resting:
         lines.append(f"Resting after their last shift before the period until "
                      f"{day_label(max(resting), tz, True)} (rest rule).")
     carried = next((p.worked_before for p in problem.people if p.id == login), 0)
     if carried:
-        lines.append(f"Worked the last {carried} day(s) before the period in a row"
+        lines.append(f"Worked the last {plural(carried, 'day')} before the period in a row"
                      + (f" (at most {problem.rules.max_consecutive} in a row)."
                         if problem.rules.max_consecutive else "."))
     roles_out: dict[str, str] = {}

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from .domain import Recommendation
+from .text import plural
 
 WINDOW_MONTHS = 6
 HOURS_PER_DAY = 8.0
@@ -70,6 +71,15 @@ def shift_points(start: datetime, tz: str, role: str = "primary", *, points: dic
     if day in holidays:
         return points["holiday"]
     return points["weekend"] if day.weekday() >= 5 else points["weekday"]
+
+
+def utilisation_words(utilisation: float, busy_hours: float, working_hours: float,
+                      manual_pct: int | None = None) -> str:
+    """'5% of working hours taken (8 of 168 h busy or off)': what the utilisation figure is,
+    said where it is shown (the screens and the CLI); working hours are weekdays' 8 h."""
+    project = f" + project {manual_pct}%" if manual_pct is not None else ""
+    return (f"{round(utilisation * 100)}% of working hours taken "
+            f"({busy_hours:g} of {working_hours:g} h busy or off{project})")
 
 
 def month_busy_hours(facts: LoadFacts) -> float:
@@ -133,7 +143,7 @@ def explain(facts: LoadFacts, level: int, mean: float, used: float, month_label:
     """One or two lines a manager reads beside the level."""
     parts = []
     if facts.days_off:
-        parts.append(f"{facts.days_off} day{'s' if facts.days_off != 1 else ''} off")
+        parts.append(f"{plural(facts.days_off, 'day')} off")
     if facts.busy_hours:
         parts.append(f"{_num(facts.busy_hours)} h busy")
     if facts.manual_pct:
