@@ -3,7 +3,6 @@ plan of the next (days in a row, rest), and the planner says which rule keeps th
 from __future__ import annotations
 
 import re
-
 from datetime import date, datetime, timedelta, timezone
 
 from oncall_tui.core.domain import Rotation, RotationRules
