@@ -65,7 +65,9 @@ def item_detail(item: ReqItem, r: PersonReadiness) -> str:
         lines.append(f"[b]Link:[/b] {escape(req.link)}  (press l to copy)")
     if req.command:
         lines.append(f"[b]Run:[/b] {escape(req.command)}")
-    lines.append(f"[b]Now:[/b] {item.words}: {escape(item.detail)}")
+    # "expired on 23 Oct", not "expired: expired on 23 Oct": the state's word is said once
+    now = item.detail if item.detail.startswith(item.words) else f"{item.words}: {item.detail}"
+    lines.append(f"[b]Now:[/b] {escape(now)}")
     evidence = " ".join(x for x in (item.evidence, item.evidence_link) if x)
     if evidence:
         lines.append(f"[b]Evidence:[/b] {escape(evidence)}")
