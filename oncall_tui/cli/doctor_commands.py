@@ -206,8 +206,8 @@ def check_sqlite(path: Path) -> list[Check]:
                 checks.append(Check("team member", False, f"{login} is in the team file but has no login here",
                                     f"sudo useradd -m -G {group} {login}"))
         outside = sorted(members - set(logins))
-        checks.append(Check("group", True, f"{len(logins)} people in the team; in the group {group} but not in the "
-                                           f"team: {', '.join(outside) or 'nobody'}"))
+        checks.append(Check("group", True, f"{plural(len(logins), 'person', 'people')} in the team; in the group "
+                                           f"{group} but not in the team: {', '.join(outside) or 'nobody'}"))
     return checks
 
 

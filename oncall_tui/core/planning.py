@@ -380,9 +380,9 @@ def explain_person(built: Built, result, login: str, tz: str, several_a_day: boo
     for role, why in sorted(roles_out.items()):
         lines.append(f"Not eligible as {role} (at least once): {why}")
     rules = problem.rules
-    limits = [f"{rules.max_shifts_per_period} shifts" if rules.max_shifts_per_period else "",
-              f"{rules.max_consecutive} days in a row" if rules.max_consecutive else "",
-              f"{rules.max_weekends_per_period} weekends" if rules.max_weekends_per_period else "",
+    limits = [plural(rules.max_shifts_per_period, "shift") if rules.max_shifts_per_period else "",
+              f"{plural(rules.max_consecutive, 'day')} in a row" if rules.max_consecutive else "",
+              plural(rules.max_weekends_per_period, "weekend") if rules.max_weekends_per_period else "",
               f"{rules.min_rest_hours:g} h rest" if rules.min_rest_hours else ""]
     limits = [x for x in limits if x]
     if limits:

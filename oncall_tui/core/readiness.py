@@ -111,7 +111,8 @@ def auto_check(rule: AutoRule | None, facts: PersonFacts, at: datetime, tz: Zone
         lo = bisect_left(starts, lower)
         hi = bisect_left(starts, at)
         done = sum(1 for s, e in facts.served[lo:hi] if e <= at)
-        return done >= rule.min, f"{done} of {rule.min} shifts served in the last {rule.months} months"
+        return done >= rule.min, (f"{done} of {plural(rule.min, 'shift')} served in the last "
+                                  f"{plural(rule.months, 'month')}")
     return False, f"unknown rule {rule.kind!r}"
 
 

@@ -140,7 +140,7 @@ class MyAvailabilityScreen(AreaScreen):
         target = ("Marking: whole day" if chosen is None
                   else f"Marking: shift {local(chosen.start, tz):%a %H:%M}–{local(chosen.end, tz):%a %H:%M}")
         if cal.range_from is not None:
-            target = f"Marking: {len(cal.selected_days)} days (range; space drops it)"
+            target = f"Marking: {plural(len(cal.selected_days), 'day')} (range; space drops it)"
         self.query_one("#av-detail", Static).update(escape(f"{first}\nShifts: {shifts}\n{target}"
                                                            f" · w: day/shift · c: calendars"))
 

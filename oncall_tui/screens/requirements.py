@@ -14,7 +14,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..core.domain_requirements import PersonReadiness, ReqItem
-from ..formatting import escape
+from ..formatting import escape, plural
 from .base import AreaScreen
 from .requirements_dialogs import EvidenceDialog, NoteDialog, ShadowDialog
 
@@ -56,7 +56,7 @@ def roles_text(r: PersonReadiness) -> str:
 def item_detail(item: ReqItem, r: PersonReadiness) -> str:
     req = item.requirement
     lines = [f"[b]{escape(req.name)}[/b] · {', '.join(req.roles)} · {METHOD_WORDS.get(req.method, req.method)}"
-             + (f" · valid {req.valid_days} days" if req.valid_days else "")]
+             + (f" · valid {plural(req.valid_days, 'day')}" if req.valid_days else "")]
     if req.why:
         lines.append(f"[b]Why:[/b] {escape(req.why)}")
     if req.how:
