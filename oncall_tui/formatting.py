@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .core.text import CONTROL_CHARS, safe_text  # noqa: F401  (the faces write stored text with these)
+from .core.text import CONTROL_CHARS, plural, safe_text  # noqa: F401  (the faces write stored text with these)
 
 
 def escape(text: object) -> str:

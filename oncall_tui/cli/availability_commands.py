@@ -5,6 +5,7 @@ import sys
 
 import click
 
+from ..formatting import plural
 from .common import Ctx, echo, echo_json, handle_errors, parse_day, pass_ctx, table
 
 
@@ -46,14 +47,16 @@ def show(ctx: Ctx, person: str | None, month: str | None, as_json: bool) -> None
     if as_json:
         echo_json(view)
         return
+    from ..core.domain_availability import source_words
+    from ..core.recommend import utilisation_words
+
     echo(f"{view.person.name} ({view.person.login}) · {view.month} · "
-               f"{round(view.utilisation * 100)}% utilised · {view.busy_hours:g} h busy of {view.working_hours:g} h"
-               + (f" · project {view.manual_pct}%" if view.manual_pct is not None else ""))
+         + utilisation_words(view.utilisation, view.busy_hours, view.working_hours, view.manual_pct))
     if view.lock_reason:
         echo(view.lock_reason)
-    rows = [[f"{d.day:%a %d %b}", d.state, d.source or "-", (d.note or "")[:50]]
+    rows = [[f"{d.day:%a %d %b}", d.state, source_words(d.source), (d.note or "")[:50]]
             for d in view.days if d.state != "available" or d.source]
-    echo(table(rows, ["day", "state", "from", "note"]) if rows else "Nothing marked: available every day.")
+    echo(table(rows, ["day", "state", "source", "note"]) if rows else "Nothing marked: available every day.")
     for s in view.sources:
         status = f"error: {s.last_error}" if s.last_error else (
             f"synced {s.last_synced_at:%Y-%m-%d %H:%M}Z ({s.synced_month})" if s.last_synced_at else "never synced")
@@ -85,8 +88,10 @@ def set_(ctx: Ctx, state: str, first: str, last: str | None, note: str, person: 
     if as_json:
         echo_json(view)
     else:
-        echo(f"{state}: {len(days)} day{'s' if len(days) != 1 else ''} from {start} "
-                   f"for {view.person.login}; now {round(view.utilisation * 100)}% utilised in {view.month}")
+        from ..core.recommend import utilisation_words
+
+        echo(f"{state}: {plural(len(days), 'day')} from {start} for {view.person.login}; {view.month} now "
+             + utilisation_words(view.utilisation, view.busy_hours, view.working_hours, view.manual_pct))
 
 
 @availability.command("import")
@@ -158,7 +163,7 @@ def _find_source(sources, location: str):
 
 
 def _print_preview(preview) -> None:
-    echo(f"{preview.label}: {preview.event_count} events; in {preview.month}: "
+    echo(f"{preview.label}: {plural(preview.event_count, 'event')}; in {preview.month}: "
                f"{preview.unavailable_days} unavailable days, {preview.busy_hours:g} busy hours")
     rows = [[f"{x.day:%a %d %b}", x.state, f"{x.busy_hours:g}", x.change, x.reason[:40]] for x in preview.marks]
     if rows:

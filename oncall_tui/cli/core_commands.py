@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..formatting import plural
 from .common import Ctx, echo, echo_json, handle_errors, invoked_as, parse_day, pass_ctx, table
 
 
@@ -122,9 +123,10 @@ def team_import(ctx: Ctx, path: Path) -> None:
     target = ctx.target
     backend = make_backend(target, act_as=ctx.act_as)  # a first import may create the database
     report = backend.import_team(text, path.name)
-    echo(f"Team {report.team}: {report.people_added} people added, {report.people_updated} updated, "
-               f"{report.rotations} rotations, {report.requirements} requirements, "
-               f"{report.escalation_contacts} escalation contacts.")
+    echo(f"Team {report.team}: {plural(report.people_added, 'person', 'people')} added, "
+         f"{report.people_updated} updated, {plural(report.rotations, 'rotation')}, "
+         f"{plural(report.requirements, 'requirement')}, "
+         f"{plural(report.escalation_contacts, 'escalation contact')}.")
     for line in report.refused:
         click.echo(f"Not applied: {line}", err=True)
 

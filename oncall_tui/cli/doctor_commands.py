@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..formatting import plural
 from .common import Ctx, pass_ctx
 
 if TYPE_CHECKING:
@@ -205,8 +206,8 @@ def check_sqlite(path: Path) -> list[Check]:
                 checks.append(Check("team member", False, f"{login} is in the team file but has no login here",
                                     f"sudo useradd -m -G {group} {login}"))
         outside = sorted(members - set(logins))
-        checks.append(Check("group", True, f"{len(logins)} people in the team; in the group {group} but not in the "
-                                           f"team: {', '.join(outside) or 'nobody'}"))
+        checks.append(Check("group", True, f"{plural(len(logins), 'person', 'people')} in the team; in the group "
+                                           f"{group} but not in the team: {', '.join(outside) or 'nobody'}"))
     return checks
 
 
@@ -243,7 +244,7 @@ def doctor(ctx: Ctx, as_json: bool) -> None:
             click.echo(f"{'ok     ' if c.ok else 'PROBLEM'}  {c.detail}")
             if c.fix:
                 click.echo(f"         fix: {c.fix}")
-        click.echo("All fine." if healthy else f"{sum(not c.ok for c in checks)} problem(s).")
+        click.echo("All fine." if healthy else f"{plural(sum(not c.ok for c in checks), 'problem')}.")
     sys.exit(0 if healthy else 1)
 
 

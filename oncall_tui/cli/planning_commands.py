@@ -7,6 +7,7 @@ import time
 
 import click
 
+from ..formatting import plural
 from .common import Ctx, echo, echo_json, handle_errors, pass_ctx, table
 
 PRINTING = 0.1  # seconds set aside for printing the draft once it is saved
@@ -91,7 +92,7 @@ def publish(ctx: Ctx, plan_id: int, as_json: bool) -> None:
         echo_json(summary)
         return
     echo(f"Published plan {summary.id} as #{summary.number} for {summary.rotation_name}, "
-               f"{summary.first_day:%B %Y}" + (f" ({summary.gaps} gap(s) left)" if summary.gaps else "") + ".")
+               f"{summary.first_day:%B %Y}" + (f" ({plural(summary.gaps, 'gap')} left)" if summary.gaps else "") + ".")
 
 
 @click.command("plans")

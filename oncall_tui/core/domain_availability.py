@@ -36,6 +36,40 @@ STATE_PRECEDENCE = ("unavailable", "busy", "prefer_not", "preferred", "available
 _RANK = {state: i for i, state in enumerate(STATE_PRECEDENCE)}
 
 
+MARK_WORDS = {
+    "unavailable": "unavailable",
+    "prefer_not": "prefer not",
+    "preferred": "preferred",
+    "available": "available",
+    "busy": "busy",
+}
+"""A state as a sentence says it ("marked prefer not by hand")."""
+
+
+def calendar_label(source: str) -> str | None:
+    """The calendar's label of a ``"calendar:<label>"`` source (None for anything else)."""
+    return source.split(":", 1)[1] if source.startswith("calendar:") else None
+
+
+def source_words(source: str) -> str:
+    """Where a mark came from, in words: "set by hand", "from calendar 'Work'", "nothing set"
+    (the one home: screens, CLI and the planner's explanations all say it this way)."""
+    label = calendar_label(source)
+    if label is not None:
+        return f"from calendar '{label}'"
+    return "set by hand" if source == "hand" else "nothing set"
+
+
+def mark_words(state: str, source: str, note: str = "") -> str:
+    """One mark explained with its source: "marked prefer not by hand (dentist)",
+    "busy in calendar 'Work' (busy 09:00–09:15)"; a calendar marks, a person sets."""
+    word = MARK_WORDS.get(state, state)
+    label = calendar_label(source)
+    text = f"{word} in calendar '{label}'" if label is not None else (
+        f"marked {word} by hand" if source == "hand" else f"{word} (nothing set)")
+    return text + (f" ({note})" if note else "")
+
+
 class _Marked(Protocol):
     @property
     def state(self) -> str: ...
@@ -208,6 +242,8 @@ class SyncResult:
     removed: int = 0
     not_modified: bool = False
     warnings: tuple[str, ...] = ()
+    event_count: int = 0  # events the calendar holds (an applied sync)
+    unavailable_days: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

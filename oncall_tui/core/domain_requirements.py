@@ -68,7 +68,7 @@ class ReqItem:
     requirement: RequirementDef
     state: str  # one of STATES
     counts: bool  # counts towards eligibility right now
-    detail: str  # words: "met 3 Mar · valid until 3 Mar 2027", "1 of 2 shadow shifts done"
+    detail: str  # words after the state's: "since 3 Mar 2026, valid through 3 Mar 2027", "1 of 2 shadow shifts done"
     met_at: datetime | None = None
     expires_on: date | None = None  # last day it is valid, in the team's zone
     expires_at: datetime | None = None  # the first instant it no longer counts

@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 
 from ..scheduler.problem import Problem, Rules, SchedPerson, SchedShift, Weights
 from .domain import Rotation, ShiftSlot
-from .domain_availability import deciding_mark, strongest_mark
+from .domain_availability import deciding_mark, mark_words, strongest_mark
 from .recommend import OPTIONAL_ROLES, WINDOW_MONTHS, free_part, point_values, shift_points
 from .shifts import days_overlapped
+from .text import plural
 
 HISTORY_MONTHS = WINDOW_MONTHS  # past load's rolling window: the recommendation's figure is used
 EXPERIENCED_AFTER = 5  # primary/secondary shifts served before someone counts as experienced
@@ -49,6 +50,11 @@ class Mark:
     shift_start: datetime | None = None
     hand_set: bool = True
     note: str = ""
+    source: str = ""  # "hand" or "calendar:<label>" ("": by hand_set)
+
+    @property
+    def source_name(self) -> str:
+        return self.source or ("hand" if self.hand_set else "calendar:")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +73,7 @@ class Built:
     start_of: dict[str, datetime]  # shift id -> UTC start
     id_of: dict[datetime, str]  # UTC start -> shift id
     unavailable_why: dict[tuple[str, str], str] = field(default_factory=dict)  # (login, shift id)
+    wish_why: dict[tuple[str, str], str] = field(default_factory=dict)  # (login, shift id): the mark, its source
     ineligible_why: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (login, shift, role)
     members: dict[str, Member] = field(default_factory=dict)
 
@@ -226,17 +233,18 @@ def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], b
                              and (x.shift_start is not None or x.day == starts_on)), None)
             if mark is None:
                 continue
-            source = "by hand" if mark.hand_set else "from a calendar"
-            note = f" ({mark.note})" if mark.note else ""
+            why = mark_words(mark.state, mark.source_name, mark.note)
             if mark.shift_start is None and mark.day != starts_on:
-                note += f" for {mark.day:%a %d %b}"
+                why += f" for {mark.day:%a %d %b}"
             if mark.state == "unavailable":
                 unavailable.add((login, sh.id))
-                built.unavailable_why[(login, sh.id)] = f"marked unavailable {source}{note}"
+                built.unavailable_why[(login, sh.id)] = why
             elif mark.state in ("prefer_not", "busy"):
                 wishes[(login, sh.id)] = -WISH_POINTS
+                built.wish_why[(login, sh.id)] = why
             elif mark.state == "preferred":
                 wishes[(login, sh.id)] = WISH_POINTS
+                built.wish_why[(login, sh.id)] = why
     return unavailable, wishes, days_off, shift_marked
 
 
@@ -337,7 +345,10 @@ def warnings(built: Built, result, lab: Callable[[str], str]) -> list[str]:
         elif value > 0 and shift not in works.get(login, ()):
             missed[login].append(shift)
     for login in sorted(unwanted):
-        out.append(f"wish: {login} works {_count(unwanted[login])} marked prefer-not ({_some(unwanted[login], lab)})")
+        shifts = unwanted[login]  # each with where its mark came from: a calendar, or the person
+        reasons = list(dict.fromkeys(built.wish_why.get((login, s), "marked prefer not") for s in shifts))
+        why = "; ".join(reasons[:2]) + (f"; … {len(reasons) - 2} more" if len(reasons) > 2 else "")
+        out.append(f"wish: {login} works {_count(shifts)} ({_some(shifts, lab)}): {why}")
     for login in sorted(missed):
         out.append(f"wish: {login} preferred {_count(missed[login])}, not given ({_some(missed[login], lab)})")
     mentor, mentee = problem.rules.pair_roles
@@ -352,12 +363,13 @@ def warnings(built: Built, result, lab: Callable[[str], str]) -> list[str]:
             out.append(f"pairing: {_count(paired)} pair two less experienced people ({_some(paired, lab)})")
     changed = sum(1 for slot, login in problem.previous.items() if result.assignments.get(slot) != login)
     if changed:
-        out.append(f"stability: {changed} cell(s) differ from the published plan")
+        differ = "differs" if changed == 1 else "differ"
+        out.append(f"stability: {plural(changed, 'cell')} {differ} from the published plan")
     return out
 
 
 def _count(shifts: list[str]) -> str:
-    return f"{len(shifts)} shift{'s' if len(shifts) != 1 else ''}"
+    return plural(len(shifts), "shift")
 
 
 def _some(shifts: list[str], lab: Callable[[str], str], most: int = 3) -> str:
@@ -398,7 +410,7 @@ def explain_person(built: Built, result, login: str, tz: str, several_a_day: boo
     if stats:
         lines.append(f"Fair share (their target) {stats.target:.1f} points: {stats.share:.1f} for the hours they can "
                      f"be planned{_catch_up_words(stats.catch_up)}. This plan gives {stats.load} points "
-                     f"in {stats.shifts} shift(s) ({stats.deviation:+.1f}).")
+                     f"in {plural(stats.shifts, 'shift')} ({stats.deviation:+.1f}).")
         lines.append(f"Load: {stats.past_load:g} points over the last {HISTORY_MONTHS} months.")
     lines.append("")
     lines.append("Shifts in this plan:" if mine else "No shifts in this plan.")
@@ -406,26 +418,26 @@ def explain_person(built: Built, result, login: str, tz: str, several_a_day: boo
         how = (sources or {}).get((s, r), "")
         tag = " (set by hand)" if how == "manual" else ""
         wish = problem.wishes.get((login, s), 0)
-        liked = " — they preferred it" if wish > 0 else (" — marked prefer-not" if wish < 0 else "")
+        liked = f" — {built.wish_why.get((login, s), 'a wish')}" if wish else ""
         lines.append(f"  {lab(s)}  {r}{tag}{liked}")
     blocked = sorted((s, why) for (p, s), why in built.unavailable_why.items() if p == login)
     if blocked:
         lines.append("")
-        lines.append(f"Kept off {len(blocked)} shift(s):")
+        lines.append(f"Kept off {plural(len(blocked), 'shift')}:")
         for s, why in blocked[:12]:
             lines.append(f"  {lab(s)}  {why}")
         if len(blocked) > 12:
             lines.append(f"  … and {len(blocked) - 12} more")
     busy = [(b_start, b_end) for p, b_start, b_end in problem.busy_elsewhere if p == login]
     if busy:
-        lines.append(f"On call in another rotation at {len(busy)} time(s), so not planned then.")
+        lines.append(f"On call in another rotation at {plural(len(busy), 'time')}, so not planned then.")
     resting = [b_end for p, _b_start, b_end in problem.rest_before if p == login]
     if resting:
         lines.append(f"Resting after their last shift before the period until "
                      f"{day_label(max(resting), tz, True)} (rest rule).")
     carried = next((p.worked_before for p in problem.people if p.id == login), 0)
     if carried:
-        lines.append(f"Worked the last {carried} day(s) before the period in a row"
+        lines.append(f"Worked the last {plural(carried, 'day')} before the period in a row"
                      + (f" (at most {problem.rules.max_consecutive} in a row)."
                         if problem.rules.max_consecutive else "."))
     roles_out: dict[str, str] = {}
@@ -435,9 +447,9 @@ def explain_person(built: Built, result, login: str, tz: str, several_a_day: boo
     for role, why in sorted(roles_out.items()):
         lines.append(f"Not eligible as {role} (at least once): {why}")
     rules = problem.rules
-    limits = [f"{rules.max_shifts_per_period} shifts" if rules.max_shifts_per_period else "",
-              f"{rules.max_consecutive} days in a row" if rules.max_consecutive else "",
-              f"{rules.max_weekends_per_period} weekends" if rules.max_weekends_per_period else "",
+    limits = [plural(rules.max_shifts_per_period, "shift") if rules.max_shifts_per_period else "",
+              f"{plural(rules.max_consecutive, 'day')} in a row" if rules.max_consecutive else "",
+              plural(rules.max_weekends_per_period, "weekend") if rules.max_weekends_per_period else "",
               f"{rules.min_rest_hours:g} h rest" if rules.min_rest_hours else ""]
     limits = [x for x in limits if x]
     if limits:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from .domain_requirements import EXPIRING_DAYS, AutoRule, ReqItem, RequirementDef, RoleEligibility
 from .months import months_before
 from .shifts import local_to_utc
+from .text import plural
 
 Checker = Callable[[int, str, datetime], "tuple[bool, str]"]
 
@@ -88,8 +89,8 @@ def auto_check(rule: AutoRule | None, facts: PersonFacts, at: datetime, tz: Zone
         later = len(facts.shadow_ends) - done
         need = max(rule.min, 0)
         if done >= need:
-            return True, f"{done} shadow shift{'s' if done != 1 else ''} done ({need} needed)"
-        text = f"{done} of {need} shadow shift{'s' if need != 1 else ''} done"
+            return True, f"{plural(done, 'shadow shift')} done ({need} needed)"
+        text = f"{done} of {plural(need, 'shadow shift')} done"
         if later:
             text += f"; {later} signed up"
             if later >= need - done:
@@ -102,7 +103,7 @@ def auto_check(rule: AutoRule | None, facts: PersonFacts, at: datetime, tz: Zone
         return False, "set an on-call device and phone in My profile (i)"
     if rule.kind == "calendar_connected":
         if facts.calendars:
-            return True, f"{facts.calendars} calendar{'s' if facts.calendars != 1 else ''} connected"
+            return True, f"{plural(facts.calendars, 'calendar')} connected"
         return False, "no calendar connected yet"
     if rule.kind == "served_shifts":
         lower = months_before(at, rule.months, tz)
@@ -110,7 +111,8 @@ def auto_check(rule: AutoRule | None, facts: PersonFacts, at: datetime, tz: Zone
         lo = bisect_left(starts, lower)
         hi = bisect_left(starts, at)
         done = sum(1 for s, e in facts.served[lo:hi] if e <= at)
-        return done >= rule.min, f"{done} of {rule.min} shifts served in the last {rule.months} months"
+        return done >= rule.min, (f"{done} of {plural(rule.min, 'shift')} served in the last "
+                                  f"{plural(rule.months, 'month')}")
     return False, f"unknown rule {rule.kind!r}"
 
 
@@ -132,12 +134,15 @@ def standing(req: RequirementDef, status: StatusFact | None, facts: PersonFacts 
             return Standing(state="met", counts=True, detail=auto_text)
         days_left = (expires_on - at.astimezone(tz).date()).days if expires_on else None
         if expires_on is not None and days_left is not None and days_left <= EXPIRING_DAYS:
-            left = "today" if days_left == 0 else f"in {days_left} day{'s' if days_left != 1 else ''}"
+            left = "today" if days_left == 0 else f"in {plural(days_left, 'day')}"
             detail = f"expires on {day_text(expires_on)} ({left})"
             state = "expiring"
         else:
-            by = " (marked by a manager)" if status is not None and status.state == "granted" else ""
-            detail = f"met {day_text(met_at.astimezone(tz).date())}{by}" if met_at else f"met{by}"
+            granted = status is not None and status.state == "granted"
+            by = " (marked by a manager)" if granted else ""
+            # follows the state's own word ("met: since 3 Dec"), so it never says "met" again
+            detail = (f"since {day_text(met_at.astimezone(tz).date())}{by}" if met_at
+                      else "marked by a manager" if granted else "on record")
             if expires_on:
                 detail += f", valid through {day_text(expires_on)}"
             state = "met"

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from .domain import Recommendation
+from .text import plural
 
 WINDOW_MONTHS = 6
 HOURS_PER_DAY = 8.0
@@ -74,6 +75,15 @@ def shift_points(start: datetime, tz: str, role: str = "primary", *, points: dic
     if day in holidays:
         return points["holiday"]
     return points["weekend"] if day.weekday() >= 5 else points["weekday"]
+
+
+def utilisation_words(utilisation: float, busy_hours: float, working_hours: float,
+                      manual_pct: int | None = None) -> str:
+    """'5% of working hours taken (8 of 168 h busy or off)': what the utilisation figure is,
+    said where it is shown (the screens and the CLI); working hours are weekdays' 8 h."""
+    project = f" + project {manual_pct}%" if manual_pct is not None else ""
+    return (f"{round(utilisation * 100)}% of working hours taken "
+            f"({busy_hours:g} of {working_hours:g} h busy or off{project})")
 
 
 def month_busy_hours(facts: LoadFacts) -> float:
@@ -150,7 +160,7 @@ def explain(facts: LoadFacts, level: int, share, equal: float, used: float, mont
     first = f"Level {level}: fair share {of_equal(share.target)} of an equal one in {month_label}, {_pct(used)} busy."
     parts = []
     if facts.off_days:
-        parts.append(f"{len(facts.off_days)} day{'s' if len(facts.off_days) != 1 else ''} off "
+        parts.append(f"{plural(len(facts.off_days), 'day')} off "
                      f"→ {of_equal(share.base)} for the days they are there")
     if facts.manual_pct:
         parts.append(f"project {facts.manual_pct}%")

@@ -18,3 +18,11 @@ def safe_text(text: object) -> str:
     """`text` as a terminal may show it: each control character written out visibly
     ('\\x1b' for ESC), everything else as it is."""
     return CONTROL_CHARS.sub(_visible, str(text))
+
+
+def plural(count: int | float, word: str, many: str | None = None) -> str:
+    """'1 event', '4 days', '0 gaps', '2 people' (`many`: the plural when it is not word + s).
+    The one home of counted words, for every face and message."""
+    if count == 1:
+        return f"{count:g} {word}"
+    return f"{count:g} {many if many is not None else word + 's'}"

@@ -25,6 +25,9 @@ LABELS = {
     "max_weekends": "max weekends reached",
 }
 ORDER = list(LABELS)
+FREE = "allowed but not chosen (search stopped early?)"
+"""The reason for people who could take an uncovered slot (a caller who knows better, such as
+a cell emptied by hand, says so instead)."""
 
 
 def explain_gaps(problem: Problem, assignments: dict[Slot, str]) -> list[Gap]:
@@ -53,7 +56,7 @@ def explain_gaps(problem: Problem, assignments: dict[Slot, str]) -> list[Gap]:
         reasons = [f"{LABELS.get(rule, rule)}: {', '.join(names)}"
                    for rule, names in sorted(by_rule.items(), key=lambda kv: ORDER.index(kv[0]))]
         if free:
-            reasons.append(f"allowed but not chosen (search stopped early?): {', '.join(free)}")
+            reasons.append(f"{FREE}: {', '.join(free)}")
         if not problem.people:
             reasons.append("nobody in the team")
         gaps.append(Gap(shift_id, role, reasons))

@@ -1,6 +1,7 @@
 """My availability: a month of days to mark by hand, and the calendars that mark them for me."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from textual import on
@@ -8,24 +9,24 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from ..core.domain_availability import STATE_WORDS, DayAvailability, MonthAvailability
+from ..core.domain_availability import (
+    STATE_WORDS,
+    DayAvailability,
+    MonthAvailability,
+    SyncResult,
+    calendar_label,
+    source_words,
+)
 from ..core.months import add_months
-from ..formatting import escape, local
-from ..widgets.availability_grid import STATE_SYMBOLS
+from ..core.recommend import utilisation_words
+from ..formatting import escape, local, plural
+from ..widgets.availability_grid import STATE_SYMBOLS, state_legend
 from ..widgets.month_calendar import MonthCalendar, MonthCell
-from .availability_calendars import CalendarsScreen, read_calendar_text
+from .availability_calendars import CalendarsScreen, read_calendar_text, sync_words
 from .availability_dialogs import AddCalendarScreen, AskScreen, PreviewScreen
 from .base import AreaScreen
 
-LEGEND = "✗ off ~ avoid + want b busy · free * note @ shift · space range · [ ] month"
-
-
-def source_words(source: str) -> str:
-    if source == "hand":
-        return "set by hand"
-    if source.startswith("calendar:"):
-        return f"from calendar {source.split(':', 1)[1]}"
-    return "nothing set"
+LEGEND = f"{state_legend()} * note @ shift · space range · [ ] month"
 
 
 def cell_of(d: DayAvailability) -> MonthCell:
@@ -37,7 +38,7 @@ class MyAvailabilityScreen(AreaScreen):
     AREA_TITLE = "My availability"
     DEFAULT_CSS = """
     MyAvailabilityScreen { layout: vertical; }
-    MyAvailabilityScreen #av-status { height: auto; max-height: 3; padding: 0 1; }
+    MyAvailabilityScreen #av-status { height: auto; max-height: 4; padding: 0 1; }
     MyAvailabilityScreen #av-status.locked { color: $warning; }
     MyAvailabilityScreen #av-legend { height: 1; padding: 0 1; color: $text-muted; }
     MyAvailabilityScreen #av-detail { height: 3; padding: 0 1; }
@@ -64,6 +65,10 @@ class MyAvailabilityScreen(AreaScreen):
         self.month: str | None = None
         self.view: MonthAvailability | None = None
         self.target = 0  # 0: the whole day; i: the i-th shift starting that day
+        self.importing = ""  # what a calendar import is doing now ("" for nothing)
+        self.importing_id: int | None = None
+        self.import_note = ""  # how the last import ended, until the month changes
+        self.sync_results: dict[int, SyncResult] = {}
 
     def compose(self) -> ComposeResult:
         yield from self.compose_title()
@@ -85,15 +90,25 @@ class MyAvailabilityScreen(AreaScreen):
         if self.focused is None:
             cal.focus()
         util = (f"{first:%B %Y} · "
-                f"{round(view.utilisation * 100)}% utilised ({view.busy_hours:g} of {view.working_hours:g} h)")
-        if view.manual_pct is not None:
-            util += f" · project {view.manual_pct}%"
-        util += f" · {len(view.sources)} calendar{'s' if len(view.sources) != 1 else ''}"
-        status = self.query_one("#av-status", Static)
-        status.set_class(not view.editable, "locked")
-        reason = view.lock_reason
-        status.update(escape(util + ("\n" + reason if view.lock_reason else "")))
+                + utilisation_words(view.utilisation, view.busy_hours, view.working_hours, view.manual_pct))
+        calendars = f"{plural(len(view.sources), 'calendar')} (c)"
+        self._status_text = f"{util}\n{calendars}" + (" · " + view.lock_reason if view.lock_reason else "")
+        self.query_one("#av-status", Static).set_class(not view.editable, "locked")
+        self._show_status()
         self._show_detail()
+
+    _status_text = ""
+
+    def _show_status(self) -> None:
+        """The month's figures, then what a calendar import is doing or how it ended."""
+        extra = self.importing or self.import_note
+        self.query_one("#av-status", Static).update(escape(self._status_text + ("\n" + extra if extra else "")))
+
+    def _import_state(self, text: str, source_id: int | None = None) -> None:
+        self.importing, self.importing_id = text, source_id
+        if text:
+            self.import_note = ""
+        self._show_status()
 
     def _day(self) -> DayAvailability | None:
         if self.view is None:
@@ -115,7 +130,8 @@ class MyAvailabilityScreen(AreaScreen):
             first += f": {d.note}"
         cal_marks = [mk for mk in d.marks if mk.source != "hand"]
         if d.source == "hand" and cal_marks:
-            first += f" (calendar says {cal_marks[0].state})"
+            first += (f" (calendar '{calendar_label(cal_marks[0].source)}' says "
+                      f"{STATE_WORDS.get(cal_marks[0].state, cal_marks[0].state)})")
         shifts = " · ".join(
             f"{local(s.start, tz):%H:%M} {s.rotation_name[:14]}: {STATE_WORDS.get(s.state, s.state)}"
             for s in d.shifts[:3]) or "no shift of yours starts this day"
@@ -124,7 +140,7 @@ class MyAvailabilityScreen(AreaScreen):
         target = ("Marking: whole day" if chosen is None
                   else f"Marking: shift {local(chosen.start, tz):%a %H:%M}–{local(chosen.end, tz):%a %H:%M}")
         if cal.range_from is not None:
-            target = f"Marking: {len(cal.selected_days)} days (range; space drops it)"
+            target = f"Marking: {plural(len(cal.selected_days), 'day')} (range; space drops it)"
         self.query_one("#av-detail", Static).update(escape(f"{first}\nShifts: {shifts}\n{target}"
                                                            f" · w: day/shift · c: calendars"))
 
@@ -199,6 +215,7 @@ class MyAvailabilityScreen(AreaScreen):
     def action_month(self, delta: int) -> None:
         if self.view is not None:
             self.month = add_months(self.view.month, delta)
+            self.import_note = ""
             self.reload()
 
     def action_refresh(self) -> None:
@@ -207,7 +224,9 @@ class MyAvailabilityScreen(AreaScreen):
     # -- calendars -----------------------------------------------------------------------
     def action_calendars(self) -> None:
         if self.view is not None:
-            self.app.push_screen(CalendarsScreen(self.view.sources, self.view.month), self._calendar_choice)
+            self.app.push_screen(CalendarsScreen(self.view.sources, self.view.month, importing=self.importing,
+                                                 importing_id=self.importing_id, results=self.sync_results),
+                                 self._calendar_choice)
 
     def _calendar_choice(self, choice) -> None:
         if not choice:
@@ -234,7 +253,13 @@ class MyAvailabilityScreen(AreaScreen):
                  keep: bool = False) -> None:
         if self.view is None:
             return
+        if self.importing:
+            self.notify(escape(self.importing), title="One import at a time", severity="warning")
+            return
         month = self.view.month
+        name = label or next((s.label for s in self.view.sources if s.id == source_id), location)
+        calendar = self.query_one(MonthCalendar)
+        self._import_state(f"Importing '{name}': reading the calendar…", source_id)
 
         def look(backend):
             from ..calendars import CalendarError
@@ -263,12 +288,22 @@ class MyAvailabilityScreen(AreaScreen):
 
             def decided(go: bool | None) -> None:
                 if go:
-                    self.act(apply, done=self._synced)
+                    self._import_state(f"Importing '{name}': marking {plural(len(preview.marks), 'day')}…",
+                                       source_id)
+                    self.act(apply, done=self._synced, finished=lambda: self._import_state(""),
+                             loading=calendar)
             self.app.push_screen(PreviewScreen(preview), decided)
 
-        self.run_backend(look, looked, group="calendar")
+        def read() -> None:  # the preview is on screen (or refused): nothing is importing now
+            self._import_state("")
+        self.run_backend(look, looked, group="calendar", finished=read, loading=calendar)
 
-    def _synced(self, result) -> None:
+    def _synced(self, result: SyncResult) -> None:
         self.notify(escape(result.message), title="Calendar" if result.ok else "Not imported",
                     severity="information" if result.ok else "error", timeout=8)
+        self.sync_results[result.source.id] = result
+        if self.view is not None:  # the list says what is true now, before the reload comes back
+            others = tuple(s for s in self.view.sources if s.id != result.source.id)
+            self.view = replace(self.view, sources=tuple(sorted(others + (result.source,), key=lambda s: s.id)))
+        self.import_note = f"'{result.source.label}' {sync_words(result.source, result)}"
         self.reload()

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
 from ..core.domain_availability import CalendarPreview
-from ..formatting import escape, safe_text
+from ..formatting import escape, plural, safe_text
 from .base import SubmittingDialog
 
 DIALOG_CSS = """
@@ -85,8 +85,9 @@ class AddCalendarScreen(ModalScreen[tuple[str, str, bool] | None]):
 
 
 def preview_text(preview: CalendarPreview) -> str:
-    lines = [f"[b]{escape(preview.label)}[/b]: {preview.event_count} events; in {preview.month} it would mark "
-             f"{preview.unavailable_days} day(s) unavailable and {preview.busy_hours:g} busy hours."]
+    lines = [f"[b]{escape(preview.label)}[/b]: {plural(preview.event_count, 'event')}; "
+             f"in {preview.month} it would mark "
+             f"{plural(preview.unavailable_days, 'day')} unavailable and {plural(preview.busy_hours, 'busy hour')}."]
     for x in preview.marks:
         word = {"new": "new", "same": "unchanged", "changed": "changed",
                 "under-hand": "hand-set wins"}.get(x.change, x.change)

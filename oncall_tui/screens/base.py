@@ -67,14 +67,25 @@ class BackendWorkers(ReportsWorkerErrors):
     def run_backend(self, call: Callable[[Any], Any], done: Callable[[Any], object] | None = None, *,
                     group: str, exclusive: bool = False,
                     failed: Callable[[OncallError], None] | None = None,
-                    finished: Callable[[], None] | None = None) -> Worker:
+                    finished: Callable[[], None] | None = None, loading: Any = None) -> Worker:
         """Run `call(backend)` in a thread worker of `group` (`exclusive`: a newer call of the
         group cancels this one); then, on the UI, `done(result)`, or `failed(error)` for a
         refusal (default: `show_error`, one line), and `finished()` either way.
 
+        `loading`: a widget that shows Textual's loading indicator while the call runs (for
+        anything that can take over half a second, such as reading a calendar).
+
         No failure is silent: anything else `call` raises (a bug, a damaged or vanished
         database file) is one line on the screen too, staying until dismissed, and the worker
         records it.  The backend lets go of this thread's connection at the end."""
+        if loading is not None:
+            loading.loading = True
+            after = finished
+
+            def finished() -> None:
+                loading.loading = False
+                if after is not None:
+                    after()
         return self.run_worker(partial(self._call_backend, call, done, failed, finished), name=group,
                                group=group, exclusive=exclusive, thread=True, exit_on_error=False)
 
@@ -214,15 +225,17 @@ class AreaScreen(BackendWorkers, Screen):
 
     # -- acting ------------------------------------------------------------------
     def act(self, call: Callable[[Any], Any], done: Callable[[Any], None] | None = None,
-            success: str | None = None) -> None:
-        """Run one backend write in a thread; report the outcome; reload on a stale edit."""
+            success: str | None = None, *, finished: Callable[[], None] | None = None,
+            loading: Any = None) -> None:
+        """Run one backend write in a thread; report the outcome; reload on a stale edit
+        (`finished`, `loading`: as `run_backend`'s)."""
         def acted(result: Any) -> None:
             if success:
                 self.notify(escape(success))  # it names stored things
             if done:
                 done(result)
 
-        self.run_backend(call, acted, group="act", failed=self._not_acted)
+        self.run_backend(call, acted, group="act", failed=self._not_acted, finished=finished, loading=loading)
 
     def _not_acted(self, exc: OncallError) -> None:
         if isinstance(exc, StaleEdit):

@@ -22,12 +22,17 @@ from textual.widgets.option_list import Option
 from ..core.domain_planning import CellEdit, PlanDiff, PlanProblem, PlanSummary, PlanView
 from ..core.months import add_months
 from ..core.planning import day_label
-from ..formatting import escape, safe_text
+from ..formatting import escape, plural, safe_text
+from ..widgets.plan_loads import HEAD as LOADS_HEAD
 from ..widgets.plan_loads import load_line, load_scale, short_names
 from .base import AreaScreen
 from .plan_dialogs import ConfirmScreen, PickPersonScreen, PickPlanScreen, TextScreen
 from .plan_solve import SolveMixin
 from .plan_text import candidates, diff_text, several_a_day, warnings_text
+
+PUBLISH_EFFECT = ("Everyone sees their shifts in oncall at once (My on-call, oncall shifts); "
+                  "no message or calendar entry is sent.")
+"""What publishing does for the people on the plan: only what happens."""
 
 
 @dataclass
@@ -96,7 +101,7 @@ class PlanScreen(SolveMixin, AreaScreen):
             table: DataTable = DataTable(id="grid", cursor_type="cell", zebra_stripes=True)
             yield table
             with Vertical(id="side"):
-                yield Label("who     past plan  │target ⁿnew", id="loads-head")
+                yield Label(LOADS_HEAD, id="loads-head")
                 yield OptionList(id="loads")
         yield Static("", id="warnings")
         yield from self.compose_footer()
@@ -170,13 +175,13 @@ class PlanScreen(SolveMixin, AreaScreen):
         self._fill_warnings(view)
 
     def _status_line(self, view: PlanView) -> str:
-        parts = [f"{len(view.gaps)} gap(s)", f"{len(view.warnings)} warning(s)", view.solve_note]
+        parts = [plural(len(view.gaps), "gap"), plural(len(view.warnings), "warning"), view.solve_note]
         diff = self.data.diff if self.data else None
         if diff is not None and view.summary.status == "draft":
             if diff.against_id is None:
                 parts.append("nothing published yet")
             else:
-                parts.append(f"{len(diff.changes)} change(s) vs published #{diff.against_number}")
+                parts.append(f"{plural(len(diff.changes), 'change')} vs published #{diff.against_number}")
         if self.marked:
             parts.insert(0, "◆ marked: move and press m to swap")
         return " · ".join(p for p in parts if p)
@@ -193,15 +198,17 @@ class PlanScreen(SolveMixin, AreaScreen):
         if view is None:
             return
         several = several_a_day(view)
-        table.add_column("Shift", key="shift")
-        for role in view.roles:
-            table.add_column(role.capitalize(), key=role, width=max(8, len(role)))
         rows: dict = {}
         for c in view.cells:
             rows.setdefault(c.start, {})[c.role] = c
+        labels = {start: day_label(start, view.tz, several) for start in rows}
+        # The width from the labels themselves: an auto width is measured when the column is
+        # added, before any row, and a table cleared and refilled can keep it ("Shift", 5 wide).
+        table.add_column("Shift", key="shift", width=max([5, *map(len, labels.values())]))
+        for role in view.roles:
+            table.add_column(role.capitalize(), key=role, width=max(8, len(role)))
         for start, cells in sorted(rows.items()):
-            label = day_label(start, view.tz, several)
-            row: list[str | Text] = [label]
+            row: list[str | Text] = [labels[start]]
             for role in view.roles:
                 row.append(self._cell_text(cells.get(role), role, view))
             table.add_row(*row, key=start.isoformat())
@@ -309,14 +316,15 @@ class PlanScreen(SolveMixin, AreaScreen):
     def _edit(self, view: PlanView, changes: list[CellEdit]) -> None:
         before = view.summary.score
 
-        def done(new: PlanView) -> None:
+        def done(edited: tuple[PlanView, PlanDiff]) -> None:
+            new, diff = edited
             self.notify(f"Score {before} → {new.summary.score}", title="Changed")
             if self.data is not None:
-                self.data.view = new
+                self.data.view, self.data.diff = new, diff  # the header's changes count with it
                 self._render_view()
 
         plan_id, version = view.summary.id, view.summary.version
-        self.act(lambda b: b.edit_plan(plan_id, version, changes), done=done)
+        self.act(lambda b: (b.edit_plan(plan_id, version, changes), b.plan_diff(plan_id)), done=done)
 
     # -- reading -----------------------------------------------------------------------------
     def _person_for_why(self) -> str | None:
@@ -363,9 +371,10 @@ class PlanScreen(SolveMixin, AreaScreen):
             what = "Nothing is published for this month yet."
         else:
             what = (f"It replaces published #{diff.against_number} (kept as superseded): "
-                    f"{len(diff.changes)} cell(s) change for {len(diff.people)} person(s).")
-        gaps = f"{len(view.gaps)} gap(s) stay open." if view.gaps else "Every shift is covered."
-        text = (f"{what}\n{gaps}\nEveryone affected gets calendar entries and a notice.")
+                    f"{plural(len(diff.changes), 'cell')} change for {plural(len(diff.people), 'person', 'people')}.")
+        gaps = (f"{plural(len(view.gaps), 'gap')} {'stays' if len(view.gaps) == 1 else 'stay'} open."
+                if view.gaps else "Every shift is covered.")
+        text = (f"{what}\n{gaps}\n{PUBLISH_EFFECT}")
 
         def answer(yes: bool | None) -> None:
             if yes:
@@ -380,7 +389,7 @@ class PlanScreen(SolveMixin, AreaScreen):
     def action_open(self) -> None:
         if not self.data or not self.data.team:
             return
-        options = [(f"plan:{p.id}", f"{p.label} · score {p.score} · {p.gaps} gap(s) · by {p.created_by}")
+        options = [(f"plan:{p.id}", f"{p.label} · score {p.score} · {plural(p.gaps, 'gap')} · by {p.created_by}")
                    for p in self.data.plans]
         options += [(f"rot:{r.slug}", f"rotation {r.name} ({r.slug})") for r in self.data.rotations
                     if r.slug != self.data.rotation]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 from ..core.domain_planning import PlanView
+from ..formatting import plural
 
 TIME_LIMITS = (5.0, 10.0, 30.0, 60.0)
 
@@ -102,7 +103,7 @@ class SolveMixin:
 
     def _drafted(self, view: PlanView) -> None:
         s = view.summary
-        self.notify(f"Draft {s.id}: score {s.score}, {s.gaps} gap(s) · {view.solve_note}", title="Plan drafted")
+        self.notify(f"Draft {s.id}: score {s.score}, {plural(s.gaps, 'gap')} · {view.solve_note}", title="Plan drafted")
         self.plan_id = s.id
         self.marked = None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..core.domain_planning import PlanDiff, PlanProblem, PlanView
 from ..core.planning import day_label, shift_id
+from ..formatting import plural
 from .plan_dialogs import Candidate
 
 
@@ -60,7 +61,7 @@ def diff_text(diff: PlanDiff, names: dict[str, str], several: bool) -> str:
         head = "Nothing is published for this period yet: publishing adds every cell below."
     else:
         head = (f"Against published #{diff.against_number} (plan {diff.against_id}): "
-                f"{len(diff.changes)} cell(s) change for {len(diff.people)} person(s).")
+                f"{plural(len(diff.changes), 'cell')} change for {plural(len(diff.people), 'person', 'people')}.")
     if not diff.changes:
         return head + "\n\nNo differences."
     lines = [head, ""]

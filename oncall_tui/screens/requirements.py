@@ -14,7 +14,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..core.domain_requirements import PersonReadiness, ReqItem
-from ..formatting import escape
+from ..formatting import escape, plural
 from .base import AreaScreen
 from .requirements_dialogs import EvidenceDialog, NoteDialog, ShadowDialog
 
@@ -68,7 +68,7 @@ def roles_text(r: PersonReadiness) -> str:
 def item_detail(item: ReqItem, r: PersonReadiness) -> str:
     req = item.requirement
     lines = [f"[b]{escape(req.name)}[/b] · {', '.join(req.roles)} · {METHOD_WORDS.get(req.method, req.method)}"
-             + (f" · valid {req.valid_days} days" if req.valid_days else "")]
+             + (f" · valid {plural(req.valid_days, 'day')}" if req.valid_days else "")]
     if req.why:
         lines.append(f"[b]Why:[/b] {escape(req.why)}")
     if req.how:
@@ -77,7 +77,9 @@ def item_detail(item: ReqItem, r: PersonReadiness) -> str:
         lines.append(f"[b]Link:[/b] {escape(req.link)}  (press l to copy)")
     if req.command:
         lines.append(f"[b]Run:[/b] {escape(req.command)}")
-    lines.append(f"[b]Now:[/b] {item.words}: {escape(item.detail)}")
+    # "expired on 23 Oct", not "expired: expired on 23 Oct": the state's word is said once
+    now = item.detail if item.detail.startswith(item.words) else f"{item.words}: {item.detail}"
+    lines.append(f"[b]Now:[/b] {escape(now)}")
     evidence = " ".join(x for x in (item.evidence, item.evidence_link) if x)
     if evidence:
         lines.append(f"[b]Evidence:[/b] {escape(evidence)}")

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..core.domain_requirements import STATE_SYMBOLS, PendingVerification, TeamReadiness
-from ..formatting import escape, safe_text, when
+from ..formatting import escape, plural, safe_text, when
 from .base import AreaScreen
 from .requirements import STATE_COLOURS
 from .requirements_dialogs import NoteDialog, RequirementForm
@@ -69,7 +69,8 @@ class TeamRequirementsScreen(AreaScreen):
     def show(self, data: TeamReadiness) -> None:
         self.data = data
         self.query_one("#team-head", Static).update(
-            f"{escape(data.team)} · {len(data.rows)} people · {len(data.requirements)} requirements · "
+            f"{escape(data.team)} · {plural(len(data.rows), 'person', 'people')} · "
+            f"{plural(len(data.requirements), 'requirement')} · "
             f"{len(data.pending)} waiting for verification")
         table = self.query_one("#matrix", DataTable)
         cursor = table.cursor_coordinate

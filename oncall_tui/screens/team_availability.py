@@ -11,14 +11,23 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from ..core.domain_availability import STATE_WORDS, TeamAvailability, TeamMemberMonth
+from ..core.domain_availability import STATE_WORDS, TeamAvailability, TeamMemberMonth, source_words
 from ..core.errors import InvalidInput, OncallError
 from ..core.months import add_months
 from ..formatting import escape
-from ..widgets.availability_grid import STATE_SYMBOLS, AvailabilityGrid, CoverageRow, GridCell, GridRow
-from .availability import source_words
+from ..widgets.availability_grid import (
+    STATE_SYMBOLS,
+    AvailabilityGrid,
+    CoverageRow,
+    GridCell,
+    GridRow,
+    state_legend,
+)
 from .availability_dialogs import AskScreen
 from .base import AreaScreen
+
+LEGEND = (f"{state_legend()} * note\n"
+          "Counts: people free per role (9: 9 or more), ! short · Lvl 1 spare … 5 lean on")
 
 
 def grid_row(member: TeamMemberMonth) -> GridRow:
@@ -35,6 +44,7 @@ class TeamAvailabilityScreen(AreaScreen):
     DEFAULT_CSS = """
     TeamAvailabilityScreen { layout: vertical; }
     TeamAvailabilityScreen #team-status { height: 1; padding: 0 1; }
+    TeamAvailabilityScreen #team-legend { height: 2; padding: 0 1; color: $text-muted; }
     TeamAvailabilityScreen AvailabilityGrid { height: 1fr; }
     TeamAvailabilityScreen #team-explain { height: 3; padding: 0 1; }
     """
@@ -55,6 +65,7 @@ class TeamAvailabilityScreen(AreaScreen):
         yield from self.compose_title()
         yield Static("Loading…", id="team-status")
         yield AvailabilityGrid(id="team-grid", label_width=12, level_width=4)
+        yield Static(LEGEND, id="team-legend")
         yield Static("", id="team-explain")
         yield from self.compose_footer()
 
@@ -83,7 +94,7 @@ class TeamAvailabilityScreen(AreaScreen):
         first = data.days[0]
         deadline = f" · availability closes {data.deadline:%-d %b}" if data.deadline else ""
         self.query_one("#team-status", Static).update(escape(
-            f"{data.team_name} · {first:%B %Y}{deadline} · Lvl 5 lean on, 1 spare"))
+            f"{data.team_name} · {first:%B %Y}{deadline}"))
         self._explain()
 
     def _member(self) -> TeamMemberMonth | None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..core.errors import InvalidInput, NotAllowed, NotFound, StaleEdit
 from ..core.months import month_label, month_of, parse_month
+from ..core.text import plural
 from ..store import models as m
 from .availability import AvailabilityService
 from .base import ServiceBase, ServiceContext, check_note
@@ -334,9 +335,11 @@ class CalendarSourcesService(ServiceBase):
                     unavailable=preview.unavailable_days)
         info = self._source_info(self._fresh_source(src), None)
         return SyncResult(ok=True, source=info, month=month,
-                          message=f"'{src.label}': {preview.unavailable_days} unavailable days, "
-                          f"{preview.busy_hours:g} busy hours in {month_label(month)}",
-                          applied=len(rows), removed=removed, warnings=preview.warnings)
+                          message=f"'{src.label}': {plural(preview.event_count, 'event')}; "
+                          f"{plural(len(rows), 'day')} marked in {month_label(month)} "
+                          f"({preview.unavailable_days} unavailable, {plural(preview.busy_hours, 'busy hour')})",
+                          applied=len(rows), removed=removed, warnings=preview.warnings,
+                          event_count=preview.event_count, unavailable_days=preview.unavailable_days)
 
     def _first_team(self, src: m.CalendarSource):
         teams = self.availability.teams_of(m.Person.get_by_id(src.person_id))

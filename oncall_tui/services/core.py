@@ -22,6 +22,7 @@ from ..core.domain import (
     TeamEscalation,
 )
 from ..core.errors import InvalidInput, NotAllowed, NotFound
+from ..core.text import plural
 from ..store import models as m
 from . import convert
 from .base import AfterCommit, ServiceBase, ServiceContext, check_note
@@ -196,8 +197,6 @@ class CoreService(ServiceBase):
             if not team_rows:
                 hints.append(self._unknown_user_message().replace("is not a member of any team here",
                                                                    "is in no team yet"))
-            elif not next_shifts:
-                hints.append(f"No shifts for you in the next {horizon_days} days.")
             return HomeView(
                 me=convert.person(me), teams=tuple(convert.team(t) for t in team_rows),
                 managed_teams=managed, next_shifts=next_shifts, now=now_rows,
@@ -215,7 +214,7 @@ class CoreService(ServiceBase):
                      .where((m.SwapRequest.requester == me) & (m.SwapRequest.status == "open")).count())
         parts = []
         if asked:
-            parts.append(f"{asked} swap request{'s' if asked != 1 else ''} waiting for your answer")
+            parts.append(f"{plural(asked, 'swap request')} waiting for your answer")
         if mine_open:
             parts.append(f"{mine_open} of yours still open")
         return asked, ("Swaps: " + "; ".join(parts)) if parts else "Swaps: nothing waiting"

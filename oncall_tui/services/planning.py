@@ -15,6 +15,7 @@ import peewee as pw
 
 from ..core.errors import InvalidInput, NotAllowed, NotFound, StaleEdit
 from ..core.months import month_of, month_range, next_month
+from ..core.text import plural
 from ..store import models as m
 from . import convert
 from .planning_data import PlanData
@@ -154,16 +155,22 @@ class PlanningService(PlanData):
                                    field="changes", violations=broken)
             people = {p.login: p for p in m.Person.select().where(m.Person.login.in_(list(set(after.values()))))}
             done = []
+            emptied = dict(plan.summary.get("emptied", {}))  # cell uid -> who emptied it by hand
+            me = self._me()
             for uid in sorted(set(before) | set(after)):
                 if before.get(uid) == after.get(uid):
                     continue
                 done.append(dict(uid=uid, before=before.get(uid), after=after.get(uid)))
+                if after.get(uid):
+                    emptied.pop(uid, None)
+                else:
+                    emptied[uid] = me.name or me.login
                 if uid in rows:
                     rows[uid].delete_instance()
                 if after.get(uid):
                     m.Assignment.create(plan=plan, slot=by_uid[uid], person=people[after[uid]], source="manual")
             self._store_result(plan, built, new, status=plan.summary.get("status", ""),
-                               elapsed=plan.summary.get("elapsed", 0.0), bound=plan.bound)
+                               elapsed=plan.summary.get("elapsed", 0.0), bound=plan.bound, emptied=emptied)
             self._bump(plan, expected_version, lambda: self._view(plan), "the plan")
             self._audit("plan.edit", "plan", plan.id, rot.team, changes=done)
             return self._view(m.Plan.get_by_id(plan.id))
@@ -192,7 +199,7 @@ class PlanningService(PlanData):
 
             broken = hard_violations(built, self._by_shift(built, by_uid, current))
             if broken:
-                raise InvalidInput(f"{len(broken)} hard-rule problem(s) since the draft was made; fix them "
+                raise InvalidInput(f"{plural(len(broken), 'hard-rule problem')} since the draft was made; fix them "
                                    f"first: " + "; ".join(broken[:4]), field="plan", violations=broken)
             previous = self._published_for(plan)
             if previous is not None:
@@ -338,7 +345,7 @@ class PlanningService(PlanData):
                 for (s, r), login in wanted.items() if login in people]
         for i in range(0, len(rows), 200):
             m.Assignment.insert_many(rows[i:i + 200]).execute()
-        status = solved.status if not dropped else f"{solved.status}, {len(dropped)} cell(s) dropped"
+        status = solved.status if not dropped else f"{solved.status}, {plural(len(dropped), 'cell')} dropped"
         self._store_result(plan, built, wanted, status=status, elapsed=solved.elapsed, bound=solved.bound,
                            dropped=dropped)
         if hard_violations(built, wanted):  # pragma: no cover - _drop_violations leaves none
@@ -348,8 +355,12 @@ class PlanningService(PlanData):
         return self._view(m.Plan.get_by_id(plan.id))
 
     def _store_result(self, plan: m.Plan, built, assigned: dict, *, status: str, elapsed: float,
-                      bound: int | None, dropped: list[str] | None = None) -> None:
+                      bound: int | None, dropped: list[str] | None = None,
+                      emptied: dict[str, str] | None = None) -> None:
+        """Keep a plan's figures.  `emptied`: cells someone emptied by hand (uid -> their name;
+        default: as the plan kept them), whose gaps say so rather than blame the search."""
         from ..core.planning import evaluate, summary_of
+        from ..scheduler.gaps import FREE
 
         rot = plan.rotation
         result = evaluate(built, assigned, solver=plan.solver, status=status, elapsed=elapsed, bound=bound)
@@ -358,9 +369,18 @@ class PlanningService(PlanData):
         summary["status"], summary["elapsed"] = status, elapsed
         uid_of = {(s.start, s.role): s.uid for s in m.Slot.select().where(
             (m.Slot.rotation == rot) & (m.Slot.start.in_(list(built.start_of.values()))))}
+        if emptied is None:
+            emptied = dict((plan.summary or {}).get("emptied", {}))
+        kept = {}
         for gap in summary["gaps"]:
             start = built.start_of[gap["shift_id"]]
             gap["uid"], gap["start"] = uid_of.get((start, gap["role"]), ""), start.isoformat()
+            who = emptied.get(gap["uid"])
+            if who is not None:
+                kept[gap["uid"]] = who
+                gap["reasons"] = [f"emptied by hand by {who}"] + [
+                    r.replace(FREE, "could take it") for r in gap["reasons"]]
+        summary["emptied"] = kept
         if dropped:
             summary["warnings"] = [f"dropped: {d}" for d in dropped] + summary["warnings"]
         bound = bound if bound is None or bound <= result.score else None

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from peewee import JOIN
+
 from ..core.months import month_range
 from ..core.shifts import generate_shifts
 from ..store import models as m
@@ -97,8 +99,10 @@ class PlanData(ServiceBase):
         mark_to = max([last] + [s.end.date() for s in shifts]) + timedelta(days=2)
         marks = [Mark(login=row.person.login, day=row.day, state=row.state, shift_start=row.shift_start,
                       hand_set=row.source_id is None,
+                      source="hand" if row.source is None else f"calendar:{row.source.label}",
                       note=row.note or getattr(row, "reason", "") or "")
-                 for row in m.Availability.select(m.Availability, m.Person).join(m.Person)
+                 for row in m.Availability.select(m.Availability, m.Person, m.CalendarSource).join(m.Person)
+                 .switch(m.Availability).join(m.CalendarSource, JOIN.LEFT_OUTER)
                  .where((m.Availability.person.in_(ids)) & (m.Availability.day >= mark_from)
                         & (m.Availability.day <= mark_to))]
 

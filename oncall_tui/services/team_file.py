@@ -110,6 +110,7 @@ class PersonEntry:
     oncall_phone: str = ""
     region: str = ""
     on_rotation: bool | None = None  # engineers are, managers are not
+    meets: list[str] = field(default_factory=list)  # requirement slugs already met when set up
 
 
 @dataclass
@@ -304,6 +305,7 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
             "region": p.region,
             "role": role,
             "on_rotation": p.on_rotation if p.on_rotation is not None else role == "engineer",
+            "meets": list(dict.fromkeys(p.meets)),
         })
     if not any(p["role"] == "manager" for p in people):
         raise InvalidInput(f"{name}: the team needs at least one person with role = \"manager\"",
@@ -380,6 +382,12 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
             "auto_rule": auto,
             "valid_days": valid,
         }))
+    known_requirements = {q["slug"] for q in requirements}
+    for i, p in enumerate(people):
+        for slug in p["meets"]:
+            if slug not in known_requirements:
+                ctx.fail(f"meets names {slug!r}, which is not a requirement in this file "
+                         f"(one of: {', '.join(sorted(known_requirements)) or 'none'})", "people", i, "meets")
     for i, e in enumerate(escalation):
         if e["login"] and e["login"] not in seen and m.Person.get_or_none(m.Person.login == e["login"]) is None:
             ctx.fail(f"escalation login {e['login']!r} is nobody in this file or database",
@@ -436,6 +444,7 @@ class TeamFileService(ServiceBase):
             .where((m.Membership.person == actor) & (m.Membership.role == "manager"))}
         added = updated = 0
         keep = set()
+        meets: list[tuple[m.Person, list[str]]] = []
         refused: list[str] = []
         for i, p in enumerate(parsed["people"]):
             fields = {k: p[k] for k in ("name", "email", "phones", "tz", "oncall_device", "oncall_phone", "region")}
@@ -484,6 +493,8 @@ class TeamFileService(ServiceBase):
                 m.Membership.update(role=p["role"], on_rotation=p["on_rotation"], region=p["region"],
                                     version=m.Membership.version + 1).where(m.Membership.id == ms.id).execute()
             keep.add(row.id)
+            if p["meets"]:
+                meets.append((row, p["meets"]))
         self._offboard(team, keep)
 
         rkeep = []
@@ -513,12 +524,31 @@ class TeamFileService(ServiceBase):
             qkeep.append(row.id)
         m.Requirement.update(active=False).where(
             (m.Requirement.team == team) & ~(m.Requirement.id.in_(qkeep))).execute()
+        self._record_met(team, meets, m.Person.get_or_none(m.Person.login == self.actor_login), ctx.name, now)
 
         report = ImportReport(team=team.slug, people_added=added, people_updated=updated,
                               rotations=len(parsed["rotations"]), requirements=len(parsed["requirements"]),
                               escalation_contacts=len(parsed["escalation"]), refused=tuple(refused))
         self._audit("team.import", "team", team.slug, team, report=report)
         return report
+
+    def _record_met(self, team: m.Team, meets: list[tuple[m.Person, list[str]]], actor: m.Person | None,
+                    source: str, now) -> None:
+        """A person's `meets = [...]`: each requirement recorded as met by the importing manager,
+        the first time only (a status the person already has, whatever it is, stays as it is)."""
+        if not meets:
+            return
+        reqs = {q.slug: q for q in m.Requirement.select().where(m.Requirement.team == team)}
+        for person, slugs in meets:
+            for slug in slugs:
+                req = reqs[slug]
+                if m.RequirementStatus.get_or_none((m.RequirementStatus.requirement == req)
+                                                   & (m.RequirementStatus.person == person)) is None:
+                    m.RequirementStatus.create(
+                        requirement=req, person=person, state="granted", met_at=now, decided_by=actor,
+                        decided_at=now, reason=f"Recorded as met in the team file {source}")
+                    self._audit("requirement.grant", "requirement", slug, team, person=person.login,
+                                note=f"team file {source}")
 
     def _offboard(self, team: m.Team, keep: set[int]) -> None:
         """Take out of `team` everyone the file no longer lists.  Who leaves is remembered (their

@@ -569,9 +569,15 @@ class AvailabilityGrid(ScrollView, can_focus=True):
 def _coverage_text(count: int, short: bool, width: int) -> str:
     """A count whose last digit lines up with the cell symbols, then "!" when short.
 
-    Counts too wide for the cell show as "+" (2-cell) or "9+" (3-cell): "plenty".
+    A count too wide for the cell shows as its largest: "9" in a 2-wide cell ("9 or more", as
+    the legend says; never "+", which is the "want" mark), "99" in a 3-wide one.
     """
-    digits = str(count)
-    if len(digits) > width - 1:
-        digits = "9" * (width - 2) + "+"
+    digits = str(min(count, 10 ** (width - 1) - 1))
     return f"{digits:>{width - 1}}" + ("!" if short else " ")
+
+
+def state_legend(states: tuple[str, ...] = ("unavailable", "prefer_not", "preferred", "busy", "available")) -> str:
+    """'✗ off ~ avoid + want b busy · free': the grid's symbols, from the one table of each."""
+    from ..core.domain_availability import STATE_WORDS
+
+    return " ".join(f"{STATE_SYMBOLS[s]} {STATE_WORDS[s]}" for s in states)

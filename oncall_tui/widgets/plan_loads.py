@@ -8,6 +8,9 @@ from ..core.domain_planning import PersonLoad
 from ..formatting import escape
 
 BAR = 10
+NEW_MARK = "*"  # after a name: less experienced (paired with experienced people)
+HEAD = f"who {NEW_MARK}new past plan │target"
+"""The load list's column heads, the newcomer mark said in words."""
 
 
 def short_names(people: list[tuple[str, str]]) -> dict[str, str]:
@@ -31,8 +34,9 @@ def load_bar(points: float, target: float, scale: float, width: int = BAR) -> st
 
 
 def load_line(p: PersonLoad, short: str, scale: float) -> str:
-    """'Alice    73 ████████┃· 18/18 +0' (past, bar, this plan / target, deviation; ! when far off)."""
-    newcomer = "" if p.experienced else "ⁿ"
+    """'Alice    73 ████████┃· 18/18 +0' (past, bar, this plan / target, deviation; ! when far off;
+    `NEW_MARK` after the name of someone less experienced)."""
+    newcomer = "" if p.experienced else NEW_MARK
     dev = round(p.deviation)
     flag = "!" if abs(p.deviation) > 2.5 else " "
     return escape(f"{(short[:6] + newcomer):<7} {p.past:>3.0f} {load_bar(p.points, p.target, scale)} "

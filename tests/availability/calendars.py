@@ -55,6 +55,7 @@ class Served:
 
     routes: dict[str, tuple[int, bytes, str, float]] = {}
     hits: list[tuple[str, str]] = []  # (path, If-None-Match)
+    gate: threading.Event | None = None  # set: every answer waits until the test opens it
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -66,6 +67,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         Served.hits.append((self.path, self.headers.get("If-None-Match", "")))
         status, body, etag, delay = Served.routes.get(self.path, (404, b"not here", "", 0.0))
+        if Served.gate is not None:
+            Served.gate.wait(30)
         if delay:
             time.sleep(delay)
         if etag and self.headers.get("If-None-Match") == etag:

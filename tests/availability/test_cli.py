@@ -24,9 +24,9 @@ def test_import_dry_run_then_apply_then_show(demo_db, tmp_path):
     assert shown["sources"] == [] and all(d["source"] != "calendar:work.ics" for d in shown["days"])
     done = run(demo_db, "import", str(path), "--month", "2027-01")
     assert done.exit_code == 0, done.output
-    assert "3 unavailable days" in done.output
+    assert "1 event; 3 days marked in Jan 2027 (3 unavailable" in done.output
     shown = run(demo_db, "show", "--month", "2027-01")
-    assert "calendar:work.ics" in shown.output
+    assert "from calendar 'work.ics'" in shown.output and "calendar:work.ics" not in shown.output
     again = run(demo_db, "import", str(path), "--month", "2027-01")  # a re-sync, not a second source
     assert again.exit_code == 0 and "same" in again.output
     assert len(json.loads(run(demo_db, "show", "--month", "2027-01", "--json").output)["sources"]) == 1

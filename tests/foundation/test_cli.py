@@ -126,8 +126,36 @@ def _real_team(tmp_path) -> Path:
     path = tmp_path / "real.db"
     result = run("--db", str(path), "team", "import", str(team_file))
     assert result.exit_code == 0, result.output
-    assert "Team payments: 3 people added" in result.output
+    assert "Team payments: 10 people added" in result.output
     return path
+
+
+def test_the_example_team_file_staffs_its_first_plan(tmp_path):
+    """The README's recipe on the shipped example: `team import` then `plan` gives a whole
+    plan, because the file records who already meets the requirements (`meets`)."""
+    path = _real_team(tmp_path)
+    result = run("--db", str(path), "plan", "-r", "payments-oncall", "--json")
+    assert result.exit_code == 0, result.output
+    view = json.loads(result.output)
+    assert view["gaps"] == []
+    required = [c for c in view["cells"] if c["role"] in ("primary", "secondary")]
+    assert required and all(c["login"] for c in required)
+    again = run("--db", str(path), "team", "import", str(tmp_path / "team.toml"))  # idempotent
+    assert again.exit_code == 0, again.output
+
+
+def test_team_file_meets_must_name_a_requirement_of_the_file(tmp_path):
+    from oncall_tui.backend.local import real_login
+
+    example = (Path(__file__).parents[2] / "data" / "team.example.toml").read_text()
+    bad = example.replace('login = "dana"', f'login = "{real_login()}"').replace(
+        'meets = ["incident-training", "shadowing"]', 'meets = ["incident-trainin"]', 1)
+    team_file = tmp_path / "team.toml"
+    team_file.write_text(bad)
+    result = run("--db", str(tmp_path / "bad.db"), "team", "import", str(team_file))
+    assert result.exit_code != 0
+    assert "'incident-trainin', which is not a requirement in this file" in result.output
+    assert "line " in result.output and "Traceback" not in result.output
 
 
 def test_as_is_refused_on_a_real_database(tmp_path):

@@ -32,6 +32,22 @@ def _run(*args: str) -> None:
     subprocess.run(args, check=True, capture_output=True, timeout=60)
 
 
+
+def only_people(team_toml: str, logins: tuple[str, ...]) -> str:
+    """The team file with only the people `logins` (the box makes an OS user for each of them;
+    the example's other engineers would be people without a login here)."""
+    head, *blocks = team_toml.split("[[people]]\n")
+    kept = []
+    for block in blocks:
+        person, sep, rest = block.partition("\n[[")  # the last person runs into the next section
+        login = next((line.split("=", 1)[1].strip().strip('"') for line in person.splitlines()
+                      if line.startswith("login")), "")
+        if login in logins:
+            kept.append("[[people]]\n" + block)
+        elif sep:
+            kept.append("[[" + rest)
+    return head + "".join(kept)
+
 class Box:
     """A jump box inside this machine: its users and group, a shared folder, a system
     configuration, and `oncall` installed where every user can run it."""
@@ -62,7 +78,7 @@ class Box:
         self.config.parent.mkdir(mode=0o755)
         self.config.write_text(f'database = "{self.db}"\n')
         os.chmod(self.config, 0o644)
-        example = (WORKTREE / "data" / "team.example.toml").read_text()
+        example = only_people((WORKTREE / "data" / "team.example.toml").read_text(), ("dana", "alice", "bob"))
         for who in ("dana", "alice", "bob"):
             example = example.replace(f'login = "{who}"', f'login = "{self.login[who]}"')
         self.team_file = self.base / "team.toml"

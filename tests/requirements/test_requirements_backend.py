@@ -147,7 +147,7 @@ def test_attest_only_self_attested_and_only_good_evidence(as_user):
     done = emeka.attest("runbooks", evidence="Read the top ten", link="https://wiki.example.com/n/1")
     got = item(done, "runbooks")
     assert got.state == "met" and got.evidence == "Read the top ten"
-    assert got.detail == "met 27 Nov 2026, valid through 26 May 2027"
+    assert got.detail == "since 27 Nov 2026, valid through 26 May 2027"  # shown after "met: "
     assert item(emeka.attest("runbooks", evidence="https://wiki.example.com/n/2"), "runbooks").evidence_link \
         == "https://wiki.example.com/n/2"
 
