@@ -311,6 +311,9 @@ def test_escalation_shows_without_any_shift(busy_db, busy_clock):
     assert maya.home().next_shifts == ()
 
     async def steps(pilot):
+        # a manager on no rotation starts on the team's requirements; h takes her home
+        assert await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "TeamRequirementsScreen")
+        await pilot.press("h")
         text = await _home(pilot)
         await pilot.press("enter")
         await settle(pilot)
@@ -319,7 +322,7 @@ def test_escalation_shows_without_any_shift(busy_db, busy_clock):
     text, screen, notices = _drive(make_app(backend=maya, clock=busy_clock), steps)
     assert "No shifts for you in the next six weeks." in text
     assert "Escalate: 1. Maya Goldberg (engineering manager) +44 7700 900777" in text
-    assert "2. Root (you, manager) +44 7700 900999" in text and "3. Head of Engineering +44 20 7946 0100" in text
+    assert f"2. {DEMO_NAME} (manager) +44 7700 900999" in text and "3. Head of Engineering +44 20 7946 0100" in text
     assert screen == "HomeScreen"
     assert any("No shift to open: you have none in the next six weeks." in n for n in notices)
 

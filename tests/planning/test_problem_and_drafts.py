@@ -124,7 +124,7 @@ def test_explain_says_why_a_person_got_their_shifts(as_user):
     assert "Thu 03 Dec" in text and "dentist" in text
     assert "target" in text
     mine = [c for c in view.cells if c.login == "chloe" and c.role != "shadow"]
-    assert f"{len(mine)} shift{'s' if len(mine) != 1 else ''};" in text or not mine
+    assert f"{len(mine)} shift{'s' if len(mine) != 1 else ''} (" in text or not mine
     assert "marked unavailable by hand (dentist)" in text
     with pytest.raises(NotAllowed):
         as_user("alice").explain_person(view.summary.id, "chloe")
