@@ -162,8 +162,8 @@ class PlanScreen(SolveMixin, AreaScreen):
         month_name = date(year, mon, 1).strftime("%B %Y")
         if view is None:
             head.update(escape(f"{rot_name} · {month_name} · no plan yet"))
-            self._set_progress(f"Press g to draft one with CP-SAT ({self.time_limit:g} s), "
-                               f"b for the greedy baseline, [ ] for another month.")
+            self._set_progress(f"Press g to draft a plan (CP-SAT, {self.time_limit:g} s), b for greedy, "
+                               f"[ ] another month.")
         else:
             s = view.summary
             bound = f" (bound {s.bound})" if s.bound is not None and s.status == "draft" else ""
