@@ -80,6 +80,41 @@ def run_plan(url: str, limit: float) -> tuple[float, str]:
     return wall, done.stdout.splitlines()[0]
 
 
+def run_screen(url: str, limit: float) -> float:
+    """The plan screen's draft, headless at 80x24: from pressing g to the draft on screen (the
+    same backend call as `oncall plan`, in the screen's worker), the process already running."""
+    import asyncio
+
+    from bench.server import NOW
+    from oncall_tui.app import make_app
+    from oncall_tui.backend.local import LocalBackend
+    from oncall_tui.core.clock import FixedClock
+
+    clock = FixedClock(datetime.fromisoformat(NOW))
+
+    async def go() -> float:
+        app = make_app(backend=LocalBackend(url, actor="root", clock=clock), clock=clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.press("p")
+            await app.workers.wait_for_complete()
+            screen = app.screen
+            screen.rotation, screen.time_limit = ROTATION, limit
+            screen.action_refresh()
+            while screen.data is None or screen.data.rotation != ROTATION:
+                await pilot.pause(0.05)
+            await app.workers.wait_for_complete()
+            before = screen.data.view.summary.id if screen.data.view else None
+            started = time.perf_counter()
+            await pilot.press("g")
+            while (screen._solving is not None or screen.data is None or screen.data.view is None
+                   or screen.data.view.summary.id == before):
+                await pilot.pause(0.02)
+            return time.perf_counter() - started
+
+    return asyncio.run(go())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[30, 60, 120])
@@ -97,9 +132,12 @@ def main() -> None:
                     wall, first = run_plan(url, limit)
                     walls.append(wall)
                     print(f"{size} people, --time-limit {limit:g}: {wall:.2f} s  ({first})", flush=True)
+                screens = [run_screen(url, limit) for _ in range(args.runs)]
+                print(f"{size} people, plan screen, limit {limit:g}: {max(screens):.2f} s", flush=True)
                 worst = max(walls)
                 rows.append(f"| {size} | {limit:g} | {statistics.median(walls):.2f} | {worst:.2f} | "
-                            f"{'yes' if worst <= limit + 1 else '**no**'} | {first.split(' · ')[-1]} |")
+                            f"{'yes' if worst <= limit + 1 else '**no**'} | {max(screens):.2f} | "
+                            f"{'yes' if max(screens) <= limit + 1 else '**no**'} | {first.split(' · ')[-1]} |")
     body = "\n".join([
         f"Measured {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} on {machine()}, "
         f"`{Path(__file__).relative_to(ROOT)}` ({args.runs} runs each).",
@@ -107,10 +145,13 @@ def main() -> None:
         "`oncall plan --time-limit N` timed from process start to exit (Python start-up, reading "
         "the team, model, solve, local search, checking and saving the draft) on the demo team "
         "grown to N engineers, a rotation of 4-hour shifts (186 shifts, 372 slots in December), "
-        "a week's vacation for every fourth one, no requirements. The promise: wall time within N + 1 s.",
+        "a week's vacation for every fourth one, no requirements. The promise: wall time within N + 1 s. "
+        "The plan screen (headless at 80x24, the app already open) is timed from pressing g to the draft "
+        "on screen, with its limit set to N.",
         "",
-        "| people | --time-limit (s) | wall median (s) | wall worst (s) | within N + 1 s | solver's note (last run) |",
-        "|---|---|---|---|---|---|",
+        "| people | --time-limit (s) | wall median (s) | wall worst (s) | within N + 1 s | plan screen worst (s) "
+        "| within N + 1 s | solver's note (last run) |",
+        "|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         "The fixed part (start-up, reading the team, saving the draft, which reads it again and "
