@@ -42,30 +42,39 @@ class PlanningService(PlanData):
     # -- the API -------------------------------------------------------------------------
     def plan_problem(self, rotation: str, month: str | None = None,
                      team: str | None = None) -> PlanProblem:
+        return self._read(lambda: self._problem(rotation, month, team)[0])
+
+    def _problem(self, rotation: str, month: str | None, team: str | None):
+        """The solver's problem as the API gives it, and the planner's data it came from."""
         from ..core.domain_planning import PlanProblem
         from ..core.wire import to_builtins
 
-        def run():
-            rot = self._rotation_row(rotation, team)
-            self._require_manager(rot.team, doing="plan its rotations")
-            month_ = self._month(rot, month)
-            built = self._gather(rot, month_)
-            not_eligible = {f"{login}|{shift}|{role}": why
-                            for (login, shift, role), why in built.ineligible_why.items()}
-            first, last = month_range(month_)
-            return PlanProblem(
-                team=rot.team.slug, rotation=rot.slug, rotation_name=rot.name, month=month_, first_day=first,
-                last_day=last, tz=rot.tz, data=to_builtins(built.problem), not_eligible=not_eligible,
-                unavailable={f"{login}|{shift}": why for (login, shift), why in built.unavailable_why.items()})
-        return self._read(run)
+        rot = self._rotation_row(rotation, team)
+        self._require_manager(rot.team, doing="plan its rotations")
+        month_ = self._month(rot, month)
+        built = self._gather(rot, month_)
+        not_eligible = {f"{login}|{shift}|{role}": why
+                        for (login, shift, role), why in built.ineligible_why.items()}
+        first, last = month_range(month_)
+        return PlanProblem(
+            team=rot.team.slug, rotation=rot.slug, rotation_name=rot.name, month=month_, first_day=first,
+            last_day=last, tz=rot.tz, data=to_builtins(built.problem), not_eligible=not_eligible,
+            unavailable={f"{login}|{shift}": why for (login, shift), why in built.unavailable_why.items()}), built
 
     def save_draft(self, rotation: str, month: str, solved: SolvedPlan,
                    team: str | None = None) -> PlanView:
+        return self._save_draft(rotation, month, solved, team, None)
+
+    def _save_draft(self, rotation: str, month: str, solved: SolvedPlan, team: str | None,
+                    read: tuple[int, object] | None) -> PlanView:
+        """`read`: (the change counter before the problem was read, what was read), reused when
+        nothing has changed since; otherwise the team is read again and the plan checked on it."""
         def run():
             rot = self._rotation_row(rotation, team)
             self._require_manager(rot.team, doing="plan its rotations")
             month_ = self._month(rot, month)
-            return self._save(rot, month_, solved)
+            unchanged = read is not None and self.ctx.change_seq() == read[0]
+            return self._save(rot, month_, solved, built=read[1] if unchanged and read else None)
         return self._write(run)
 
     def draft_plan(self, rotation: str, month: str | None = None, solver: str = "cpsat",
@@ -81,14 +90,15 @@ class PlanningService(PlanData):
         # (which reads the team again to check the plan against fresh data): the solver gets
         # what is left once the reading is done and the saving is set aside
         started = time.perf_counter()
-        problem_data = self.plan_problem(rotation, month, team)
+        seen = self.ctx.change_seq()  # before reading: any change after it makes the saving read again
+        problem_data, built = self._read(lambda: self._problem(rotation, month, team))
         problem = problem_data.problem()
         reading = time.perf_counter() - started
         saving = SAVE_PER_READ * reading + SAVE_PER_CELL * len(problem.shifts) * len(problem.people)
         budget = SOLVE_SHARE * (time_limit - (time.perf_counter() - started) - saving)
         result = solve(problem, solver, max(MIN_SOLVE * time_limit, budget), explain=False)
-        return self.save_draft(problem_data.rotation, problem_data.month, SolvedPlan.from_result(result),
-                               team=problem_data.team)
+        return self._save_draft(problem_data.rotation, problem_data.month, SolvedPlan.from_result(result),
+                                problem_data.team, (seen, built))
 
     def plans(self, rotation: str | None = None, team: str | None = None) -> list[PlanSummary]:
         def run():
@@ -327,11 +337,11 @@ class PlanningService(PlanData):
                             f"{expected_version}, it is now {plan.version}); here is the current state",
                             fresh=self._view(plan))
 
-    def _save(self, rot: m.Rotation, month: str, solved: SolvedPlan) -> PlanView:
+    def _save(self, rot: m.Rotation, month: str, solved: SolvedPlan, built=None) -> PlanView:
         from ..core.planning import hard_violations
 
         first, last = month_range(month)
-        built = self._gather(rot, month)
+        built = built if built is not None else self._gather(rot, month)
         slots = ensure_slots(rot, first, last)
         by_key = {(s.start, s.role): s for s in slots}
         wanted = {(c.shift_id, c.role): c.login for c in solved.cells

@@ -152,3 +152,58 @@ def test_a_published_plan_s_points_against_its_shares_are_next_month_s_catch_up(
         sum(s.base for s in shares.values()))
     owed = {p.id: max(-bound, min(bound, -p.past_excess)) for p in problem.people}
     assert all(abs(owed[i]) <= bound for i in owed)
+
+
+def _counting_reads(monkeypatch) -> list[int]:
+    """How often a draft reads the team (the planner's data for a month)."""
+    from oncall_tui.services.planning import PlanningService
+
+    reads: list[int] = []
+    real = PlanningService._gather
+
+    def gather(self, rot, month):
+        reads.append(1)
+        return real(self, rot, month)
+
+    monkeypatch.setattr(PlanningService, "_gather", gather)
+    return reads
+
+
+def test_a_draft_reads_the_team_once_when_nothing_changed_while_it_solved(demo_db, clock, monkeypatch):
+    """The saving reuses what the draft read, so the time limit goes to the solver; the plan
+    is the same as one saved after a fresh read."""
+    from oncall_tui.backend.local import LocalBackend
+
+    me = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    reads = _counting_reads(monkeypatch)
+    view = me.draft_plan(ROT, solver="greedy", time_limit=5)
+    assert len(reads) == 1
+    assert "dropped" not in view.solve_note
+
+
+def test_a_change_made_while_the_solver_ran_is_read_again_before_saving(demo_db, clock, monkeypatch):
+    """Someone marks a day unavailable while the draft is being solved: the saving sees it
+    (the change counter moved) and drops the cell the solver gave them on that day."""
+    import oncall_tui.scheduler.solve as solving
+    from oncall_tui.backend.local import LocalBackend
+
+    me = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    reads = _counting_reads(monkeypatch)
+    real_solve = solving.solve
+    marked: list[tuple[str, date]] = []
+
+    def solve_then_someone_writes(problem, solver, time_limit, **kw):
+        result = real_solve(problem, solver, time_limit, **kw)
+        (shift, _role), login = sorted(result.assignments.items())[0]
+        day = next(s.day for s in problem.shifts if s.id == shift)
+        manager = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)  # past the deadline: a manager marks it
+        manager.set_availability([day], "unavailable", note="flu", person=login)
+        marked.append((login, day))
+        return result
+
+    monkeypatch.setattr(solving, "solve", solve_then_someone_writes)
+    view = me.draft_plan(ROT, solver="greedy", time_limit=5)
+    assert len(reads) == 2
+    login, day = marked[0]
+    assert login not in cells_by_day(view)[day].values()
+    assert "dropped" in view.solve_note
