@@ -165,9 +165,14 @@ RULE_RANGES: dict[str, tuple[int, int]] = {
 }
 """A rotation's rules (`RotationRules`) and the whole numbers each may be."""
 
+POINT_KEYS = ("weekday_points", "weekend_points", "holiday_points")
+"""A rotation's `weights` that give a shift its points (core/recommend.point_values)."""
+POINTS_MAX = 100
+GOAL_WEIGHT_MAX = 1_000_000
+
 
 def check_rotation(*, shift: str, handoff: str, shift_hours: Any, handoff_weekday: Any, roles: list,
-                   window_starts: list[str], rules: dict) -> None:
+                   window_starts: list[str], rules: dict, weights: dict | None = None) -> None:
     """A rotation the planner can plan, or InvalidInput naming the key at fault (``field``: the
     team file's key, ``rules.<name>`` for a rule).  The team import checks every rotation with
     it, and the planner checks a stored rotation again before it solves."""
@@ -208,6 +213,29 @@ def check_rotation(*, shift: str, handoff: str, shift_hours: Any, handoff_weekda
             why = " (0 would leave no shift anyone may take)" if low == 1 and value == 0 else ""
             raise InvalidInput(f"rule {key} must be a whole number from {low} to {high}, not {value!r}{why}",
                                field=f"rules.{key}")
+    check_weights(weights or {})
+
+
+def check_weights(weights: dict) -> None:
+    """A rotation's `weights`: a shift's points (POINT_KEYS, 1 to 100) and the planner's goal
+    weights (the fields of scheduler.problem.Weights, 0 to a million); any other key is a
+    misspelling that would otherwise be ignored."""
+    from dataclasses import fields
+
+    from ..scheduler.problem import Weights
+
+    goals = [f.name for f in fields(Weights)]
+    for key, value in weights.items():
+        if key in POINT_KEYS:
+            low, high = 1, POINTS_MAX
+        elif key in goals:
+            low, high = 0, GOAL_WEIGHT_MAX
+        else:
+            raise InvalidInput(f"unknown weight {key!r} (expected one of {', '.join(POINT_KEYS + tuple(goals))})",
+                               field=f"weights.{key}")
+        if not _whole(value) or not low <= value <= high:
+            raise InvalidInput(f"weight {key} must be a whole number from {low} to {high}, not {value!r}",
+                               field=f"weights.{key}")
 
 
 def _whole(value: Any) -> bool:

@@ -188,7 +188,8 @@ def _plannable(rot: m.Rotation) -> None:
     try:
         check_rotation(shift=rot.shift_kind, handoff=rot.handoff, shift_hours=rot.shift_hours,
                        handoff_weekday=rot.handoff_weekday, roles=list(rot.roles or ()),
-                       window_starts=[w.get("start", "") for w in (rot.windows or ())], rules=dict(rot.rules or {}))
+                       window_starts=[w.get("start", "") for w in (rot.windows or ())], rules=dict(rot.rules or {}),
+                       weights=dict(rot.weights or {}))
     except InvalidInput as exc:
         raise InvalidInput(f"rotation {rot.slug!r} cannot be planned: {exc.message}; fix it in the team file "
                            f"and import it again", field=f"rotation.{exc.field}") from None

@@ -320,10 +320,11 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
         kind, handoff, roles, hours, windows, rules = r.shift, r.handoff, r.roles, r.shift_hours, r.windows, r.rules
         try:  # the planner checks a stored rotation with the same rules before it solves
             check_rotation(shift=kind, handoff=handoff, shift_hours=hours, handoff_weekday=r.handoff_weekday,
-                           roles=list(roles), window_starts=[w.start for w in windows], rules=rules)
+                           roles=list(roles), window_starts=[w.start for w in windows], rules=rules,
+                           weights=r.weights)
         except InvalidInput as exc:
             key = exc.field or "rules"
-            line = ctx.lines.in_block("rotations", i, key.removeprefix("rules."))
+            line = ctx.lines.in_block("rotations", i, key.removeprefix("rules.").removeprefix("weights."))
             where = f"{ctx.name}, line {line}" if line else ctx.name
             raise InvalidInput(f"{where}: rotation {rslug!r}: {exc.message}", field=f"rotations[{i}].{key}",
                                line=line) from None

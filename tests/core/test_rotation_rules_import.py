@@ -96,3 +96,21 @@ def test_oncall_plan_refuses_a_stored_rotation_it_cannot_plan_in_one_line(demo_d
     lines = result.output.strip().splitlines()
     assert len(lines) == 1, result.output
     assert "rotation 'platform-247' cannot be planned" in lines[0] and words in lines[0]
+
+
+@pytest.mark.parametrize("weights, words", [
+    ("weeknd_points = 5", "unknown weight 'weeknd_points' (expected one of weekday_points, weekend_points"),
+    ("weekend_points = 0", "weight weekend_points must be a whole number from 1 to 100, not 0"),
+    ("fairness_max = -3", "weight fairness_max must be a whole number from 0 to 1000000, not -3"),
+    ("wish = 1.5", "weight wish must be a whole number from 0 to 1000000, not 1.5"),
+])
+def test_a_bad_weight_is_refused_with_its_line(weights, words):
+    """A rotation's `weights` (a shift's points, the planner's goal weights): a misspelt one was
+    silently ignored and the default applied."""
+    text = TEXT.replace(RULES, f"{RULES}\nweights = {{ weekday_points = 2, {weights} }}")
+    assert words in _refused(text, weights)
+
+
+def test_good_weights_import():
+    text = TEXT.replace(RULES, f"{RULES}\nweights = {{ weekday_points = 2, weekend_points = 4, wish = 3 }}")
+    parse_team_file(text, "team.toml")
