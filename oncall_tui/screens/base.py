@@ -138,7 +138,11 @@ class AreaScreen(BackendWorkers, Screen):
     #: The change cursor this screen's data was loaded at (None: not loaded yet).
     _loaded_cursor: int | None = None
 
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_title(self.AREA_TITLE)  # the title is laid out at the terminal's width
+
     def on_screen_resume(self) -> None:
+        self.set_title(self.AREA_TITLE)  # the terminal may have been resized while another area showed
         seen = self.app.change_seen
         if self._loaded_cursor is not None and seen is not None and seen > self._loaded_cursor:
             self.reload()

@@ -193,3 +193,24 @@ def test_an_action_that_cannot_run_now_says_why_from_the_palette_and_its_key(dem
     said = run(scenario())
     assert [s for s in said if "Nothing is being drafted" in s] == ["Stop: not now. Nothing is being drafted: "
                                                                     "press g to draft a plan."] * 2
+
+
+def test_the_area_keys_follow_a_resize_on_every_area(demo_db, clock):
+    """The title bar is laid out at the terminal's width: after a resize, the area shown and an
+    area visited later both show every area key, whole, on one line of the new width."""
+    async def scenario():
+        app = app_for(demo_db, clock, MANAGER)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settled(pilot)
+            tops = []
+            for size, key in (((200, 40), "t"), ((100, 30), "p"), ((100, 30), "t"), ((80, 24), "h")):
+                await pilot.resize_terminal(*size)
+                await settled(pilot)
+                await pilot.press(key)
+                await settled(pilot)
+                tops.append((size[0], screen_text(app).splitlines()[0]))
+            return tops
+
+    for width, top in run(scenario()):
+        assert top.rstrip().endswith("i Me") and len(top) <= width, (width, top)
+        assert all(f"{k} " in top for k in "hrtps"), (width, top)
