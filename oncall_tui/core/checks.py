@@ -91,12 +91,27 @@ def check_person(*, name: str | None = None, email: str | None = None, phones: l
     if email is not None:
         out["email"] = check_email(email)
     if phones is not None:
-        out["phones"] = [check_note(p, "phone", limit=40, one_line=True) for p in phones if p.strip()]
+        out["phones"] = [check_phone(p, "phone") for p in phones if p.strip()]
     if oncall_device is not None:
         out["oncall_device"] = check_note(oncall_device, "on-call device", limit=100, one_line=True)
     if oncall_phone is not None:
-        out["oncall_phone"] = check_note(oncall_phone, "on-call phone", limit=40, one_line=True)
+        out["oncall_phone"] = check_phone(oncall_phone, "on-call phone") if oncall_phone.strip() else ""
     return out
+
+
+PHONE = re.compile(r"\+?[0-9(][0-9 ()./-]*[0-9](?: ?(?:x|ext\.?) ?[0-9]{1,6})?")
+
+
+def check_phone(text: str, field: str = "phone") -> str:
+    """A number partners can dial: digits with spaces, + - ( ) . and an optional extension
+    ("x12", "ext. 12"), 3 to 20 digits; a time zone or "ask reception" typed into the field is
+    refused rather than shown to partners as the number to call."""
+    text = check_note(text, field, limit=40, one_line=True)
+    digits = sum(ch.isdigit() for ch in text)
+    if text and (not PHONE.fullmatch(text) or not 3 <= digits <= 20):
+        raise InvalidInput(f"the {field} must be a phone number (digits, spaces, + - ( ) . and an optional "
+                           f"extension), not {text!r}", field=field)
+    return text
 
 
 def check_plain(text: str, field: str, one_line: bool = True) -> str:

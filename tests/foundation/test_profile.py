@@ -233,10 +233,14 @@ def test_oncall_profile_set_changes_only_what_is_given(cli_as):
     (["--name", ""], 2, "oncall: the name is empty"),
     (["--email", "nobody"], 2, "oncall: 'nobody' is not an email address"),
     (["--oncall-phone", "1" * 41], 2, "oncall: the on-call phone is 41 characters; at most 40 fit"),
+    (["--oncall-phone", "ask reception"], 2, "oncall: the on-call phone must be a phone number (digits, spaces, "
+     "+ - ( ) . and an optional extension), not 'ask reception'"),
+    (["--phone", "Europe/London"], 2, "oncall: the phone must be a phone number (digits, spaces, "
+     "+ - ( ) . and an optional extension), not 'Europe/London'"),
     ([], 2, "oncall: nothing to change: give --name, --email, --phone, --tz, --oncall-device or --oncall-phone"),
     (["--name", "X", "--expected-version", "7"], 4,
      "oncall: your profile was changed by someone else first; here is the current state"),
-], ids=["zone", "empty name", "email", "long phone", "nothing", "stale"])
+], ids=["zone", "empty name", "email", "long phone", "not a number", "a zone as a phone", "nothing", "stale"])
 def test_oncall_profile_set_refuses_bad_input_in_one_line_and_changes_nothing(cli_as, args, code, line):
     where, env = cli_as("fatima")
     before = _run([*where, "profile", "--json"], env).stdout
