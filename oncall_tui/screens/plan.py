@@ -347,6 +347,7 @@ class PlanScreen(SolveMixin, AreaScreen):
     def action_diff(self) -> None:
         view = self.data.view if self.data else None
         if view is None:
+            self.notify("No plan to compare yet: press g to draft one.", timeout=4)
             return
         several = several_a_day(view)
         self._read_text(lambda b: diff_text(b.plan_diff(view.summary.id), self._full_names, several),

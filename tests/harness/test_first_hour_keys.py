@@ -214,3 +214,21 @@ def test_the_area_keys_follow_a_resize_on_every_area(demo_db, clock):
     for width, top in run(scenario()):
         assert top.rstrip().endswith("i Me") and len(top) <= width, (width, top)
         assert all(f"{k} " in top for k in "hrtps"), (width, top)
+
+
+def test_diff_with_no_plan_yet_says_so(demo_db, clock):
+    async def scenario():
+        app = app_for(demo_db, clock, MANAGER)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settled(pilot)
+            await pilot.press("p")
+            await settled(pilot)
+            for _ in range(3):  # a month ahead with no plan
+                await pilot.press("right_square_bracket")
+                await settled(pilot)
+            assert app.screen.data.view is None, screen_text(app)
+            await pilot.press("d")
+            await settled(pilot)
+            return [str(n.message) for n in app._notifications]
+
+    assert any("No plan to compare yet" in n for n in run(scenario()))
