@@ -32,7 +32,11 @@ def demo(ctx: Ctx, db: str | None, fresh: bool, no_open: bool) -> None:
         echo(f"Created a demo team ({info['team']}) at {path}")
     else:
         echo(f"Opening the demo team at {path}")
-    echo(f"You are '{os_login(demo=True)}', a manager on the rotation.")
+    you = os_login(demo=True)
+    if ctx.act_as and ctx.act_as != you:
+        echo(f"Opening it as '{ctx.act_as}'; the demo's manager on the rotation is '{you}'.")
+    else:
+        echo(f"You are '{you}', a manager on the rotation.")
     engineer = f"{invoked_as()} --db {shlex.quote(str(path))} --as alice"
     if no_open:
         echo(f"To see an engineer's side: {engineer}")

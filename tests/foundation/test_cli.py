@@ -52,6 +52,14 @@ def test_demo_builds_the_team_and_prints_where_it_is(tmp_path):
     assert f"Opening the demo team at {path}" in again.output
 
 
+def test_demo_opened_as_someone_else_says_so(tmp_path):
+    path = tmp_path / "demo.db"
+    result = run("--db", str(path), "--as", "lena", "demo", "--no-open")
+    assert result.exit_code == 0, result.output
+    assert f"Opening it as 'lena'; the demo's manager on the rotation is '{DEMO_YOU}'." in result.output
+    assert "You are" not in result.output
+
+
 def test_demo_without_db_goes_to_the_data_directory(_isolated_home):
     result = run("demo", "--no-open")
     assert result.exit_code == 0, result.output
