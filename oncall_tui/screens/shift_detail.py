@@ -25,7 +25,7 @@ class ShiftDetailScreen(BackendWorkers, ModalScreen):
     ShiftDetailScreen { align: center middle; }
     ShiftDetailScreen > Vertical { width: 100%; max-width: 100; height: auto; max-height: 100%;
                                    border: round $accent; padding: 0 1; background: $surface; }
-    ShiftDetailScreen #detail-body { height: auto; }
+    ShiftDetailScreen #detail-body { height: auto; scrollbar-gutter: stable; }
     ShiftDetailScreen #detail-body > Static, ShiftDetailScreen #detail-when { text-wrap: nowrap; }
     ShiftDetailScreen .section { color: $text-muted; text-style: bold; margin-top: 1; }
     ShiftDetailScreen .hint { color: $text-muted; }
@@ -61,6 +61,7 @@ class ShiftDetailScreen(BackendWorkers, ModalScreen):
     def on_mount(self) -> None:
         self.query_one("#note", Input).focus()
         self._fill()
+        self.call_after_refresh(self._fill)  # again at the width the layout gave
 
     def on_resize(self) -> None:
         self._fill()
@@ -73,7 +74,9 @@ class ShiftDetailScreen(BackendWorkers, ModalScreen):
 
     def _width(self) -> int:
         body = self.query_one("#detail-body", VerticalScroll)
-        return max(20, (body.scrollable_content_region.width or min(self.app.size.width, 100) - 4) - 1)
+        # before the first layout: the screen's width, less the border, the padding and the
+        # scrollbar's gutter (kept whether or not the notes overflow, so the width never changes)
+        return max(20, (body.scrollable_content_region.width or min(self.app.size.width, 100) - 6) - 1)
 
     def _fill(self) -> None:
         width = self._width()

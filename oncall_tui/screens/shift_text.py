@@ -8,6 +8,7 @@ height without measuring: one line each.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -222,9 +223,15 @@ def escalation_lines(label: str, contacts: Iterable[EscalationContact], width: i
     return pack(groups, width, hanging=3 if label else 0, one_per_line=True)
 
 
+#: A phone number (or a date and time) inside free text: kept whole on one line.
+NUMBER_IN_TEXT = re.compile(r"\+?\d[\d ().:/-]{4,}\d")
+
+
 def text_lines(label: str, text: str, width: int) -> list[Line]:
-    """Free text (a handover note) after a bold label, wrapped between words."""
-    words: list[Group] = [[_unit(w)] for w in safe_text(text).split()]
+    """Free text (a handover note) after a bold label, wrapped between words; a phone number
+    or a date in it is one unit, never split."""
+    glued = NUMBER_IN_TEXT.sub(lambda found: found.group().replace(" ", "\u00a0"), safe_text(text))
+    words: list[Group] = [[_unit(w.replace("\u00a0", " "))] for w in re.split(r"[^\S\u00a0]+", glued) if w]
     return pack(([[[(label, "bold")]]] if label else []) + words, width, hanging=3)
 
 

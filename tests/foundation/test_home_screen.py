@@ -425,3 +425,33 @@ def test_shift_detail_snapshot_at_80x24(busy_db, busy_clock, snap_compare):
         await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "ShiftDetailScreen")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+LONG_NOTE = ("Disk alerts on db-7 fired twice overnight; I cleared the WAL archive manually at 03:10 and 05:40. "
+             "Runbook RB-112 step 4 is wrong: use the new retention command instead. Call Emeka on "
+             "+44 7700 900155 if it recurs, and page the storage team only after the third alert within an hour.")
+
+
+def test_a_long_note_in_the_shift_detail_breaks_between_words_only(busy_db, busy_clock):
+    """The notes overflow and their scrollbar appears: the lines were laid out at the width
+    before it and the last word of each was broken ("ste / p")."""
+    backend = LocalBackend(busy_db, actor=DEMO_YOU, clock=busy_clock)
+
+    async def steps(pilot):
+        await _home(pilot)
+        await pilot.press("enter")
+        assert await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "ShiftDetailScreen")
+        pilot.app.screen.query_one("#note").value = LONG_NOTE
+        await pilot.press("enter")
+        assert await wait_until(pilot, lambda: "within an hour." in screen_text(pilot.app))
+        await settle(pilot, 2)
+        return screen_text(pilot.app)
+
+    text = _drive(make_app(backend=backend, clock=busy_clock), steps)
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if "Handover notes" in line) + 1
+    notes = [line.strip("│ ▂▃▄▅▆▇█") for line in lines[first:] if "▔" not in line]
+    notes = notes[:next(i for i, line in enumerate(notes) if not line.strip() or "▊" in line)]
+    # every word as typed, in order (a word broken at a line's end would be two other words)
+    assert " ".join(" ".join(notes).split()) == "[2026-12-03 09:30Z root] " + LONG_NOTE, notes
+    assert any("+44 7700 900155" in line for line in notes), notes

@@ -10,7 +10,7 @@ import pytest
 from rich.cells import cell_len
 
 from oncall_tui.core.domain import Assignment, EscalationContact, OnCallNow, PersonRef, ShiftDetail
-from oncall_tui.screens.shift_text import LEVELS, escalation_lines, now_lines, plain, shift_lines
+from oncall_tui.screens.shift_text import LEVELS, escalation_lines, now_lines, plain, shift_lines, text_lines
 
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 TZ = "Europe/London"
@@ -162,3 +162,19 @@ def test_who_is_on_call_now_keeps_names_and_numbers_whole(width):
         assert text[0].index("+1 212") == text[1].index("+49 (0)"), "columns line up"
     elif width >= 9 + 34 + 27 + 12 + 2 * 3:
         assert len(text) == 2 and not any("Platform" in line for line in text), text  # the rotation gives way first
+
+
+NOTE = ("Disk alerts on db-7 fired twice overnight; cleared the WAL archive at 03:10 and 05:40. Call Emeka "
+        "on +44 7700 900155 if it recurs, then page storage (+1 212 555 0100) after 2026-12-04 09:00.")
+
+
+@pytest.mark.parametrize("width", range(40, 121))
+def test_a_note_never_splits_a_number_or_a_word(width):
+    lines = [plain(line) for line in text_lines("Handover:", NOTE, width)]
+    assert all(cell_len(line) <= width for line in lines), lines
+    joined = "\n".join(lines)
+    for whole in ("+44 7700 900155", "+1 212 555 0100", "2026-12-04 09:00", "Disk alerts", "overnight;"):
+        assert whole.split(" ")[0] in joined
+    for number in ("+44 7700 900155", "(+1 212 555 0100)", "2026-12-04 09:00."):
+        assert any(number in line for line in lines), (number, lines)
+    assert " ".join(" ".join(lines).split()) == "Handover: " + " ".join(NOTE.split())
