@@ -5,7 +5,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -138,7 +138,8 @@ class AreaScreen(BackendWorkers, Screen):
     #: The change cursor this screen's data was loaded at (None: not loaded yet).
     _loaded_cursor: int | None = None
 
-    def on_resize(self, event: events.Resize) -> None:
+    @on(events.Resize)
+    def _title_at_new_width(self, event: events.Resize) -> None:
         self.set_title(self.AREA_TITLE)  # the title is laid out at the terminal's width
 
     def on_screen_resume(self) -> None:
