@@ -491,7 +491,8 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
     built.fix_first_stage(*reached)
     best_seen[0] = start_score
     if left() < 0.5 * building:  # no time for stage 2: stage 1's plan
-        result = build_result(problem, start_plan, solver="cpsat", status="feasible",
+        outcome = "stopped" if stop is not None and stop.is_set() else "feasible"
+        result = build_result(problem, start_plan, solver="cpsat", status=outcome,
                               elapsed=time.perf_counter() - started, prep=prep, explain=explain)
         result.unavoidable_gaps = proven_gaps if result.gaps else 0
         return result
@@ -504,7 +505,8 @@ def solve_cpsat(problem: Problem, time_limit: float = 10.0, workers: int = 2,
             lp_thread.start()
     polish_done.set()
     built.hint(start_plan)
-    if (lp_now() is not None and start_score <= lp_now()) or (stop is not None and stop.is_set()):
+    if (lex_proven and lp_now() is not None and start_score <= lp_now()) \
+            or (stop is not None and stop.is_set()):
         # the start plan meets the proven bound (or the caller stopped): nothing left to search
         optimal = lex_proven and lp_now() is not None and start_score <= lp_now()
         done.set()
