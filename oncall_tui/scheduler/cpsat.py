@@ -332,7 +332,9 @@ class _Model:
         solver.parameters.num_workers = 2
         solver.parameters.interleave_search = True
         solver.parameters.random_seed = seed
-        solver.parameters.max_deterministic_time = max(0.01, seconds)
+        # half the wall budget in deterministic time: on a machine at half speed or better the
+        # deterministic limit ends the search first, and then the same way on every run
+        solver.parameters.max_deterministic_time = max(0.01, 0.5 * seconds)
         solver.parameters.max_time_in_seconds = max(0.01, seconds)
         if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
