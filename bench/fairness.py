@@ -34,6 +34,11 @@ from oncall_tui.scheduler.greedy import solve_greedy
 from oncall_tui.scheduler.problem import Problem, Weights
 from oncall_tui.scheduler.solve import solve
 
+ROUNDING = (
+    'CP-SAT compares each load with the share rounded to whole points, so where two plans '
+    "tie on those it may keep the one further from the exact share (the chain's January: "
+    "four 2-point weeks, shares 1.8 and 3.6, rounded to 2 and 4; greedy's 2-4-4-4-2 and "
+    "CP-SAT's 0-4-4-4-4 cost the same).")
 ALWAYS = lambda *_: (True, "")  # noqa: E731  everyone may take every role
 
 
@@ -166,7 +171,7 @@ def main() -> int:
         "(availability and history ignored). \"Same plan twice\": two runs of the product's solve; "
         "a proven optimum is made the same on every run by a tie-break search in the time left, "
         "so a proof that lands near the limit leaves no time for it. The 120-person team runs "
-        "with twice the limit.",
+        "with twice the limit. " + ROUNDING,
         "", *table, "",
         "Three-month weekly chain (January's plan published before February's is drafted, ...): "
         "each person's cumulative load against their cumulative share (sum of the monthly base "

@@ -15,8 +15,13 @@ screen's load bars, the "Why" text and the recommendation level all read it:
   average shift's points either way, taken from or given to the others of the same region in
   proportion to their base shares, so the shares still add up to the points to cover.
 
-``score`` evaluates every soft goal on a finished plan; CP-SAT minimises exactly the same sum
-(a test checks that), so the greedy and round-robin plans are scored on the same scale.
+``score`` evaluates every soft goal on a finished plan, as one weighted sum, so the greedy and
+round-robin plans are scored on the same scale. CP-SAT does not trade those goals against each
+other freely: it minimises ``rank`` in order, the empty required slots first, then the largest
+deviation from a share, then the score (in which the total deviation weighs above the other soft
+goals). Among plans with the same gaps and largest deviation the lower score is the better plan,
+and the score is exactly the objective of the planner's second stage (a test checks that); a plan
+with a lower score but a larger largest deviation is the worse plan.
 """
 
 from __future__ import annotations
@@ -168,6 +173,27 @@ def max_deviation_shifts(problem: Problem, stats: list[PersonStats]) -> float:
     return max(abs(s.deviation) for s in stats) / mean_shift_weight(problem)
 
 
+def _missing(prep: Prepared, assignments: dict[Slot, str]) -> int:
+    return sum(1 for s in prep.shifts for r in s.roles if (s.id, r) not in assignments)
+
+
+def _deviations(problem: Problem, points: dict[str, int], target: dict[str, int]) -> list[int]:
+    """Each person's whole points away from their (rounded) share, less the free slack."""
+    slack = problem.weights.fairness_slack
+    return [max(0, abs(points[i] - target[i]) - slack) for i in target]
+
+
+def rank(problem: Problem, assignments: dict[Slot, str],
+         prep: Prepared | None = None) -> tuple[int, int, int]:
+    """(empty required slots, largest deviation in points, score): the order in which the CP-SAT
+    planner compares plans, lower first (module docstring)."""
+    prep = prep or prepare(problem)
+    points, _ = loads(problem, assignments)
+    deviations = _deviations(problem, points, integer_targets(compute_targets(problem, prep)))
+    return (_missing(prep, assignments), max(deviations, default=0),
+            score(problem, assignments, prep)[0])
+
+
 def score(problem: Problem, assignments: dict[Slot, str],
           prep: Prepared | None = None) -> tuple[int, dict[str, int]]:
     prep = prep or prepare(problem)
@@ -179,8 +205,8 @@ def score(problem: Problem, assignments: dict[Slot, str],
     for (shift_id, _role), person_id in assignments.items():
         works[person_id].add(shift_id)
 
-    missing = sum(1 for s in prep.shifts for r in s.roles if (s.id, r) not in assignments)
-    deviations = [max(0, abs(points[i] - target[i]) - w.fairness_slack) for i in target]
+    missing = _missing(prep, assignments)
+    deviations = _deviations(problem, points, target)
     shadow_missing = 0
     for s in prep.shifts:
         for r in s.optional_roles:

@@ -105,7 +105,11 @@ class Rules:
 
 @dataclass
 class Weights:
-    """Integer weights of the soft goals; the score is their weighted sum (lower is better)."""
+    """Integer weights of the soft goals; the score is their weighted sum (lower is better).
+
+    CP-SAT does not let ``under_cover`` and ``fairness_max`` be traded against the rest: it
+    minimises the gaps, then the largest deviation, then the score (``fairness.rank``), so
+    these two weights only scale the score that greedy, the local search and the report use."""
 
     under_cover: int = 10_000  # per required slot left empty
     fairness_max: int = 10  # per point of the largest deviation from a target
