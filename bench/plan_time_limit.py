@@ -154,9 +154,10 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|",
         *rows,
         "",
-        "The fixed part (start-up, reading the team, saving the draft, which reads it again and "
-        "explains the gaps) does not shrink with N: on a loaded machine it alone can pass 3 s at "
-        "120 people, so a limit of 2 s is then overrun by it; the solver's share is what is left.",
+        "The fixed part (start-up, reading the team, saving and explaining the draft; the team is "
+        "read again only when someone changed something while it was solved) does not shrink with N: "
+        "on a machine loaded by other work (load average 12) it alone passed 3 s at 120 people and a "
+        "limit of 2 s was overrun by it; the solver's share is what is left.",
     ])
     print(body)
     if not args.no_write:
