@@ -437,8 +437,8 @@ class RequirementsService(ServiceBase):
         out = []
         for (rid, _s), rows in shifts.items():
             on_call = [a for a in rows if a.slot.role != "shadow"]
-            if not on_call:
-                continue
+            if not on_call or any(a.person_id == me.id for a in on_call):
+                continue  # nothing to shadow, or a shift I work myself
             shadow = next((a for a in rows if a.slot.role == "shadow"), None)
             rot = by_id[rid]
             out.append(ShadowOption(

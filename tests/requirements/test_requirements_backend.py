@@ -178,6 +178,25 @@ def test_a_manager_cannot_verify_or_grant_for_themselves_when_another_manager_ex
     assert "ask another manager" in err.message
 
 
+def test_shadow_options_leave_out_the_shifts_i_work_myself(db_url):
+    """On 3 December the month is published and alice works in it: none of her own shifts is
+    offered to her to shadow (sign-up refuses them; the list showed them)."""
+    from datetime import datetime, timezone
+
+    from oncall_tui.backend.local import LocalBackend
+    from oncall_tui.core.clock import FixedClock
+    from oncall_tui.services.demo import build_demo
+
+    clock = FixedClock(datetime(2026, 12, 3, 9, 30, tzinfo=timezone.utc))
+    build_demo(LocalBackend(db_url, actor=DEMO_YOU, clock=clock), clock)
+    alice = LocalBackend(db_url, actor="alice", clock=clock)
+    options = alice.shadow_options(days=28)
+    mine = {d.assignment.start for d in alice.shifts() if d.assignment.role != "shadow"}
+    assert mine and options
+    assert not {o.start for o in options} & mine
+    assert all("alice" not in {p.login for p in o.on_call} for o in options)
+
+
 def test_sign_up_to_shadow_shows_to_the_partner(as_user, clock):
     kofi = as_user("kofi")
     options = kofi.shadow_options()
