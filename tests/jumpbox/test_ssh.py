@@ -64,9 +64,10 @@ KbdInteractiveAuthentication no
 UsePAM no
 AllowUsers {alice}
 """)
-    made_run_dir = not Path("/run/sshd").exists()
-    if made_run_dir:
-        Path("/run/sshd").mkdir(mode=0o755)
+    # sshd's privilege separation directory.  It stays: with `-n 2` this module's tests may run in
+    # two workers, each with its own sshd, and removing it under the other's sshd made its next
+    # login fail.  (openssh-server's package creates the same directory at every boot.)
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     try:
@@ -80,8 +81,6 @@ AllowUsers {alice}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-        if made_run_dir:
-            shutil.rmtree("/run/sshd", ignore_errors=True)
 
 
 def _ssh(box, sshd, remote: str, tty: bool = False) -> subprocess.CompletedProcess:
