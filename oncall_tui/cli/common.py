@@ -43,11 +43,15 @@ class Ctx:
 pass_ctx = click.make_pass_decorator(Ctx)
 
 
-def fail(exc: OncallError) -> NoReturn:
+def fail(exc: OncallError, as_json: bool = False) -> NoReturn:
     """The backend's refusal as one line on stderr and the exit code the README documents:
     4 someone changed it first, 3 busy or unreachable, 2 refused (not allowed, not found,
-    invalid input, unknown user).  Every command and the bare `oncall` end here."""
+    invalid input, unknown user).  Every command and the bare `oncall` end here.  A command
+    run with `--json` also prints `{"error": {"code": ..., "message": ...}}` on stdout, so a
+    script reading stdout gets the refusal in the shape it parses."""
     echo(f"oncall: {exc.message}", err=True)
+    if as_json:
+        echo_json({"error": exc.to_dict()})
     sys.exit(4 if isinstance(exc, StaleEdit) else 3 if isinstance(exc, Unavailable) else 2)
 
 
@@ -59,7 +63,7 @@ def handle_errors(fn):
         try:
             return fn(*args, **kwargs)
         except OncallError as exc:  # see README: exit codes
-            fail(exc)
+            fail(exc, as_json=bool(kwargs.get("as_json")))
 
     return wrapper
 

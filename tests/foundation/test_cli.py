@@ -282,3 +282,13 @@ def test_the_demo_names_you_after_your_account(tmp_path, clock):
 def test_the_demo_names_an_account_without_a_full_name_by_its_login(tmp_path, clock):
     exported = _demo_built_by("zed", tmp_path, clock)  # no such account here
     assert 'login = "zed"\nname = "zed"' in exported and "(you" not in exported
+
+
+def test_a_refusal_with_json_prints_the_error_as_json_too(demo_file):
+    refused = run("--db", str(demo_file), "now", "--json", "--team", "no-such-team")
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith("oncall: ") and refused.stderr.count("\n") == 1
+    error = json.loads(refused.stdout)["error"]
+    assert error["code"] in {"not_found", "not_allowed"} and error["message"] in refused.stderr
+    plain = run("--db", str(demo_file), "now", "--team", "no-such-team")
+    assert plain.exit_code == 2 and plain.stdout == ""
