@@ -17,9 +17,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time as clock
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -112,20 +111,29 @@ def measure(name: str, problem: Problem, limit: float, prove: float) -> dict:
                 gaps=len(cpsat.gaps), greedy_gaps=len(greedy.gaps))
 
 
-def chain(limit: float) -> tuple[list[dict], list[str]]:
-    """A weekly rotation (Monday 09:00 handoff) over January-March 2027, 5 people, one away a
-    week in January; each month published before the next is planned."""
+CHAIN = [f"w{i}" for i in range(5)]
+
+
+def weekly_month(first: date, last: date, excess: dict[str, float] | None = None) -> Problem:
+    """One month of the weekly chain: a weekly rotation (Monday 09:00 handoff), 5 people, w0
+    away the week of 11 January 2027; ``excess``: each person's published load minus share so far."""
     rot = rotation(shift_kind="weekly", rules=RotationRules(min_rest_hours=0, max_consecutive=14))
-    logins = [f"w{i}" for i in range(5)]
+    members = [Member(login=x, name=x, past_excess=(excess or {}).get(x, 0.0)) for x in CHAIN]
+    return planned(rot, first, last, members, {"w0": week(date(2027, 1, 11))} if first.month == 1 else {})
+
+
+def chain(limit: float) -> tuple[list[dict], list[str]]:
+    """The weekly chain over January-March 2027 (``weekly_month``), each month published
+    before the next is planned."""
+    logins = CHAIN
     excess = {x: 0.0 for x in logins}
     cum_load = {x: 0.0 for x in logins}
     cum_share = {x: 0.0 for x in logins}
     rows = []
     months = [(date(2027, 1, 1), date(2027, 1, 31)), (date(2027, 2, 1), date(2027, 2, 28)),
               (date(2027, 3, 1), date(2027, 3, 31))]
-    for k, (first, last) in enumerate(months):
-        members = [Member(login=x, name=x, past_excess=excess[x]) for x in logins]
-        problem = planned(rot, first, last, members, {"w0": week(date(2027, 1, 11))} if k == 0 else {})
+    for first, last in months:
+        problem = weekly_month(first, last, excess)
         rows.append(measure(f"weekly chain, {first:%B %Y}", problem, limit, limit))
         result = solve(problem, "cpsat", time_limit=limit)
         points, _ = loads(problem, result.assignments)
