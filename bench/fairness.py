@@ -1,6 +1,6 @@
 """How close the plans come to the fair share (README "Fair share"), on generated teams.
 
-    .venv/bin/python -m bench.fairness            # ~4 minutes; writes "## Fair share"
+    .venv/bin/python -m bench.fairness            # ~2 minutes; writes "## Fair share"
 
 Per instance: the largest |load - fair share| of anyone, in points, for greedy (the product's
 greedy: the better of the fair order and least-recently-on-call) and for CP-SAT (the

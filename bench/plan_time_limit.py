@@ -167,9 +167,11 @@ def main() -> None:
         *rows,
         "",
         "The fixed part (start-up, reading the team, saving and explaining the draft; the team is "
-        "read again only when someone changed something while it was solved) does not shrink with N: "
-        "on a machine loaded by other work (load average 12) it alone passed 3 s at 120 people and a "
-        "limit of 2 s was overrun by it; the solver's share is what is left.",
+        "read again only when someone changed something while it was solved) does not shrink with N "
+        "and grows with the machine's load (last column: the 1-minute load average on these 2 cores "
+        "when the row was measured); the solver's own share stops on time (its note). A row over "
+        "N + 1 s at a load far above the core count says the machine was shared, not that the "
+        "limit was ignored: run it again on a quiet machine before reading it as a regression.",
     ])
     print(body)
     if not args.no_write:
