@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from .fairness import SCALE
 from .prepare import Prepared
 from .problem import Problem, Slot, Weights
 
@@ -39,7 +40,7 @@ def fewest_gaps(problem: Problem, prep: Prepared, start: dict[Slot, str], time_l
     status = solver.solve(built.model)
     if status == cp_model.INFEASIBLE:  # cannot happen (every slot may stay empty); be safe
         return dict(start), None
-    proven = max(0, int(-(-solver.best_objective_bound // 1)))
+    proven = max(0, int(-(-solver.best_objective_bound // SCALE)))  # the score counts SCALE a gap
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         plan = built.assignments(solver.boolean_value)
         return plan, proven

@@ -16,7 +16,12 @@ screen's load bars, the "Why" text and the recommendation level all read it:
   proportion to their base shares, so the shares still add up to the points to cover.
 
 ``score`` evaluates every soft goal on a finished plan, as one weighted sum, so the greedy and
-round-robin plans are scored on the same scale. CP-SAT does not trade those goals against each
+round-robin plans are scored on the same scale. It counts in tenths of a point (``SCALE``): a
+deviation is a load's distance from the exact share to 0.1 point, the figure every screen and the
+bench show, and the CP-SAT model and the local search measure with the same functions
+(``scaled_targets``, ``gap``, ``beyond_slack``), so the plan they prove best is best by what is
+shown. The largest deviation counts in full; the total deviation counts only what lies beyond
+``Weights.fairness_slack`` points per person. CP-SAT does not trade those goals against each
 other freely: it minimises ``rank`` in order, the empty required slots first, then the largest
 deviation from a share, then the score (in which the total deviation weighs above the other soft
 goals). Among plans with the same gaps and largest deviation the lower score is the better plan,
@@ -129,8 +134,27 @@ def equal_targets(problem: Problem, prep: Prepared | None = None) -> dict[str, f
     return out
 
 
-def integer_targets(targets: dict[str, float]) -> dict[str, int]:
-    return {i: int(round(t)) for i, t in targets.items()}
+#: The score counts in tenths of a point: every deviation from a share is measured to 0.1 point
+#: (the resolution the plan screen, the "Why" text and the bench show), and every weight is per
+#: point (``Weights``), so a weight of 1 is worth SCALE in the score.
+SCALE = 10
+
+
+def scaled_targets(problem: Problem, prep: Prepared | None = None) -> dict[str, int]:
+    """person id -> fair share in tenths of a point (``SCALE``): what every plan is measured
+    against, by the score here, the local search (improve.py) and the CP-SAT model alike."""
+    return {i: int(round(t * SCALE)) for i, t in compute_targets(problem, prep).items()}
+
+
+def gap(points: int, target: int) -> int:
+    """|load - share| in tenths of a point; ``points`` in whole points, ``target`` scaled."""
+    return abs(points * SCALE - target)
+
+
+def beyond_slack(problem: Problem, deviation: int) -> int:
+    """The part of a deviation (tenths) past the free tolerance (``Weights.fairness_slack`` points),
+    which is what the total deviation counts."""
+    return max(0, deviation - problem.weights.fairness_slack * SCALE)
 
 
 def loads(problem: Problem, assignments: dict[Slot, str]) -> tuple[dict[str, int], dict[str, int]]:
@@ -178,18 +202,17 @@ def _missing(prep: Prepared, assignments: dict[Slot, str]) -> int:
 
 
 def _deviations(problem: Problem, points: dict[str, int], target: dict[str, int]) -> list[int]:
-    """Each person's whole points away from their (rounded) share, less the free slack."""
-    slack = problem.weights.fairness_slack
-    return [max(0, abs(points[i] - target[i]) - slack) for i in target]
+    """Each person's distance from their share, in tenths of a point."""
+    return [gap(points[i], target[i]) for i in target]
 
 
 def rank(problem: Problem, assignments: dict[Slot, str],
          prep: Prepared | None = None) -> tuple[int, int, int]:
-    """(empty required slots, largest deviation in points, score): the order in which the CP-SAT
-    planner compares plans, lower first (module docstring)."""
+    """(empty required slots, largest deviation in tenths of a point, score): the order in which
+    the CP-SAT planner compares plans, lower first (module docstring)."""
     prep = prep or prepare(problem)
     points, _ = loads(problem, assignments)
-    deviations = _deviations(problem, points, integer_targets(compute_targets(problem, prep)))
+    deviations = _deviations(problem, points, scaled_targets(problem, prep))
     return (_missing(prep, assignments), max(deviations, default=0),
             score(problem, assignments, prep)[0])
 
@@ -199,7 +222,7 @@ def score(problem: Problem, assignments: dict[Slot, str],
     prep = prep or prepare(problem)
     w = problem.weights
     rules = problem.rules
-    target = integer_targets(compute_targets(problem, prep))
+    target = scaled_targets(problem, prep)
     points, _ = loads(problem, assignments)
     works: dict[str, set[str]] = defaultdict(set)  # person -> shifts held in any role
     for (shift_id, _role), person_id in assignments.items():
@@ -232,13 +255,14 @@ def score(problem: Problem, assignments: dict[Slot, str],
     spread = sum(1 for s1, s2 in prep.spread_pairs for i in works if s1 in works[i] and s2 in works[i])
     stability = sum(1 for slot, person_id in problem.previous.items()
                     if slot[0] in prep.shift_by_id and assignments.get(slot) != person_id)
-    breakdown = {
-        "under_cover": w.under_cover * missing,
-        "fairness": w.fairness_max * (max(deviations) if deviations else 0) + w.fairness_sum * sum(deviations),
-        "wish": w.wish * wish,
-        "pairing": w.pairing * pairing,
-        "spread": w.spread * spread,
-        "stability": w.stability * stability,
-        "shadow_missing": w.shadow_missing * shadow_missing,
+    breakdown = {  # in tenths of a point (SCALE): deviations are measured to 0.1 point
+        "under_cover": SCALE * w.under_cover * missing,
+        "fairness": w.fairness_max * max(deviations, default=0)
+        + w.fairness_sum * sum(beyond_slack(problem, d) for d in deviations),
+        "wish": SCALE * w.wish * wish,
+        "pairing": SCALE * w.pairing * pairing,
+        "spread": SCALE * w.spread * spread,
+        "stability": SCALE * w.stability * stability,
+        "shadow_missing": SCALE * w.shadow_missing * shadow_missing,
     }
     return sum(breakdown.values()), breakdown

@@ -20,7 +20,7 @@ import time
 from collections import Counter, defaultdict
 from datetime import timedelta
 
-from .fairness import compute_targets, integer_targets
+from .fairness import SCALE, beyond_slack, gap, scaled_targets
 from .prepare import Prepared
 from .problem import Problem, Slot
 
@@ -31,7 +31,7 @@ class _State:
     def __init__(self, problem: Problem, prep: Prepared, plan: dict[Slot, str]) -> None:
         self.problem, self.prep = problem, prep
         self.rules, self.w = problem.rules, problem.weights
-        self.target = integer_targets(compute_targets(problem, prep))
+        self.target = scaled_targets(problem, prep)  # tenths of a point, as the score
         self.slots = [(s.id, r) for s in prep.shifts for r in s.roles]
         self.cand = {slot: prep.candidates[slot] for slot in self.slots}
         self.cand_set = {slot: set(c) for slot, c in self.cand.items()}
@@ -53,14 +53,15 @@ class _State:
         self.weekends: dict[str, Counter] = defaultdict(Counter)
         self.count: Counter = Counter()
         self.points: Counter = Counter()
-        self.dev_hist: Counter = Counter()
+        self.dev_hist: Counter = Counter()  # deviation (tenths) -> how many people have it
         for p in problem.people:
             self.dev_hist[self.dev(p.id)] += 1
         for (s, r), p in plan.items():  # optional roles count for rules, not for load
             self._add(p, s, r, (s, r) in self.holder)
 
     def dev(self, p: str) -> int:
-        return max(0, abs(self.points[p] - self.target.get(p, 0)) - self.w.fairness_slack)
+        """p's distance from their share, in tenths of a point (fairness.gap)."""
+        return gap(self.points[p], self.target.get(p, 0))
 
     def _add(self, p: str, s: str, r: str, required: bool = True) -> None:
         shift = self.prep.shift_by_id[s]
@@ -122,15 +123,15 @@ class _State:
     # cost pieces touched by a move (everything but the global max deviation)
     def person_cost(self, p: str) -> int:
         w, mine = self.w, self.works[p]
-        cost = w.fairness_sum * self.dev(p)
+        cost = w.fairness_sum * beyond_slack(self.problem, self.dev(p))
         for s in mine:
-            cost += w.spread * sum(1 for o in self.near[s] if o in mine) / 2
+            cost += SCALE * w.spread * sum(1 for o in self.near[s] if o in mine) / 2
         return cost
 
     def wish_cost(self, p: str, s: str) -> int:
         value = self.wish.get((p, s), 0)
         on = s in self.works[p]
-        return self.w.wish * (value if value > 0 and not on else (-value if value < 0 and on else 0))
+        return SCALE * self.w.wish * (value if value > 0 and not on else (-value if value < 0 and on else 0))
 
     def shift_cost(self, s: str) -> int:
         cost = 0
@@ -138,13 +139,13 @@ class _State:
         if s in self.pair_shifts:
             a, b = self.holder.get((s, mentor)), self.holder.get((s, mentee))
             if a in self.novice and b in self.novice:
-                cost += self.w.pairing
+                cost += SCALE * self.w.pairing
         for r in self.prep.shift_by_id[s].roles:
             holder = self.holder[(s, r)]
             if holder is None:
-                cost += self.w.under_cover
+                cost += SCALE * self.w.under_cover
             if (s, r) in self.prev and self.prev[(s, r)] != holder:
-                cost += self.w.stability
+                cost += SCALE * self.w.stability
         return cost
 
     def max_dev(self) -> int:
@@ -175,7 +176,7 @@ def improve_plan(problem: Problem, prep: Prepared, plan: dict[Slot, str], time_l
     best = dict(st.holder)
     current = best_cost = 0.0  # costs relative to the start
     started = time.perf_counter()
-    t_hot, t_cold = 2.0, 0.05
+    t_hot, t_cold = 2.0 * SCALE, 0.05 * SCALE  # the score counts tenths of a point
     temp = t_hot
     moves = 0
 

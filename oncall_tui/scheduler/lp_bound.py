@@ -4,7 +4,7 @@ With two workers CP-SAT's own LP converges slowly on 50 x 91-sized models (it ad
 constraints lazily, beside the search), so its reported bound lags far behind what the LP of
 the same model proves. Here the model's linear part is handed to GLOP (which releases the GIL,
 so it runs beside the local search on the other core) and the optimum, rounded up, is a bound:
-every constraint kept is a constraint of the model, and the objective is in whole points.
+every constraint kept is a constraint of the model, and the objective is integral (score units).
 Constraints of other kinds are dropped, which only weakens (never invalidates) the bound.
 ``mip_bound`` runs HiGHS's branch-and-cut on the same rows (outside the GIL too): on the
 hardest 50 x 91 team we know its root cuts prove the optimum where CP-SAT's bound stalls.

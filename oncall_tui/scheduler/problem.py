@@ -105,7 +105,9 @@ class Rules:
 
 @dataclass
 class Weights:
-    """Integer weights of the soft goals; the score is their weighted sum (lower is better).
+    """Integer weights of the soft goals, per point of deviation or per event; the score is their
+    weighted sum counted in tenths of a point (``fairness.SCALE``: deviations are measured to
+    0.1 point, so a weight of 1 adds 10 per event), lower is better.
 
     CP-SAT does not let ``under_cover`` and ``fairness_max`` be traded against the rest: it
     minimises the gaps, then the largest deviation, then the score (``fairness.rank``), so

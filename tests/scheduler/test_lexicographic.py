@@ -18,12 +18,13 @@ from .helpers import MONDAY, utc
 
 
 def lopsided() -> Problem:
-    """Three people, four shifts of 2, 5, 4 and 6 points; p1 may take only the 6-point shift.
-    With the total deviation weighing 4 and the largest 1, the weighted sum prefers a plan whose
-    largest deviation is 3 (total 5) to the one whose largest is 2 (total 6)."""
+    """Three people, four shifts of 2, 2, 3 and 7 points; p1 may take only the 7-point shift.
+    Shares 7, 1.75 and 5.25 points. With the total deviation weighing 4 and the largest 1 (per
+    tenth of a point), the weighted sum prefers a plan whose largest deviation is 2.0 (total
+    4.0) to the one whose largest is 1.8 (total 3.6, but three days in a row: two spread pairs)."""
     shifts = [SchedShift(id=f"s{i}", start=utc(MONDAY + timedelta(days=i)),
                          end=utc(MONDAY + timedelta(days=i)) + timedelta(hours=24), weight=w,
-                         roles=("primary",)) for i, w in enumerate([2, 5, 4, 6])]
+                         roles=("primary",)) for i, w in enumerate([2, 2, 3, 7])]
     eligible = {("p0", s.id, "primary") for s in shifts} | {("p1", "s3", "primary")} | {
         ("p2", s, "primary") for s in ("s0", "s1", "s2")}
     return Problem(people=[SchedPerson(id=f"p{i}") for i in range(3)], shifts=shifts, eligible=eligible,
@@ -42,8 +43,8 @@ def test_the_largest_deviation_comes_before_the_total():
     assert result.status == "optimal"
     gaps, largest, total = rank(prob, result.assignments)
     old_gaps, old_largest, old_total = rank(prob, WEIGHTED_BEST)
-    assert (gaps, largest) == (0, 2)
-    assert (old_gaps, old_largest) == (0, 3)
+    assert (gaps, largest) == (0, 18)  # tenths of a point, against the exact shares
+    assert (old_gaps, old_largest) == (0, 20)
     assert old_total < total  # the weighted sum alone would have taken the other plan
     # the reported score is the weighted sum of the plan, the objective of the second stage
     assert result.score == total == score(prob, result.assignments)[0] == result.bound
@@ -55,8 +56,8 @@ def test_stage_one_fixes_gaps_and_largest_deviation_for_stage_two():
     built = _Model(prob, prep)
     proven, plan = built.first_stage(WEIGHTED_BEST, 5.0, 2, 0, None)
     assert proven and plan is not None
-    assert rank(prob, plan)[:2] == (0, 2)
-    built.fix_first_stage(0, 2)
+    assert rank(prob, plan)[:2] == (0, 18)
+    built.fix_first_stage(0, 18)
     for (p, s, r), var in built.x.items():  # the weighted sum's plan no longer fits the model
         built.model.add(var == int(WEIGHTED_BEST.get((s, r)) == p))
     assert cp_model.CpSolver().solve(built.model) == cp_model.INFEASIBLE

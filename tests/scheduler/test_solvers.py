@@ -181,8 +181,10 @@ def test_replanning_a_published_plan_changes_nothing_needlessly():
     again = solve_cpsat(prob, time_limit=3.0)
     assert again.assignments == first.assignments
     prob.unavailable.add((first.assignments[(prob.shifts[3].id, "primary")], prob.shifts[3].id))
-    changed = solve_cpsat(prob, time_limit=3.0)
-    assert validate(prob, changed.assignments) == []
+    # the fairest plan first (its largest deviation drops from 0.9 to 0.7 point here), and among
+    # those the one that changes the fewest slots: proven, so the same on every run
+    changed = solve_cpsat(prob, time_limit=15.0)
+    assert validate(prob, changed.assignments) == [] and changed.status == "optimal"
     differing = [k for k in first.assignments if changed.assignments.get(k) != first.assignments[k]]
     assert 1 <= len(differing) <= 4
 
