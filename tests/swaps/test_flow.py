@@ -10,7 +10,7 @@ import pytest
 from oncall_tui.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 
 from ..conftest import DEMO_YOU
-from .helpers import future_shift, holders
+from .helpers import holders
 
 
 def _a_shift_with_candidates(backend_of, clock, role="primary"):
