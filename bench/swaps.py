@@ -1,0 +1,155 @@
+"""Swaps: candidates for a 50-person team, locally and over `oncall serve`; and the race.
+
+    .venv/bin/python bench/swaps.py                 # 5 race rounds, writes nothing
+    .venv/bin/python bench/swaps.py --rounds 100 --write   # ... the issue's 100, updates "## Swaps"
+
+Candidates: the median of --runs calls of `swap_candidates` for one December shift of the demo
+team grown to 50 people, on the SQLite file (LocalBackend) and through `oncall serve` on loopback
+(RemoteBackend, the read cache off); target 100 ms local and at most 1.5x that remotely.
+The race: per round one shift's holder asks everyone; 32 processes agree to it at the same
+moment (a barrier) on the one SQLite file: exactly one must win, 31 be told "already taken",
+no other error, and the assignment must hold the winner.
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.results import machine, write_section  # noqa: E402
+from bench.server import NOW, build, start_server  # noqa: E402
+
+SECTION = "## Swaps"
+
+
+def publish(url: str) -> None:
+    from oncall_tui.backend.local import LocalBackend
+    from oncall_tui.core.clock import FixedClock
+    from tests.swaps.helpers import publish_month
+
+    publish_month(url, FixedClock(datetime.fromisoformat(NOW)))
+    LocalBackend(url, actor="root", clock=FixedClock(datetime.fromisoformat(NOW))).close()
+
+
+def shifts(url: str) -> list:
+    from oncall_tui.backend.local import LocalBackend
+    from oncall_tui.core.clock import FixedClock
+    from tests.swaps.helpers import holders
+
+    clock = FixedClock(datetime.fromisoformat(NOW))
+    return holders(LocalBackend(url, actor="root", clock=clock), clock)
+
+
+def timed(call, runs: int) -> float:
+    call()  # warm
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        call()
+        out.append(time.perf_counter() - t0)
+    return statistics.median(out) * 1000
+
+
+def race(url: str, racers: int, rounds: int) -> dict:
+    from oncall_tui.backend.local import LocalBackend
+    from oncall_tui.core.clock import FixedClock
+    from tests.swaps import race_workers
+
+    clock = FixedClock(datetime.fromisoformat(NOW))
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["oncall_tui.backend.local", "tests.swaps.race_workers"])
+    tally = {"rounds": 0, "one_winner": 0, "taken": 0, "errors": 0, "assignment_ok": 0, "seconds": 0.0}
+    root = LocalBackend(url, actor="root", clock=clock)
+    for shift in shifts(url):
+        if tally["rounds"] == rounds:
+            break
+        holder = LocalBackend(url, actor=shift.person.login, clock=clock)
+        try:
+            swap = holder.swap_request(shift.uid, everyone=True)
+        except Exception:  # noqa: BLE001 - nobody can take this one
+            continue
+        asked = [a.person.login for a in swap.asks]
+        logins = [asked[i % len(asked)] for i in range(racers)]
+        barrier, results = ctx.Barrier(racers), ctx.Queue()
+        procs = [ctx.Process(target=race_workers.agree, args=(url, login, swap.id, NOW, barrier, results))
+                 for login in logins]
+        t0 = time.perf_counter()
+        for p in procs:
+            p.start()
+        got = [results.get(timeout=300) for _ in procs]
+        for p in procs:
+            p.join(timeout=60)
+        tally["seconds"] += time.perf_counter() - t0
+        winners = [g for g in got if g[1] == "won"]
+        tally["rounds"] += 1
+        tally["one_winner"] += len(winners) == 1
+        tally["taken"] += sum(g[1] == "taken" and "already taken by" in g[2] for g in got)
+        tally["errors"] += sum(g[1] == "error" for g in got)
+        held = {a.uid: a.person.login for a in shifts(url)}
+        tally["assignment_ok"] += len(winners) == 1 and held.get(shift.uid) == winners[0][0] \
+            and root.swap(swap.id).taken_by.login == winners[0][0]
+    return tally
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--team-size", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--racers", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args()
+    import os
+
+    tmp = Path(tempfile.mkdtemp(prefix="oncall-bench-swaps-"))
+    os.environ["ONCALL_HOME"] = str(tmp)
+    path = tmp / "bench.db"
+    tokens = build(path, args.team_size)
+    url = f"sqlite:///{path}"
+    publish(url)
+    target = shifts(url)[0]
+
+    from oncall_tui.backend.local import LocalBackend
+    from oncall_tui.backend.remote import RemoteBackend
+    from oncall_tui.core.clock import FixedClock
+
+    local = LocalBackend(url, actor="root", clock=FixedClock(datetime.fromisoformat(NOW)))
+    count = len(local.swap_candidates(target.uid))
+    local_ms = timed(lambda: local.swap_candidates(target.uid), args.runs)
+    from tests.conftest_backends import free_port
+
+    port = free_port()
+    proc = start_server(path, port, 1, tmp, cache=False)
+    try:
+        remote = RemoteBackend(f"http://127.0.0.1:{port}", token=tokens["root"])
+        remote_ms = timed(lambda: remote.swap_candidates(target.uid), args.runs)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    tally = race(url, args.racers, args.rounds)
+    ratio = remote_ms / local_ms
+    body = (f"Measured on {machine()}; `.venv/bin/python bench/swaps.py --rounds {args.rounds} --write`.\n\n"
+            f"- Candidates for one shift of a {args.team_size}-person team ({count} offered, each with its "
+            f"reason): {local_ms:.0f} ms local (target 100), {remote_ms:.0f} ms over `oncall serve` "
+            f"(ratio {ratio:.2f}, target at most 1.5), median of {args.runs}.\n"
+            f"- The race on one SQLite file: {args.racers} processes agree to the same broadcast ask at once, "
+            f"{tally['rounds']} rounds: exactly one winner in {tally['one_winner']}, "
+            f"{tally['taken']} told \"already taken by\" (of {tally['rounds'] * (args.racers - 1)}), "
+            f"{tally['errors']} other errors, assignment matching the winner in {tally['assignment_ok']}; "
+            f"{tally['seconds'] / max(tally['rounds'], 1):.1f} s a round (starting 32 processes included).\n"
+            f"- PostgreSQL behind 2 `oncall serve` workers: not measured here (tests/swaps/test_race.py "
+            f"races 8 processes on a real PostgreSQL server).\n")
+    print(body)
+    if args.write:
+        write_section(SECTION, body)
+
+
+if __name__ == "__main__":
+    main()
