@@ -235,7 +235,7 @@ class CoreService(ServiceBase):
         if asked:
             parts.append(f"{plural(asked, 'swap request')} waiting for your answer")
         if mine_open:
-            parts.append(f"{mine_open} of yours still open")
+            parts.append(f"{mine_open} of yours open")
         return asked, ("Swaps: " + "; ".join(parts)) if parts else "Swaps: nothing waiting"
 
     def change_cursor(self) -> int:

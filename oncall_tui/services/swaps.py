@@ -891,3 +891,46 @@ def cover_rows(assignment_ids: list[int]) -> dict[int, list[m.Cover]]:
             out[c.assignment_id].append(c)
     return out
 
+
+
+def carry_swaps(previous: m.Plan, plan: m.Plan, now: datetime) -> list[str]:
+    """A newly published plan keeps the swaps agreed on the one it replaces (for shifts still to
+    come): the taker keeps a whole shift they took, and a cover of some hours stays with the new
+    plan's shift when the same person holds it.  What cannot be kept (the taker holds another role
+    on that shift in the new plan, or the new plan gives the shift to someone else) is returned as
+    one line each, for the plan's warnings; nothing is dropped silently."""
+    lost: list[str] = []
+    new_by_slot = {a.slot_id: a for a in m.Assignment.select().where(m.Assignment.plan == plan)}
+    held_at: dict[tuple[int, datetime], set[int]] = defaultdict(set)
+    for a in m.Assignment.select(m.Assignment, m.Slot).join(m.Slot).where(m.Assignment.plan == plan):
+        held_at[(a.slot.rotation_id, a.slot.start)].add(a.person_id)
+    swaps = (m.SwapRequest.select(m.SwapRequest, m.Slot).join(m.Slot)
+             .where((m.SwapRequest.plan == previous) & (m.SwapRequest.status.in_(("agreed", "overridden")))
+                    & m.SwapRequest.taken_by.is_null(False) & (m.Slot.end > now)))
+    for req in swaps:
+        slot = req.slot
+        new = new_by_slot.get(slot.id)
+        taker = req.taken_by
+        where = f"swap {req.id} ({taker.name}, {slot.role} {slot.start:%Y-%m-%d %H:%M} UTC)"
+        if new is None:
+            lost.append(f"{where}: the new plan leaves that shift empty; the swap is not kept")
+            continue
+        if req.start is None:  # a whole shift
+            if new.person_id != taker.id:
+                if taker.id in held_at[(slot.rotation_id, slot.start)]:
+                    lost.append(f"{where}: the new plan gives {taker.name} another role on that shift; "
+                                f"the swap is not kept")
+                    continue
+                m.Assignment.update(person=taker, source="swap", version=m.Assignment.version + 1).where(
+                    m.Assignment.id == new.id).execute()
+        else:
+            if new.person_id != req.requester_id:
+                lost.append(f"{where}: the new plan gives that shift to someone else; the cover of some "
+                            f"hours is not kept")
+                continue
+            for c in m.Cover.select().where(m.Cover.request == req):
+                m.Cover.create(assignment=new, person=c.person_id, start=c.start, end=c.end, request=req,
+                               created_at=c.created_at)
+        m.SwapRequest.update(plan=plan, version=m.SwapRequest.version + 1).where(
+            m.SwapRequest.id == req.id).execute()
+    return lost

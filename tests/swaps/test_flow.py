@@ -195,3 +195,22 @@ def test_links_are_single_use_and_name_nobody_when_wrong(as_user, clock, backend
         with pytest.raises(NotFound) as err:
             mine.swap_link(bad)
         assert taker not in str(err.value) and a.person.login not in str(err.value)
+
+
+def test_a_re_publish_keeps_the_agreed_swap(as_user, clock):
+    from ..planning.helpers import MONTH, ROT
+
+    a, mine, cands = _a_shift_with_candidates(as_user, clock)
+    taker = cands[0].person.login
+    swap = mine.swap_request(a.uid, ask=[taker])
+    as_user(taker).swap_agree(swap.id)
+    root = as_user(DEMO_YOU)
+    view = root.draft_plan(ROT, MONTH, solver="greedy", time_limit=5)
+    published = root.publish_plan(view.summary.id, view.summary.version)
+    held = {x.uid: x.person.login for x in holders(root, clock)}
+    warnings = root.plan(published.id).warnings
+    kept = held.get(a.uid) == taker
+    assert kept or any(f"swap {swap.id}" in w for w in warnings)  # kept, or the plan says why not
+    assert held.get(a.uid) != a.person.login  # never silently back to the one who asked for cover
+    if kept:
+        assert root.swap(swap.id).taken_by.login == taker
