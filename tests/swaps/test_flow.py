@@ -214,3 +214,22 @@ def test_a_re_publish_keeps_the_agreed_swap(as_user, clock):
     assert held.get(a.uid) != a.person.login  # never silently back to the one who asked for cover
     if kept:
         assert root.swap(swap.id).taken_by.login == taker
+
+
+def test_the_cant_make_it_link_shows_the_shift_and_asks_for_cover(as_user, clock):
+    a, mine, cands = _a_shift_with_candidates(as_user, clock)
+    path = mine.cant_make_it_link(a.uid)
+    assert path.startswith("/links/cant/")
+    secret = path.rsplit("/", 1)[1]
+    with pytest.raises(NotAllowed):
+        as_user(cands[0].person.login).cant_make_it_link(a.uid)  # only the holder has it
+    shown = mine.cant_link(secret)
+    assert shown.shift.assignment.uid == a.uid and shown.can_request and shown.candidates
+    assert shown.person.login == a.person.login
+    swap = mine.cant_link_request(secret, top=2, note="ill")
+    assert swap.requester.login == a.person.login and swap.mode == "ordered" and swap.note == "ill"
+    again = mine.cant_link(secret)
+    assert not again.can_request and again.open_swap is not None and again.open_swap.id == swap.id
+    with pytest.raises(NotFound) as err:
+        mine.cant_link(secret[:-3] + "abc")
+    assert a.person.login not in str(err.value)
