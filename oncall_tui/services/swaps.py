@@ -910,7 +910,7 @@ def carry_swaps(previous: m.Plan, plan: m.Plan, now: datetime) -> list[str]:
     for req in swaps:
         slot = req.slot
         new = new_by_slot.get(slot.id)
-        taker = req.taken_by
+        taker: Any = req.taken_by
         where = f"swap {req.id} ({taker.name}, {slot.role} {slot.start:%Y-%m-%d %H:%M} UTC)"
         if new is None:
             lost.append(f"{where}: the new plan leaves that shift empty; the swap is not kept")
