@@ -131,7 +131,7 @@ def test_refusals_change_nothing(as_user, clock):
     assert mine.swap(swap.id).state == "open"
     clock.at = a.start + timedelta(minutes=5)
     with pytest.raises(InvalidInput, match="already started"):
-        mine.swap_cancel(swap.id) if False else mine.swap_request(a.uid, ask=[nobody])
+        mine.swap_request(a.uid, ask=[nobody])
 
 
 def test_partial_cover_and_manager_acts(as_user, clock):
@@ -233,3 +233,23 @@ def test_the_cant_make_it_link_shows_the_shift_and_asks_for_cover(as_user, clock
     with pytest.raises(NotFound) as err:
         mine.cant_link(secret[:-3] + "abc")
     assert a.person.login not in str(err.value)
+
+
+def test_agreeing_is_refused_when_it_would_break_a_rule_or_the_plan_changed(as_user, clock):
+    from zoneinfo import ZoneInfo
+
+    from ..planning.helpers import MONTH, ROT
+
+    a, mine, cands = _a_shift_with_candidates(as_user, clock)
+    taker, other = cands[0].person.login, cands[1].person.login
+    swap = mine.swap_request(a.uid, ask=[taker, other])
+    root = as_user(DEMO_YOU)
+    day = a.start.astimezone(ZoneInfo(cands[0].person.tz)).date()
+    root.set_availability([day], "unavailable", note="flu", person=taker)  # their manager marks them away
+    with pytest.raises(InvalidInput, match="cannot take it now"):
+        as_user(taker).swap_agree(swap.id)
+    assert mine.swap(swap.id).state == "open"  # nothing changed
+    view = root.draft_plan(ROT, MONTH, solver="greedy", time_limit=5)
+    root.publish_plan(view.summary.id, view.summary.version)
+    with pytest.raises(Conflict, match="re-published since"):  # the ask was about the plan before
+        as_user(taker).swap_agree(swap.id)
