@@ -25,6 +25,7 @@ from ..services.context import ServiceContext
 from ..services.core import CoreService
 from ..services.planning import PlanningService
 from ..services.requirements import RequirementsService
+from ..services.swaps import SwapsService
 from ..services.team_file import TeamFileService
 from ..store import bind, make_database, migrate, normalise_url
 from ..store import models as m
@@ -62,6 +63,8 @@ class Services:
         self.core = CoreService(ctx, requirements_line=self.requirements.requirements_line)
         self.team_file = TeamFileService(ctx)
         self.admin = AdminService(ctx)
+        self.swaps = SwapsService(ctx, eligibility=self.requirements.eligibility_checker,
+                                  recommendations=self.availability.recommendations)
 
 
 #: The attribute of `Services` -> its class: which area serves which API method is each
@@ -69,7 +72,7 @@ class Services:
 AREAS: dict[str, type] = {
     "core": CoreService, "requirements": RequirementsService, "availability": AvailabilityService,
     "calendars": CalendarSourcesService, "planning": PlanningService, "team_file": TeamFileService,
-    "admin": AdminService, "authorize": AuthorizeService,
+    "admin": AdminService, "authorize": AuthorizeService, "swaps": SwapsService,
 }
 #: API method name -> the attribute of `Services` that serves it.
 ROUTES = routes(Backend, AREAS)

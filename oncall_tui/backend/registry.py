@@ -29,7 +29,9 @@ _POLICY = "__oncall_policy__"
 
 #: Who a rule may let in.  "manager_was" is a manager of a team the person is in or was in
 #: (their tokens outlive a move, so the former manager can still see and stop them).
-WHO = ("anyone", "self", "member", "manager", "manager_was", "admin")
+#: "link" is whoever holds a link's secret, signed in or not (the link pages of `oncall serve`): the
+#: method itself checks the secret, which is the whole authority.
+WHO = ("anyone", "self", "member", "manager", "manager_was", "admin", "link")
 #: Where a rule finds its team (first group) or its person (second), from one argument of the call.
 TEAM_SCOPES = {
     "team": "of team `{arg}` (default: mine)",
@@ -37,6 +39,7 @@ TEAM_SCOPES = {
     "plan": "of plan `{arg}`'s team",
     "assignment": "of shift `{arg}`'s team",
     "status": "of request `{arg}`'s team",
+    "swap": "of swap `{arg}`'s team",
     "team_file": "of the team in `{arg}` (a new team: administrators only)",
 }
 PERSON_SCOPES = {
@@ -60,6 +63,7 @@ class Rule:
         """In words, for the README's table."""
         personal = self.scope in PERSON_SCOPES
         words = {"anyone": "anyone signed in", "admin": "an administrator",
+                 "link": "anyone holding the link's secret (no sign-in)",
                  "self": "the person", "member": "a teammate" if personal else "a member",
                  "manager": "their manager" if personal else "a manager",
                  "manager_was": "their manager now or before"}
@@ -77,7 +81,7 @@ def allow(*who: str, **scope: str) -> Rule:
         raise ValueError(f"allow() needs some of {', '.join(WHO)}, not {unknown or 'nothing'}")
     if len(scope) > 1 or any(k not in SCOPES for k in scope):
         raise ValueError(f"allow() takes at most one scope, one of {', '.join(SCOPES)}: {scope}")
-    needs_scope = set(who) - {"anyone", "admin"}
+    needs_scope = set(who) - {"anyone", "admin", "link"}
     if needs_scope and not scope:
         raise ValueError(f"allow({', '.join(who)}) must say which argument names the team or person")
     kind, arg = next(iter(scope.items())) if scope else (None, None)

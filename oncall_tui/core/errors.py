@@ -58,6 +58,13 @@ class StaleEdit(OncallError):
         return {**super().to_dict(), "fresh": to_builtins(self.fresh)}
 
 
+class Conflict(StaleEdit):
+    """It is no longer open: someone else acted first ("already taken by Gus Lindqvist").
+    The message names the current state; `fresh` holds it as plain data."""
+
+    code = "conflict"
+
+
 class InvalidInput(OncallError):
     code = "invalid_input"
     http_status = 422
@@ -82,7 +89,7 @@ class Unavailable(OncallError):
 ERRORS_BY_CODE: dict[str, type[OncallError]] = {
     cls.code: cls
     for cls in (OncallError, NotFound, NotAllowed, UnknownUser, NotAuthenticated, StaleEdit,
-                InvalidInput, SchemaTooNew, Unavailable)
+                Conflict, InvalidInput, SchemaTooNew, Unavailable)
 }
 
 
@@ -90,8 +97,8 @@ def error_from_dict(data: dict[str, Any]) -> OncallError:
     cls = ERRORS_BY_CODE.get(data.get("code", "error"), OncallError)
     extra = {k: v for k, v in data.items() if k not in ("code", "message")}
     message = data.get("message", "error")
-    if cls is StaleEdit:
-        return StaleEdit(message, fresh=extra.pop("fresh", None), **extra)
+    if issubclass(cls, StaleEdit):
+        return cls(message, fresh=extra.pop("fresh", None), **extra)
     if cls is InvalidInput:
         return InvalidInput(message, field=extra.pop("field", None), **extra)
     return cls(message, **extra)

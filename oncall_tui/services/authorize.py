@@ -47,6 +47,8 @@ class AuthorizeService(ServiceBase):
         def run() -> None:
             if any(rule.scope == "team_file" for rule in rules) and self._may_bootstrap():
                 return  # the first import into an empty database: its importer becomes administrator
+            if all("link" in rule.who for rule in rules):
+                return  # the secret is the authority: the method checks it
             found = self._ids("authz:me", lambda: m.Person.select(m.Person.id).where(
                 (m.Person.login == "") & (m.Person.active == True)), self.actor_login, True)  # noqa: E712
             me = found[0] if found else None
@@ -118,6 +120,10 @@ class AuthorizeService(ServiceBase):
             row = (m.RequirementStatus.select(m.RequirementStatus.id, m.Requirement.team).join(m.Requirement)
                    .where(m.RequirementStatus.id == value).first())
             return _Scope([row.requirement.team_id]) if row else None
+        if kind == "swap":
+            row = (m.SwapRequest.select(m.SwapRequest.id, m.Rotation.team).join(m.Slot)
+                   .join(m.Rotation).where(m.SwapRequest.id == value).first())
+            return _Scope([row.slot.rotation.team_id]) if row else None
         if kind == "token":
             row = m.ApiToken.get_or_none(m.ApiToken.id == value)
             return self._person_scope(row.person_id, row.person.login) if row else None
@@ -172,13 +178,14 @@ def _refusal(name: str, rule, scope: _Scope, login: str) -> str:
                     else f"a manager of team {teams}" if teams and scope.named else "a manager of a team"),
         "manager_was": f"a manager of a team '{person}' is or was in" if person else "their manager",
         "admin": "an organisation administrator",
+        "link": "the holder of the link",
     }
     if rule.scope == "team" and not scope.named and set(rule.who) & {"manager", "member"}:
         role = "managers" if "member" not in rule.who else "members of a team"
         return f"{name.replace('_', ' ')} is for {role}; '{login}' is not one"
     if rule.scope == "team_file" and not scope.team_ids:
         return f"only an organisation administrator can create a team; '{login}' is not one"
-    order = ("manager", "manager_was", "member", "self", "anyone", "admin")
+    order = ("manager", "manager_was", "member", "self", "anyone", "admin", "link")
     phrases = list(dict.fromkeys(words[w] for w in sorted(rule.who, key=order.index)))
     allowed = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " or " + phrases[-1]
     return f"only {allowed} can use {name}; '{login}' cannot"
