@@ -83,6 +83,8 @@ class HomeScreen(AreaScreen):
     """
     BINDINGS = [
         Binding("enter", "open_shift", "Shift details", tooltip="Partners, escalation and handover notes"),
+        Binding("c", "cant_make_it", "Can't make it",
+                tooltip="Ask someone to take the highlighted shift, all of it or a part"),
         Binding("f5", "refresh", "Refresh", tooltip="Load everything again"),
     ]
 
@@ -160,6 +162,7 @@ class HomeScreen(AreaScreen):
         self._show_detail()
         for name in ("now", "status", "hints"):
             self.query_one(f"#{name}", Static).update(texts[name])
+        self.refresh_bindings()  # "can't make it" needs a shift
 
     def _now_text(self, view: HomeView, tz: str) -> Content | str:
         if not view.now:
@@ -233,6 +236,33 @@ class HomeScreen(AreaScreen):
         from .shift_detail import ShiftDetailScreen
 
         self.app.push_screen(ShiftDetailScreen(detail, self.view.me.tz if self.view else "UTC"))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cant_make_it":
+            return True if self.selected_shift() is not None else None
+        return True
+
+    def why_not(self, action: str) -> str | None:
+        if action == "cant_make_it":
+            return "You have no shift in the next six weeks to ask someone to take."
+        return None
+
+    def action_cant_make_it(self) -> None:
+        """The highlighted shift: ask someone to take it (all of it or a part)."""
+        detail = self.selected_shift()
+        if detail is None:
+            return
+        from .swap_dialogs import AskDialog
+
+        def sent(swap) -> None:
+            if swap is None:
+                return
+            asked = [a.person.name for a in swap.asks if a.state == "asked"]
+            who = ", ".join(asked) if asked else "your managers (nobody else can take it)"
+            self.notify(escape(f"Request sent: asking {who}. Swaps (s) shows its answers."), timeout=8)
+            self.reload()
+
+        self.app.push_screen(AskDialog(detail, self.view.me.tz if self.view else "UTC"), sent)
 
     def action_refresh(self) -> None:
         self.reload()

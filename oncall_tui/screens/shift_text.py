@@ -227,12 +227,12 @@ def escalation_lines(label: str, contacts: Iterable[EscalationContact], width: i
 NUMBER_IN_TEXT = re.compile(r"\+?\d[\d ().:/-]{4,}\d")
 
 
-def text_lines(label: str, text: str, width: int) -> list[Line]:
+def text_lines(label: str, text: str, width: int, indent: int = 0) -> list[Line]:
     """Free text (a handover note) after a bold label, wrapped between words; a phone number
-    or a date in it is one unit, never split."""
+    or a date in it is one unit, never split (`indent`: the first line's, the others keep 3 or it)."""
     glued = NUMBER_IN_TEXT.sub(lambda found: found.group().replace(" ", "\u00a0"), safe_text(text))
     words: list[Group] = [[_unit(w.replace("\u00a0", " "))] for w in re.split(r"[^\S\u00a0]+", glued) if w]
-    return pack(([[[(label, "bold")]]] if label else []) + words, width, hanging=3)
+    return pack(([[[(label, "bold")]]] if label else []) + words, width, indent=indent, hanging=max(3, indent))
 
 
 def now_lines(rows: Iterable[OnCallNow], tz: str, width: int) -> list[Line]:
