@@ -159,8 +159,11 @@ def swap_body(link: Any, message: str = "", reason: str = "") -> str:
         parts.append(f"<p><strong>{text(link.message)}</strong></p>")
     if link.can_answer:
         parts.append(
+            # Two forms: Enter in the reason field sends the decline, never the agreement.
             '<form method="post">\n'
             '<p><button type="submit" name="answer" value="agree">Agree: I take this shift</button></p>\n'
+            "</form>\n"
+            '<form method="post">\n'
             '<p><label for="reason">If you decline, a reason (optional; they see it):</label><br>\n'
             f'<input type="text" id="reason" name="reason" maxlength="500" size="40" value="{text(reason)}"></p>\n'
             '<p><button type="submit" name="answer" value="decline">Decline</button></p>\n'
