@@ -14,10 +14,10 @@ from textual.widgets.option_list import Option
 from ..core.domain import HomeView, ShiftDetail
 from ..formatting import escape
 from .base import AreaScreen
-from .shift_text import Line, content, escalation_lines, now_lines, shift_lines, text_lines
+from .shift_text import FitsItsWidth, Line, content, escalation_lines, now_lines, shift_lines, text_lines
 
 
-class ShiftList(OptionList):
+class ShiftList(FitsItsWidth, OptionList):
     """My next shifts, each laid out by `shift_lines` at this list's own width, and laid out
     again whenever that width changes: no line is ever wider than the list, so nothing wraps
     and every option's height is its number of lines, whatever the terminal's width, however
@@ -39,13 +39,6 @@ class ShiftList(OptionList):
         self.now: datetime | None = None
         self.empty_text = ""
         self.laid_out_at = 0  # the width the options were laid out for
-
-    def text_width(self) -> int:
-        """The cells a line may take: the list's own, or (before it has a size) the screen's
-        less the scrollbar's place, as the list takes the full width."""
-        if self.size.width:
-            return self.scrollable_content_region.width
-        return max(1, self.app.size.width - 1)
 
     def show(self, details: tuple[ShiftDetail, ...], tz: str, now: datetime, empty_text: str) -> None:
         highlighted = self.highlighted

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from rich.cells import cell_len
 from textual.content import Content
@@ -31,6 +32,21 @@ LEVELS = (
     "without the zone (the heading names it)",
     "without the weekdays",
 )
+
+
+class FitsItsWidth:
+    """Mixed into a list whose options are laid out here at its own width: the cells a line
+    may take, the list's own, or (before it has a size) the screen's less the scrollbar's place,
+    as such a list takes the full width."""
+
+    size: Any
+    scrollable_content_region: Any
+    app: Any
+
+    def text_width(self) -> int:
+        if self.size.width:
+            return self.scrollable_content_region.width
+        return max(1, self.app.size.width - 1)
 
 
 def content(lines: list[Line]) -> Content:

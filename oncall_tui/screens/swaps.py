@@ -18,7 +18,7 @@ from ..core.domain_swaps import OPEN_STATES, STATE_WORDS
 from ..core.errors import OncallError
 from ..formatting import escape, local, relative, safe_text
 from .base import AreaScreen, report_problem
-from .shift_text import Line, content, pack
+from .shift_text import FitsItsWidth, Line, content, pack
 
 if TYPE_CHECKING:
     from ..core.domain import Person
@@ -166,7 +166,7 @@ def swap_detail_lines(swap: Swap, tz: str, me: str, now: datetime, width: int) -
     return lines
 
 
-class SwapList(OptionList):
+class SwapList(FitsItsWidth, OptionList):
     """The requests under section headings, each laid out at the list's own width (like the
     home screen's shifts), laid out again when that width changes."""
 
@@ -182,11 +182,6 @@ class SwapList(OptionList):
         self.now: datetime | None = None
         self.rows: list[Swap | None] = []  # per option: its request (None: a heading)
         self.laid_out_at = 0
-
-    def text_width(self) -> int:
-        if self.size.width:
-            return self.scrollable_content_region.width
-        return max(1, self.app.size.width - 1)
 
     def show(self, view: SwapsView, now: datetime) -> None:
         current = self.current()
