@@ -46,9 +46,9 @@ class AuthorizeService(ServiceBase):
 
         def run() -> None:
             if any(rule.scope == "team_file" for rule in rules) and self._may_bootstrap():
-                return
+                return  # the first import into an empty database: its importer becomes administrator
             if all("link" in rule.who for rule in rules):
-                return  # the secret is the authority: the method checks it  # the first import into an empty database: its importer becomes administrator
+                return  # the secret is the authority: the method checks it
             found = self._ids("authz:me", lambda: m.Person.select(m.Person.id).where(
                 (m.Person.login == "") & (m.Person.active == True)), self.actor_login, True)  # noqa: E712
             me = found[0] if found else None

@@ -173,9 +173,9 @@ def build_demo(backend, clock: Clock) -> dict:
 
         seed_demo_readiness(team, people, experienced, manager, now)
         _seed_availability(engineers, today, rng, now)
-        _seed_swap(rot, people, you, now, today)
         backend.context.audit("demo.seed", "team", team.slug, team)
     backend.context.write(seed)
+    _seed_swaps(backend, you, now)
     return {"team": report.team, "you": you}
 
 
@@ -269,19 +269,47 @@ def _seed_availability(engineers, today, rng, now):
         m.Availability.insert_many(rows[chunk:chunk + 200]).execute()
 
 
-def _seed_swap(rot, people, you, now, today):
-    """Dev can't make a shift next week and asks you to take it."""
-    dev = people["dev"]
-    row = (m.Assignment.select().join(m.Slot).switch(m.Assignment).join(m.Plan)
-           .where((m.Plan.status == "published") & (m.Assignment.person == dev)
-                  & (m.Slot.start > now + timedelta(days=2)) & (m.Slot.rotation == rot))
-           .order_by(m.Slot.start).first())
-    if row is None:
-        return
-    req = m.SwapRequest.create(slot=row.slot, requester=dev, mode="targeted", status="open",
-                               note="Family wedding, sorry! Happy to take one of yours.",
-                               created_at=now - timedelta(hours=3), deadline=row.slot.start - timedelta(days=1))
-    m.SwapOffer.create(request=req, candidate=people[you], position=0, state="asked")
+def _seed_swaps(backend, you: str, now) -> None:
+    """Dev can't make a shift next week and asks you to take it (an incoming ask); you asked the
+    best two candidates, in order, to cover two hours of one of yours (an outgoing request)."""
+    from ..core.errors import OncallError
+
+    def shifts_of(login: str, after) -> list[str]:
+        def run() -> list[str]:
+            rows = (m.Assignment.select(m.Assignment, m.Slot).join(m.Slot).switch(m.Assignment).join(m.Plan)
+                    .join(m.Person, on=(m.Assignment.person == m.Person.id))
+                    .where((m.Plan.status == "published") & (m.Person.login == login) & (m.Slot.start > after)
+                           & (m.Slot.role != "shadow"))
+                    .order_by(m.Slot.start).limit(8))
+            return [r.slot.uid for r in rows]
+        return backend.context.read(run)
+
+    asked = False
+    mine = shifts_of(you, now + timedelta(hours=12))
+    for login in ("dev", *(e[0] for e in ENGINEERS if e[0] != "dev")):
+        other = backend.acting_as(login)
+        for uid in shifts_of(login, now + timedelta(hours=12)):
+            for trade in [None, *mine]:  # a straight ask, else a trade for one of yours
+                try:
+                    other.swap_request(uid, ask=[you], trade_uid=trade,
+                                       note="Family wedding, sorry! Happy to take one of yours.")
+                    asked = True
+                    break
+                except OncallError:
+                    continue
+            if asked:
+                break
+        if asked:
+            break
+    for uid in shifts_of(you, now + timedelta(hours=12)):
+        shift = next(s for s in backend.shifts(first=None) if s.assignment.uid == uid).assignment
+        middle = shift.start + (shift.end - shift.start) / 2
+        try:
+            backend.swap_request(uid, start=middle, end=middle + timedelta(hours=2), top=2,
+                                 note="Dentist appointment")
+            break
+        except OncallError:
+            continue
 
 
 def demo_path(data_dir: Path) -> Path:

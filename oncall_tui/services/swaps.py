@@ -1,11 +1,78 @@
-"""Swaps: "I can't make it", who could take it, asking, answering, and the managers' acts."""
+"""Swaps: "I can't make it", who could take it, asking, answering, and the managers' acts.
+
+One request is one `SwapRequest` row and an `SwapOffer` row per person asked.  Its state moves
+only by a conditional UPDATE on its id, version and state inside the write transaction
+(`_move`): of two answers at the same moment (two processes on one SQLite file, two `oncall
+serve` workers on PostgreSQL) the database lets exactly one through, and the other is told the
+state it lost to.  Time-outs and the swap deadline follow the injected clock: every read and
+write first brings the request up to now (`core.swaps.advance`); nothing sleeps.
+
+On agreement the published assignment changes in the same transaction: the whole shift changes
+hands (the slot's uid stays), or a `Cover` row gives the taker exactly the hours of the part.
+Who may be asked is the planner's own check (`scheduler.validate` on the month's problem built by
+`PlanData`, with the swap applied), so eligibility, availability, other rotations, rest and
+consecutive-day rules have one home.
+"""
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from ..core.domain_swaps import CantLink, Swap, SwapCandidate, SwapLink
-from .base import ServiceBase, ServiceContext
+from ..core.domain import ShiftDetail
+from ..core.domain_swaps import OPEN_STATES, STATE_WORDS, CantLink, Swap, SwapAsk, SwapCandidate, SwapLink
+from ..core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from ..core.months import month_of
+from ..core.swaps import (
+    DEFAULT_ANSWER_HOURS,
+    DEFAULT_DEADLINE_HOURS,
+    AskState,
+    RequestState,
+    advance,
+    after_answer,
+    answer_deadline,
+    close,
+    escalate_at,
+    link_secret,
+    points_of_part,
+    rank_key,
+    secret_hash,
+    settings_hours,
+)
+from ..store import models as m
+from . import convert
+from .base import AfterCommit, ServiceBase, ServiceContext, check_note
 from .context import EligibilityFor, RecommendationsFor
+from .planning_data import PlanData
+
+NO_LINK = "this link is not valid: it may have been used already or have expired"
+MAX_TOP = 50
+
+
+@dataclass
+class _Shift:
+    """A published shift role and who holds it now."""
+
+    slot: m.Slot
+    rot: m.Rotation
+    team: m.Team
+    assignment: m.Assignment
+    plan: m.Plan
+
+
+@dataclass
+class _Fit:
+    """Who could take a part, with the figures of their rank; `why_not` when they cannot."""
+
+    person: m.Person
+    level: int
+    level_why: str
+    points: float
+    share: float
+    part: float
+    why_not: str = ""
 
 
 class SwapsService(ServiceBase):
@@ -15,53 +82,764 @@ class SwapsService(ServiceBase):
 
     def __init__(self, ctx: ServiceContext, eligibility: EligibilityFor,
                  recommendations: RecommendationsFor) -> None:
+        """`eligibility(team)` and `recommendations(team, month)`: the other areas' (as the planner's)."""
         super().__init__(ctx)
         self.eligibility = eligibility
         self.recommendations = recommendations
+        self.plan_data = PlanData(ctx, eligibility, recommendations)
 
+    # ======================================================================================
+    # candidates
     def swap_candidates(self, shift_uid: str, start: datetime | None = None,
                         end: datetime | None = None) -> list[SwapCandidate]:
-        raise NotImplementedError
+        def run() -> list[SwapCandidate]:
+            shift = self._shift(shift_uid)
+            self._require_holder_or_manager(shift, "see who could take it")
+            part = self._part(shift, start, end)
+            return self._ranked(shift, part)
+        return self._read(run)
 
+    def _ranked(self, shift: _Shift, part: tuple[datetime, datetime]) -> list[SwapCandidate]:
+        fits = [f for f in self._fits(shift, part) if not f.why_not]
+        fits.sort(key=lambda f: rank_key(f.level, f.points, f.share, f.person.login))
+        out = []
+        for rank, f in enumerate(fits, 1):
+            below = f.share - f.points
+            standing = (f"{below:g} below" if below > 0 else f"{-below:g} above" if below < 0 else "at") \
+                + " their share"
+            out.append(SwapCandidate(
+                person=convert.person_ref(f.person), rank=rank, level=f.level, points_month=f.points,
+                share_month=f.share, points_part=f.part,
+                reason=(f"level {f.level}: {f.points:g} of a {f.share:g}-point share this month "
+                        f"({standing}); taking it makes {f.points + f.part:g}")))
+        return out
+
+    def _fits(self, shift: _Shift, part: tuple[datetime, datetime], only: set[int] | None = None,
+              trade: _Shift | None = None) -> list[_Fit]:
+        """Everyone on the rotation but the holder, each checked by the planner's own rules with
+        the swap applied (and, for a trade, the requester given the traded shift)."""
+        from ..scheduler.fairness import fair_shares, loads
+        from ..scheduler.validate import validate
+
+        month = month_of(shift.plan.first_day)
+        built = self.plan_data._gather(shift.rot, month)
+        problem = built.problem
+        sid = built.id_of.get(shift.slot.start)
+        if sid is None:
+            raise InvalidInput("that shift is not part of its rotation's plan any more; ask a manager")
+        plan_cells: dict[tuple[str, str], str] = {}
+        for a in (m.Assignment.select(m.Assignment.person, m.Slot.start, m.Slot.role, m.Person.login)
+                  .join(m.Slot).switch(m.Assignment).join(m.Person)
+                  .where(m.Assignment.plan == shift.plan)):
+            cell_sid = built.id_of.get(a.slot.start)
+            if cell_sid is not None:
+                plan_cells[(cell_sid, a.slot.role)] = a.person.login
+        holder = shift.assignment.person.login
+        points, _ = loads(problem, plan_cells)
+        shares = fair_shares(problem)
+        shift_weight = next(s.weight for s in problem.shifts if s.id == sid)
+        part_points = points_of_part(shift_weight, shift.slot.start, shift.slot.end, *part)
+        people = {p.login: p for p in m.Person.select().where(m.Person.login.in_(list(built.members)))}
+        out = []
+        for person_id in sorted(built.members):
+            if person_id == holder or person_id not in people:
+                continue
+            person = people[person_id]
+            if only is not None and person.id not in only:
+                continue
+            member = built.members[person_id]
+            mine = {k: v for k, v in plan_cells.items() if v == person_id}
+            trial = dict(mine)
+            trial[(sid, shift.slot.role)] = person_id
+            if trade is not None:  # they give the traded shift away
+                trade_sid = built.id_of.get(trade.slot.start)
+                trial.pop((trade_sid or "", trade.slot.role), None)
+            before = {v.message for v in validate(problem, mine)}
+            new = [v for v in validate(problem, trial) if v.message not in before]
+            why = ""
+            if new:
+                v = new[0]
+                why = (built.ineligible_why.get((person_id, sid, shift.slot.role)) if v.rule == "not_eligible"
+                       else built.unavailable_why.get((person_id, sid)) if v.rule == "unavailable"
+                       else None) or v.message
+            share = shares.get(person_id)
+            out.append(_Fit(person=person, level=member.level or 3, level_why=member.level_why,
+                            points=float(points.get(person_id, 0)),
+                            share=round(share.target, 1) if share is not None else 0.0,
+                            part=part_points, why_not=why))
+        return out
+
+    # ======================================================================================
+    # asking
     def swap_request(self, shift_uid: str, start: datetime | None = None, end: datetime | None = None,
                      ask: list[str] | None = None, top: int | None = None, everyone: bool = False,
                      note: str = "", trade_uid: str | None = None) -> Swap:
-        raise NotImplementedError
+        note = check_note(note)
+        return self._write(lambda: self._request(shift_uid, start, end, ask, top, everyone, note, trade_uid))
 
+    def _request(self, shift_uid: str, start: datetime | None, end: datetime | None, ask: list[str] | None,
+                 top: int | None, everyone: bool, note: str, trade_uid: str | None,
+                 acted_by: str = "") -> Any:
+        now = self._now()
+        shift = self._shift(shift_uid, lock=True)
+        me = self._me()
+        gone = (m.SwapRequest.select().where((m.SwapRequest.slot == shift.slot) & (m.SwapRequest.requester == me)
+                                             & (m.SwapRequest.taken_by == shift.assignment.person_id)
+                                             & (m.SwapRequest.status.in_(("agreed", "overridden")))).first())
+        if gone is not None and shift.assignment.person_id != me.id:
+            raise Conflict(f"already swapped away: {shift.assignment.person.name} holds it (swap {gone.id})",
+                           fresh=self._view(gone, me))
+        self._require_holder_or_manager(shift, "ask for cover for it")
+        part = self._part(shift, start, end)
+        if part[0] <= now:
+            raise InvalidInput(f"that shift already started ({self._when(shift.slot.start, me)}); "
+                               f"ask a manager to reassign it", field="start")
+        requester = shift.assignment.person
+        self._not_covered(shift, part)
+        self._advance_for_slot(shift.slot, now)
+        open_one = (m.SwapRequest.select().where((m.SwapRequest.slot == shift.slot)
+                                                 & (m.SwapRequest.status.in_(OPEN_STATES))).first())
+        if open_one is not None:
+            raise Conflict(f"swap {open_one.id} for that shift is already open "
+                           f"({STATE_WORDS[open_one.status]}); cancel it first to ask again",
+                           fresh=self._view(open_one, me))
+        chosen = [a for a in (ask or []) if a]
+        if sum(bool(x) for x in (chosen, top, everyone)) > 1:
+            raise InvalidInput("ask named people, the top N or everyone: one of them", field="ask")
+        if top is not None and not 1 <= top <= MAX_TOP:
+            raise InvalidInput(f"top must be between 1 and {MAX_TOP}", field="top")
+        trade = None
+        if trade_uid:
+            if len(chosen) != 1:
+                raise InvalidInput("a trade asks one person (--ask LOGIN) for one of their shifts", field="trade_uid")
+            trade = self._shift(trade_uid, lock=True)
+            if trade.assignment.person.login != chosen[0]:
+                raise InvalidInput(f"{trade_uid} is not {chosen[0]}'s shift", field="trade_uid")
+            if trade.slot.start <= now:
+                raise InvalidInput("the shift offered in return already started", field="trade_uid")
+            back = self._fits(trade, (trade.slot.start, trade.slot.end), only={requester.id}, trade=shift)
+            if not back or back[0].why_not:
+                why = back[0].why_not if back else f"{requester.name} is not on that rotation"
+                raise InvalidInput(f"{requester.name} cannot take {trade_uid} in return: {why}", field="trade_uid")
+        fits = {f.person.login: f for f in self._fits(shift, part, trade=trade)}
+        ranked = [c.person.login for c in self._ranked(shift, part)]
+        if chosen:
+            for login in chosen:
+                fit = fits.get(login)
+                if fit is None:
+                    person = m.Person.get_or_none(m.Person.login == login)
+                    if person is None:
+                        raise NotFound(f"nobody with login '{login}'", entity="person", id=login)
+                    raise InvalidInput(f"{person.name} cannot be asked: "
+                                       + ("it is their own shift" if person.id == requester.id
+                                          else "they are not on this rotation"), field="ask")
+                if fit.why_not:
+                    raise InvalidInput(f"{fit.person.name} cannot be asked: {fit.why_not}", field="ask")
+            if len(set(chosen)) != len(chosen):
+                raise InvalidInput("a person is named twice", field="ask")
+            logins = chosen
+            mode = "trade" if trade else "one" if len(chosen) == 1 else "ordered"
+        elif everyone:
+            logins, mode = ranked, "everyone"
+        else:
+            logins = ranked[:top or 3]
+            mode = "one" if len(logins) == 1 else "ordered"
+        if not logins:
+            raise InvalidInput("nobody can take it: everyone on the rotation is ineligible, away, on call "
+                               "elsewhere or would break a rest rule; ask a manager to assign someone")
+        settings = shift.team.settings
+        window = settings_hours(settings, "swap_answer_hours", DEFAULT_ANSWER_HOURS)
+        escalate = escalate_at(shift.slot.start, settings_hours(settings, "swap_deadline_hours",
+                                                                DEFAULT_DEADLINE_HOURS))
+        whole = part == (shift.slot.start, shift.slot.end)
+        req = m.SwapRequest.create(
+            slot=shift.slot, requester=requester, mode=mode, status="open", note=note, created_at=now,
+            deadline=escalate, start=None if whole else part[0], end=None if whole else part[1],
+            plan=shift.plan, trade_slot=trade.slot if trade else None, acted_by=acted_by,
+            created_by=me, answer_by=None if mode == "everyone" else answer_deadline(now, window, escalate, part[0]))
+        for position, login in enumerate(logins):
+            first = mode == "everyone" or position == 0
+            offer = m.SwapOffer.create(request=req, candidate=fits[login].person, position=position,
+                                       state="asked" if first else "waiting", asked_at=now if first else None)
+            offer.token_hash = secret_hash(self._answer_secret(offer))
+            offer.save()
+        req.mark = self._mark_unavailable(requester, shift)
+        req.save()
+        self._audit("swap_requested", "swap", req.id, shift.team, shift=shift.slot.uid, mode=mode,
+                    requester=requester.login, asked=logins, start=part[0], end=part[1],
+                    **({"acted_for": requester.login} if me.id != requester.id else {}))
+        self._outbox("swap_asked", {"swap": req.id, "asked": logins if mode == "everyone" else logins[:1]})
+        return AfterCommit(lambda: self._view(m.SwapRequest.get_by_id(req.id), me))
+
+    def _mark_unavailable(self, person: m.Person, shift: _Shift) -> m.Availability | None:
+        """The requester is unavailable for the shift ("asked for cover"), so no plan gives it back."""
+        day = shift.slot.start.astimezone(ZoneInfo(person.tz or "UTC")).date()
+        existing = m.Availability.get_or_none((m.Availability.person == person) & (m.Availability.day == day)
+                                              & (m.Availability.shift_start == shift.slot.start)
+                                              & m.Availability.source.is_null())
+        if existing is not None:
+            if existing.state != "unavailable":
+                m.Availability.update(state="unavailable", version=m.Availability.version + 1,
+                                      updated_at=self._now()).where(m.Availability.id == existing.id).execute()
+            return None  # theirs: left in place when the request ends
+        return m.Availability.create(person=person, day=day, shift_start=shift.slot.start, state="unavailable",
+                                     note="asked for cover", updated_at=self._now())
+
+    # ======================================================================================
+    # reading
     def swaps(self, team: str | None = None, include_closed: bool = False) -> list[Swap]:
-        raise NotImplementedError
+        def run() -> list[Swap]:
+            me = self._me()
+            now = self._now()
+            q = (m.SwapRequest.select(m.SwapRequest).join(m.Slot).join(m.Rotation).join(m.Team))
+            managed = [ms.team_id for ms in m.Membership.select(m.Membership.team)
+                       .where((m.Membership.person == me) & (m.Membership.role == "manager"))]
+            mine = m.SwapOffer.select(m.SwapOffer.request).where(m.SwapOffer.candidate == me)
+            who = (m.SwapRequest.requester == me) | m.SwapRequest.id.in_(mine)
+            if managed:
+                who |= m.Rotation.team.in_(managed)
+            q = q.where(who)
+            if team is not None:
+                q = q.where(m.Team.slug == team)
+            out = []
+            for req in q.order_by(m.Slot.start, m.SwapRequest.id):
+                view = self._view(req, me, now=now)
+                if not include_closed and not _listed(view, now):
+                    continue
+                if view.my_part == "team" and view.state not in ("open", "escalated", "declined", "timed_out"):
+                    if not include_closed:
+                        continue
+                out.append(view)
+            out.sort(key=lambda s: (s.start, s.id))
+            return out
+        return self._read(run)
 
     def swap(self, swap_id: int) -> Swap:
-        raise NotImplementedError
+        def run() -> Swap:
+            req = self._request_row(swap_id)
+            me = self._me()
+            view = self._view(req, me)
+            if view.my_part == "team" and not self._is_manager(req.slot.rotation.team):
+                raise NotAllowed(f"swap {swap_id} is between other people", operation="swap")
+            return view
+        return self._read(run)
 
+    # ======================================================================================
+    # answering
     def swap_agree(self, swap_id: int, as_login: str | None = None) -> Swap:
-        raise NotImplementedError
+        return self._write(lambda: self._answer(swap_id, True, "", as_login))
 
     def swap_decline(self, swap_id: int, reason: str = "", as_login: str | None = None) -> Swap:
-        raise NotImplementedError
+        reason = check_note(reason, "reason")
+        return self._write(lambda: self._answer(swap_id, False, reason, as_login))
+
+    def _answer(self, swap_id: int, agree: bool, reason: str, as_login: str | None,
+                via_link: m.SwapOffer | None = None) -> Any:
+        now = self._now()
+        me = self._me() if via_link is None else via_link.candidate
+        req = self._request_row(swap_id, lock=True)
+        team = req.slot.rotation.team
+        who = me
+        acted_by = ""
+        if as_login and as_login != me.login:
+            if not self._is_manager(team):
+                raise NotAllowed("only a manager of the team can answer for someone else", operation="swap_agree")
+            who = self._person(as_login)
+            acted_by = me.login
+        state = self._advance_row(req, now)
+        offer = next((o for o in req.offers if o.candidate_id == who.id), None)
+        if state.status not in OPEN_STATES:
+            raise Conflict(self._closed_words(req, state.status), fresh=self._view(req, me))
+        if offer is None:
+            raise NotAllowed(f"{who.name} was not asked to take swap {swap_id}" if acted_by
+                             else f"you were not asked to take swap {swap_id}", operation="swap_agree")
+        ask = next(a for a in state.asks if a.id == offer.id)
+        if ask.state != "asked":
+            words = {"waiting": "is not asked yet: someone before them in the order is being asked"}
+            raise Conflict(f"{who.name} {words.get(ask.state, 'has ' + ask.state.replace('_', ' '))}",
+                           fresh=self._view(req, me))
+        shift = self._shift_of(req)
+        if shift.plan.id != req.plan_id:
+            raise Conflict("the plan was re-published since this was asked; the shift's holder must ask again",
+                           fresh=self._view(req, me))
+        settings = team.settings
+        window = settings_hours(settings, "swap_answer_hours", DEFAULT_ANSWER_HOURS)
+        ask.answered_at = now
+        if agree:
+            part = self._part_of(req)
+            trade = self._shift_of_slot(req.trade_slot) if req.trade_slot_id else None
+            fit = self._fits(shift, part, only={who.id}, trade=trade)
+            if not fit:
+                raise InvalidInput(f"{who.name} is not on this rotation any more")
+            if fit[0].why_not:
+                raise InvalidInput(f"{who.name} cannot take it now: {fit[0].why_not}")
+            ask.state = "agreed"
+            close(state, "agreed", now)
+            self._move(req, state, who=who, acted_by=acted_by, offer_acted={offer.id: acted_by},
+                       offer_reason={})
+            self._apply(req, shift, who, part, trade)
+            self._audit("swap_agreed", "swap", req.id, team, shift=req.slot.uid, taker=who.login,
+                        requester=req.requester.login,
+                        **({"acted_for": who.login} if acted_by else {}), **({"via": "link"} if via_link else {}))
+        else:
+            ask.state = "declined"
+            after_answer(state, now, window)
+            state.changed = True
+            self._move(req, state, acted_by=acted_by, offer_acted={offer.id: acted_by},
+                       offer_reason={offer.id: reason})
+            if state.status not in OPEN_STATES:
+                self._remove_mark(req)
+            self._audit("swap_declined", "swap", req.id, team, shift=req.slot.uid, by=who.login, reason=reason,
+                        state=state.status, **({"acted_for": who.login} if acted_by else {}),
+                        **({"via": "link"} if via_link else {}))
+        viewer = me
+        return AfterCommit(lambda: self._view(m.SwapRequest.get_by_id(req.id), viewer))
 
     def swap_cancel(self, swap_id: int) -> Swap:
-        raise NotImplementedError
+        def run() -> Any:
+            now = self._now()
+            me = self._me()
+            req = self._request_row(swap_id, lock=True)
+            team = req.slot.rotation.team
+            manager = self._is_manager(team)
+            if req.requester_id != me.id and not manager:
+                raise NotAllowed(f"only {req.requester.name} or a manager of '{team.slug}' can cancel swap {swap_id}",
+                                 operation="swap_cancel")
+            state = self._advance_row(req, now)
+            if state.status not in OPEN_STATES:
+                raise Conflict(self._closed_words(req, state.status), fresh=self._view(req, me))
+            close(state, "cancelled", now)
+            acted = me.login if req.requester_id != me.id else ""
+            self._move(req, state, acted_by=acted)
+            self._remove_mark(req)
+            self._audit("swap_cancelled", "swap", req.id, team, shift=req.slot.uid,
+                        **({"acted_for": req.requester.login} if acted else {}))
+            return AfterCommit(lambda: self._view(m.SwapRequest.get_by_id(req.id), me))
+        return self._write(run)
 
+    # ======================================================================================
+    # managers
     def swap_assign(self, shift_uid: str, login: str, start: datetime | None = None,
                     end: datetime | None = None) -> Swap:
-        raise NotImplementedError
+        def run() -> Any:
+            now = self._now()
+            me = self._me()
+            shift = self._shift(shift_uid, lock=True)
+            self._require_manager(shift.team, "assign a shift directly")
+            part = self._part(shift, start, end)
+            if part[1] <= now:
+                raise InvalidInput("that part of the shift is over already", field="end")
+            taker = self._person(login)
+            self._not_covered(shift, part)
+            fit = self._fits(shift, part, only={taker.id})
+            if not fit:
+                raise InvalidInput(f"{taker.name} is not on rotation {shift.rot.name} (or already holds it)")
+            if fit[0].why_not:
+                raise InvalidInput(f"{taker.name} cannot take it: {fit[0].why_not}")
+            self._advance_for_slot(shift.slot, now)
+            for other in m.SwapRequest.select().where((m.SwapRequest.slot == shift.slot)
+                                                      & (m.SwapRequest.status.in_(OPEN_STATES))):
+                state = self._advance_row(other, now)
+                close(state, "overridden", now)
+                self._move(other, state, acted_by=me.login)
+            whole = part == (shift.slot.start, shift.slot.end)
+            req = m.SwapRequest.create(
+                slot=shift.slot, requester=shift.assignment.person, mode="assign", status="overridden",
+                note="", created_at=now, start=None if whole else part[0], end=None if whole else part[1],
+                plan=shift.plan, acted_by=me.login, created_by=me, taken_by=taker, closed_at=now)
+            self._apply(req, shift, taker, part, None)
+            self._audit("swap_assigned", "swap", req.id, shift.team, shift=shift_uid, taker=login,
+                        earlier=shift.assignment.person.login, start=part[0], end=part[1])
+            return AfterCommit(lambda: self._view(m.SwapRequest.get_by_id(req.id), me))
+        return self._write(run)
 
     def swap_undo(self, swap_id: int) -> Swap:
-        raise NotImplementedError
+        def run() -> Any:
+            now = self._now()
+            me = self._me()
+            req = self._request_row(swap_id, lock=True)
+            team = req.slot.rotation.team
+            self._require_manager(team, "undo a swap")
+            if req.status not in ("agreed", "overridden") or req.taken_by_id is None:
+                raise Conflict(f"swap {swap_id} has nothing to undo: {self._closed_words(req, req.status)}",
+                               fresh=self._view(req, me))
+            shift = self._shift_of(req)
+            if shift.plan.id != req.plan_id:
+                raise Conflict("the plan was re-published since this swap; edit the plan instead",
+                               fresh=self._view(req, me))
+            self._unapply(req, shift)
+            taker_login = req.taken_by.login if req.taken_by else ""
+            state = RequestState(status="overridden", mode=req.mode, starts=self._part_of(req)[0],
+                                 escalate_at=req.deadline, answer_by=None, closed_at=now, changed=True)
+            self._move(req, state, acted_by=me.login, keep_taker=False, undone=True)
+            self._remove_mark(req)
+            self._audit("swap_undone", "swap", req.id, team, shift=req.slot.uid, taker=taker_login,
+                        back=req.requester.login)
+            return AfterCommit(lambda: self._view(m.SwapRequest.get_by_id(req.id), me))
+        return self._write(run)
 
+    # ======================================================================================
+    # links
     def cant_make_it_link(self, shift_uid: str) -> str:
-        raise NotImplementedError
+        def run() -> str:
+            shift = self._shift(shift_uid)
+            me = self._me()
+            if shift.assignment.person_id != me.id:
+                raise NotAllowed("only the person on that shift has its \"can't make it\" link",
+                                 operation="cant_make_it_link")
+            return f"/links/cant/{self._cant_secret(shift.assignment, me)}"
+        return self._read(run)
 
     def swap_link(self, secret: str) -> SwapLink:
-        raise NotImplementedError
+        def run() -> SwapLink:
+            offer = self._offer_by_secret(secret)
+            return self._link_view(offer)
+        return self._read(run)
 
     def swap_link_answer(self, secret: str, agree: bool, reason: str = "") -> SwapLink:
-        raise NotImplementedError
+        reason = check_note(reason, "reason")
+
+        def run() -> Any:
+            offer = self._offer_by_secret(secret)
+            as_them = self.ctx.acting_as(offer.candidate.login)
+            SwapsService(as_them, self.eligibility, self.recommendations)._answer(
+                offer.request_id, agree, reason, None, via_link=offer)
+            oid = offer.id
+            return AfterCommit(lambda: self._link_view(m.SwapOffer.get_by_id(oid), used=True))
+        return self._write(run)
 
     def cant_link(self, secret: str) -> CantLink:
-        raise NotImplementedError
+        def run() -> CantLink:
+            assignment, person = self._assignment_by_cant_secret(secret)
+            shift = self._shift(assignment.slot.uid)
+            service = SwapsService(self.ctx.acting_as(person.login), self.eligibility, self.recommendations)
+            open_one = (m.SwapRequest.select().where((m.SwapRequest.slot == shift.slot)
+                                                     & (m.SwapRequest.status.in_(OPEN_STATES))).first())
+            can = shift.slot.start > self._now() and open_one is None
+            part = (shift.slot.start, shift.slot.end)
+            return CantLink(shift=self._detail(shift), person=convert.person_ref(person),
+                            open_swap=service._view(open_one, person) if open_one else None,
+                            candidates=tuple(service._ranked(shift, part)) if can else (),
+                            can_request=can,
+                            message="" if can else ("a request for this shift is open already" if open_one
+                                                    else "this shift already started"))
+        return self._read(run)
 
     def cant_link_request(self, secret: str, start: datetime | None = None, end: datetime | None = None,
                           top: int | None = None, everyone: bool = False, note: str = "") -> Swap:
-        raise NotImplementedError
+        note = check_note(note)
+
+        def run() -> Any:
+            assignment, person = self._assignment_by_cant_secret(secret)
+            service = SwapsService(self.ctx.acting_as(person.login), self.eligibility, self.recommendations)
+            return service._request(assignment.slot.uid, start, end, None, top, everyone, note, None)
+        return self._write(run)
+
+    def _link_key(self) -> bytes:
+        from ..config import link_key
+
+        return link_key()
+
+    def _answer_secret(self, offer: m.SwapOffer) -> str:
+        return link_secret(self._link_key(), "swap", offer.id, offer.candidate_id, offer.request_id)
+
+    def _cant_secret(self, assignment: m.Assignment, person: m.Person) -> str:
+        return link_secret(self._link_key(), "cant", assignment.id, person.id, assignment.slot_id)
+
+    def _offer_by_secret(self, secret: str) -> m.SwapOffer:
+        if not isinstance(secret, str) or not 20 <= len(secret) <= 100:
+            raise NotFound(NO_LINK, entity="link")
+        offer = m.SwapOffer.get_or_none(m.SwapOffer.token_hash == secret_hash(secret))
+        if offer is None:
+            raise NotFound(NO_LINK, entity="link")
+        req = offer.request
+        state = self._advance_row(req, self._now(), persist=False)
+        ask = next((a for a in state.asks if a.id == offer.id), None)
+        if state.status not in OPEN_STATES or ask is None or ask.state != "asked":
+            raise NotFound(NO_LINK, entity="link")
+        return offer
+
+    def _assignment_by_cant_secret(self, secret: str) -> tuple[m.Assignment, m.Person]:
+        """The secret is an HMAC of (assignment, person, slot): recomputed for the shifts still to come."""
+        if not isinstance(secret, str) or not 20 <= len(secret) <= 100:
+            raise NotFound(NO_LINK, entity="link")
+        now = self._now()
+        rows = (m.Assignment.select(m.Assignment, m.Slot, m.Person).join(m.Slot).switch(m.Assignment)
+                .join(m.Plan).switch(m.Assignment).join(m.Person)
+                .where((m.Plan.status == "published") & (m.Slot.end > now)))
+        import hmac as _hmac
+
+        for a in rows:
+            if _hmac.compare_digest(self._cant_secret(a, a.person), secret):
+                return a, a.person
+        raise NotFound(NO_LINK, entity="link")
+
+    def _link_view(self, offer: m.SwapOffer, used: bool = False) -> SwapLink:
+        req = offer.request
+        view = self._view(req, offer.candidate)
+        ask = next((a for a in view.asks if a.person.login == offer.candidate.login), None)
+        can = view.state in OPEN_STATES and ask is not None and ask.state == "asked"
+        message = (f"you {'agreed' if ask and ask.state == 'agreed' else 'declined'}: {view.state_words}"
+                   if used and ask is not None and ask.state in ("agreed", "declined") else
+                   "" if can else view.state_words)
+        return SwapLink(swap=view, person=convert.person_ref(offer.candidate), can_answer=can, message=message)
+
+    # ======================================================================================
+    # rows, states, views
+    def _shift(self, uid: str, lock: bool = False) -> _Shift:
+        q = (m.Assignment.select(m.Assignment, m.Slot, m.Plan, m.Rotation, m.Team, m.Person)
+             .join(m.Slot).switch(m.Assignment).join(m.Plan).join(m.Rotation).join(m.Team)
+             .switch(m.Assignment).join(m.Person)
+             .where((m.Slot.uid == uid) & (m.Plan.status == "published")))
+        row = q.first()
+        if row is None:
+            raise NotFound(f"no published shift {uid}", entity="shift", id=uid)
+        return _Shift(slot=row.slot, rot=row.plan.rotation, team=row.plan.rotation.team, assignment=row,
+                      plan=row.plan)
+
+    def _shift_of(self, req: m.SwapRequest) -> _Shift:
+        return self._shift(req.slot.uid)
+
+    def _shift_of_slot(self, slot: Any) -> _Shift:
+        return self._shift(slot.uid)
+
+    def _require_holder_or_manager(self, shift: _Shift, doing: str) -> None:
+        me = self._me()
+        if shift.assignment.person_id != me.id and not self._is_manager(shift.team):
+            raise NotAllowed(f"that is not your shift ({shift.assignment.person.name} holds it); "
+                             f"only they or a manager of '{shift.team.slug}' can {doing}", operation="swap")
+
+    def _part(self, shift: _Shift, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+        s, e = start or shift.slot.start, end or shift.slot.end
+        for value, name in ((s, "start"), (e, "end")):
+            if value.tzinfo is None:
+                raise InvalidInput(f"{name} needs a time zone", field=name)
+        if not (shift.slot.start <= s < e <= shift.slot.end):
+            raise InvalidInput("the part to cover must lie inside the shift and end after it starts",
+                               field="start" if not shift.slot.start <= s else "end")
+        return s, e
+
+    def _part_of(self, req: m.SwapRequest) -> tuple[datetime, datetime]:
+        return req.start or req.slot.start, req.end or req.slot.end
+
+    def _not_covered(self, shift: _Shift, part: tuple[datetime, datetime]) -> None:
+        taken = (m.Cover.select(m.Cover, m.Person).join(m.Person)
+                 .where((m.Cover.assignment == shift.assignment) & (m.Cover.start < part[1])
+                        & (m.Cover.end > part[0])).first())
+        if taken is not None:
+            raise Conflict(f"already swapped away: {taken.person.name} covers "
+                           f"{self._when(taken.start, self._me())}-{self._when(taken.end, self._me(), time_only=True)}")
+
+    def _request_row(self, swap_id: int, lock: bool = False) -> m.SwapRequest:
+        q = m.SwapRequest.select().where(m.SwapRequest.id == swap_id)
+        row = (self._locked(q) if lock else q).first()
+        if row is None:
+            raise NotFound(f"no swap {swap_id}", entity="swap", id=swap_id)
+        return row
+
+    def _state(self, req: m.SwapRequest) -> RequestState:
+        return RequestState(
+            status=req.status, mode=req.mode, starts=self._part_of(req)[0], escalate_at=req.deadline,
+            answer_by=req.answer_by, closed_at=req.closed_at,
+            asks=[AskState(id=o.id, position=o.position, state=o.state, asked_at=o.asked_at,
+                           answered_at=o.answered_at) for o in req.offers.order_by(m.SwapOffer.position)])
+
+    def _advance_row(self, req: m.SwapRequest, now: datetime, persist: bool = True) -> RequestState:
+        state = self._state(req)
+        if req.status in OPEN_STATES:
+            window = settings_hours(req.slot.rotation.team.settings, "swap_answer_hours", DEFAULT_ANSWER_HOURS)
+            advance(state, now, window)
+            if state.changed and persist and self.db.in_transaction():
+                self._move(req, state)
+                if state.status not in OPEN_STATES:
+                    self._remove_mark(req)
+                state = self._state(req)
+        return state
+
+    def _advance_for_slot(self, slot: m.Slot, now: datetime) -> None:
+        for req in m.SwapRequest.select().where((m.SwapRequest.slot == slot)
+                                                & (m.SwapRequest.status.in_(OPEN_STATES))):
+            self._advance_row(req, now)
+
+    def _move(self, req: m.SwapRequest, state: RequestState, *, who: m.Person | None = None,
+              acted_by: str = "", offer_acted: dict[int, str] | None = None,
+              offer_reason: dict[int, str] | None = None, keep_taker: bool = True, undone: bool = False) -> None:
+        """Store `state` only if the request is still as it was read (its version and state):
+        the database decides which of two answers at once wins; the other gets Conflict."""
+        changes: dict[str, Any] = {"status": state.status, "answer_by": state.answer_by,
+                                   "closed_at": state.closed_at}
+        if who is not None:
+            changes["taken_by"] = who.id
+        if acted_by:
+            changes["acted_by"] = acted_by
+        if undone:
+            changes["taken_by"] = None
+        cls = m.SwapRequest
+        done = (cls.update(version=cls.version + 1, **changes)
+                .where((cls.id == req.id) & (cls.version == req.version) & (cls.status == req.status))
+                .execute())
+        if done != 1:
+            fresh = cls.get_by_id(req.id)
+            raise Conflict(self._closed_words(fresh, fresh.status), fresh=self._view(fresh, self._me()))
+        req.version += 1
+        req.status = state.status
+        req.answer_by = state.answer_by
+        req.closed_at = state.closed_at
+        if who is not None:
+            req.taken_by = who
+        for ask in state.asks:
+            values: dict[str, Any] = {"state": ask.state, "asked_at": ask.asked_at, "answered_at": ask.answered_at}
+            if offer_acted and ask.id in offer_acted and offer_acted[ask.id]:
+                values["acted_by"] = offer_acted[ask.id]
+            if offer_reason and ask.id in offer_reason:
+                values["reason"] = offer_reason[ask.id]
+            m.SwapOffer.update(**values).where(m.SwapOffer.id == ask.id).execute()
+
+    def _closed_words(self, req: Any, status: str) -> str:
+        if status == "agreed" and req.taken_by_id:
+            return f"already taken by {req.taken_by.name}"
+        if status == "overridden":
+            who = f" ({req.acted_by})" if req.acted_by else ""
+            return (f"a manager{who} gave it to {req.taken_by.name}" if req.taken_by_id
+                    else f"undone by a manager{who}: {req.requester.name} holds it again"
+                    if req.mode != "assign" and req.closed_at and req.acted_by and _was_taken(req)
+                    else f"settled by a manager{who}")
+        return f"no longer open: {STATE_WORDS.get(status, status)}"
+
+    def _remove_mark(self, req: m.SwapRequest) -> None:
+        if req.mark_id is not None:
+            m.Availability.delete().where(m.Availability.id == req.mark_id).execute()
+            m.SwapRequest.update(mark=None).where(m.SwapRequest.id == req.id).execute()
+            req.mark = None
+
+    def _apply(self, req: m.SwapRequest, shift: _Shift, taker: m.Person, part: tuple[datetime, datetime],
+               trade: _Shift | None) -> None:
+        """The taker holds the part from now on: the whole shift's assignment, or a Cover row."""
+        now = self._now()
+        if part == (shift.slot.start, shift.slot.end):
+            a = m.Assignment
+            done = (a.update(person=taker, source="swap", version=a.version + 1)
+                    .where((a.id == shift.assignment.id) & (a.person == shift.assignment.person_id)).execute())
+            if done != 1:
+                raise Conflict("the shift changed hands meanwhile; reload")
+        else:
+            m.Cover.create(assignment=shift.assignment, person=taker, start=part[0], end=part[1], request=req,
+                           created_at=now)
+        if trade is not None:
+            a = m.Assignment
+            done = (a.update(person=req.requester_id, source="swap", version=a.version + 1)
+                    .where((a.id == trade.assignment.id) & (a.person == taker.id)).execute())
+            if done != 1:
+                raise Conflict("the shift offered in return changed hands meanwhile")
+
+    def _unapply(self, req: Any, shift: _Shift) -> None:
+        a = m.Assignment
+        if req.start is None:
+            done = (a.update(person=req.requester_id, source="swap", version=a.version + 1)
+                    .where((a.id == shift.assignment.id) & (a.person == req.taken_by_id)).execute())
+            if done != 1:
+                raise Conflict(f"{req.taken_by.name} no longer holds that shift; nothing was undone")
+        else:
+            if not m.Cover.delete().where(m.Cover.request == req).execute():
+                raise Conflict("that cover is gone already; nothing was undone")
+        if req.trade_slot_id:
+            trade = self._shift_of_slot(req.trade_slot)
+            (a.update(person=req.taken_by_id, version=a.version + 1)
+             .where((a.id == trade.assignment.id) & (a.person == req.requester_id)).execute())
+
+    def _detail(self, shift: _Shift) -> ShiftDetail:
+        team = shift.team.slug
+        mine = convert.assignment(shift.assignment, shift.slot, shift.rot, team, shift.assignment.person)
+        others = (m.Assignment.select(m.Assignment, m.Slot, m.Person).join(m.Slot).switch(m.Assignment)
+                  .join(m.Person).where((m.Assignment.plan == shift.plan) & (m.Slot.rotation == shift.rot)
+                                        & (m.Slot.start == shift.slot.start) & (m.Slot.id != shift.slot.id)))
+        return ShiftDetail(assignment=mine, partners=tuple(
+            convert.assignment(o, o.slot, shift.rot, team, o.person) for o in others))
+
+    def _view(self, req: Any, viewer: m.Person, now: datetime | None = None) -> Swap:
+        now = now or self._now()
+        state = self._advance_row(req, now, persist=False)
+        slot = req.slot
+        rot = slot.rotation
+        team = rot.team
+        offers = {o.id: o for o in req.offers.select(m.SwapOffer, m.Person).join(m.Person)}
+        asks = []
+        my_offer = None
+        for ask in sorted(state.asks, key=lambda a: a.position):
+            o = offers[ask.id]
+            asks.append(SwapAsk(person=convert.person_ref(o.candidate), position=ask.position, state=ask.state,
+                                asked_at=ask.asked_at, answered_at=ask.answered_at, reason=o.reason or ""))
+            if o.candidate_id == viewer.id:
+                my_offer = (o, ask)
+        part = self._part_of(req)
+        part_of = "outgoing" if req.requester_id == viewer.id else "incoming" if my_offer else "team"
+        partners = tuple(
+            convert.person_ref(a.person) for a in
+            m.Assignment.select(m.Assignment, m.Person).join(m.Slot).switch(m.Assignment).join(m.Person)
+            .where((m.Assignment.plan == req.plan_id) & (m.Slot.rotation == rot) & (m.Slot.start == slot.start)
+                   & (m.Slot.id != slot.id)))
+        link = ""
+        my_load = ""
+        if my_offer is not None and state.status in OPEN_STATES and my_offer[1].state == "asked":
+            secret = self._answer_secret(my_offer[0])
+            if secret_hash(secret) == my_offer[0].token_hash:  # made with this process's key
+                link = f"/links/swap/{secret}"
+            my_load = self._my_load(req, viewer, part)
+        taken = req.taken_by if req.taken_by_id else None
+        acted = req.acted_by or next((offers[a.id].acted_by for a in state.asks if offers[a.id].acted_by), "")
+        words = (self._closed_words(req, state.status) if state.status in ("agreed", "overridden")
+                 else STATE_WORDS.get(state.status, state.status))
+        trade_start = trade_end = None
+        if req.trade_slot_id:
+            trade_start, trade_end = req.trade_slot.start, req.trade_slot.end
+        return Swap(
+            id=req.id, version=req.version, team=team.slug, rotation=rot.name, role=slot.role, shift_uid=slot.uid,
+            start=part[0], end=part[1], shift_start=slot.start, shift_end=slot.end,
+            requester=convert.person_ref(req.requester), mode=req.mode, state=state.status, note=req.note,
+            created_at=req.created_at, answer_by=state.answer_by, escalate_at=req.deadline,
+            taken_by=convert.person_ref(taken) if taken else None,
+            trade_uid=req.trade_slot.uid if req.trade_slot_id else None, asks=tuple(asks), partners=partners,
+            my_part=part_of, my_load=my_load, acted_by=acted, link=link, state_words=words,
+            closed_at=state.closed_at, trade_start=trade_start, trade_end=trade_end)
+
+    def _my_load(self, req: Any, viewer: m.Person, part: tuple[datetime, datetime]) -> str:
+        try:
+            shift = self._shift_of(req)
+            trade = self._shift_of_slot(req.trade_slot) if req.trade_slot_id else None
+            fits = self._fits(shift, part, only={viewer.id}, trade=trade)
+        except (NotFound, InvalidInput):
+            return ""
+        if not fits:
+            return ""
+        f = fits[0]
+        text = f"+{f.part:g} points: {f.points:g} -> {f.points + f.part:g} of a {f.share:g}-point share"
+        if req.trade_slot_id:
+            text += ", less the shift you give in return"
+        return text + (f" (but: {f.why_not})" if f.why_not else "")
+
+    def _when(self, at: datetime, viewer: m.Person, time_only: bool = False) -> str:
+        local = at.astimezone(ZoneInfo(viewer.tz or "UTC"))
+        return local.strftime("%H:%M" if time_only else "%a %d %b %H:%M")
+
+
+def _was_taken(req: Any) -> bool:
+    """Whether someone had agreed to the request before a manager undid it (an agreed ask)."""
+    return m.SwapOffer.select().where((m.SwapOffer.request == req.id) & (m.SwapOffer.state == "agreed")).exists()
+
+
+def _listed(view: Swap, now: datetime) -> bool:
+    """What `swaps()` shows by default: what is still open, and what ended recently for a shift to come."""
+    if view.state in OPEN_STATES:
+        return True
+    return view.shift_end > now
+
+
+def cover_rows(assignment_ids: list[int]) -> dict[int, list[m.Cover]]:
+    """assignment id -> its covers (start order): the hours held by someone else."""
+    out: dict[int, list[m.Cover]] = defaultdict(list)
+    if assignment_ids:
+        for c in (m.Cover.select(m.Cover, m.Person).join(m.Person)
+                  .where(m.Cover.assignment.in_(assignment_ids)).order_by(m.Cover.start)):
+            out[c.assignment_id].append(c)
+    return out
+

@@ -12,7 +12,18 @@ import peewee as pw
 
 from ..core.errors import SchemaTooNew
 from .db import write_tx
-from .models import ALL_MODELS, ApiToken, ChangeCounter, Membership, Meta, PastMembership, Person
+from .models import (
+    ALL_MODELS,
+    ApiToken,
+    ChangeCounter,
+    Cover,
+    Membership,
+    Meta,
+    PastMembership,
+    Person,
+    SwapOffer,
+    SwapRequest,
+)
 
 SCHEMA_KEY = "schema_version"
 MIGRATION_LOCK = 0x0C_A11  # PostgreSQL advisory lock key held while migrating
@@ -70,8 +81,38 @@ def _v3(db: pw.Database) -> None:
     Person.update(active=False).where(Person.id.in_(in_no_team) & Person.active).execute()
 
 
+def _v4(db: pw.Database) -> None:
+    """Swaps: a request covers a part of a shift (start..end), remembers the plan it was asked
+    against, when its current ask times out, a traded shift, the manager who acted and the
+    "asked for cover" mark it made; an ask remembers when it was asked and a decline's reason;
+    partial covers get their own table.  Requests written before keep their meaning: the
+    whole shift, "targeted" -> "one", "broadcast" -> "everyone", "expired" -> "timed_out"."""
+    from playhouse.migrate import SchemaMigrator
+    from playhouse.migrate import migrate as run
+
+    db.create_tables([Cover], safe=True)
+    migrator = SchemaMigrator.from_database(db)
+    for model in (SwapRequest, SwapOffer):
+        table = model._meta.table_name
+        have = {c.name for c in db.get_columns(table)}
+        steps = []
+        for field in model._meta.sorted_fields:
+            if field.column_name not in have:
+                if not field.null and field.default is None:
+                    raise RuntimeError(f"{table}.{field.column_name} needs a default to be added")
+                steps.append(migrator.add_column(table, field.column_name, field))
+        run(*steps)
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS {table}_v4 ON "{table}" '
+                       + ("(status)" if model is SwapRequest else "(token_hash)"))
+    db.execute_sql(f'CREATE UNIQUE INDEX IF NOT EXISTS swap_request_one_open ON "{SwapRequest._meta.table_name}" '
+                   "(slot_id) WHERE status IN ('open', 'escalated')")
+    SwapRequest.update(mode="one").where(SwapRequest.mode == "targeted").execute()
+    SwapRequest.update(mode="everyone").where(SwapRequest.mode == "broadcast").execute()
+    SwapRequest.update(status="timed_out").where(SwapRequest.status == "expired").execute()
+
+
 # version -> step that brings a database from version-1 to version.
-MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1, 2: _v2, 3: _v3}
+MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
 
 
 def current_version() -> int:

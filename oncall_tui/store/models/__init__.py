@@ -5,14 +5,14 @@ from .ops import AuditLog, ChangeCounter, Meta, Outbox
 from .people import ApiToken, EscalationContact, Membership, PastMembership, Person, Team
 from .planning import Assignment, Plan, Rotation, Slot
 from .readiness import Requirement, RequirementStatus
-from .swaps import SwapOffer, SwapRequest
+from .swaps import Cover, SwapOffer, SwapRequest
 
 ALL_MODELS = [
     Meta, Person, Team, Membership, PastMembership, EscalationContact, ApiToken,
     Rotation, Slot, Plan, Assignment,
     Requirement, RequirementStatus,
     CalendarSource, Availability,
-    SwapRequest, SwapOffer,
+    SwapRequest, SwapOffer, Cover,
     AuditLog, Outbox, ChangeCounter,
 ]
 
