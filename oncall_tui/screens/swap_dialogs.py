@@ -49,8 +49,8 @@ def candidate_prompt(c: SwapCandidate, width: int) -> Content:
     this month's load, then the reason; a name or a figure is never broken across lines."""
     units: list[Group] = [[[(f"{c.rank}.", "")], [(safe_text(c.person.name), "bold")]],
                           [[(f"· level {c.level}", "")]],
-                          [[(f"· {c.points_month:g} of {c.share_month:g} points this month"
-                             + (f" (+{c.points_part:g})" if c.points_part else ""), "")]]]
+                          [[(f"· {c.points_month:g} of {c.share_month:g} points"
+                             + (f", +{c.points_part:g} for this" if c.points_part else ""), "")]]]
     return content(pack(units, width, hanging=3) + text_lines("", c.reason, width, indent=3))
 
 
@@ -92,6 +92,7 @@ class AskDialog(BackendWorkers, ModalScreen):
         self.detail, self.tz, self.top = detail, tz, top
         self.candidates: list[SwapCandidate] | None = None  # None: still loading
         self.sending = False
+        self.send_when_found = False  # Enter came before the candidates: send when they do
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -139,6 +140,9 @@ class AskDialog(BackendWorkers, ModalScreen):
         else:
             options.add_options([Option("Nobody can take it now: asking goes to your managers.", disabled=True)])
         self._refresh_how()
+        if self.send_when_found:
+            self.send_when_found = False
+            self.action_send()
 
     def _candidates_failed(self, exc: OncallError) -> None:
         self.candidates = []
@@ -192,7 +196,9 @@ class AskDialog(BackendWorkers, ModalScreen):
 
         how = self.how()
         if self.candidates is None:
-            return words("Enter asks once the candidates are found.")
+            if self.send_when_found:
+                return words("Finding who could take it; the request goes as soon as they are found.")
+            return words("Finding who could take it…")
         person = self.chosen()
         if how == "top":
             if not self.candidates:
@@ -260,8 +266,9 @@ class AskDialog(BackendWorkers, ModalScreen):
         if part is False:
             self.query_one("#from", Input).focus()
             return
-        if self.candidates is None:
-            self.notify("Still finding who could take it; Enter again in a moment.", severity="warning")
+        if self.candidates is None:  # pressed before the list came: sent as soon as it does
+            self.send_when_found = True
+            self._update_summary()
             return
         start, end = part if part else (None, None)
         note = self.query_one("#note", Input).value.strip()

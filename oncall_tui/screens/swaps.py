@@ -18,7 +18,7 @@ from ..core.domain_swaps import OPEN_STATES, STATE_WORDS
 from ..core.errors import OncallError
 from ..formatting import escape, local, relative, safe_text
 from .base import AreaScreen, report_problem
-from .shift_text import FitsItsWidth, Line, content, pack
+from .shift_text import FitsItsWidth, Line, content, pack, text_lines
 
 if TYPE_CHECKING:
     from ..core.domain import Person
@@ -80,42 +80,51 @@ def swap_heading(swap: Swap, tz: str, me: str) -> list[list[tuple[str, str]]]:
     return units
 
 
-def swap_summary(swap: Swap, me: str, now: datetime) -> list[list[list[tuple[str, str]]]]:
-    """The groups of a request's second line, for the viewer's side of it."""
-    groups: list[list[list[tuple[str, str]]]] = []
+def glue(text: object) -> str:
+    """A name, a date or a figure made one unit: `text_lines` never breaks it across lines."""
+    return safe_text(text).replace(" ", "\u00a0")
+
+
+def _when(dt: datetime, tz: str, weekday: bool = True) -> str:
+    return glue(_moment(dt, tz, weekday))
+
+
+def swap_summary(swap: Swap, me: str, now: datetime) -> str:
+    """A request's second line, for the viewer's side of it (names and dates glued whole)."""
+    parts: list[str] = []
     if swap.my_part == "incoming":
-        groups.append([[(f"from {safe_text(swap.requester.name)}", "")]])
+        parts.append(f"from {glue(swap.requester.name)}")
         mine = my_ask(swap, me)
         if mine is not None and mine.state == "asked" and swap.answer_by is not None:
-            groups.append([[(f"· answer {relative(swap.answer_by, now)}", "")]])
+            parts.append(f"answer {glue(relative(swap.answer_by, now))}")
         if swap.my_load:
-            groups.append([[(f"· {safe_text(swap.my_load)}", "")]])
+            parts.append(safe_text(swap.my_load))
     elif swap.my_part == "team":
-        groups.append([[(f"{safe_text(swap.requester.name)} asks", "")]])
+        parts.append(f"{glue(swap.requester.name)} asks")
     if swap.taken_by is not None:
-        groups.append([[(f"· taken by {safe_text(swap.taken_by.name)}", "")]])
+        parts.append(f"taken by {glue(swap.taken_by.name)}")
     elif swap.my_part != "incoming" and swap.asks:
-        asked = ", ".join(f"{safe_text(a.person.name)} ({ASK_WORDS.get(a.state, a.state)})"
+        asked = ", ".join(f"{glue(a.person.name)} ({ASK_WORDS.get(a.state, a.state)})"
                           for a in swap.asks if a.state in ("asked", "agreed"))
-        waiting = sum(a.state == "waiting" for a in swap.asks)
         said_no = sum(a.state in ("declined", "timed_out") for a in swap.asks)
+        waiting = sum(a.state == "waiting" for a in swap.asks)
         text = f"asking {asked}" if asked else "nobody asked now"
         if said_no:
             text += f"; {said_no} said no"
         if waiting:
             text += f"; {waiting} next"
-        groups.append([[(("· " if groups else "") + text, "")]])
+        parts.append(text)
     if swap.mode == "trade":
-        groups.append([[("· a trade", "")]])
-    return groups
+        parts.append("a trade")
+    return " · ".join(parts)
 
 
 def swap_lines(swap: Swap, tz: str, me: str, now: datetime, width: int) -> list[Line]:
     """A request in the list: its first line (when, role, state), then who and what, wrapped
-    between whole names, dates and figures, never inside one."""
+    between words, never inside a name, a date or a figure."""
     heading = pack([[u] for u in swap_heading(swap, tz, me)], width, hanging=3)
     rest = swap_summary(swap, me, now)
-    return heading + (pack(rest, width, indent=3, hanging=5) if rest else [])
+    return heading + (text_lines("", rest, width, indent=3) if rest else [])
 
 
 def swap_detail_lines(swap: Swap, tz: str, me: str, now: datetime, width: int) -> list[Line]:
@@ -123,45 +132,43 @@ def swap_detail_lines(swap: Swap, tz: str, me: str, now: datetime, width: int) -
     I would be with and what it does to my month, each ask's state and answer, the outcome."""
     lines: list[Line] = []
 
-    def put(label: str, *units: str) -> None:
-        groups = [[[(label, "bold")]]] + [[[(u, "")]] for u in units if u]
-        lines.extend(pack(groups, width, hanging=3))
+    def put(label: str, value: str) -> None:
+        lines.extend(text_lines(label, value, width))
 
-    shift = f"{_moment(swap.shift_start, tz)} → {_until(swap.shift_start, swap.shift_end, tz)}"
-    put("Shift:", shift, local(swap.shift_end, tz).strftime("%Z"), f"· {safe_text(swap.rotation)}",
-        f"· {safe_text(swap.role)}")
+    ends = _until(swap.shift_start, swap.shift_end, tz)
+    put("Shift:", f"{_when(swap.shift_start, tz)} → {glue(ends)} {local(swap.shift_end, tz).strftime('%Z')} · "
+                  f"{glue(swap.rotation)} · {safe_text(swap.role)}")
     if _is_part(swap):
-        put("To cover:", f"{_moment(swap.start, tz)} → {_until(swap.start, swap.end, tz)}")
-    put("Asked by:", safe_text(swap.requester.name) + (f": “{safe_text(swap.note)}”" if swap.note else ""))
+        put("To cover:", f"{_when(swap.start, tz)} → {glue(_until(swap.start, swap.end, tz))}")
+    put("Asked by:", glue(swap.requester.name) + (f": “{safe_text(swap.note)}”" if swap.note else ""))
     if swap.partners:
-        put("With:", *[f"{safe_text(p.name)} {safe_text(p.contact)}".strip() + ("," if i < len(swap.partners) - 1
-                                                                                 else "")
-                       for i, p in enumerate(swap.partners)])
+        put("With:", ", ".join(f"{glue(p.name)} {glue(p.contact)}".strip() for p in swap.partners))
     if swap.my_part == "incoming" and swap.my_load:
         put("Your month:", safe_text(swap.my_load))
     if swap.asks:
         asks = []
-        for i, a in enumerate(swap.asks):
-            text = f"{a.position}. {safe_text(a.person.name)} {ASK_WORDS.get(a.state, a.state)}"
+        for number, a in enumerate(sorted(swap.asks, key=lambda a: a.position), start=1):
+            text = f"{number}. {glue(a.person.name)} {ASK_WORDS.get(a.state, a.state)}"
             if a.state == "declined" and a.reason:
                 text += f" (“{safe_text(a.reason)}”)"
             if a.answered_at is not None:
-                text += f" {_moment(a.answered_at, tz, weekday=False)}"
+                text += f" {_when(a.answered_at, tz, weekday=False)}"
             elif a.state == "asked" and swap.answer_by is not None and swap.mode != "everyone":
-                text += f", answer by {_moment(swap.answer_by, tz, weekday=False)}"
-            asks.append(text + ("," if i < len(swap.asks) - 1 else ""))
-        put("Asked:", *asks)
+                text += f", answer by {_when(swap.answer_by, tz, weekday=False)}"
+            asks.append(text)
+        put("Asked:", " · ".join(asks))
     outcome = safe_text(swap.state_words) if swap.state_words else STATE_WORDS.get(swap.state, swap.state)
     if swap.taken_by is not None and swap.taken_by.name not in outcome:
-        outcome += f": {safe_text(swap.taken_by.name)} takes it"
+        outcome += f": {glue(swap.taken_by.name)} takes it"
     if swap.acted_by:
-        outcome += f" (done by {safe_text(swap.acted_by)} for them)"
-    if swap.state in OPEN_STATES and swap.escalate_at is not None:
-        outcome += f"; to the managers {_moment(swap.escalate_at, tz, weekday=False)} if nobody takes it"
+        outcome += f" (done by {glue(swap.acted_by)} for them)"
+    if swap.state in OPEN_STATES and swap.escalate_at is not None and swap.state != "escalated":
+        outcome += f"; to the managers {_when(swap.escalate_at, tz, weekday=False)} if nobody takes it"
     if swap.trade_uid:
-        traded = (f" ({_moment(swap.trade_start, tz)} → {_until(swap.trade_start, swap.trade_end, tz)})"
+        traded = (f" {_when(swap.trade_start, tz)} → {glue(_until(swap.trade_start, swap.trade_end, tz))}"
                   if swap.trade_start and swap.trade_end else "")
-        outcome += f"; a trade: {safe_text(swap.requester.name)} takes the taker's shift{traded}"
+        whose = "your" if swap.my_part == "incoming" else "the taker's"
+        outcome += f"; a trade: in return {glue(swap.requester.name)} takes {whose} shift{traded}"
     put("State:", outcome)
     return lines
 
@@ -303,11 +310,11 @@ class SwapsScreen(AreaScreen):
         swap = self.current()
         if self.view is None:
             return
-        if swap is None:
-            detail.update("Nothing highlighted." if self.view.swaps else
-                          "No swap requests. On My on-call (h), c on one of your shifts asks someone to take it.")
-            return
         width = max(1, self.app.size.width - 2)
+        if swap is None:
+            detail.update(content(text_lines("", "Highlight a request to see who was asked and what each said."
+                                             if self.view.swaps else "No swap requests, open or closed.", width)))
+            return
         detail.update(content(swap_detail_lines(swap, self.view.me.tz, self.view.me.login,
                                                 self.app.clock.now(), width)))
 

@@ -6,9 +6,10 @@ definition list of what the page is about, and a form of buttons.  The secret in
 whole authority; the backend checks it.
 
 - A GET shows and changes nothing: mail scanners and link previews fetch every GET.
-- Only a POST from the page's own form acts; it comes back as a redirect to the same URL
-  (POST/redirect/GET), so a reload shows the outcome and acts no more, and a POST sent again
-  finds the link used and changes nothing.
+- Only a POST from the page's own form acts.  An answer link works once: the answer's page
+  shows the outcome, and a reload (the POST sent again) finds the link used, says "already
+  answered" and changes nothing.  The "can't make it" form comes back as a redirect to the same
+  URL (POST/redirect/GET), which then shows the request made.
 - A POST from another site is refused: its browser says so in `Sec-Fetch-Site` or `Origin`.
 - A wrong, used or expired secret is a plain 404 page that names nobody.
 - Every text anybody typed (names, notes, reasons) is escaped; the answers tell browsers not to
@@ -56,6 +57,12 @@ NOT_FOUND = ("This link does not work",
              "<p>This link is not valid: it may have been used already, or have expired, or be "
              "mistyped. Nothing was changed.</p><p>Open <code>oncall</code> and its Swaps area "
              "(<kbd>s</kbd>) to see your requests.</p>")
+
+#: A POST to a link that is used up (most often the reload of the page an answer returned).
+USED = ("Already answered",
+        "<p>This link has been used (or is no longer valid), so nothing more was done. "
+        "Your answer, if you gave one, stands.</p><p>Open <code>oncall</code> and its Swaps area "
+        "(<kbd>s</kbd>) to see how the request stands.</p>")
 
 
 def text(value: object) -> str:
@@ -185,15 +192,20 @@ def swap_page(backend, secret: str, request: Request) -> Response:
                 link = backend.swap_link(secret)
                 return page("Take this shift?", swap_body(link, "Choose Agree or Decline."), status=422)
             try:
-                backend.swap_link_answer(secret, agree=answer == "agree", reason=form.get("reason", "").strip())
+                done = backend.swap_link_answer(secret, agree=answer == "agree", reason=form.get("reason", "").strip())
             except (StaleEdit, InvalidInput) as exc:  # taken meanwhile, or a reason refused: say so beside it
                 link = backend.swap_link(secret)
                 return page("Take this shift?", swap_body(link, exc.message, form.get("reason", "")),
                             status=409 if isinstance(exc, StaleEdit) else 422)
-            return _again(request)
+            # The outcome, on this answer itself: the link is used up now, so a GET of it would
+            # find nothing to show.  Sent again (a reload), the POST finds the link used.
+            title = "You took this shift" if answer == "agree" else "You declined"
+            return page(title, swap_body(done))
         link = backend.swap_link(secret)
         return page("Take this shift?", swap_body(link))
     except NotFound:
+        if request.method == "POST":
+            return page(USED[0], USED[1], status=404)
         return not_found()
     except OncallError as exc:
         return refused(exc.message, status=exc.http_status)
