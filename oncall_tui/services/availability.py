@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from peewee import JOIN, IntegrityError
@@ -328,22 +328,35 @@ class AvailabilityService(ServiceBase):
         """Person id -> points of their published shifts in the team's rotations over the window
         before `month` (each rotation's own points, the team's holidays): the one past load."""
         from ..core.recommend import WINDOW_MONTHS, holidays_of, point_values, shift_points
+        from ..core.swaps import points_of_part
 
         first, _ = parse_month(month)
         start_month = add_months(month, -WINDOW_MONTHS)
         start = datetime.combine(parse_month(start_month)[0], time(0), ZoneInfo(team.tz))
         end = datetime.combine(first, time(0), ZoneInfo(team.tz))
-        q = (m.Assignment.select(m.Assignment.person, m.Slot.start, m.Slot.role, m.Rotation.tz, m.Rotation.weights)
+        q = (m.Assignment.select(m.Assignment.id, m.Assignment.person, m.Slot.start, m.Slot.end, m.Slot.role,
+                                 m.Rotation.tz, m.Rotation.weights)
              .join(m.Slot).switch(m.Assignment).join(m.Plan).join(m.Rotation)
              .where((m.Plan.status == "published") & (m.Rotation.team == team)
                     & (m.Slot.start >= start) & (m.Slot.start < end)).tuples())
         holidays = holidays_of(team.settings)
         load: dict[int, float] = defaultdict(float)
-        for person_id, slot_start, role, tz, weights in q:
-            if not isinstance(slot_start, datetime) or slot_start.tzinfo is None:
-                slot_start = m.Slot.start.python_value(slot_start)
-            load[person_id] += shift_points(slot_start, tz, role, points=point_values(weights),
-                                            holidays=holidays)
+        shifts: dict[int, tuple[int, datetime, datetime, float]] = {}
+        for assignment_id, person_id, slot_start, slot_end, role, tz, weights in q:
+            slot_start, slot_end = _aware(slot_start, m.Slot.start), _aware(slot_end, m.Slot.end)
+            points = shift_points(slot_start, tz, role, points=point_values(weights), holidays=holidays)
+            load[person_id] += points
+            shifts[assignment_id] = (person_id, slot_start, slot_end, points)
+        # hours covered by someone else (a swap of part of a shift): their points move with them
+        for assignment_id, taker, c_start, c_end in (m.Cover.select(m.Cover.assignment, m.Cover.person, m.Cover.start,
+                                                                    m.Cover.end)
+                                                     .where(m.Cover.assignment.in_(list(shifts))).tuples()):
+            if assignment_id in shifts:
+                holder, s_start, s_end, points = shifts[assignment_id]
+                part = points_of_part(points, s_start, s_end, _aware(c_start, m.Cover.start),
+                                      _aware(c_end, m.Cover.end))
+                load[taker] += part
+                load[holder] -= part
         return load
 
     def _past_excess(self, team: m.Team, month: str) -> dict[str, float]:
@@ -486,3 +499,10 @@ def __getattr__(name: str):
 
 
 __all__ = ["AvailabilityService", "HAND_STATES"]  # noqa: F822
+
+
+def _aware(value: Any, field: Any) -> datetime:
+    """A datetime read with `.tuples()` (SQLite hands back text): as the field reads it, aware."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return field.python_value(value)
+    return value

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ from ..core.domain import (
     Team,
     TeamEscalation,
 )
+from ..core.domain_swaps import OPEN_STATES
 from ..core.errors import InvalidInput, NotAllowed, NotFound
 from ..core.text import plural
 from ..store import models as m
@@ -50,18 +52,28 @@ class CoreService(ServiceBase):
             .where((m.Plan.status == "published") & (m.Slot.end > start) & (m.Slot.start < end))
             .order_by(m.Slot.start, m.Rotation.slug, m.Slot.role)
         )
-        if person is not None:
-            q = q.where(m.Assignment.person == person)
+        if person is not None:  # theirs, and the parts of others' they cover (a swap)
+            covered = m.Cover.select(m.Cover.assignment).where(m.Cover.person == person)
+            q = q.where((m.Assignment.person == person) | m.Assignment.id.in_(covered))
         if team_ids is not None:
             q = q.where(m.Rotation.team.in_(team_ids))
         if rotation_ids is not None:
             q = q.where(m.Rotation.id.in_(rotation_ids))
         return list(q)
 
-    def _details(self, rows: list[m.Assignment]) -> list[ShiftDetail]:
-        """Each assignment with the others on the same shift and the team's escalation list."""
+    def _details(self, rows: list[m.Assignment], *, person: m.Person | None = None,
+                 window: tuple[datetime, datetime] | None = None) -> list[ShiftDetail]:
+        """Each assignment with the others on the same shift and the team's escalation list.
+
+        A shift partly covered by someone else (a swap of some hours) comes as its pieces, each
+        with the person who holds exactly those hours (the same uid); `person` keeps only their
+        pieces, `window` only the pieces it overlaps."""
         if not rows:
             return []
+        covers: dict[int, list[m.Cover]] = defaultdict(list)
+        for c in (m.Cover.select(m.Cover, m.Person).join(m.Person)
+                  .where(m.Cover.assignment.in_([r.id for r in rows])).order_by(m.Cover.start)):
+            covers[c.assignment_id].append(c)
         keys = {(r.slot.rotation_id, r.slot.start) for r in rows}
         starts = {k[1] for k in keys}
         rot_ids = list({k[0] for k in keys})
@@ -74,13 +86,20 @@ class CoreService(ServiceBase):
         out = []
         for r in rows:
             rot = r.plan.rotation
-            mine = convert.assignment(r, r.slot, rot, rot.team.slug, r.person)
             partners = tuple(
                 convert.assignment(o, o.slot, rot, rot.team.slug, o.person)
                 for o in by_shift[(r.slot.rotation_id, r.slot.start)] if o.slot.uid != r.slot.uid
             )
-            out.append(ShiftDetail(assignment=mine, partners=partners, escalation=escalation.get(rot.team_id, ()),
-                                   handover=r.note))
+            for start, end, who in _pieces(r, covers.get(r.id, [])):
+                if person is not None and who.id != person.id:
+                    continue
+                if window is not None and not (start < window[1] and end > window[0]):
+                    continue
+                mine = convert.assignment(r, r.slot, rot, rot.team.slug, who)
+                if (start, end) != (r.slot.start, r.slot.end):
+                    mine = replace(mine, start=start, end=end)
+                out.append(ShiftDetail(assignment=mine, partners=partners,
+                                       escalation=escalation.get(rot.team_id, ()), handover=r.note))
         return out
 
     def _escalation_by_team(self, team_ids) -> dict[int, tuple[EscalationContact, ...]]:
@@ -139,7 +158,7 @@ class CoreService(ServiceBase):
         now = self._now()
         rows = self._published_rows(now, now + timedelta(seconds=1), team_ids=team_ids)
         out = []
-        for d in self._details(rows):
+        for d in self._details(rows, window=(now, now + timedelta(seconds=1))):
             a = d.assignment
             out.append(OnCallNow(
                 team=a.team, rotation=a.rotation, rotation_name=a.rotation_name, role=a.role,
@@ -173,7 +192,7 @@ class CoreService(ServiceBase):
                     mine = set(self._my_team_ids(me))
                     team_ids = [t for t in (team_ids or self._my_team_ids(who)) if t in mine]
             rows = self._published_rows(start, end, person=who, team_ids=team_ids)
-            return self._details(rows)
+            return self._details(rows, person=who, window=(start, end))
         return self._read(run)
 
     def home(self, horizon_days: int = 42) -> HomeView:
@@ -187,7 +206,7 @@ class CoreService(ServiceBase):
                              .where((m.Membership.person == me) & m.Membership.on_rotation)
                              .order_by(m.Team.name))
             mine = self._published_rows(now, now + timedelta(days=horizon_days), person=me)
-            next_shifts = tuple(self._details(mine))
+            next_shifts = tuple(self._details(mine, person=me, window=(now, now + timedelta(days=horizon_days))))
             now_rows = tuple(self._now_rows(None, me))
             by_team = self._escalation_by_team([t.id for t in team_rows])
             escalation = tuple(TeamEscalation(team=t.slug, team_name=t.name, contacts=by_team.get(t.id, ()))
@@ -209,14 +228,14 @@ class CoreService(ServiceBase):
     def _swaps_line(self, me: m.Person) -> tuple[int, str]:
         asked = (m.SwapOffer.select().join(m.SwapRequest)
                  .where((m.SwapOffer.candidate == me) & (m.SwapOffer.state == "asked")
-                        & (m.SwapRequest.status == "open")).count())
+                        & (m.SwapRequest.status.in_(OPEN_STATES))).count())
         mine_open = (m.SwapRequest.select()
-                     .where((m.SwapRequest.requester == me) & (m.SwapRequest.status == "open")).count())
+                     .where((m.SwapRequest.requester == me) & (m.SwapRequest.status.in_(OPEN_STATES))).count())
         parts = []
         if asked:
             parts.append(f"{plural(asked, 'swap request')} waiting for your answer")
         if mine_open:
-            parts.append(f"{mine_open} of yours still open")
+            parts.append(f"{mine_open} of yours open")
         return asked, ("Swaps: " + "; ".join(parts)) if parts else "Swaps: nothing waiting"
 
     def change_cursor(self) -> int:
@@ -293,6 +312,18 @@ class CoreService(ServiceBase):
                  .join(m.Slot).switch(m.Assignment).join(m.Plan).join(m.Rotation).join(m.Team)
                  .switch(m.Assignment).join(m.Person).where(m.Assignment.id == assignment_id))
         return self._details(list(fresh))[0]
+
+
+def _pieces(row: m.Assignment, covers: list[m.Cover]):
+    """(start, end, person) of an assignment: its holder's hours and each cover's, in time order."""
+    at = row.slot.start
+    for c in covers:
+        if c.start > at:
+            yield at, c.start, row.person
+        yield c.start, c.end, c.person
+        at = max(at, c.end)
+    if at < row.slot.end:
+        yield at, row.slot.end, row.person
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from ..config import full_name
 from ..core.clock import Clock
@@ -269,7 +270,7 @@ def _seed_availability(engineers, today, rng, now):
         m.Availability.insert_many(rows[chunk:chunk + 200]).execute()
 
 
-def _seed_swaps(backend, you: str, now) -> None:
+def _seed_swaps(backend: Any, you: str, now: datetime) -> None:
     """Dev can't make a shift next week and asks you to take it (an incoming ask); you asked the
     best two candidates, in order, to cover two hours of one of yours (an outgoing request)."""
     from ..core.errors import OncallError

@@ -269,7 +269,7 @@ class PlanningService(PlanData):
     def _carry_over(self, previous: m.Plan, plan: m.Plan) -> None:
         """What people added to the published plan themselves survives a re-plan: shadow
         sign-ups for shifts still to come (where the new plan leaves that shadow slot
-        empty), and every shift's handover notes."""
+        empty), every shift's handover notes, and the swaps agreed on it (services/swaps.py)."""
         now = self._now()
         mine = {a.slot_id: a for a in m.Assignment.select().where(m.Assignment.plan == plan)}
         old = (m.Assignment.select(m.Assignment, m.Slot).join(m.Slot)
@@ -281,6 +281,14 @@ class PlanningService(PlanData):
                                     note=a.note)
             elif kept is not None and a.note and not kept.note:
                 m.Assignment.update(note=a.note).where(m.Assignment.id == kept.id).execute()
+        from .swaps import carry_swaps  # agreed swaps survive a re-plan, or the plan says which did not
+
+        lost = carry_swaps(previous, plan, now)
+        if lost:
+            summary = dict(plan.summary or {})
+            summary["warnings"] = list(summary.get("warnings", [])) + lost
+            m.Plan.update(summary=summary).where(m.Plan.id == plan.id).execute()
+            plan.summary = summary
 
     def _rotation_row(self, rotation: str, team: str | None = None) -> m.Rotation:
         q = m.Rotation.select(m.Rotation, m.Team).join(m.Team).where(m.Rotation.slug == rotation)

@@ -16,6 +16,7 @@ consecutive-day rules have one home.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,6 +48,7 @@ from .base import AfterCommit, ServiceBase, ServiceContext, check_note
 from .context import EligibilityFor, RecommendationsFor
 from .planning_data import PlanData
 
+_REMEMBERED: dict[tuple, Any] = {}
 NO_LINK = "this link is not valid: it may have been used already or have expired"
 MAX_TOP = 50
 
@@ -86,7 +88,6 @@ class SwapsService(ServiceBase):
         super().__init__(ctx)
         self.eligibility = eligibility
         self.recommendations = recommendations
-        self.plan_data = PlanData(ctx, eligibility, recommendations)
 
     # ======================================================================================
     # candidates
@@ -121,8 +122,7 @@ class SwapsService(ServiceBase):
         from ..scheduler.fairness import fair_shares, loads
         from ..scheduler.validate import validate
 
-        month = month_of(shift.plan.first_day)
-        built = self.plan_data._gather(shift.rot, month)
+        built = self._month_problem(shift)
         problem = built.problem
         sid = built.id_of.get(shift.slot.start)
         if sid is None:
@@ -135,9 +135,22 @@ class SwapsService(ServiceBase):
             if cell_sid is not None:
                 plan_cells[(cell_sid, a.slot.role)] = a.person.login
         holder = shift.assignment.person.login
-        points, _ = loads(problem, plan_cells)
+        raw, _ = loads(problem, plan_cells)
+        points: dict[str, float] = {k: float(v) for k, v in raw.items()}
+        weight = {s.id: s.weight for s in problem.shifts}
+        for c in (m.Cover.select(m.Cover, m.Assignment, m.Slot, m.Person).join(m.Assignment).join(m.Slot)
+                  .switch(m.Cover).join(m.Person, on=(m.Cover.person == m.Person.id))
+                  .where(m.Assignment.plan == shift.plan)):
+            cell = built.id_of.get(c.assignment.slot.start)
+            if cell is None:
+                continue
+            moved = points_of_part(weight[cell], c.assignment.slot.start, c.assignment.slot.end, c.start, c.end)
+            owner = plan_cells.get((cell, c.assignment.slot.role))
+            points[c.person.login] = points.get(c.person.login, 0.0) + moved
+            if owner is not None:
+                points[owner] = points.get(owner, 0.0) - moved
         shares = fair_shares(problem)
-        shift_weight = next(s.weight for s in problem.shifts if s.id == sid)
+        shift_weight = weight[sid]
         part_points = points_of_part(shift_weight, shift.slot.start, shift.slot.end, *part)
         people = {p.login: p for p in m.Person.select().where(m.Person.login.in_(list(built.members)))}
         out = []
@@ -164,10 +177,45 @@ class SwapsService(ServiceBase):
                        else None) or v.message
             share = shares.get(person_id)
             out.append(_Fit(person=person, level=member.level or 3, level_why=member.level_why,
-                            points=float(points.get(person_id, 0)),
+                            points=round(points.get(person_id, 0.0), 1),
                             share=round(share.target, 1) if share is not None else 0.0,
                             part=part_points, why_not=why))
         return out
+
+    def _month_problem(self, shift: _Shift):
+        """The planner's problem of the shift's month, as the planner builds it, with the one
+        eligibility rule asked only about this shift and role: the other cells are the people's
+        own already, and only what the swap adds is judged (a month of checks costs ~1 s for 50)."""
+        start, role = shift.slot.start, shift.slot.role
+
+        def eligibility(team: m.Team):
+            real = self._remembered("eligibility", team, lambda: self.eligibility(team))
+
+            def check(person_id: int, asked_role: str, at: datetime) -> tuple[bool, str]:
+                if at == start and asked_role == role:
+                    return real(person_id, asked_role, at)
+                return True, ""
+            return check
+
+        def recommendations(team: m.Team, month: str):
+            return self._remembered(f"recommendations:{month}", team, lambda: self.recommendations(team, month))
+
+        data = PlanData(self.ctx, eligibility, recommendations)
+        return data._gather(shift.rot, month_of(shift.plan.first_day))
+
+    def _remembered(self, what: str, team: m.Team, make: Callable[[], Any]) -> Any:
+        """What another area computed for `team`, kept while nothing in the database changes (the
+        change counter moves with every write) and the clock says the same minute: candidates are
+        asked for again and again while nobody writes (the ask dialog, the inbox, a server)."""
+        minute = self._now().replace(second=0, microsecond=0)
+        key = (str(self.db.database), what, team.id, self.ctx.change_seq(), minute)
+        found = _REMEMBERED.get(key)
+        if found is None:
+            found = make()
+            if len(_REMEMBERED) >= 32:
+                _REMEMBERED.pop(next(iter(_REMEMBERED)))
+            _REMEMBERED[key] = found
+        return found
 
     # ======================================================================================
     # asking
@@ -843,3 +891,46 @@ def cover_rows(assignment_ids: list[int]) -> dict[int, list[m.Cover]]:
             out[c.assignment_id].append(c)
     return out
 
+
+
+def carry_swaps(previous: m.Plan, plan: m.Plan, now: datetime) -> list[str]:
+    """A newly published plan keeps the swaps agreed on the one it replaces (for shifts still to
+    come): the taker keeps a whole shift they took, and a cover of some hours stays with the new
+    plan's shift when the same person holds it.  What cannot be kept (the taker holds another role
+    on that shift in the new plan, or the new plan gives the shift to someone else) is returned as
+    one line each, for the plan's warnings; nothing is dropped silently."""
+    lost: list[str] = []
+    new_by_slot = {a.slot_id: a for a in m.Assignment.select().where(m.Assignment.plan == plan)}
+    held_at: dict[tuple[int, datetime], set[int]] = defaultdict(set)
+    for a in m.Assignment.select(m.Assignment, m.Slot).join(m.Slot).where(m.Assignment.plan == plan):
+        held_at[(a.slot.rotation_id, a.slot.start)].add(a.person_id)
+    swaps = (m.SwapRequest.select(m.SwapRequest, m.Slot).join(m.Slot)
+             .where((m.SwapRequest.plan == previous) & (m.SwapRequest.status.in_(("agreed", "overridden")))
+                    & m.SwapRequest.taken_by.is_null(False) & (m.Slot.end > now)))
+    for req in swaps:
+        slot = req.slot
+        new = new_by_slot.get(slot.id)
+        taker: Any = req.taken_by
+        where = f"swap {req.id} ({taker.name}, {slot.role} {slot.start:%Y-%m-%d %H:%M} UTC)"
+        if new is None:
+            lost.append(f"{where}: the new plan leaves that shift empty; the swap is not kept")
+            continue
+        if req.start is None:  # a whole shift
+            if new.person_id != taker.id:
+                if taker.id in held_at[(slot.rotation_id, slot.start)]:
+                    lost.append(f"{where}: the new plan gives {taker.name} another role on that shift; "
+                                f"the swap is not kept")
+                    continue
+                m.Assignment.update(person=taker, source="swap", version=m.Assignment.version + 1).where(
+                    m.Assignment.id == new.id).execute()
+        else:
+            if new.person_id != req.requester_id:
+                lost.append(f"{where}: the new plan gives that shift to someone else; the cover of some "
+                            f"hours is not kept")
+                continue
+            for c in m.Cover.select().where(m.Cover.request == req):
+                m.Cover.create(assignment=new, person=c.person_id, start=c.start, end=c.end, request=req,
+                               created_at=c.created_at)
+        m.SwapRequest.update(plan=plan, version=m.SwapRequest.version + 1).where(
+            m.SwapRequest.id == req.id).execute()
+    return lost

@@ -98,9 +98,11 @@ def _v4(db: pw.Database) -> None:
         steps = []
         for field in model._meta.sorted_fields:
             if field.column_name not in have:
-                if not field.null and field.default is None:
-                    raise RuntimeError(f"{table}.{field.column_name} needs a default to be added")
-                steps.append(migrator.add_column(table, field.column_name, field))
+                # Added as a column that may be NULL (the model always writes a value): adding a NOT
+                # NULL column makes peewee rebuild the table on SQLite, and dropping the old table
+                # would cascade to the rows that refer to it (a request's asks).
+                loose = field.clone() if field.null else _nullable(field)
+                steps.append(migrator.add_column(table, field.column_name, loose))
         run(*steps)
         db.execute_sql(f'CREATE INDEX IF NOT EXISTS {table}_v4 ON "{table}" '
                        + ("(status)" if model is SwapRequest else "(token_hash)"))
@@ -109,6 +111,12 @@ def _v4(db: pw.Database) -> None:
     SwapRequest.update(mode="one").where(SwapRequest.mode == "targeted").execute()
     SwapRequest.update(mode="everyone").where(SwapRequest.mode == "broadcast").execute()
     SwapRequest.update(status="timed_out").where(SwapRequest.status == "expired").execute()
+
+
+def _nullable(field: pw.Field) -> pw.Field:
+    copy = type(field)(null=True, default=field.default, max_length=getattr(field, "max_length", None)) \
+        if isinstance(field, pw.CharField) else type(field)(null=True, default=field.default)
+    return copy
 
 
 # version -> step that brings a database from version-1 to version.

@@ -34,11 +34,11 @@ def holders(backend, clock, role: str = "primary", after_days: int = 5) -> list:
 
 
 def loosen_rules(backend: LocalBackend) -> None:
-    """Room to swap: at most 14 shifts a month (the demo's 8 leaves most people full in December)."""
+    """Room to swap: at most 20 shifts a month (the demo's 8 leaves most people full in December)."""
     from oncall_tui.store import models as m
 
     def run() -> None:
         rot = m.Rotation.get(m.Rotation.slug == ROT)
-        m.Rotation.update(rules={**(rot.rules or {}), "max_shifts_per_period": 14}).where(
+        m.Rotation.update(rules={**(rot.rules or {}), "max_shifts_per_period": 20}).where(
             m.Rotation.id == rot.id).execute()
     backend._write(run)

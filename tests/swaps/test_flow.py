@@ -10,7 +10,7 @@ import pytest
 from oncall_tui.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 
 from ..conftest import DEMO_YOU
-from .helpers import future_shift, holders
+from .helpers import holders
 
 
 def _a_shift_with_candidates(backend_of, clock, role="primary"):
@@ -131,7 +131,7 @@ def test_refusals_change_nothing(as_user, clock):
     assert mine.swap(swap.id).state == "open"
     clock.at = a.start + timedelta(minutes=5)
     with pytest.raises(InvalidInput, match="already started"):
-        mine.swap_cancel(swap.id) if False else mine.swap_request(a.uid, ask=[nobody])
+        mine.swap_request(a.uid, ask=[nobody])
 
 
 def test_partial_cover_and_manager_acts(as_user, clock):
@@ -195,3 +195,61 @@ def test_links_are_single_use_and_name_nobody_when_wrong(as_user, clock, backend
         with pytest.raises(NotFound) as err:
             mine.swap_link(bad)
         assert taker not in str(err.value) and a.person.login not in str(err.value)
+
+
+def test_a_re_publish_keeps_the_agreed_swap(as_user, clock):
+    from ..planning.helpers import MONTH, ROT
+
+    a, mine, cands = _a_shift_with_candidates(as_user, clock)
+    taker = cands[0].person.login
+    swap = mine.swap_request(a.uid, ask=[taker])
+    as_user(taker).swap_agree(swap.id)
+    root = as_user(DEMO_YOU)
+    view = root.draft_plan(ROT, MONTH, solver="greedy", time_limit=5)
+    published = root.publish_plan(view.summary.id, view.summary.version)
+    held = {x.uid: x.person.login for x in holders(root, clock)}
+    warnings = root.plan(published.id).warnings
+    kept = held.get(a.uid) == taker
+    assert kept or any(f"swap {swap.id}" in w for w in warnings)  # kept, or the plan says why not
+    assert held.get(a.uid) != a.person.login  # never silently back to the one who asked for cover
+    if kept:
+        assert root.swap(swap.id).taken_by.login == taker
+
+
+def test_the_cant_make_it_link_shows_the_shift_and_asks_for_cover(as_user, clock):
+    a, mine, cands = _a_shift_with_candidates(as_user, clock)
+    path = mine.cant_make_it_link(a.uid)
+    assert path.startswith("/links/cant/")
+    secret = path.rsplit("/", 1)[1]
+    with pytest.raises(NotAllowed):
+        as_user(cands[0].person.login).cant_make_it_link(a.uid)  # only the holder has it
+    shown = mine.cant_link(secret)
+    assert shown.shift.assignment.uid == a.uid and shown.can_request and shown.candidates
+    assert shown.person.login == a.person.login
+    swap = mine.cant_link_request(secret, top=2, note="ill")
+    assert swap.requester.login == a.person.login and swap.mode == "ordered" and swap.note == "ill"
+    again = mine.cant_link(secret)
+    assert not again.can_request and again.open_swap is not None and again.open_swap.id == swap.id
+    with pytest.raises(NotFound) as err:
+        mine.cant_link(secret[:-3] + "abc")
+    assert a.person.login not in str(err.value)
+
+
+def test_agreeing_is_refused_when_it_would_break_a_rule_or_the_plan_changed(as_user, clock):
+    from zoneinfo import ZoneInfo
+
+    from ..planning.helpers import MONTH, ROT
+
+    a, mine, cands = _a_shift_with_candidates(as_user, clock)
+    taker, other = cands[0].person.login, cands[1].person.login
+    swap = mine.swap_request(a.uid, ask=[taker, other])
+    root = as_user(DEMO_YOU)
+    day = a.start.astimezone(ZoneInfo(cands[0].person.tz)).date()
+    root.set_availability([day], "unavailable", note="flu", person=taker)  # their manager marks them away
+    with pytest.raises(InvalidInput, match="cannot take it now"):
+        as_user(taker).swap_agree(swap.id)
+    assert mine.swap(swap.id).state == "open"  # nothing changed
+    view = root.draft_plan(ROT, MONTH, solver="greedy", time_limit=5)
+    root.publish_plan(view.summary.id, view.summary.version)
+    with pytest.raises(Conflict, match="re-published since"):  # the ask was about the plan before
+        as_user(taker).swap_agree(swap.id)

@@ -1,0 +1,48 @@
+"""`oncall swap` for people and scripts: the whole round with --json, on the demo file."""
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from oncall_tui.cli import main
+
+from ..conftest import DEMO_YOU
+from .helpers import holders
+
+
+def run(login: str, *args: str):
+    return CliRunner().invoke(main, list(args), env={"ONCALL_LOGIN": login}, catch_exceptions=False)
+
+
+def test_request_list_agree_and_the_refusals_through_the_cli(demo_db, clock, tmp_path):
+    from oncall_tui.backend.local import LocalBackend
+
+    path = demo_db.removeprefix("sqlite:///")
+    root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    shift = next(a for a in holders(root, clock) if a.person.login not in (DEMO_YOU, "maya"))
+    holder = shift.person.login
+    got = run(holder, "--db", path, "swap", "candidates", shift.uid, "--json")
+    assert got.exit_code == 0, got.output
+    cands = [c for c in json.loads(got.output) if c["person"]["login"] not in (DEMO_YOU, "maya")]
+    assert cands and {"person", "rank", "level", "points_month", "share_month", "reason"} <= set(cands[0])
+    taker = cands[0]["person"]["login"]
+    made = run(holder, "--db", path, "swap", "request", shift.uid, "--ask", taker, "--note", "dentist", "--json")
+    assert made.exit_code == 0, made.output
+    swap = json.loads(made.output)
+    assert (swap["mode"], swap["state"], swap["note"]) == ("one", "open", "dentist")
+    listed = json.loads(run(taker, "--db", path, "swap", "list", "--json").output)
+    mine = next(s for s in listed if s["id"] == swap["id"])
+    assert mine["my_part"] == "incoming" and mine["link"].startswith("/links/swap/")
+    # someone not asked: one line, exit 2, nothing changes
+    other = cands[1]["person"]["login"] if len(cands) > 1 else "kofi"
+    refused = run(other, "--db", path, "swap", "agree", str(swap["id"]))
+    assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1
+    agreed = json.loads(run(taker, "--db", path, "swap", "agree", str(swap["id"]), "--json").output)
+    assert agreed["state"] == "agreed" and agreed["taken_by"]["login"] == taker
+    late = run(other, "--db", path, "swap", "agree", str(swap["id"]))
+    assert late.exit_code == 4 and "already taken by" in late.output
+    undone = json.loads(run(DEMO_YOU, "--db", path, "swap", "undo", str(swap["id"]), "--json").output)
+    assert undone["state"] == "overridden"
+    text = run(DEMO_YOU, "--db", path, "swap", "list", "--all")
+    assert text.exit_code == 0 and f"swap {swap['id']}" in text.output

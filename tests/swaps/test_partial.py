@@ -1,0 +1,77 @@
+"""A part of a shift covered by someone else: exactly those hours change hands, across a
+daylight-saving change too, and `now`, `shifts` and the home screen show each person their hours."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from oncall_tui.backend.local import LocalBackend
+
+from ..conftest import DEMO_YOU
+from ..planning.helpers import ROT
+from .helpers import holders
+
+LONDON = ZoneInfo("Europe/London")
+NEW_YORK = ZoneInfo("America/New_York")  # clocks go forward on Sun 14 Mar 2027 at 02:00
+
+
+def test_a_partial_cover_across_the_clocks_going_forward(demo_db, clock):
+    root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    view = root.draft_plan(ROT, "2027-03", solver="greedy", time_limit=5)
+    root.publish_plan(view.summary.id, view.summary.version)
+    # the London shift Sat 13 Mar 09:00 -> Sun 14 Mar 09:00 GMT; New York's clocks go forward in it
+    start = datetime(2027, 3, 13, 9, 0, tzinfo=LONDON)
+    shift = next(a for a in holders(root, clock, after_days=100)
+                 if a.start == start and a.person.login not in (DEMO_YOU, "maya"))
+    holder = LocalBackend(demo_db, actor=shift.person.login, clock=clock)
+    part = (datetime(2027, 3, 13, 22, 0, tzinfo=NEW_YORK), datetime(2027, 3, 14, 4, 0, tzinfo=NEW_YORK))
+    # six hours on New York's wall clock, five in fact
+    assert part[1].astimezone(UTC) - part[0].astimezone(UTC) == timedelta(hours=5)
+    cands = [c for c in holder.swap_candidates(shift.uid, start=part[0], end=part[1])
+             if c.person.login not in (DEMO_YOU, "maya")]
+    assert cands
+    taker = cands[0].person.login
+    swap = holder.swap_request(shift.uid, start=part[0], end=part[1], ask=[taker])
+    done = LocalBackend(demo_db, actor=taker, clock=clock).swap_agree(swap.id)
+    assert done.state == "agreed"
+    first = start.date() - timedelta(days=1)
+    everyone = [s.assignment for s in root.shifts(person="*", first=first, last=first + timedelta(days=2))
+                if s.assignment.uid == shift.uid]
+    pieces = [(a.start.astimezone(NEW_YORK).strftime("%d %H:%M %Z"),
+               a.end.astimezone(NEW_YORK).strftime("%d %H:%M %Z"), a.person.login) for a in everyone]
+    assert pieces == [("13 04:00 EST", "13 22:00 EST", shift.person.login), ("13 22:00 EST", "14 04:00 EDT", taker),
+                      ("14 04:00 EDT", "14 05:00 EDT", shift.person.login)]
+    assert sum(((a.end - a.start) for a in everyone), timedelta()) == timedelta(hours=24)
+    theirs = [s.assignment for s in LocalBackend(demo_db, actor=taker, clock=clock).shifts(
+        first=first, last=first + timedelta(days=2)) if s.assignment.uid == shift.uid]
+    assert [(a.start, a.end) for a in theirs] == [part]
+    assert done.start == part[0] and done.end == part[1]
+    clock.at = datetime(2027, 3, 14, 3, 30, tzinfo=NEW_YORK)  # in the covered hours: the taker is on call
+    on_now = {(o.rotation, o.role): o.person.login for o in root.now()}
+    assert on_now[(ROT, shift.role)] == taker
+    clock.at = datetime(2027, 3, 14, 4, 30, tzinfo=NEW_YORK)
+    assert {(o.rotation, o.role): o.person.login for o in root.now()}[(ROT, shift.role)] == shift.person.login
+
+
+def test_the_taker_is_credited_in_the_history_the_planner_reads(demo_db, clock):
+    root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    shift = next(a for a in holders(root, clock) if a.person.login not in (DEMO_YOU, "maya"))
+    holder = LocalBackend(demo_db, actor=shift.person.login, clock=clock)
+    part = (shift.start + timedelta(hours=6), shift.start + timedelta(hours=12))  # a quarter of the day
+    cands = [c for c in holder.swap_candidates(shift.uid, start=part[0], end=part[1])
+             if c.person.login not in (DEMO_YOU, "maya")]
+    taker = cands[0].person.login
+
+    def past(login: str) -> float:
+        grid = root.team_availability(team="platform", month="2027-01")
+        return next(mm.recommendation.past_load for mm in grid.members if mm.person.login == login)
+
+    before = {who: past(who) for who in (taker, shift.person.login)}
+    swap = holder.swap_request(shift.uid, start=part[0], end=part[1], ask=[taker])
+    LocalBackend(demo_db, actor=taker, clock=clock).swap_agree(swap.id)
+    moved = cands[0].points_part
+    assert moved > 0
+    assert past(taker) == round(before[taker] + moved, 2)
+    assert past(shift.person.login) == round(before[shift.person.login] - moved, 2)
+    again = [c for c in holder.swap_candidates(shift.uid, start=shift.start, end=part[0]) if c.person.login == taker]
+    assert not again or again[0].points_month == round(cands[0].points_month + moved, 1)
