@@ -12,7 +12,7 @@ from oncall_tui.screens.swap_dialogs import AskDialog, DeclineDialog
 from oncall_tui.screens.swaps import SwapList, SwapsScreen
 
 from ..foundation.helpers import screen_text, settle, wait_until
-from .helpers import ask_one, free_shift
+from .helpers import ask_one, ask_someone_else, engineer_with_a_free_shift, free_shift
 
 BOTH = pytest.mark.parametrize("backend_kind", ["local", "remote"])
 
@@ -207,3 +207,83 @@ def test_keys_work_while_the_list_is_being_read(as_user, clock):
             await settle(pilot, 2)
 
     asyncio.run(run())
+
+
+@BOTH
+def test_a_manager_answers_for_someone_then_undoes_it(as_user, clock):
+    """root manages the team: an engineer's request is in root's list; Y agrees for the person
+    asked (who is ill), u undoes it and the engineer has the shift back; root is named."""
+    alice = as_user(engineer_with_a_free_shift(as_user, "root"))
+    asked, login = ask_someone_else(alice, manager="root")
+    root = as_user("root")
+    app = quiet_app(root, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_inbox(pilot, asked.id)
+            await pilot.press("Y")
+            assert await wait_until(pilot, lambda: root.swap(asked.id).state == "agreed")
+            assert await wait_until(pilot, lambda: f"Agreed for {login}" in screen_text(app))
+            await open_inbox(pilot, asked.id)
+            await pilot.press("u")
+            assert await wait_until(pilot, lambda: root.swap(asked.id).state != "agreed")
+
+    asyncio.run(run())
+    done = root.swap(asked.id)
+    assert done.state == "overridden" and done.acted_by == "root"  # undone, by root, for all to see
+    assert next(a for a in done.asks if a.person.login == login).state == "agreed"  # root agreed for them
+    assert asked.shift_uid in {d.assignment.uid for d in alice.home().next_shifts}
+
+
+@BOTH
+def test_a_trade_picks_one_of_their_shifts_in_return(as_user, clock):
+    from datetime import timedelta
+
+    from textual.widgets import OptionList
+
+    from oncall_tui.screens.swap_dialogs import TradeDialog
+
+    from ..conftest import NOW
+
+    root = as_user("root")
+    index, shift = free_shift(root)
+    candidates = root.swap_candidates(shift.assignment.uid)
+    first, last = NOW.date(), NOW.date() + timedelta(days=42)
+    rank, partner = next((i, c.person.login) for i, c in enumerate(candidates)
+                         if any(d.assignment.start > NOW for d in root.shifts(person=c.person.login, first=first,
+                                                                               last=last)))
+    app = quiet_app(root, clock)
+    picked: list[str] = []
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await open_ask(pilot, index)
+            dialog.query_one("#candidates", OptionList).highlighted = rank  # the person to trade with
+            dialog.query_one("#how", OptionList).focus()
+            await pilot.press("down", "down", "down")  # the fourth way: a trade with the highlighted person
+            assert dialog.how() == "trade"
+            theirs = lambda: app.screen.query_one("#theirs", OptionList)  # noqa: E731
+            for choice in range(10):  # a shift of theirs the rules let me take: the refused ones say why
+                await pilot.press("enter")
+                assert await wait_until(pilot, lambda: isinstance(app.screen, TradeDialog)
+                                        and theirs().get_option_at_index(0).id is not None)
+                if choice >= theirs().option_count:
+                    break
+                theirs().highlighted = choice
+                picked.append(theirs().get_option_at_index(choice).id)
+                await pilot.press("enter")
+                assert await wait_until(pilot, lambda: not isinstance(app.screen, TradeDialog))
+                await settle(pilot, 2)
+                if not isinstance(app.screen, AskDialog):
+                    return
+                refusal = str(app.screen.query_one("#dialog-error", Static).render())
+                assert refusal.startswith("Not sent:") and "\n" not in refusal.strip(), refusal
+            picked.clear()  # every shift of theirs was refused, each in one line: nothing was asked
+
+    asyncio.run(run())
+    made = [s for s in root.swaps() if s.my_part == "outgoing" and s.shift_uid == shift.assignment.uid]
+    if not picked:
+        assert not made
+        return
+    assert made[0].mode == "trade" and made[0].trade_uid == picked[-1]
+    assert [a.person.login for a in made[0].asks] == [partner]
