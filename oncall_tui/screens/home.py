@@ -55,12 +55,8 @@ class ShiftList(FitsItsWidth, OptionList):
         return [Option(content(lines), id=d.assignment.uid)
                 for d, lines in zip(self.details, shift_lines(self.details, self.tz, self.now, width))]
 
-    def _on_resize(self) -> None:
-        super()._on_resize()
-        width = self.text_width()
-        if self.details and width != self.laid_out_at:
-            for index, option in enumerate(self._options_at(width)):
-                self.replace_option_prompt_at_index(index, option.prompt)
+    def has_options(self) -> bool:
+        return bool(self.details)
 
 
 class HomeScreen(AreaScreen):

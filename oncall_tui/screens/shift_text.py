@@ -48,6 +48,22 @@ class FitsItsWidth:
             return self.scrollable_content_region.width
         return max(1, self.app.size.width - 1)
 
+    laid_out_at = 0  # the width the options were last laid out for
+
+    def _options_at(self, width: int) -> list:  # the list's options laid out at `width`
+        raise NotImplementedError
+
+    def has_options(self) -> bool:  # whether there is anything to lay out again
+        raise NotImplementedError
+
+    def _on_resize(self) -> None:
+        """At a new width, every option laid out again (none wraps: its height is its lines)."""
+        super()._on_resize()  # type: ignore[misc]  # the OptionList's
+        width = self.text_width()
+        if self.has_options() and width != self.laid_out_at:
+            for index, option in enumerate(self._options_at(width)):
+                self.replace_option_prompt_at_index(index, option.prompt)  # type: ignore[attr-defined]
+
 
 def content(lines: list[Line]) -> Content:
     """Laid-out lines as one Content to show (plain text: nothing in it is markup)."""

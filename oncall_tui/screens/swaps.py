@@ -237,12 +237,8 @@ class SwapList(FitsItsWidth, OptionList):
             return None
         return self.rows[index]
 
-    def _on_resize(self) -> None:
-        super()._on_resize()
-        width = self.text_width()
-        if self.view is not None and width != self.laid_out_at:
-            for index, option in enumerate(self._options_at(width)):
-                self.replace_option_prompt_at_index(index, option.prompt)
+    def has_options(self) -> bool:
+        return self.view is not None
 
 
 class SwapsScreen(AreaScreen):

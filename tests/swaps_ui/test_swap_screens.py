@@ -17,6 +17,15 @@ from .helpers import ask_one, ask_someone_else, engineer_with_a_free_shift, free
 BOTH = pytest.mark.parametrize("backend_kind", ["local", "remote"])
 
 
+def asked_of_someone(as_user, clock):
+    """root asks the best candidate for one of root's shifts; (root, the request, whom it asks,
+    their backend, the app as them)."""
+    asker = as_user("root")
+    asked, login = ask_one(asker)
+    taker = as_user(login)
+    return asker, asked, login, taker, quiet_app(taker, clock)
+
+
 def quiet_app(backend, clock):
     """The app without its change poll: what a test sees is what its own keys did."""
     app = make_app(backend=backend, clock=clock)
@@ -131,10 +140,7 @@ def test_agree_takes_the_shift_with_one_key(as_user, clock):
 
 @BOTH
 def test_decline_with_a_reason_tells_the_requester(as_user, clock):
-    dev = as_user("root")  # asks for one of their shifts
-    asked, login = ask_one(dev)
-    taker = as_user(login)
-    app = quiet_app(taker, clock)
+    dev, asked, login, taker, app = asked_of_someone(as_user, clock)
 
     async def run():
         async with app.run_test(size=(80, 24)) as pilot:
@@ -153,10 +159,7 @@ def test_decline_with_a_reason_tells_the_requester(as_user, clock):
 
 @BOTH
 def test_a_lost_race_shows_the_backends_line_and_the_current_state(as_user, clock):
-    dev = as_user("root")  # asks for one of their shifts
-    asked, login = ask_one(dev)
-    taker = as_user(login)
-    app = quiet_app(taker, clock)
+    dev, asked, login, taker, app = asked_of_someone(as_user, clock)
 
     async def run():
         async with app.run_test(size=(80, 24)) as pilot:
