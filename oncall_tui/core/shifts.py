@@ -42,6 +42,51 @@ def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
     return high.replace(second=0, microsecond=0)
 
 
+#: How a moment is typed and prefilled in a form, in the reader's own zone ("2026-12-03 14:00").
+MOMENT_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def moment_text(dt: datetime, tz: str) -> str:
+    """`dt` as a form shows it for typing over, in zone `tz`."""
+    return dt.astimezone(ZoneInfo(tz)).strftime(MOMENT_FORMAT)
+
+
+def part_of_shift(text_from: str, text_to: str, start: datetime, end: datetime,
+                  tz: str) -> tuple[datetime, datetime]:
+    """The part of the shift [start, end) that a person typed, in their zone `tz`: each end
+    "YYYY-MM-DD HH:MM", or just "HH:MM" (the first such time in the shift; for the end, the
+    first after the start typed).  Empty means the shift's own edge.  Raises ValueError with
+    one line for anything that is not a part of the shift."""
+    zone = ZoneInfo(tz)
+
+    def moment(text: str, name: str, after: datetime, edge: datetime) -> datetime:
+        text = " ".join(text.split())
+        if not text:
+            return edge
+        if " " not in text and ":" in text:
+            at = parse_hhmm(text)
+            day = after.astimezone(zone).date()
+            for offset in range(0, 9):
+                found = local_to_utc(day + timedelta(days=offset), at, zone)
+                if found > after or (found == after and name == "from"):
+                    return found
+            raise ValueError(f"{name} {text} is not inside the shift")
+        try:
+            naive = datetime.strptime(text, MOMENT_FORMAT)
+        except ValueError:
+            raise ValueError(f"{name} {text!r} is not a time like 14:00 or 2026-12-03 14:00") from None
+        return local_to_utc(naive.date(), naive.time(), zone)
+
+    first = moment(text_from, "from", start, start)
+    last = moment(text_to, "to", first, end)
+    if not (start <= first < end) or not (start < last <= end):
+        span = f"{moment_text(start, tz)} to {moment_text(end, tz)}"
+        raise ValueError(f"the part must lie inside the shift, {span} ({tz})")
+    if last <= first:
+        raise ValueError("the part must end after it starts")
+    return first, last
+
+
 def local_day_span(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """A local day in `tz`, 00:00 to the next 00:00, as a UTC range [start, end)."""
     return local_to_utc(day, time(0), tz), local_to_utc(day + timedelta(days=1), time(0), tz)

@@ -14,10 +14,10 @@ from textual.widgets.option_list import Option
 from ..core.domain import HomeView, ShiftDetail
 from ..formatting import escape
 from .base import AreaScreen
-from .shift_text import Line, content, escalation_lines, now_lines, shift_lines, text_lines
+from .shift_text import FitsItsWidth, Line, content, escalation_lines, now_lines, shift_lines, text_lines
 
 
-class ShiftList(OptionList):
+class ShiftList(FitsItsWidth, OptionList):
     """My next shifts, each laid out by `shift_lines` at this list's own width, and laid out
     again whenever that width changes: no line is ever wider than the list, so nothing wraps
     and every option's height is its number of lines, whatever the terminal's width, however
@@ -40,13 +40,6 @@ class ShiftList(OptionList):
         self.empty_text = ""
         self.laid_out_at = 0  # the width the options were laid out for
 
-    def text_width(self) -> int:
-        """The cells a line may take: the list's own, or (before it has a size) the screen's
-        less the scrollbar's place, as the list takes the full width."""
-        if self.size.width:
-            return self.scrollable_content_region.width
-        return max(1, self.app.size.width - 1)
-
     def show(self, details: tuple[ShiftDetail, ...], tz: str, now: datetime, empty_text: str) -> None:
         highlighted = self.highlighted
         self.details, self.tz, self.now, self.empty_text = details, tz, now, empty_text
@@ -62,12 +55,8 @@ class ShiftList(OptionList):
         return [Option(content(lines), id=d.assignment.uid)
                 for d, lines in zip(self.details, shift_lines(self.details, self.tz, self.now, width))]
 
-    def _on_resize(self) -> None:
-        super()._on_resize()
-        width = self.text_width()
-        if self.details and width != self.laid_out_at:
-            for index, option in enumerate(self._options_at(width)):
-                self.replace_option_prompt_at_index(index, option.prompt)
+    def has_options(self) -> bool:
+        return bool(self.details)
 
 
 class HomeScreen(AreaScreen):
@@ -83,6 +72,8 @@ class HomeScreen(AreaScreen):
     """
     BINDINGS = [
         Binding("enter", "open_shift", "Shift details", tooltip="Partners, escalation and handover notes"),
+        Binding("c", "cant_make_it", "Can't make it",
+                tooltip="Ask someone to take the highlighted shift, all of it or a part"),
         Binding("f5", "refresh", "Refresh", tooltip="Load everything again"),
     ]
 
@@ -160,6 +151,7 @@ class HomeScreen(AreaScreen):
         self._show_detail()
         for name in ("now", "status", "hints"):
             self.query_one(f"#{name}", Static).update(texts[name])
+        self.refresh_bindings()  # "can't make it" needs a shift
 
     def _now_text(self, view: HomeView, tz: str) -> Content | str:
         if not view.now:
@@ -233,6 +225,33 @@ class HomeScreen(AreaScreen):
         from .shift_detail import ShiftDetailScreen
 
         self.app.push_screen(ShiftDetailScreen(detail, self.view.me.tz if self.view else "UTC"))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cant_make_it":
+            return True if self.selected_shift() is not None else None
+        return True
+
+    def why_not(self, action: str) -> str | None:
+        if action == "cant_make_it":
+            return "You have no shift in the next six weeks to ask someone to take."
+        return None
+
+    def action_cant_make_it(self) -> None:
+        """The highlighted shift: ask someone to take it (all of it or a part)."""
+        detail = self.selected_shift()
+        if detail is None:
+            return
+        from .swap_dialogs import AskDialog
+
+        def sent(swap) -> None:
+            if swap is None:
+                return
+            asked = [a.person.name for a in swap.asks if a.state == "asked"]
+            who = ", ".join(asked) if asked else "your managers (nobody else can take it)"
+            self.notify(escape(f"Request sent: asking {who}. Swaps (s) shows its answers."), timeout=8)
+            self.reload()
+
+        self.app.push_screen(AskDialog(detail, self.view.me.tz if self.view else "UTC"), sent)
 
     def action_refresh(self) -> None:
         self.reload()

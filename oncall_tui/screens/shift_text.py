@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from rich.cells import cell_len
 from textual.content import Content
@@ -31,6 +32,37 @@ LEVELS = (
     "without the zone (the heading names it)",
     "without the weekdays",
 )
+
+
+class FitsItsWidth:
+    """Mixed into a list whose options are laid out here at its own width: the cells a line
+    may take, the list's own, or (before it has a size) the screen's less the scrollbar's place,
+    as such a list takes the full width."""
+
+    size: Any
+    scrollable_content_region: Any
+    app: Any
+
+    def text_width(self) -> int:
+        if self.size.width:
+            return self.scrollable_content_region.width
+        return max(1, self.app.size.width - 1)
+
+    laid_out_at = 0  # the width the options were last laid out for
+
+    def _options_at(self, width: int) -> list:  # the list's options laid out at `width`
+        raise NotImplementedError
+
+    def has_options(self) -> bool:  # whether there is anything to lay out again
+        raise NotImplementedError
+
+    def _on_resize(self) -> None:
+        """At a new width, every option laid out again (none wraps: its height is its lines)."""
+        super()._on_resize()  # type: ignore[misc]  # the OptionList's
+        width = self.text_width()
+        if self.has_options() and width != self.laid_out_at:
+            for index, option in enumerate(self._options_at(width)):
+                self.replace_option_prompt_at_index(index, option.prompt)  # type: ignore[attr-defined]
 
 
 def content(lines: list[Line]) -> Content:
@@ -227,12 +259,12 @@ def escalation_lines(label: str, contacts: Iterable[EscalationContact], width: i
 NUMBER_IN_TEXT = re.compile(r"\+?\d[\d ().:/-]{4,}\d")
 
 
-def text_lines(label: str, text: str, width: int) -> list[Line]:
+def text_lines(label: str, text: str, width: int, indent: int = 0) -> list[Line]:
     """Free text (a handover note) after a bold label, wrapped between words; a phone number
-    or a date in it is one unit, never split."""
+    or a date in it is one unit, never split (`indent`: the first line's, the others keep 3 or it)."""
     glued = NUMBER_IN_TEXT.sub(lambda found: found.group().replace(" ", "\u00a0"), safe_text(text))
     words: list[Group] = [[_unit(w.replace("\u00a0", " "))] for w in re.split(r"[^\S\u00a0]+", glued) if w]
-    return pack(([[[(label, "bold")]]] if label else []) + words, width, hanging=3)
+    return pack(([[[(label, "bold")]]] if label else []) + words, width, indent=indent, hanging=max(3, indent))
 
 
 def now_lines(rows: Iterable[OnCallNow], tz: str, width: int) -> list[Line]:

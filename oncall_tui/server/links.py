@@ -1,21 +1,23 @@
 """Pages reached by a link instead of a token: `/links/{kind}/{secret}`.
 
-Later issues hang their pages here (see ../shared/ROADMAP.md): the agree /
-decline links of a swap request in an email, and a person's calendar feed
-URL.  Such a page needs no login; the `secret` in its URL is the whole
-authority and is scoped to one thing (one swap answer, one feed), so a
-leaked link exposes only that.  A feature registers a handler:
+Features hang their pages here: the agree / decline page of a swap ask and the
+"can't make it" page (`link_pages.py`), later a person's calendar feed URL.
+Such a page needs no login; the `secret` in its URL is the whole authority and
+is scoped to one thing (one swap answer, one shift), so a leaked link exposes
+only that.  A feature registers a handler:
 
-    register_link("swap-answer", handler)   # handler(backend, secret, request) -> Response
+    register_link("swap", handler)   # handler(backend, secret, request) -> Response
 
-The handler runs in a worker thread with the server's LocalBackend; it must
-look the secret up (stored hashed, like tokens), check it is still valid and
-act as the person it belongs to.  Nothing is registered yet: every link
-answers 404.
+The handler runs in a worker thread with the server's LocalBackend; the
+backend looks the secret up (stored hashed, like tokens), checks it is still
+valid and acts as the person it belongs to.  A POST's form (at most
+MAX_FORM bytes, read before the handler runs) is `form_fields(request)`.
+An unknown kind answers 404.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -24,6 +26,9 @@ from starlette.routing import Route
 
 LinkHandler = Callable[[object, str, Request], Response]
 LINK_HANDLERS: dict[str, LinkHandler] = {}
+#: A link page's form is a few short fields; anything longer is not read.
+MAX_FORM = 16 * 1024
+_FORM_KEY = "oncall_link_form"
 
 
 def register_link(kind: str, handler: LinkHandler) -> None:
@@ -37,6 +42,23 @@ async def link_page(request: Request) -> Response:
     if handler is None:
         return JSONResponse({"code": "not_found", "message": "this link is not known here"}, status_code=404)
     backend = request.app.state.backend
+    if request.method == "POST":
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_FORM:
+                return Response("the form is too long; nothing was changed\n", status_code=413,
+                                media_type="text/plain; charset=utf-8", headers={"Connection": "close"})
+        try:
+            fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False,
+                               max_num_fields=20)
+        except (UnicodeDecodeError, ValueError):
+            return Response("the form could not be read; nothing was changed\n", status_code=400,
+                            media_type="text/plain; charset=utf-8")
+        form: dict[str, str] = {}
+        for name, value in fields:
+            form.setdefault(name, value)  # a field given twice: its first value
+        request.scope[_FORM_KEY] = form
 
     def run() -> Response:
         try:
@@ -45,6 +67,11 @@ async def link_page(request: Request) -> Response:
             backend.release_thread()
 
     return await run_in_threadpool(run)
+
+
+def form_fields(request: Request) -> dict[str, str]:
+    """The fields of a link page's POST (read by `link_page`); empty for a GET."""
+    return dict(request.scope.get(_FORM_KEY, {}))
 
 
 ROUTES = [Route("/links/{kind}/{secret}", link_page, methods=["GET", "POST"])]

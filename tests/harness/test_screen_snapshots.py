@@ -1,4 +1,4 @@
-"""How every screen looks to each user at 80x24 and 120x40: on first paint and after a
+"""How every screen (and the dialogs in DIALOGS) looks to each user at 80x24 and 120x40: on first paint and after a
 refresh (F5), which fills the screen again at its current size.  And the plan and both
 availability grids without colour (NO_COLOR), where the cursor must still be seen."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 from oncall_tui.backend.local import LocalBackend
 
 from ..planning.test_plan_screen import _fixed_draft
-from .world import SCREENS, USERS, VISIT_IDS, VISITS, app_for, settled, visit
+from .world import PICTURED, PICTURED_IDS, SCREENS, USERS, app_for, settled, visit
 
 SIZES = [(80, 24), (120, 40)]
 MANAGER = USERS[1]
@@ -16,7 +16,7 @@ MANAGER = USERS[1]
 
 @pytest.mark.parametrize("refreshed", [False, True], ids=["first-paint", "after-f5"])
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-@pytest.mark.parametrize(("user", "screen"), VISITS, ids=VISIT_IDS)
+@pytest.mark.parametrize(("user", "screen"), PICTURED, ids=PICTURED_IDS)
 def test_every_screen(demo_db, clock, snap_compare, user, screen, size, refreshed):
     app = app_for(demo_db, clock, user)
 

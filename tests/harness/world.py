@@ -1,7 +1,8 @@
 """The cross-screen harness's world: who uses the app, and every screen they can reach.
 
 Data-driven: a new screen joins every check (its key bar, its snapshots) with one line in
-SCREENS; a new kind of user with one line in USERS."""
+SCREENS, a dialog joins the snapshots with one line in DIALOGS; a new kind of user with one
+line in USERS."""
 from __future__ import annotations
 
 import asyncio
@@ -44,9 +45,16 @@ SCREENS = (
     ScreenVisit("plan", ("p",)),
     ScreenVisit("swaps", ("s",)),
 )
+#: Dialogs a screen's key opens: pictured like the screens (they have no key bar of their own;
+#: their keys are the screen's dialog's hint line).
+DIALOGS = (
+    ScreenVisit("cant-make-it", ("h", "c")),
+)
 
 VISITS = [(u, s) for u in USERS for s in SCREENS if u.manages or not s.managers_only]
 VISIT_IDS = [f"{u.name}-{s.name}" for u, s in VISITS]
+PICTURED = VISITS + [(u, s) for u in USERS for s in DIALOGS if u.manages or not s.managers_only]
+PICTURED_IDS = [f"{u.name}-{s.name}" for u, s in PICTURED]
 
 
 def app_for(demo_db: str, clock, user: User):

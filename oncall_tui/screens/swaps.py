@@ -1,0 +1,492 @@
+"""Swaps (`s`): the asks waiting for my answer, my own requests and whom they asked, a
+manager's view of the team's open requests, and what happened to each.  One key agrees,
+declines, cancels; a manager can give a shift, undo a swap, or answer for someone."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..core.domain_swaps import OPEN_STATES, STATE_WORDS
+from ..core.errors import OncallError
+from ..formatting import escape, local, relative, safe_text
+from .base import AreaScreen, report_problem
+from .shift_text import FitsItsWidth, Line, content, pack, text_lines
+
+if TYPE_CHECKING:
+    from ..core.domain import Person
+    from ..core.domain_swaps import Swap, SwapAsk
+
+ASK_WORDS = {"waiting": "not asked yet", "asked": "asked", "agreed": "agreed", "declined": "declined",
+             "timed_out": "did not answer", "skipped": "skipped", "withdrawn": "withdrawn"}
+SECTIONS = (("incoming", "Asked of you"), ("outgoing", "Your requests"),
+            ("team", "Your team's open requests"), ("closed", "Closed"))
+
+
+@dataclass(frozen=True)
+class SwapsView:
+    me: Person
+    managed: frozenset[str]  # the slugs of the teams I manage
+    swaps: tuple[Swap, ...]
+
+
+def section_of(swap: Swap, me: str) -> str:
+    if swap.state not in OPEN_STATES:
+        return "closed"
+    if swap.my_part == "incoming":
+        mine = my_ask(swap, me)
+        return "incoming" if mine is not None and mine.state == "asked" else "closed"
+    return swap.my_part if swap.my_part in ("outgoing", "team") else "closed"
+
+
+def my_ask(swap: Swap, me: str) -> SwapAsk | None:
+    return next((a for a in swap.asks if a.person.login == me), None)
+
+
+def asked_now(swap: Swap) -> list[SwapAsk]:
+    return [a for a in swap.asks if a.state == "asked"]
+
+
+def _moment(dt: datetime, tz: str, weekday: bool = True) -> str:
+    return local(dt, tz).strftime("%a %d %b %H:%M" if weekday else "%d %b %H:%M")
+
+
+def _until(start: datetime, end: datetime, tz: str) -> str:
+    s, e = local(start, tz), local(end, tz)
+    return e.strftime("%H:%M") if s.date() == e.date() else e.strftime("%a %d %b %H:%M")
+
+
+def _is_part(swap: Swap) -> bool:
+    return (swap.start, swap.end) != (swap.shift_start, swap.shift_end)
+
+
+def swap_heading(swap: Swap, tz: str, me: str) -> list[list[tuple[str, str]]]:
+    """The units of a request's first line: when (the part to cover), zone, role, state."""
+    units: list[list[tuple[str, str]]] = [
+        [(_moment(swap.start, tz), "")], [(f"→ {_until(swap.start, swap.end, tz)}", "")],
+        [(local(swap.end, tz).strftime("%Z"), "")],
+    ]
+    if _is_part(swap):
+        units.append([("(part)", "")])
+    units.append([("· ", ""), (safe_text(swap.role.upper()), "bold")])
+    units.append([("· ", ""), (swap.state.replace("_", " ").upper(), "bold")])
+    return units
+
+
+def glue(text: object) -> str:
+    """A name, a date or a figure made one unit: `text_lines` never breaks it across lines."""
+    return safe_text(text).replace(" ", "\u00a0")
+
+
+def _when(dt: datetime, tz: str, weekday: bool = True) -> str:
+    return glue(_moment(dt, tz, weekday))
+
+
+def swap_summary(swap: Swap, me: str, now: datetime) -> str:
+    """A request's second line, for the viewer's side of it (names and dates glued whole)."""
+    parts: list[str] = []
+    if swap.my_part == "incoming":
+        parts.append(f"from {glue(swap.requester.name)}")
+        mine = my_ask(swap, me)
+        if mine is not None and mine.state == "asked" and swap.answer_by is not None:
+            parts.append(f"answer {glue(relative(swap.answer_by, now))}")
+        if swap.my_load:
+            parts.append(safe_text(swap.my_load))
+    elif swap.my_part == "team":
+        parts.append(f"{glue(swap.requester.name)} asks")
+    if swap.taken_by is not None:
+        parts.append(f"taken by {glue(swap.taken_by.name)}")
+    elif swap.my_part != "incoming" and swap.asks:
+        asked = ", ".join(f"{glue(a.person.name)} ({ASK_WORDS.get(a.state, a.state)})"
+                          for a in swap.asks if a.state in ("asked", "agreed"))
+        said_no = sum(a.state in ("declined", "timed_out") for a in swap.asks)
+        waiting = sum(a.state == "waiting" for a in swap.asks)
+        text = f"asking {asked}" if asked else "nobody asked now"
+        if said_no:
+            text += f"; {said_no} said no"
+        if waiting:
+            text += f"; {waiting} next"
+        parts.append(text)
+    if swap.mode == "trade":
+        parts.append("a trade")
+    return " · ".join(parts)
+
+
+def swap_lines(swap: Swap, tz: str, me: str, now: datetime, width: int) -> list[Line]:
+    """A request in the list: its first line (when, role, state), then who and what, wrapped
+    between words, never inside a name, a date or a figure."""
+    heading = pack([[u] for u in swap_heading(swap, tz, me)], width, hanging=3)
+    rest = swap_summary(swap, me, now)
+    return heading + (text_lines("", rest, width, indent=3) if rest else [])
+
+
+def swap_detail_lines(swap: Swap, tz: str, me: str, now: datetime, width: int) -> list[Line]:
+    """Everything about the highlighted request: the shift, the part, who asked and why, whom
+    I would be with and what it does to my month, each ask's state and answer, the outcome."""
+    lines: list[Line] = []
+
+    def put(label: str, value: str) -> None:
+        lines.extend(text_lines(label, value, width))
+
+    ends = _until(swap.shift_start, swap.shift_end, tz)
+    put("Shift:", f"{_when(swap.shift_start, tz)} → {glue(ends)} {local(swap.shift_end, tz).strftime('%Z')} · "
+                  f"{glue(swap.rotation)} · {safe_text(swap.role)}")
+    if _is_part(swap):
+        put("To cover:", f"{_when(swap.start, tz)} → {glue(_until(swap.start, swap.end, tz))}")
+    put("Asked by:", glue(swap.requester.name) + (f": “{safe_text(swap.note)}”" if swap.note else ""))
+    if swap.partners:
+        put("With:", ", ".join(f"{glue(p.name)} {glue(p.contact)}".strip() for p in swap.partners))
+    if swap.my_part == "incoming" and swap.my_load:
+        put("Your month:", safe_text(swap.my_load))
+    if swap.asks:
+        asks = []
+        for number, a in enumerate(sorted(swap.asks, key=lambda a: a.position), start=1):
+            text = f"{number}. {glue(a.person.name)} {ASK_WORDS.get(a.state, a.state)}"
+            if a.state == "declined" and a.reason:
+                text += f" (“{safe_text(a.reason)}”)"
+            if a.answered_at is not None:
+                text += f" {_when(a.answered_at, tz, weekday=False)}"
+            elif a.state == "asked" and swap.answer_by is not None and swap.mode != "everyone":
+                text += f", answer by {_when(swap.answer_by, tz, weekday=False)}"
+            asks.append(text)
+        put("Asked:", " · ".join(asks))
+    outcome = safe_text(swap.state_words) if swap.state_words else STATE_WORDS.get(swap.state, swap.state)
+    if swap.taken_by is not None and swap.taken_by.name not in outcome:
+        outcome += f": {glue(swap.taken_by.name)} takes it"
+    if swap.acted_by:
+        outcome += f" (done by {glue(swap.acted_by)} for them)"
+    if swap.state in OPEN_STATES and swap.escalate_at is not None and swap.state != "escalated":
+        outcome += f"; to the managers {_when(swap.escalate_at, tz, weekday=False)} if nobody takes it"
+    if swap.trade_uid:
+        traded = (f" {_when(swap.trade_start, tz)} → {glue(_until(swap.trade_start, swap.trade_end, tz))}"
+                  if swap.trade_start and swap.trade_end else "")
+        whose = "your" if swap.my_part == "incoming" else "the taker's"
+        outcome += f"; a trade: in return {glue(swap.requester.name)} takes {whose} shift{traded}"
+    put("State:", outcome)
+    return lines
+
+
+class SwapList(FitsItsWidth, OptionList):
+    """The requests under section headings, each laid out at the list's own width (like the
+    home screen's shifts), laid out again when that width changes."""
+
+    DEFAULT_CSS = """
+    SwapList { text-wrap: nowrap; text-overflow: ellipsis; scrollbar-gutter: stable; scrollbar-size-vertical: 1;
+               border: none; padding: 0; height: 1fr; min-height: 4; }
+    SwapList:focus { border: none; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.view: SwapsView | None = None
+        self.now: datetime | None = None
+        self.rows: list[Swap | None] = []  # per option: its request (None: a heading)
+        self.laid_out_at = 0
+
+    def show(self, view: SwapsView, now: datetime) -> None:
+        current = self.current()
+        keep = current.id if current is not None else None
+        self.view, self.now = view, now
+        self.clear_options()
+        self.add_options(self._options_at(self.text_width()))
+        ids = [s.id if s is not None else None for s in self.rows]
+        if keep is not None and keep in ids:
+            self.highlighted = ids.index(keep)
+        else:
+            first = next((i for i, s in enumerate(self.rows) if s is not None), None)
+            if first is not None:
+                self.highlighted = first
+
+    def _options_at(self, width: int) -> list[Option]:
+        self.laid_out_at = width
+        view, now = self.view, self.now
+        self.rows = []
+        if view is None or now is None:
+            return []
+        options: list[Option] = []
+        tz, me = view.me.tz, view.me.login
+        by_section: dict[str, list[Swap]] = {key: [] for key, _ in SECTIONS}
+        for swap in view.swaps:
+            by_section[section_of(swap, me)].append(swap)
+        for key, title in SECTIONS:
+            swaps = by_section[key]
+            if not swaps and key in ("team", "closed"):
+                continue
+            options.append(Option(content([[(f"{title} ({len(swaps)})", "bold underline")]]), disabled=True))
+            self.rows.append(None)
+            if not swaps:
+                empty = {"incoming": "Nobody is asking you to take a shift.",
+                         "outgoing": "None. On My on-call (h), c on a shift asks someone to take it."}[key]
+                options.append(Option(content([[(f"  {empty}", "")]]), disabled=True))
+                self.rows.append(None)
+            for swap in swaps:
+                options.append(Option(content(swap_lines(swap, tz, me, now, width)), id=f"swap-{swap.id}"))
+                self.rows.append(swap)
+        return options
+
+    def current(self) -> Swap | None:
+        index = self.highlighted
+        if index is None or index >= len(self.rows):
+            return None
+        return self.rows[index]
+
+    def has_options(self) -> bool:
+        return self.view is not None
+
+
+class SwapsScreen(AreaScreen):
+    AREA_TITLE = "Swaps"
+    DEFAULT_CSS = """
+    SwapsScreen { layout: vertical; }
+    SwapsScreen .section { height: 1; color: $text-muted; text-style: bold; padding: 0 1; }
+    SwapsScreen #swap-detail { height: auto; max-height: 9; padding: 0 1; text-wrap: nowrap;
+                               border-top: solid $primary 50%; }
+    SwapsScreen #outcome { height: auto; padding: 0 1; color: $warning; display: none; }
+    """
+    BINDINGS = [
+        Binding("y", "agree", "Agree", tooltip="Take this shift: it becomes yours at once"),
+        Binding("n", "decline", "Decline", tooltip="Say no (with a reason if you like); the next person is asked"),
+        Binding("x", "cancel_request", "Cancel", tooltip="Withdraw this request; everyone asked is told"),
+        Binding("g", "give", "Give", tooltip="Managers: give this shift straight to someone"),
+        Binding("u", "undo", "Undo", tooltip="Managers: undo this swap; the earlier holder has the shift back"),
+        Binding("Y", "agree_for", "Agree for", show=False,
+                tooltip="Managers: agree for someone who was asked (ill, away)"),
+        Binding("N", "decline_for", "Decline for", show=False,
+                tooltip="Managers: decline for someone who was asked (ill, away)"),
+        Binding("f5", "refresh", "Refresh", tooltip="Load the requests again"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(name="swaps")
+        self.view: SwapsView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_title()
+        with Vertical():
+            yield Label("Swap requests", classes="section", id="swaps-label")
+            yield SwapList(id="swaps")
+            yield Static("Loading…", id="swap-detail")
+            yield Static("", id="outcome")
+        yield from self.compose_footer()
+
+    # -- data ---------------------------------------------------------------------------------
+    def fetch(self, backend) -> SwapsView:
+        me = backend.whoami()
+        managed = frozenset(t.slug for t in backend.teams() if any(m.login == me.login for m in t.managers))
+        return SwapsView(me=me, managed=managed, swaps=tuple(backend.swaps(include_closed=True)))
+
+    def show(self, view: SwapsView) -> None:
+        self.view = view
+        self.query_one("#swaps-label", Label).update(
+            f"Swap requests · {escape(view.me.name)} · times in {escape(view.me.tz)}")
+        self.query_one("#swaps", SwapList).show(view, self.app.clock.now())
+        self._show_detail()
+        self.refresh_bindings()
+
+    def current(self) -> Swap | None:
+        return self.query_one("#swaps", SwapList).current()
+
+    @on(OptionList.OptionHighlighted, "#swaps")
+    def _moved(self) -> None:
+        self._show_detail()
+        self.refresh_bindings()
+
+    def on_resize(self) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        detail = self.query_one("#swap-detail", Static)
+        swap = self.current()
+        if self.view is None:
+            return
+        width = max(1, self.app.size.width - 2)
+        if swap is None:
+            detail.update(content(text_lines("", "Highlight a request to see who was asked and what each said."
+                                             if self.view.swaps else "No swap requests, open or closed.", width)))
+            return
+        detail.update(content(swap_detail_lines(swap, self.view.me.tz, self.view.me.login,
+                                                self.app.clock.now(), width)))
+
+    # -- which keys work now --------------------------------------------------------------------
+    def manages(self, swap: Swap | None = None) -> bool:
+        if self.view is None:
+            return bool(self.app.manages())
+        if swap is None:
+            return bool(self.view.managed)
+        return swap.team in self.view.managed
+
+    def why_not(self, action: str) -> str | None:
+        swap = self.current()
+        if swap is None:
+            return "Highlight a request first."
+        me = self.view.me.login if self.view else ""
+        if action in ("agree", "decline"):
+            return "Only an ask waiting for your answer can be agreed to or declined."
+        if action == "cancel_request":
+            return "Only an open request can be cancelled: by whoever asked, or a manager."
+        if action == "undo":
+            return "Only an agreed or given swap can be undone."
+        if action == "give":
+            return "Only an open request of your team's can be given to someone."
+        if action in ("agree_for", "decline_for"):
+            return "Nobody is being asked on this request now." if not asked_now(swap) or \
+                all(a.person.login == me for a in asked_now(swap)) else None
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        swap = self.current()
+        me = self.view.me.login if self.view else ""
+        if action in ("give", "undo", "agree_for", "decline_for"):
+            if not self.manages():
+                return False  # another role's keys: not shown
+            if swap is None or not self.manages(swap):
+                return None
+            if action == "undo":
+                return True if swap.state in ("agreed", "overridden") else None
+            if swap.state not in OPEN_STATES:
+                return None
+            if action == "give":
+                return True
+            return True if any(a.person.login != me for a in asked_now(swap)) else None
+        if action in ("agree", "decline"):
+            if swap is None or swap.state not in OPEN_STATES:
+                return None
+            mine = my_ask(swap, me)
+            return True if mine is not None and mine.state == "asked" else None
+        if action == "cancel_request":
+            if swap is None or swap.state not in OPEN_STATES:
+                return None
+            return True if swap.requester.login == me or self.manages(swap) else None
+        return True
+
+    # -- acting -----------------------------------------------------------------------------------
+    def _describe(self, swap: Swap) -> str:
+        tz = self.view.me.tz if self.view else "UTC"
+        return (f"{_moment(swap.start, tz)} → {_until(swap.start, swap.end, tz)} "
+                f"{local(swap.end, tz).strftime('%Z')} · {swap.role} · asked by {swap.requester.name}")
+
+    def _act(self, call, success: str) -> None:
+        """One write; then the list as it is now.  A refusal (the shift was taken, the request
+        closed meanwhile) is one line here and on a notice, beside the current state."""
+        self.run_backend(call, lambda result: self._acted(success), group="act", failed=self._refused)
+
+    def _acted(self, success: str) -> None:
+        from .swap_dialogs import say
+
+        self.notify(escape(success))
+        say(self.query_one("#outcome", Static), success)
+        self.reload()
+
+    def _refused(self, exc: OncallError) -> None:
+        from .swap_dialogs import say
+
+        report_problem(self, exc)
+        say(self.query_one("#outcome", Static), f"Not done: {exc.message}")
+        self.reload()
+
+    def action_agree(self) -> None:
+        swap = self.current()
+        if swap is None:
+            return
+        swap_id = swap.id
+        self._act(lambda backend: backend.swap_agree(swap_id),
+                  f"You agreed: the shift is yours ({self._describe(swap)}).")
+
+    def action_decline(self) -> None:
+        swap = self.current()
+        if swap is None:
+            return
+        self._decline(swap, None)
+
+    def _decline(self, swap: Swap, as_login: str | None) -> None:
+        from .swap_dialogs import DeclineDialog
+
+        swap_id = swap.id
+        title = "Decline" if as_login is None else f"Decline for {as_login}"
+        dialog = DeclineDialog(title, self._describe(swap),
+                               call=lambda backend, reason: backend.swap_decline(swap_id, reason, as_login=as_login))
+
+        def closed(result: Any) -> None:
+            if result is not None:
+                self._acted("Declined." + (" The next person is asked." if result.state in OPEN_STATES else ""))
+
+        self.app.push_screen(dialog, closed)
+
+    def action_cancel_request(self) -> None:
+        swap = self.current()
+        if swap is None:
+            return
+        swap_id = swap.id
+        self._act(lambda backend: backend.swap_cancel(swap_id), "Request cancelled; everyone asked is told.")
+
+    def action_undo(self) -> None:
+        swap = self.current()
+        if swap is None:
+            return
+        swap_id = swap.id
+        self._act(lambda backend: backend.swap_undo(swap_id),
+                  f"Undone: {swap.requester.name} has the shift back.")
+
+    def action_give(self) -> None:
+        swap = self.current()
+        if swap is None:
+            return
+        uid, start, end = swap.shift_uid, swap.start, swap.end
+        part = (start, end) if _is_part(swap) else (None, None)
+
+        def pick(found) -> None:
+            from .swap_dialogs import PickDialog
+
+            choices = [(c.person.login, f"{c.rank}. {c.person.name} · level {c.level} · {c.reason}") for c in found]
+            self.app.push_screen(PickDialog("Give this shift to…", self._describe(swap), choices,
+                                            empty="Nobody can take this shift now."), given)
+
+        def given(login: str | None) -> None:
+            if login is not None:
+                self._act(lambda backend: backend.swap_assign(uid, login, part[0], part[1]),
+                          f"Given to {login}; the request is closed.")
+
+        self.run_backend(lambda backend: backend.swap_candidates(uid, part[0], part[1]), pick, group="candidates",
+                         exclusive=True, failed=self._refused)
+
+    def _answer_for(self, agree: bool) -> None:
+        swap = self.current()
+        if swap is None:
+            return
+        me = self.view.me.login if self.view else ""
+        asked = [a for a in asked_now(swap) if a.person.login != me]
+        swap_id = swap.id
+
+        def chosen(login: str | None) -> None:
+            if login is None:
+                return
+            if agree:
+                self._act(lambda backend: backend.swap_agree(swap_id, as_login=login),
+                          f"Agreed for {login}: the shift is theirs.")
+            else:
+                self._decline(swap, login)
+
+        if len(asked) == 1:
+            chosen(asked[0].person.login)
+            return
+        from .swap_dialogs import PickDialog
+
+        word = "Agree" if agree else "Decline"
+        self.app.push_screen(PickDialog(f"{word} for…", self._describe(swap),
+                                        [(a.person.login, a.person.name) for a in asked]), chosen)
+
+    def action_agree_for(self) -> None:
+        self._answer_for(True)
+
+    def action_decline_for(self) -> None:
+        self._answer_for(False)
+
+    def action_refresh(self) -> None:
+        self.reload()

@@ -1,0 +1,292 @@
+"""Asking and answering in the app, keys only: "can't make it" from My on-call, the swap inbox."""
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from textual.widgets import Input, Static
+
+from oncall_tui.app import make_app
+from oncall_tui.screens.swap_dialogs import AskDialog, DeclineDialog
+from oncall_tui.screens.swaps import SwapList, SwapsScreen
+
+from ..foundation.helpers import screen_text, settle, wait_until
+from .helpers import ask_one, ask_someone_else, engineer_with_a_free_shift, free_shift
+
+BOTH = pytest.mark.parametrize("backend_kind", ["local", "remote"])
+
+
+def asked_of_someone(as_user, clock):
+    """root asks the best candidate for one of root's shifts; (root, the request, whom it asks,
+    their backend, the app as them)."""
+    asker = as_user("root")
+    asked, login = ask_one(asker)
+    taker = as_user(login)
+    return asker, asked, login, taker, quiet_app(taker, clock)
+
+
+def quiet_app(backend, clock):
+    """The app without its change poll: what a test sees is what its own keys did."""
+    app = make_app(backend=backend, clock=clock)
+    app._watch_for_changes = lambda: None  # type: ignore[method-assign]
+    return app
+
+
+async def open_ask(pilot, index: int = 0) -> AskDialog:
+    """The "can't make it" dialog for the home screen's shift at `index` (moved to by keys)."""
+    app = pilot.app
+    await settle(pilot, 3)
+    for _ in range(index):
+        await pilot.press("down")
+    await pilot.press("c")
+    assert await wait_until(pilot, lambda: isinstance(app.screen, AskDialog) and app.screen.candidates is not None)
+    return app.screen
+
+
+async def open_inbox(pilot, swap_id: int | None = None) -> SwapsScreen:
+    """The swap inbox, with request `swap_id` highlighted."""
+    app = pilot.app
+    await settle(pilot, 3)
+    await pilot.press("s")
+    assert await wait_until(pilot, lambda: isinstance(app.screen, SwapsScreen) and app.screen.view is not None)
+    screen = app.screen
+    if swap_id is not None:
+        swaps = screen.query_one("#swaps", SwapList)
+        swaps.highlighted = next(i for i, s in enumerate(swaps.rows) if s is not None and s.id == swap_id)
+        await settle(pilot)
+    return screen
+
+
+@BOTH
+def test_cant_make_it_with_the_defaults_asks_the_best_three_in_order_in_two_keys(as_user, clock):
+    root = as_user("root")
+    index, shift = free_shift(root)
+    best = [c.person.login for c in root.swap_candidates(shift.assignment.uid)][:3]
+    app = quiet_app(root, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_ask(pilot, index)  # key 1: c (after moving to a shift with no request yet)
+            await pilot.press("enter")  # key 2: the default, the best 3 in order
+            assert await wait_until(pilot, lambda: not isinstance(app.screen, AskDialog))
+            await settle(pilot)
+
+    asyncio.run(run())
+    mine = [s for s in root.swaps() if s.my_part == "outgoing" and s.shift_uid == shift.assignment.uid]
+    assert len(mine) == 1
+    swap = mine[0]
+    assert [a.person.login for a in sorted(swap.asks, key=lambda a: a.position)] == best
+    assert (swap.start, swap.end) == (shift.assignment.start, shift.assignment.end)
+    assert swap.state == "open"
+
+
+@BOTH
+def test_a_part_outside_the_shift_is_one_line_and_sends_nothing_then_a_part_inside_is_asked(as_user, clock):
+    root = as_user("root")
+    index, detail = free_shift(root)
+    shift = detail.assignment
+    app = quiet_app(root, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await open_ask(pilot, index)
+            field = dialog.query_one("#from", Input)
+            field.value = "1999-01-01 10:00"
+            field.focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            error = str(dialog.query_one("#part-error", Static).render())
+            assert error.startswith("Not sent: the part must lie inside the shift"), error
+            assert "\n" not in error.strip()
+            assert isinstance(app.screen, AskDialog)
+            # two hours from the shift's start, typed as times of day in my zone
+            from oncall_tui.formatting import local
+
+            start = local(shift.start, "Europe/London")
+            field.value = start.strftime("%H:%M")
+            dialog.query_one("#to", Input).value = (start.replace(hour=(start.hour + 2) % 24)).strftime("%H:%M")
+            dialog.query_one("#how").focus()
+            await pilot.press("enter")
+            assert await wait_until(pilot, lambda: not isinstance(app.screen, AskDialog))
+
+    asyncio.run(run())
+    made = [s for s in root.swaps() if s.my_part == "outgoing" and s.shift_uid == shift.uid]
+    assert len(made) == 1, made  # the refused first try made nothing
+    assert made[0].start == shift.start
+    assert (made[0].end - made[0].start).total_seconds() == 2 * 3600
+
+
+@BOTH
+def test_agree_takes_the_shift_with_one_key(as_user, clock):
+    dev = as_user("root")  # asks for one of their shifts
+    asked, login = ask_one(dev, note="Family wedding")
+    taker = as_user(login)
+    app = quiet_app(taker, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_inbox(pilot, asked.id)
+            await pilot.press("y")
+            assert await wait_until(pilot, lambda: taker.swap(asked.id).state == "agreed")
+            assert await wait_until(pilot, lambda: "You agreed" in screen_text(app))
+
+    asyncio.run(run())
+    swap = taker.swap(asked.id)
+    assert swap.taken_by is not None and swap.taken_by.login == login
+    mine = {d.assignment.uid for d in taker.home().next_shifts}
+    assert swap.shift_uid in mine
+
+
+@BOTH
+def test_decline_with_a_reason_tells_the_requester(as_user, clock):
+    dev, asked, login, taker, app = asked_of_someone(as_user, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_inbox(pilot, asked.id)
+            await pilot.press("n")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, DeclineDialog))
+            await pilot.press(*["space" if ch == " " else ch for ch in "away that week"])
+            await pilot.press("enter")
+            assert await wait_until(pilot, lambda: not isinstance(app.screen, DeclineDialog))
+
+    asyncio.run(run())
+    seen = next(s for s in dev.swaps(include_closed=True) if s.id == asked.id)
+    ask = next(a for a in seen.asks if a.person.login == login)
+    assert ask.state == "declined" and ask.reason == "away that week"
+
+
+@BOTH
+def test_a_lost_race_shows_the_backends_line_and_the_current_state(as_user, clock):
+    dev, asked, login, taker, app = asked_of_someone(as_user, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_inbox(pilot, asked.id)
+            dev.swap_cancel(asked.id)  # meanwhile, the requester withdraws it
+            await pilot.press("y")
+            assert await wait_until(pilot, lambda: "Not done:" in screen_text(app))
+            outcome = str(screen.query_one("#outcome", Static).render())
+            assert "cancelled" in outcome.lower(), outcome
+            shown = screen.query_one("#swaps", SwapList)
+            assert await wait_until(pilot, lambda: any(
+                s is not None and s.id == asked.id and s.state == "cancelled" for s in shown.rows))
+
+    asyncio.run(run())
+    assert next(s for s in dev.swaps(include_closed=True) if s.id == asked.id).taken_by is None
+
+
+@BOTH
+def test_keys_work_while_the_list_is_being_read(as_user, clock):
+    """The list is read in a worker: while a refresh waits on the database, the cursor still moves."""
+    dev = as_user("root")  # asks for one of their shifts
+    ask_one(dev)
+    root = as_user("root")
+    gate = threading.Event()
+    read = root.swaps
+
+    def slow_swaps(*args, **kwargs):
+        gate.wait(60)
+        return read(*args, **kwargs)
+
+    app = quiet_app(root, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_inbox(pilot)
+            swaps = screen.query_one("#swaps", SwapList)
+            assert sum(s is not None for s in swaps.rows) >= 2
+            before = swaps.highlighted
+            root.swaps = slow_swaps  # type: ignore[method-assign]
+            try:
+                await pilot.press("f5")  # the refresh now waits on the gate
+                await pilot.press("down")
+                await pilot.pause()
+                assert swaps.highlighted != before
+                assert any(w.name == "load" and not w.is_finished for w in app.workers)
+            finally:
+                gate.set()
+            await settle(pilot, 2)
+
+    asyncio.run(run())
+
+
+@BOTH
+def test_a_manager_answers_for_someone_then_undoes_it(as_user, clock):
+    """root manages the team: an engineer's request is in root's list; Y agrees for the person
+    asked (who is ill), u undoes it and the engineer has the shift back; root is named."""
+    alice = as_user(engineer_with_a_free_shift(as_user, "root"))
+    asked, login = ask_someone_else(alice, manager="root")
+    root = as_user("root")
+    app = quiet_app(root, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_inbox(pilot, asked.id)
+            await pilot.press("Y")
+            assert await wait_until(pilot, lambda: root.swap(asked.id).state == "agreed")
+            assert await wait_until(pilot, lambda: f"Agreed for {login}" in screen_text(app))
+            await open_inbox(pilot, asked.id)
+            await pilot.press("u")
+            assert await wait_until(pilot, lambda: root.swap(asked.id).state != "agreed")
+
+    asyncio.run(run())
+    done = root.swap(asked.id)
+    assert done.state == "overridden" and done.acted_by == "root"  # undone, by root, for all to see
+    assert next(a for a in done.asks if a.person.login == login).state == "agreed"  # root agreed for them
+    assert asked.shift_uid in {d.assignment.uid for d in alice.home().next_shifts}
+
+
+@BOTH
+def test_a_trade_picks_one_of_their_shifts_in_return(as_user, clock):
+    from datetime import timedelta
+
+    from textual.widgets import OptionList
+
+    from oncall_tui.screens.swap_dialogs import TradeDialog
+
+    from ..conftest import NOW
+
+    root = as_user("root")
+    index, shift = free_shift(root)
+    candidates = root.swap_candidates(shift.assignment.uid)
+    first, last = NOW.date(), NOW.date() + timedelta(days=42)
+    rank, partner = next((i, c.person.login) for i, c in enumerate(candidates)
+                         if any(d.assignment.start > NOW for d in root.shifts(person=c.person.login, first=first,
+                                                                               last=last)))
+    app = quiet_app(root, clock)
+    picked: list[str] = []
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await open_ask(pilot, index)
+            dialog.query_one("#candidates", OptionList).highlighted = rank  # the person to trade with
+            dialog.query_one("#how", OptionList).focus()
+            await pilot.press("down", "down", "down")  # the fourth way: a trade with the highlighted person
+            assert dialog.how() == "trade"
+            theirs = lambda: app.screen.query_one("#theirs", OptionList)  # noqa: E731
+            for choice in range(10):  # a shift of theirs the rules let me take: the refused ones say why
+                await pilot.press("enter")
+                assert await wait_until(pilot, lambda: isinstance(app.screen, TradeDialog)
+                                        and theirs().get_option_at_index(0).id is not None)
+                if choice >= theirs().option_count:
+                    break
+                theirs().highlighted = choice
+                picked.append(theirs().get_option_at_index(choice).id)
+                await pilot.press("enter")
+                assert await wait_until(pilot, lambda: not isinstance(app.screen, TradeDialog))
+                await settle(pilot, 2)
+                if not isinstance(app.screen, AskDialog):
+                    return
+                refusal = str(app.screen.query_one("#dialog-error", Static).render())
+                assert refusal.startswith("Not sent:") and "\n" not in refusal.strip(), refusal
+            picked.clear()  # every shift of theirs was refused, each in one line: nothing was asked
+
+    asyncio.run(run())
+    made = [s for s in root.swaps() if s.my_part == "outgoing" and s.shift_uid == shift.assignment.uid]
+    if not picked:
+        assert not made
+        return
+    assert made[0].mode == "trade" and made[0].trade_uid == picked[-1]
+    assert [a.person.login for a in made[0].asks] == [partner]
