@@ -164,19 +164,26 @@ def team_entries(ctx: ServiceContext, team: m.Team, reader: m.Person, first: dat
 
 
 def stamp_entries(ctx: ServiceContext, people: Iterable[m.Person], *,
-                  between: tuple[datetime, datetime] | None = None) -> list[EntryChange]:
+                  between: tuple[datetime, datetime] | None = None,
+                  first_time: Iterable[tuple[int, str]] = ()) -> list[EntryChange]:
     """Call inside the write transaction of a publish, an edit of a published plan or a swap.
 
     Compares each person's entries (starting within `between`, default: all that
     `entries_for` shows) with what their calendar was last told, stores the new state and
     returns what changed: new entries (SEQUENCE 0), updates (SEQUENCE + 1) and cancellations
     of entries that are gone (SEQUENCE + 1, cancelled).  Nothing changed: nothing returned,
-    so a re-publish of the same plan or a retried call sends nothing twice."""
+    so a re-publish of the same plan or a retried call sends nothing twice.
+
+    An entry with no stamp yet starts at SEQUENCE 0 when it appears in this transaction
+    (`first_time`: (person id, uid) pairs the caller just created); otherwise a feed may have
+    shown it already, with SEQUENCE 0 (published before calendar entries were kept), and it
+    starts at 1."""
     from dataclasses import replace
 
     from ..core import wire
 
     now = ctx.now()
+    new = set(first_time)
     changes: list[EntryChange] = []
     seen: set[int] = set()
     for person in people:
@@ -190,8 +197,8 @@ def stamp_entries(ctx: ServiceContext, people: Iterable[m.Person], *,
             digest = _digest(entry)
             stamp = stamps.get(uid)
             if stamp is None:
-                entry = replace(entry, sequence=0, changed_at=now)
-                m.EntryStamp.create(person=person, uid=uid, sequence=0, digest=digest, start=entry.start,
+                entry = replace(entry, sequence=0 if (person.id, uid) in new else 1, changed_at=now)
+                m.EntryStamp.create(person=person, uid=uid, sequence=entry.sequence, digest=digest, start=entry.start,
                                     end=entry.end, changed_at=now, entry=wire.to_builtins(entry))
                 changes.append(EntryChange(person_id=person.id, entry=entry, kind="new"))
             elif stamp.digest != digest or stamp.cancelled:
@@ -219,10 +226,13 @@ def shift_people(slot: m.Slot) -> list[m.Person]:
                        & (m.Slot.start == slot.start)).distinct())
 
 
-def stamp_shift(ctx: ServiceContext, slot: m.Slot, also: Iterable[m.Person] = ()) -> list[EntryChange]:
-    """`stamp_entries` for everyone on `slot`'s shift (and `also`: someone who just left it)."""
+def stamp_shift(ctx: ServiceContext, slot: m.Slot, also: Iterable[m.Person] = (),
+                joined: m.Person | None = None) -> list[EntryChange]:
+    """`stamp_entries` for everyone on `slot`'s shift (and `also`: someone who just left it;
+    `joined`: someone who was just put on `slot`, whose entry is new)."""
     second = timedelta(seconds=1)
-    return stamp_entries(ctx, [*shift_people(slot), *also], between=(slot.start, slot.start + second))
+    return stamp_entries(ctx, [*shift_people(slot), *also], between=(slot.start, slot.start + second),
+                         first_time=[(joined.id, slot.uid)] if joined is not None else ())
 
 
 def stamp_plan(ctx: ServiceContext, plan: m.Plan, previous: m.Plan | None) -> list[EntryChange]:
@@ -234,7 +244,13 @@ def stamp_plan(ctx: ServiceContext, plan: m.Plan, previous: m.Plan | None) -> li
     starts = [s.start for s in bounds]
     if not starts:
         return []
-    return stamp_entries(ctx, people, between=(min(starts), max(starts) + timedelta(seconds=1)))
+    def pairs(plan_id: int) -> set[tuple[int, str]]:
+        return {(a.person_id, a.slot.uid) for a in m.Assignment.select(m.Assignment.person, m.Slot.uid)
+                .join(m.Slot).where(m.Assignment.plan == plan_id)}
+
+    first_time = pairs(plan.id) - (pairs(previous.id) if previous is not None else set())
+    return stamp_entries(ctx, people, between=(min(starts), max(starts) + timedelta(seconds=1)),
+                         first_time=first_time)
 
 
 # -- subscription feeds and exports ------------------------------------------------------------

@@ -492,7 +492,7 @@ class RequirementsService(ServiceBase):
                                 note="")
             from .calendar_out import stamp_shift
 
-            stamp_shift(self.ctx, shadow_slot)  # the shadow's entry, and their partners' titles
+            stamp_shift(self.ctx, shadow_slot, joined=me)  # the shadow's entry, and their partners'
             self._audit("shadow.sign_up", "assignment", shadow_slot.uid, t, rotation=rot.slug,
                         start=slot.start, person=me.login)
             return self._shadow_options(t, me, slot.start - timedelta(seconds=1), slot.start + timedelta(
