@@ -10,8 +10,6 @@ from oncall_tui.services.demo import demo_team_toml
 
 from ..conftest import DEMO_YOU
 
-SETTINGS = 'settings = {{ holidays = ["2026-12-25", "2026-12-26", "2026-12-28", "2027-01-01", "2027-04-02", "2027-04-05"] }}'
-
 
 def _with(text: str, settings: str = "", alice: str = "") -> str:
     if settings:
