@@ -18,6 +18,7 @@ import re
 import secrets
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,7 @@ import peewee as pw
 
 from ..calendars.write import calendar_bytes
 from ..core.calendar_text import entry_description, entry_title
-from ..core.domain_calendar import CalendarEntry, CalendarFile, EntryChange, FeedDocument, FeedInfo
+from ..core.domain_calendar import CalendarEntry, CalendarFile, EntryChange, FeedInfo
 from ..core.errors import NotAllowed, NotFound
 from ..core.text import safe_text
 from ..store import models as m
@@ -254,6 +255,16 @@ def stamp_plan(ctx: ServiceContext, plan: m.Plan, previous: m.Plan | None) -> li
 
 
 # -- subscription feeds and exports ------------------------------------------------------------
+@dataclass(frozen=True)
+class FeedDocument:
+    """What `oncall serve` answers for a feed (no part of the interface: bytes, for the server only)."""
+
+    body: bytes
+    etag: str  # a strong validator, quoted
+    last_modified: datetime
+    owner: str  # for the server's log only, never in an answer
+
+
 FEED_PATH = "/links/feed/{secret}.ics"
 FEED_SECRET_BYTES = 32  # 256 bits from `secrets`
 HINT_LENGTH = 6
