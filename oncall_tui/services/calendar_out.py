@@ -293,7 +293,7 @@ class CalendarOutService(ServiceBase):
 
     # -- the API ----------------------------------------------------------------------------
     def feed_url(self, rotate: bool = False) -> FeedInfo:
-        return self._write(lambda: self._feed(self._me(), None, rotate))
+        return self._once(lambda: self._feed(self._me(), None, rotate))
 
     def team_feed_url(self, team: str, rotate: bool = False) -> FeedInfo:
         def run():
@@ -301,7 +301,15 @@ class CalendarOutService(ServiceBase):
             t = self._team(team)
             self._require_manager(t, doing="have a feed of everyone's shifts")
             return self._feed(me, t, rotate)
-        return self._write(run)
+        return self._once(run)
+
+    def _once(self, run) -> FeedInfo:
+        """`run` as one write; if another call made the same feed at the same moment (the
+        database's one-live-feed rule refused ours), the answer is theirs: it exists."""
+        try:
+            return self._write(run)
+        except pw.IntegrityError:
+            return self._write(run)
 
     def export_calendar(self, login: str | None = None) -> CalendarFile:
         def run():
