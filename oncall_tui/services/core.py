@@ -41,7 +41,8 @@ class CoreService(ServiceBase):
 
     # -- reading published shifts -------------------------------------------------
     def _published_rows(self, start: datetime, end: datetime, *, person: m.Person | None = None,
-                        team_ids: list[int] | None = None, rotation_ids: list[int] | None = None):
+                        team_ids: list[int] | None = None, rotation_ids: list[int] | None = None,
+                        starts: list[datetime] | None = None):
         q = (
             m.Assignment.select(m.Assignment, m.Slot, m.Plan, m.Rotation, m.Team, m.Person)
             .join(m.Slot).switch(m.Assignment)
@@ -56,6 +57,8 @@ class CoreService(ServiceBase):
             q = q.where(m.Rotation.team.in_(team_ids))
         if rotation_ids is not None:
             q = q.where(m.Rotation.id.in_(rotation_ids))
+        if starts is not None:  # only these shifts (a year of one person's: not the year's every shift)
+            q = q.where(m.Slot.start.in_(starts))
         return list(q)
 
     def _details(self, rows: list[m.Assignment]) -> list[ShiftDetail]:
@@ -66,7 +69,8 @@ class CoreService(ServiceBase):
         starts = {k[1] for k in keys}
         rot_ids = list({k[0] for k in keys})
         lo, hi = min(starts), max(starts)
-        others = self._published_rows(lo, hi + timedelta(seconds=1), rotation_ids=rot_ids)
+        others = self._published_rows(lo, hi + timedelta(seconds=1), rotation_ids=rot_ids,
+                                      starts=sorted(starts) if len(starts) <= 500 else None)
         by_shift: dict[tuple, list[m.Assignment]] = defaultdict(list)
         for o in others:
             by_shift[(o.slot.rotation_id, o.slot.start)].append(o)
