@@ -21,6 +21,7 @@ from ..services.admin import AdminService
 from ..services.authorize import AuthorizeService, checked
 from ..services.availability import AvailabilityService
 from ..services.availability_calendars import CalendarSourcesService
+from ..services.calendar_out import CalendarOutService
 from ..services.context import ServiceContext
 from ..services.core import CoreService
 from ..services.planning import PlanningService
@@ -65,6 +66,7 @@ class Services:
         self.admin = AdminService(ctx)
         self.swaps = SwapsService(ctx, eligibility=self.requirements.eligibility_checker,
                                   recommendations=self.availability.recommendations)
+        self.calendar_out = CalendarOutService(ctx)
 
 
 #: The attribute of `Services` -> its class: which area serves which API method is each
@@ -73,6 +75,7 @@ AREAS: dict[str, type] = {
     "core": CoreService, "requirements": RequirementsService, "availability": AvailabilityService,
     "calendars": CalendarSourcesService, "planning": PlanningService, "team_file": TeamFileService,
     "admin": AdminService, "authorize": AuthorizeService, "swaps": SwapsService,
+    "calendar_out": CalendarOutService,
 }
 #: API method name -> the attribute of `Services` that serves it.
 ROUTES = routes(Backend, AREAS)
@@ -132,6 +135,16 @@ class LocalBackend(Backend):
     def authenticate(self, secret: str | None) -> str:
         """The login a bearer token belongs to, or NotAuthenticated saying why not."""
         return self.services.admin.authenticate(secret)
+
+    def calendar_feed(self, secret: str):
+        """The subscription feed `secret` names (a FeedDocument), or NotFound naming nobody: what
+        `oncall serve` answers at /links/feed/<secret>.ics, with no login."""
+        return self.services.calendar_out.feed_document(secret)
+
+    def calendar_feed_cached(self, secret: str):
+        """The same, only if this process has it built and nothing changed since (one small
+        query, no lookup): what the server answers on its event loop; else None."""
+        return self.services.calendar_out.cached_feed_document(secret)
 
     def change_seq(self) -> int:
         """The change cursor, read with no permission check (it tells only that something

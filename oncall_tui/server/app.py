@@ -25,7 +25,7 @@ from starlette.routing import Route
 from ..backend.api import backend_methods
 from ..backend.registry import ApiMethod
 from ..core.errors import InvalidInput, NotAuthenticated, OncallError
-from . import calls, link_pages  # noqa: F401  (link_pages registers the swap pages)
+from . import calls, feeds, link_pages  # noqa: F401  (they register the swap pages and /links/feed/)
 from .cache import ReadCache
 from .links import ROUTES as LINK_ROUTES
 from .openapi import API_PREFIX, build_openapi
@@ -186,6 +186,7 @@ def create_app(backend, base_url: str | None = None, keep_sqlite_connections: bo
     methods = backend_methods()
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
+        *LINK_ROUTES,  # early: a calendar polling its feed is the most frequent caller
         Route("/readyz", readyz, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route(f"{API_PREFIX}/server-info", server_info, methods=["GET"]),
@@ -193,7 +194,6 @@ def create_app(backend, base_url: str | None = None, keep_sqlite_connections: bo
     for name, method in sorted(methods.items()):
         verbs = ["POST", "GET"] if method.kind == "read" and calls.query_friendly(method) else ["POST"]
         routes.append(Route(f"{API_PREFIX}/{name}", _endpoint(method), methods=verbs))
-    routes.extend(LINK_ROUTES)
 
     @asynccontextmanager
     async def lifespan(app: Starlette):

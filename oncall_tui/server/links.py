@@ -12,7 +12,8 @@ The handler runs in a worker thread with the server's LocalBackend; the
 backend looks the secret up (stored hashed, like tokens), checks it is still
 valid and acts as the person it belongs to.  A POST's form (at most
 MAX_FORM bytes, read before the handler runs) is `form_fields(request)`.
-An unknown kind answers 404.
+Registered: "swap" and "cant" (link_pages.py), "feed" (feeds.py, a person's or
+a manager's team calendar feed).  An unknown kind answers 404.
 """
 from __future__ import annotations
 
@@ -25,14 +26,21 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 LinkHandler = Callable[[object, str, Request], Response]
+#: A quick answer tried first on the event loop (no worker thread): it may only read what
+#: costs next to nothing (an in-memory cache checked against one small query); None = ask
+#: the handler.
+FastHandler = Callable[[object, str, Request], "Response | None"]
 LINK_HANDLERS: dict[str, LinkHandler] = {}
+FAST_HANDLERS: dict[str, FastHandler] = {}
 #: A link page's form is a few short fields; anything longer is not read.
 MAX_FORM = 16 * 1024
 _FORM_KEY = "oncall_link_form"
 
 
-def register_link(kind: str, handler: LinkHandler) -> None:
+def register_link(kind: str, handler: LinkHandler, fast: FastHandler | None = None) -> None:
     LINK_HANDLERS[kind] = handler
+    if fast is not None:
+        FAST_HANDLERS[kind] = fast
 
 
 async def link_page(request: Request) -> Response:
@@ -42,6 +50,11 @@ async def link_page(request: Request) -> Response:
     if handler is None:
         return JSONResponse({"code": "not_found", "message": "this link is not known here"}, status_code=404)
     backend = request.app.state.backend
+    fast = FAST_HANDLERS.get(kind)
+    if fast is not None:
+        quick = fast(backend, secret, request)
+        if quick is not None:
+            return quick
     if request.method == "POST":
         body = b""
         async for chunk in request.stream():

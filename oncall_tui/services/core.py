@@ -43,7 +43,8 @@ class CoreService(ServiceBase):
 
     # -- reading published shifts -------------------------------------------------
     def _published_rows(self, start: datetime, end: datetime, *, person: m.Person | None = None,
-                        team_ids: list[int] | None = None, rotation_ids: list[int] | None = None):
+                        team_ids: list[int] | None = None, rotation_ids: list[int] | None = None,
+                        starts: list[datetime] | None = None):
         q = (
             m.Assignment.select(m.Assignment, m.Slot, m.Plan, m.Rotation, m.Team, m.Person)
             .join(m.Slot).switch(m.Assignment)
@@ -59,6 +60,8 @@ class CoreService(ServiceBase):
             q = q.where(m.Rotation.team.in_(team_ids))
         if rotation_ids is not None:
             q = q.where(m.Rotation.id.in_(rotation_ids))
+        if starts is not None:  # only these shifts (a year of one person's: not the year's every shift)
+            q = q.where(m.Slot.start.in_(starts))
         return list(q)
 
     def _details(self, rows: list[m.Assignment], *, person: m.Person | None = None,
@@ -78,7 +81,8 @@ class CoreService(ServiceBase):
         starts = {k[1] for k in keys}
         rot_ids = list({k[0] for k in keys})
         lo, hi = min(starts), max(starts)
-        others = self._published_rows(lo, hi + timedelta(seconds=1), rotation_ids=rot_ids)
+        others = self._published_rows(lo, hi + timedelta(seconds=1), rotation_ids=rot_ids,
+                                      starts=sorted(starts) if len(starts) <= 500 else None)
         by_shift: dict[tuple, list[m.Assignment]] = defaultdict(list)
         for o in others:
             by_shift[(o.slot.rotation_id, o.slot.start)].append(o)
@@ -262,9 +266,11 @@ class CoreService(ServiceBase):
     def update_profile(self, expected_version: int, name: str | None = None,
                        email: str | None = None, phones: list[str] | None = None,
                        tz: str | None = None, oncall_device: str | None = None,
-                       oncall_phone: str | None = None) -> Person:
+                       oncall_phone: str | None = None, calendar_delivery: str | None = None,
+                       alarm_minutes: int | None = None) -> Person:
         changes: dict = check_person(name=name, email=email, phones=phones, oncall_device=oncall_device,
-                                     oncall_phone=oncall_phone)
+                                     oncall_phone=oncall_phone, calendar_delivery=calendar_delivery,
+                                     alarm_minutes=alarm_minutes)
         if tz is not None:
             _zone(tz)
             changes["tz"] = tz
@@ -277,6 +283,10 @@ class CoreService(ServiceBase):
             self._audit("profile.update", "person", me.login, before=before, after=changes)
             for key, value in changes.items():
                 setattr(me, key, value)
+            if changes.keys() & {"tz", "alarm_minutes", "email", "name"}:
+                from .calendar_out import stamp_entries
+
+                stamp_entries(self.ctx, [me])  # my entries read in my zone, with my reminder
             return convert.person(me)
         return self._write(run)
 
@@ -303,6 +313,9 @@ class CoreService(ServiceBase):
             note = (row.note + "\n" + line) if row.note else line
             m.Assignment.update(note=note, version=m.Assignment.version + 1).where(
                 m.Assignment.id == row.id).execute()
+            from .calendar_out import stamp_shift
+
+            stamp_shift(self.ctx, slot)  # the note is in every entry of that shift
             self._audit("shift.handover_note", "assignment", slot.uid, team, text=text)
             return AfterCommit(lambda: self._detail_of(row.id))
         return self._write(run)

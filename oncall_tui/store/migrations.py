@@ -17,6 +17,8 @@ from .models import (
     ApiToken,
     ChangeCounter,
     Cover,
+    EntryStamp,
+    FeedSecret,
     Membership,
     Meta,
     PastMembership,
@@ -119,8 +121,23 @@ def _nullable(field: pw.Field) -> pw.Field:
     return copy
 
 
+def _v5(db: pw.Database) -> None:
+    """Calendar entries: how each person's entries reach them (feed | email | caldav | none) and
+    their reminder's lead time, what each calendar was last told (EntryStamp: one SEQUENCE per
+    person and slot uid), and subscription feed secrets (stored hashed)."""
+    have = {c.name for c in db.get_columns(Person._meta.table_name)}
+    if "calendar_delivery" not in have:
+        db.execute_sql('ALTER TABLE "person" ADD COLUMN calendar_delivery VARCHAR(8) NOT NULL DEFAULT \'feed\'')
+    if "alarm_minutes" not in have:
+        db.execute_sql('ALTER TABLE "person" ADD COLUMN alarm_minutes INTEGER DEFAULT 60')
+    db.create_tables([EntryStamp, FeedSecret], safe=True)
+    # One live team feed per manager and team, one own feed per person (NULL team counts once).
+    db.execute_sql('CREATE UNIQUE INDEX IF NOT EXISTS feed_secret_one_live ON "feed_secret" '
+                   '(person_id, COALESCE(team_id, 0))')
+
+
 # version -> step that brings a database from version-1 to version.
-MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
+MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
 
 
 def current_version() -> int:
@@ -151,7 +168,7 @@ def migrate(db: pw.Database) -> int:
             # here (the lock ends with the transaction) and then find the work done.
             db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
         have = stored_version(db)  # someone else may have migrated while we waited
-        for version in range(have + 1, target + 1):
+        for version in sorted(v for v in MIGRATIONS if have < v <= target):
             MIGRATIONS[version](db)
             Meta.insert(key=SCHEMA_KEY, value=str(version)).on_conflict(
                 conflict_target=[Meta.key], update={Meta.value: str(version)}
