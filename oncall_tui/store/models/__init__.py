@@ -1,6 +1,7 @@
 """Every table of the product.  Screens never import this; services do."""
 from .availability import Availability, CalendarSource
 from .base import BaseModel, JSONField, UTCDateTimeField, Versioned, database
+from .delivery import CalDAVAccount, MailServer
 from .ops import AuditLog, ChangeCounter, Meta, Outbox
 from .people import ApiToken, EscalationContact, Membership, PastMembership, Person, Team
 from .planning import Assignment, Plan, Rotation, Slot
@@ -14,6 +15,7 @@ ALL_MODELS = [
     CalendarSource, Availability,
     SwapRequest, SwapOffer,
     AuditLog, Outbox, ChangeCounter,
+    MailServer, CalDAVAccount,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + [
