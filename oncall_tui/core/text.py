@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 #: Characters a terminal acts on instead of showing (C0 controls but newline and tab, DEL, C1
 #: controls: ESC starts colour, cursor, title and clipboard sequences) and those that reorder
@@ -26,3 +28,20 @@ def plural(count: int | float, word: str, many: str | None = None) -> str:
     if count == 1:
         return f"{count:g} {word}"
     return f"{count:g} {many if many is not None else word + 's'}"
+
+
+def local(dt: datetime, tz: str) -> datetime:
+    return dt.astimezone(ZoneInfo(tz))
+
+
+def when(dt: datetime, tz: str) -> str:
+    """'Sat 28 Nov 09:00'"""
+    return local(dt, tz).strftime("%a %d %b %H:%M")
+
+
+def span(start: datetime, end: datetime, tz: str) -> str:
+    """'Sat 28 Nov 09:00 → Sun 29 Nov 09:00 GMT' (the end shows only the time when same day).
+    The one wording of a shift's hours: the screens', the CLI's and the calendar entries'."""
+    s, e = local(start, tz), local(end, tz)
+    end_text = e.strftime("%H:%M") if s.date() == e.date() else e.strftime("%a %d %b %H:%M")
+    return f"{s.strftime('%a %d %b %H:%M')} → {end_text} {e.strftime('%Z')}"

@@ -284,6 +284,9 @@ class CoreService(ServiceBase):
             note = (row.note + "\n" + line) if row.note else line
             m.Assignment.update(note=note, version=m.Assignment.version + 1).where(
                 m.Assignment.id == row.id).execute()
+            from .calendar_out import stamp_shift
+
+            stamp_shift(self.ctx, slot)  # the note is in every entry of that shift
             self._audit("shift.handover_note", "assignment", slot.uid, team, text=text)
             return AfterCommit(lambda: self._detail_of(row.id))
         return self._write(run)

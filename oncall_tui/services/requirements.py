@@ -490,6 +490,9 @@ class RequirementsService(ServiceBase):
                 raise NotFound("that shift has no shadow place", entity="assignment", id=assignment_uid)
             m.Assignment.create(plan=rows[0].plan_id, slot=shadow_slot, person=me, source="manual",
                                 note="")
+            from .calendar_out import stamp_shift
+
+            stamp_shift(self.ctx, shadow_slot)  # the shadow's entry, and their partners' titles
             self._audit("shadow.sign_up", "assignment", shadow_slot.uid, t, rotation=rot.slug,
                         start=slot.start, person=me.login)
             return self._shadow_options(t, me, slot.start - timedelta(seconds=1), slot.start + timedelta(
@@ -508,6 +511,9 @@ class RequirementsService(ServiceBase):
             if mine is None:
                 raise NotAllowed("you are not shadowing that shift")
             mine.delete_instance()
+            from .calendar_out import stamp_shift
+
+            stamp_shift(self.ctx, mine.slot, also=[me])  # the shadow's entry is cancelled
             self._audit("shadow.cancel", "assignment", mine.slot.uid, t, rotation=rot.slug,
                         start=slot.start, person=me.login)
             found = self._shadow_options(t, me, slot.start - timedelta(seconds=1),

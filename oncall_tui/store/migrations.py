@@ -12,7 +12,17 @@ import peewee as pw
 
 from ..core.errors import SchemaTooNew
 from .db import write_tx
-from .models import ALL_MODELS, ApiToken, ChangeCounter, Membership, Meta, PastMembership, Person
+from .models import (
+    ALL_MODELS,
+    ApiToken,
+    ChangeCounter,
+    EntryStamp,
+    FeedSecret,
+    Membership,
+    Meta,
+    PastMembership,
+    Person,
+)
 
 SCHEMA_KEY = "schema_version"
 MIGRATION_LOCK = 0x0C_A11  # PostgreSQL advisory lock key held while migrating
@@ -70,6 +80,21 @@ def _v3(db: pw.Database) -> None:
     Person.update(active=False).where(Person.id.in_(in_no_team) & Person.active).execute()
 
 
+def _v5(db: pw.Database) -> None:
+    """Calendar entries: how each person's entries reach them (feed | email | caldav | none) and
+    their reminder's lead time, what each calendar was last told (EntryStamp: one SEQUENCE per
+    person and slot uid), and subscription feed secrets (stored hashed)."""
+    have = {c.name for c in db.get_columns(Person._meta.table_name)}
+    if "calendar_delivery" not in have:
+        db.execute_sql('ALTER TABLE "person" ADD COLUMN calendar_delivery VARCHAR(8) NOT NULL DEFAULT \'feed\'')
+    if "alarm_minutes" not in have:
+        db.execute_sql('ALTER TABLE "person" ADD COLUMN alarm_minutes INTEGER DEFAULT 60')
+    db.create_tables([EntryStamp, FeedSecret], safe=True)
+    # One live team feed per manager and team, one own feed per person (NULL team counts once).
+    db.execute_sql('CREATE UNIQUE INDEX IF NOT EXISTS feed_secret_one_live ON "feed_secret" '
+                   '(person_id, COALESCE(team_id, 0))')
+
+
 def _v6(db: pw.Database) -> None:
     """Delivery: the outbox learns leases (two deliverers never send one row twice; a killed
     one's lease runs out), whose row it is (the delivery state per person) and what it is
@@ -93,9 +118,9 @@ def _v6(db: pw.Database) -> None:
     db.execute_sql('CREATE INDEX IF NOT EXISTS outbox_topic ON outbox (topic, delivered_at)')
 
 
-# version -> step that brings a database from version-1 to version.  (The delivery step is
-# schema 6 in the plan of work; numbered after the steps this branch has.)
-MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v6}
+# version -> step that brings a database from version-1 to version.  Numbers may have gaps
+# while several changes are under way (4 is the swap work's); steps run in order.
+MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1, 2: _v2, 3: _v3, 5: _v5, 6: _v6}
 
 
 def current_version() -> int:
@@ -126,7 +151,7 @@ def migrate(db: pw.Database) -> int:
             # here (the lock ends with the transaction) and then find the work done.
             db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
         have = stored_version(db)  # someone else may have migrated while we waited
-        for version in range(have + 1, target + 1):
+        for version in sorted(v for v in MIGRATIONS if have < v <= target):
             MIGRATIONS[version](db)
             Meta.insert(key=SCHEMA_KEY, value=str(version)).on_conflict(
                 conflict_target=[Meta.key], update={Meta.value: str(version)}

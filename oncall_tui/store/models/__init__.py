@@ -1,6 +1,7 @@
 """Every table of the product.  Screens never import this; services do."""
 from .availability import Availability, CalendarSource
 from .base import BaseModel, JSONField, UTCDateTimeField, Versioned, database
+from .calendar_out import EntryStamp, FeedSecret
 from .delivery import CalDAVAccount, MailServer
 from .ops import AuditLog, ChangeCounter, Meta, Outbox
 from .people import ApiToken, EscalationContact, Membership, PastMembership, Person, Team
@@ -15,6 +16,7 @@ ALL_MODELS = [
     CalendarSource, Availability,
     SwapRequest, SwapOffer,
     AuditLog, Outbox, ChangeCounter,
+    EntryStamp, FeedSecret,
     MailServer, CalDAVAccount,
 ]
 

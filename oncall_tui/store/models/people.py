@@ -17,6 +17,8 @@ class Person(Versioned):
     region = pw.CharField(default="", max_length=32)
     active = pw.BooleanField(default=True)
     created_at = UTCDateTimeField()
+    calendar_delivery = pw.CharField(default="feed", max_length=8)  # feed | email | caldav | none
+    alarm_minutes = pw.IntegerField(null=True, default=60)  # reminder lead time; NULL = no reminder
 
 
 class Team(Versioned):
