@@ -9,10 +9,10 @@ The `method=` parameter equals the calendar's METHOD line.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
-from datetime import datetime
 
 _METHOD = re.compile(rb"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
 

@@ -25,22 +25,13 @@ EMAIL, CALDAV = "email", "caldav"
 MAX_PASSWORD = 1000
 
 
-def channels_of(person: m.Person, caldav_people: set[int] | None = None) -> tuple[str, ...]:
-    """Where `person`'s calendar entries are delivered, by mail and/or CalDAV (the subscription
-    feed needs no delivery)."""
-    chosen = getattr(person, "calendar_delivery", None)
-    if chosen is not None:  # the person's choice (profile, team.toml)
-        wanted = {c.strip() for c in str(chosen).replace("+", ",").split(",") if c.strip()}
-    else:
-        wanted = {EMAIL, CALDAV}
-    have_caldav = (person.id in caldav_people if caldav_people is not None
-                   else m.CalDAVAccount.select().where(m.CalDAVAccount.person == person.id).exists())
-    found = []
-    if EMAIL in wanted and person.email and chosen is not None:
-        found.append(EMAIL)
-    if CALDAV in wanted and have_caldav:
-        found.append(CALDAV)
-    return tuple(found)
+def channels_of(person: m.Person) -> tuple[str, ...]:
+    """Where `person`'s calendar entries are delivered: their choice (profile, team.toml) when
+    it is an invitation by mail or a CalDAV write.  (The subscription feed needs no delivery.)
+    A choice that cannot work yet (no address, no CalDAV calendar) still queues, and the
+    delivery state says what is missing."""
+    chosen = getattr(person, "calendar_delivery", "")
+    return (EMAIL,) if chosen == EMAIL else (CALDAV,) if chosen == CALDAV else ()
 
 
 def queue_entry_changes(ctx: ServiceContext, changes: Iterable[Any]) -> int:
@@ -50,15 +41,13 @@ def queue_entry_changes(ctx: ServiceContext, changes: Iterable[Any]) -> int:
     if not changes:
         return 0
     people = {p.id: p for p in m.Person.select().where(m.Person.id.in_({c.person_id for c in changes}))}
-    caldav_people = {a.person_id for a in m.CalDAVAccount.select(m.CalDAVAccount.person)
-                     .where(m.CalDAVAccount.person.in_(list(people)))}
     teams = {t.slug: t.id for t in m.Team.select(m.Team.id, m.Team.slug)}
     rows = []
     for change in changes:
         person = people.get(change.person_id)
         if person is None:
             continue
-        for channel in channels_of(person, caldav_people):
+        for channel in channels_of(person):
             kind = outbox.ENTRY_MAIL if channel == EMAIL else outbox.ENTRY_CALDAV
             rows.append(outbox.Queued(kind, {"entry": change.entry, "change": change.kind}, person.id,
                                       teams.get(change.entry.team), f"{channel}:{person.id}:{change.entry.uid}"))
@@ -87,12 +76,10 @@ class DeliveryService(ServiceBase):
         from ..core.domain_delivery import FAILING, OFF, PENDING, UP_TO_DATE, DeliveryState
 
         ids = [p.id for p in people]
-        O = m.Outbox
-        rows = list(O.select(O.person_id, O.delivered_at, O.last_error, O.last_attempt_at, O.next_attempt_at,
-                             O.superseded_by, O.id)
-                    .where(O.person_id.in_(ids) & O.kind.in_(outbox.DELIVERABLE)).order_by(O.id))
-        caldav_people = {a.person_id for a in m.CalDAVAccount.select(m.CalDAVAccount.person)
-                         .where(m.CalDAVAccount.person.in_(ids))}
+        Ob = m.Outbox
+        rows = list(Ob.select(Ob.person_id, Ob.delivered_at, Ob.last_error, Ob.last_attempt_at, Ob.next_attempt_at,
+                             Ob.superseded_by, Ob.id)
+                    .where(Ob.person_id.in_(ids) & Ob.kind.in_(outbox.DELIVERABLE)).order_by(Ob.id))
         by: dict[int, list[m.Outbox]] = {}
         for row in rows:
             by.setdefault(row.person_id, []).append(row)
@@ -102,7 +89,7 @@ class DeliveryService(ServiceBase):
             waiting = [r for r in mine if r.delivered_at is None and r.superseded_by is None]
             failing = [r for r in waiting if r.last_error]
             done = [r for r in mine if r.delivered_at is not None]
-            channels = channels_of(person, caldav_people)
+            channels = channels_of(person)
             state = (FAILING if failing else PENDING if waiting else UP_TO_DATE if channels or done else OFF)
             newest_failure = max(failing, key=lambda r: r.last_attempt_at or r.created_at, default=None) \
                 if failing else None
@@ -156,10 +143,10 @@ class DeliveryService(ServiceBase):
                 who = self._whom(person)
                 ids = [who.id]
                 what = ("person", who.login, None)
-            O = m.Outbox
-            count = (O.update(next_attempt_at=None)
-                     .where(O.person_id.in_(ids) & O.delivered_at.is_null() & O.superseded_by.is_null()
-                            & O.kind.in_(outbox.DELIVERABLE))
+            Ob = m.Outbox
+            count = (Ob.update(next_attempt_at=None)
+                     .where(Ob.person_id.in_(ids) & Ob.delivered_at.is_null() & Ob.superseded_by.is_null()
+                            & Ob.kind.in_(outbox.DELIVERABLE))
                      .execute())
             self._audit("delivery.retry", what[0], what[1], what[2], messages=count)
             if count:

@@ -91,16 +91,16 @@ def enqueue(ctx: ServiceContext, rows: Iterable[Queued]) -> int:
     if not rows:
         return 0
     now = ctx.now()
-    O = m.Outbox
+    Ob = m.Outbox
     for chunk in _chunks(rows, 200):
-        O.insert_many([{"kind": r.kind, "payload": plain(r.payload), "created_at": now, "person_id": r.person_id,
+        Ob.insert_many([{"kind": r.kind, "payload": plain(r.payload), "created_at": now, "person_id": r.person_id,
                         "team_id": r.team_id, "topic": r.topic} for r in chunk]).execute()
     topics = sorted({r.topic for r in rows if r.topic})
-    Newer = O.alias("newer")
+    Newer = Ob.alias("newer")
     for chunk in _chunks(topics, 400):
-        newest = (Newer.select(pw.fn.MAX(Newer.id)).where(Newer.topic == O.topic))
-        (O.update(superseded_by=newest)
-         .where(O.topic.in_(chunk) & O.delivered_at.is_null() & O.superseded_by.is_null() & (O.id < newest))
+        newest = (Newer.select(pw.fn.MAX(Newer.id)).where(Newer.topic == Ob.topic))
+        (Ob.update(superseded_by=newest)
+         .where(Ob.topic.in_(chunk) & Ob.delivered_at.is_null() & Ob.superseded_by.is_null() & (Ob.id < newest))
          .execute())
     ctx.queued()
     return len(rows)
@@ -127,15 +127,15 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 
 # -- reading what is due -----------------------------------------------------------------------
 def _due(now: datetime) -> Any:
-    O = m.Outbox
-    Older = O.alias("older")
+    Ob = m.Outbox
+    Older = Ob.alias("older")
     in_flight = (Older.select(Older.id).where(
-        (Older.topic == O.topic) & (Older.id < O.id) & Older.delivered_at.is_null()
+        (Older.topic == Ob.topic) & (Older.id < Ob.id) & Older.delivered_at.is_null()
         & Older.lease_until.is_null(False) & (Older.lease_until >= now)))
-    return (O.delivered_at.is_null() & O.superseded_by.is_null() & O.kind.in_(DELIVERABLE)
-            & (O.next_attempt_at.is_null() | (O.next_attempt_at <= now))
-            & (O.lease_until.is_null() | (O.lease_until < now))
-            & ((O.topic == "") | ~pw.fn.EXISTS(in_flight)))
+    return (Ob.delivered_at.is_null() & Ob.superseded_by.is_null() & Ob.kind.in_(DELIVERABLE)
+            & (Ob.next_attempt_at.is_null() | (Ob.next_attempt_at <= now))
+            & (Ob.lease_until.is_null() | (Ob.lease_until < now))
+            & ((Ob.topic == "") | ~pw.fn.EXISTS(in_flight)))
 
 
 def due_exists(ctx: ServiceContext) -> bool:
@@ -178,30 +178,30 @@ class Delivery:
 
         def run() -> list[m.Outbox]:
             now = wall_now()
-            O = m.Outbox
-            pick = O.select(O.id).where(_due(now)).order_by(O.id).limit(limit)
-            count = (O.update(lease_owner=token, lease_until=now + timedelta(seconds=self.lease_seconds),
-                              attempts=O.attempts + 1, last_attempt_at=now)
-                     .where(O.id.in_(pick) & O.delivered_at.is_null()
-                            & (O.lease_until.is_null() | (O.lease_until < now)))
+            Ob = m.Outbox
+            pick = Ob.select(Ob.id).where(_due(now)).order_by(Ob.id).limit(limit)
+            count = (Ob.update(lease_owner=token, lease_until=now + timedelta(seconds=self.lease_seconds),
+                              attempts=Ob.attempts + 1, last_attempt_at=now)
+                     .where(Ob.id.in_(pick) & Ob.delivered_at.is_null()
+                            & (Ob.lease_until.is_null() | (Ob.lease_until < now)))
                      .execute())
             if not count:
                 return []
-            return list(O.select().where(O.lease_owner == token).order_by(O.id))
+            return list(Ob.select().where(Ob.lease_owner == token).order_by(Ob.id))
         return self.ctx.write(run, visible=False)
 
     def _finish(self, row: m.Outbox, error: str | None) -> bool:
         """Write the outcome of `row` back, if its lease is still ours."""
         def run() -> int:
             now = wall_now()
-            O = m.Outbox
+            Ob = m.Outbox
             if error is None:
                 changes = dict(delivered_at=now, lease_owner="", lease_until=None, last_error="")
             else:
                 changes = dict(lease_owner="", lease_until=None, last_error=error,
                                next_attempt_at=now + timedelta(seconds=backoff(row.attempts)))
-            return (O.update(**changes)
-                    .where((O.id == row.id) & (O.lease_owner == row.lease_owner) & O.delivered_at.is_null())
+            return (Ob.update(**changes)
+                    .where((Ob.id == row.id) & (Ob.lease_owner == row.lease_owner) & Ob.delivered_at.is_null())
                     .execute())
         return bool(self.ctx.write(run, visible=False))
 

@@ -63,7 +63,8 @@ def smtp_tls_login(tmp_path, monkeypatch):
     box = Mailbox()
 
     def authenticator(server, session, envelope, mechanism, auth_data):
-        ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"alice" and auth_data.password == SECRET.encode()
+        ok = (isinstance(auth_data, LoginPassword) and auth_data.login == b"alice"
+              and auth_data.password == SECRET.encode())
         box.logins.append(f"{auth_data.login.decode()}:{'ok' if ok else 'refused'}")
         return AuthResult(success=ok, handled=False)
 
