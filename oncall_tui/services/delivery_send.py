@@ -168,6 +168,14 @@ def _calendar(delivery: Delivery, person: m.Person) -> tuple[Any, str, str]:
         return delivery.cache[key], acct.url, delivery.cache[("pw",) + key]
     import caldav
 
+    from ..core.errors import InvalidInput
+    from .delivery import check_caldav_host
+
+    try:
+        check_caldav_host(acct.url)  # again now: a name may point somewhere else since it was set
+    except InvalidInput as exc:
+        raise DeliveryFailed(str(exc)) from None
+
     password = SecretBox(delivery.ctx.db).open(acct.password, f"CalDAV password of {person.login}")
     client = caldav.DAVClient(url=acct.url, username=acct.username or None, password=password or None,
                               timeout=int(SEND_TIMEOUT))
@@ -183,9 +191,9 @@ def _caldav_failure(exc: BaseException, url: str, password: str) -> DeliveryFail
     status = getattr(exc, "status", None)
     if isinstance(exc, error.AuthorizationError) or status in (401, 403):
         return DeliveryFailed(f"{where} refused the login ({status or 401}): check the CalDAV user and password")
-    if status == 412 or isinstance(exc, error.ETagMismatchError):
-        return DeliveryFailed(f"{where} refused the write (412 Precondition Failed): the event was changed "
-                              "there since; retry writes ours over it")
+    if status == 412 or isinstance(exc, error.ETagMismatchError | error.UidConflictError | error.ConsistencyError):
+        return DeliveryFailed(f"{where} refused the write (412 Precondition Failed): an event with this UID is "
+                              "already in that calendar; the next try writes ours over it")
     if isinstance(exc, error.NotFoundError) or status == 404:
         return DeliveryFailed(f"{where} has no calendar at that URL (404)")
     if isinstance(exc, error.DAVError):
@@ -219,7 +227,10 @@ def send_entry_caldav(delivery: Delivery, row: m.Outbox) -> None:
             except error.NotFoundError:
                 pass  # already gone: what we wanted
             return
-        calendar.add_event(calendar_bytes([entry]).decode(), increase_seqno=False)
+        # A new entry does not clobber an event of that UID already there (the person copied
+        # one in, or a stale copy) on its first try: that is a 412 to show; the next try writes ours.
+        calendar.add_event(calendar_bytes([entry]).decode(), increase_seqno=False,
+                           no_overwrite=change == "new" and row.attempts <= 1)
     except DeliveryFailed:
         raise
     except Exception as exc:  # noqa: BLE001 - the library's errors, and the network's
