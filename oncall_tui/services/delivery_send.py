@@ -60,7 +60,8 @@ def _mail_server(delivery: Delivery, team_id: int | None) -> tuple[m.MailServer,
         except (smtplib.SMTPException, OSError):
             pass
         delivery.cache.pop(key, None)
-    password = SecretBox(delivery.ctx.db).open(server.password, f"mail server password of team {server.team_id}")
+    team = m.Team.get_by_id(server.team_id)
+    password = SecretBox(delivery.ctx.db).open(server.password, f"mail server password of team '{team.slug}'")
     where = f"mail server {server.host}:{server.port}"
     try:
         tls = ssl.create_default_context()

@@ -36,6 +36,7 @@ from typing import Any
 
 import peewee as pw
 
+from ..core.errors import OncallError
 from ..store import models as m
 from .context import ServiceContext
 
@@ -213,6 +214,8 @@ class Delivery:
             sender(self, row)
         except DeliveryFailed as exc:
             return one_line(str(exc))
+        except OncallError as exc:  # a password that cannot be read, a setting refused
+            return one_line(exc.message)
         except Exception as exc:  # noqa: BLE001 - a sender's surprise is a row's failure, never a crash
             log.exception("delivering outbox row %s", row.id)
             return one_line(f"{type(exc).__name__}: {exc}")
