@@ -80,7 +80,7 @@ class DeliveryService(ServiceBase):
         rows = list(Ob.select(Ob.person_id, Ob.delivered_at, Ob.last_error, Ob.last_attempt_at, Ob.next_attempt_at,
                              Ob.superseded_by, Ob.id)
                     .where(Ob.person_id.in_(ids) & Ob.kind.in_(outbox.DELIVERABLE)).order_by(Ob.id))
-        by: dict[int, list[m.Outbox]] = {}
+        by: dict[int | None, list[m.Outbox]] = {}
         for row in rows:
             by.setdefault(row.person_id, []).append(row)
         found = []
@@ -127,7 +127,7 @@ class DeliveryService(ServiceBase):
         me = self._me()
         if person in (None, "", "me") or person == me.login:
             return me
-        other = self._person(person)  # type: ignore[arg-type]
+        other = self._person(person)
         if not self._manages(other) and not self._is_admin():
             raise NotAllowed(f"only a manager of a team '{person}' is in can see their delivery")
         return other
@@ -138,7 +138,7 @@ class DeliveryService(ServiceBase):
                 t = self._team(team)
                 self._require_manager(t, "retry everyone's calendar delivery")
                 ids = [ms.person_id for ms in m.Membership.select(m.Membership.person).where(m.Membership.team == t)]
-                what = ("team", t.id, t)
+                what: tuple[str, Any, m.Team | None] = ("team", t.id, t)
             else:
                 who = self._whom(person)
                 ids = [who.id]

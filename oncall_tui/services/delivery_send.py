@@ -152,7 +152,8 @@ def send_entry_mail(delivery: Delivery, row: m.Outbox) -> None:
     organizer = server.from_address if server else None
     cancel = change == "cancel" or entry.cancelled
     method = "CANCEL" if cancel else "REQUEST"
-    ics = calendar_bytes([entry], method=method, organizer=organizer)
+    entries: list[Any] = [entry]
+    ics = calendar_bytes(entries, method=method, organizer=organizer)
     subject = (f"Cancelled: {entry.title}" if cancel else
                f"Updated: {entry.title}" if change == "update" else entry.title)
     text = entry.description + ("\n\nThis shift was removed from your on-call plan." if cancel else "")
@@ -167,7 +168,7 @@ def _calendar(delivery: Delivery, person: m.Person) -> tuple[Any, str, str]:
     key = ("caldav", acct.id, acct.updated_at)
     if key in delivery.cache:
         return delivery.cache[key], acct.url, delivery.cache[("pw",) + key]
-    import caldav
+    from caldav.davclient import DAVClient
 
     from ..core.errors import InvalidInput
     from .delivery import check_caldav_host
@@ -178,7 +179,7 @@ def _calendar(delivery: Delivery, person: m.Person) -> tuple[Any, str, str]:
         raise DeliveryFailed(str(exc)) from None
 
     password = SecretBox(delivery.ctx.db).open(acct.password, f"CalDAV password of {person.login}")
-    client = caldav.DAVClient(url=acct.url, username=acct.username or None, password=password or None,
+    client = DAVClient(url=acct.url, username=acct.username or None, password=password or None,
                               timeout=int(SEND_TIMEOUT))
     delivery.cache[key] = client
     delivery.cache[("pw",) + key] = password
@@ -230,7 +231,8 @@ def send_entry_caldav(delivery: Delivery, row: m.Outbox) -> None:
             return
         # A new entry does not clobber an event of that UID already there (the person copied
         # one in, or a stale copy) on its first try: that is a 412 to show; the next try writes ours.
-        calendar.add_event(calendar_bytes([entry]).decode(), increase_seqno=False,
+        entries: list[Any] = [entry]
+        calendar.add_event(calendar_bytes(entries).decode(), increase_seqno=False,
                            no_overwrite=change == "new" and row.attempts <= 1)
     except DeliveryFailed:
         raise

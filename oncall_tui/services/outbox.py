@@ -164,11 +164,11 @@ class Delivery:
     def __init__(self, ctx: ServiceContext, *, senders: dict[str, Sender] | None = None,
                  lease_seconds: float = LEASE_SECONDS, owner: str | None = None) -> None:
         if senders is None:
-            from .delivery_send import SENDERS
+            from .delivery_send import SENDERS as default
 
-            senders = SENDERS
+            senders = dict(default)
         self.ctx = ctx
-        self.senders = senders
+        self.senders: dict[str, Any] = senders
         self.lease_seconds = lease_seconds
         self.owner = owner or f"{socket.gethostname()[:40]}:{os.getpid()}"
         self.cache: dict[Any, Any] = {}  # open connections for one round (an SMTP session per server)

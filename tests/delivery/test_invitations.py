@@ -50,7 +50,7 @@ def invitations(box) -> list[tuple[str, str, int, str]]:
 def _deliver_with_two(backend) -> None:
     """Two deliverers at once, as when `oncall serve` and a cron `oncall deliver` overlap."""
     results = []
-    threads = [threading.Thread(target=lambda: results.append(Delivery(backend.context, owner=f"d{i}").run_once()))
+    threads = [threading.Thread(target=lambda i=i: results.append(Delivery(backend.context, owner=f"d{i}").run_once()))
                for i in range(2)]
     for t in threads:
         t.start()
