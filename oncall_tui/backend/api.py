@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .api_admin import AdminAPI
 from .api_availability import AvailabilityAPI
+from .api_calendar import CalendarAPI
 from .api_core import CoreAPI
 from .api_delivery import DeliveryAPI
 from .api_planning import PlanningAPI
@@ -15,7 +16,7 @@ from .api_requirements import RequirementsAPI
 from .registry import api_methods
 
 
-class Backend(CoreAPI, RequirementsAPI, AvailabilityAPI, PlanningAPI, AdminAPI, DeliveryAPI):
+class Backend(CoreAPI, RequirementsAPI, AvailabilityAPI, PlanningAPI, AdminAPI, CalendarAPI, DeliveryAPI):
     """Implemented by `LocalBackend` (a database) and `RemoteBackend` (`oncall serve`)."""
 
     #: True when `--as LOGIN` may switch who the backend acts as (demo databases only).

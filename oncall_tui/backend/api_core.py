@@ -73,8 +73,11 @@ class CoreAPI:
     def update_profile(self, expected_version: int, name: str | None = None,
                        email: str | None = None, phones: list[str] | None = None,
                        tz: str | None = None, oncall_device: str | None = None,
-                       oncall_phone: str | None = None) -> Person:
-        """Change my own contact details; fails with StaleEdit if they changed meanwhile."""
+                       oncall_phone: str | None = None, calendar_delivery: str | None = None,
+                       alarm_minutes: int | None = None) -> Person:
+        """Change my own contact details, how my calendar entries reach me (feed, email, caldav
+        or none) and my reminder's lead time in minutes (0: none); fails with StaleEdit if they
+        changed meanwhile."""
         raise NotImplementedError
 
     @write(allow("member", assignment="assignment_uid"))

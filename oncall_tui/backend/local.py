@@ -21,6 +21,7 @@ from ..services.admin import AdminService
 from ..services.authorize import AuthorizeService, checked
 from ..services.availability import AvailabilityService
 from ..services.availability_calendars import CalendarSourcesService
+from ..services.calendar_out import CalendarOutService
 from ..services.context import ServiceContext
 from ..services.core import CoreService
 from ..services.delivery import DeliveryService
@@ -63,6 +64,7 @@ class Services:
         self.core = CoreService(ctx, requirements_line=self.requirements.requirements_line)
         self.team_file = TeamFileService(ctx)
         self.admin = AdminService(ctx)
+        self.calendar_out = CalendarOutService(ctx)
         self.delivery = DeliveryService(ctx)
 
 
@@ -71,7 +73,8 @@ class Services:
 AREAS: dict[str, type] = {
     "core": CoreService, "requirements": RequirementsService, "availability": AvailabilityService,
     "calendars": CalendarSourcesService, "planning": PlanningService, "team_file": TeamFileService,
-    "admin": AdminService, "authorize": AuthorizeService, "delivery": DeliveryService,
+    "admin": AdminService, "authorize": AuthorizeService, "calendar_out": CalendarOutService,
+    "delivery": DeliveryService,
 }
 #: API method name -> the attribute of `Services` that serves it.
 ROUTES = routes(Backend, AREAS)
@@ -131,6 +134,11 @@ class LocalBackend(Backend):
     def authenticate(self, secret: str | None) -> str:
         """The login a bearer token belongs to, or NotAuthenticated saying why not."""
         return self.services.admin.authenticate(secret)
+
+    def calendar_feed(self, secret: str):
+        """The subscription feed `secret` names (a FeedDocument), or NotFound naming nobody: what
+        `oncall serve` answers at /links/feed/<secret>.ics, with no login."""
+        return self.services.calendar_out.feed_document(secret)
 
     def change_seq(self) -> int:
         """The change cursor, read with no permission check (it tells only that something

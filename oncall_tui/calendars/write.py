@@ -28,29 +28,47 @@ REFRESH = timedelta(hours=1)
 
 
 class ReaderLike(Protocol):
-    login: str
-    name: str
-    tz: str
+    @property
+    def login(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def tz(self) -> str: ...
 
 
 class EntryLike(Protocol):
     """What is read of a `CalendarEntry`."""
 
-    uid: str
-    sequence: int
-    person: ReaderLike
-    start: datetime
-    end: datetime
-    role: str
-    title: str
-    description: str
-    alarm_minutes: int | None
-    cancelled: bool
-    changed_at: datetime
-    email: str
-    rotation_name: str
-    team_name: str
-    url: str
+    @property
+    def uid(self) -> str: ...
+    @property
+    def sequence(self) -> int: ...
+    @property
+    def person(self) -> ReaderLike: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def alarm_minutes(self) -> int | None: ...
+    @property
+    def cancelled(self) -> bool: ...
+    @property
+    def changed_at(self) -> datetime: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def rotation_name(self) -> str: ...
+    @property
+    def team_name(self) -> str: ...
+    @property
+    def url(self) -> str: ...
 
 
 def calendar_bytes(entries: Sequence[EntryLike], *, method: str | None = None, name: str = "",

@@ -22,7 +22,7 @@ COMMAND_MODULES: dict[str, str] = {
     "plan": "planning_commands", "publish": "planning_commands", "plans": "planning_commands",
     "serve": "server_commands", "login": "server_commands", "token": "server_commands",
     "doctor": "doctor_commands",
-    "deliver": "delivery_commands", "calendar": "delivery_commands",
+    "calendar": "delivery_commands", "deliver": "delivery_commands",  # delivery_commands extends the group
 }
 
 

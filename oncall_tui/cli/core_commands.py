@@ -174,7 +174,8 @@ def backup(ctx: Ctx, dest: Path, force: bool) -> None:
 
 
 PROFILE_LINES = (("Name", "name"), ("Email", "email"), ("Phones", "phones"), ("Time zone", "tz"),
-                 ("On-call device", "oncall_device"), ("On-call phone", "oncall_phone"))
+                 ("On-call device", "oncall_device"), ("On-call phone", "oncall_phone"),
+                 ("Calendar", "calendar_delivery"), ("Reminder (min)", "alarm_minutes"))
 
 
 def _show_profile(person, as_json: bool) -> None:
@@ -185,7 +186,7 @@ def _show_profile(person, as_json: bool) -> None:
     for label, key in PROFILE_LINES:
         value = getattr(person, key)
         value = ", ".join(value) if isinstance(value, tuple) else value
-        echo(f"  {label + ':':<16}{value or '-'}")
+        echo(f"  {label + ':':<16}{'none' if key == 'alarm_minutes' and not value else value or '-'}")
     if not (person.oncall_device and person.oncall_phone):
         echo("  The on-call device requirement needs both: oncall profile set --oncall-device … --oncall-phone …")
 
@@ -194,7 +195,8 @@ def _show_profile(person, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (see README: JSON output).")
 @click.pass_context
 def profile(click_ctx: click.Context, as_json: bool) -> None:
-    """Your name, email, phones, time zone, on-call device and phone: show (the default) or set."""
+    """Your name, email, phones, time zone, on-call device and phone, and how calendar entries
+    reach you: show (the default) or set."""
     if click_ctx.invoked_subcommand is None:
         click_ctx.invoke(profile_show, as_json=as_json)
 
@@ -217,20 +219,28 @@ def profile_show(ctx: Ctx, as_json: bool) -> None:
 @click.option("--oncall-device", default=None, metavar="TEXT",
               help="What rings when you are on call, e.g. 'work phone'.")
 @click.option("--oncall-phone", default=None, metavar="NUMBER", help="The number that rings when you are on call.")
+@click.option("--calendar", "calendar_delivery", default=None, metavar="WAY",
+              help="How your calendar entries reach you: feed, email, caldav or none.")
+@click.option("--alarm-minutes", default=None, metavar="MINUTES",
+              help="Your reminder before each shift, in minutes (0 or none: no reminder).")
 @click.option("--expected-version", type=int, default=None, metavar="N",
               help="Refuse (exit 4) if the profile changed since you read this version.")
 @click.option("--json", "as_json", is_flag=True, help="Print the saved profile as JSON.")
 @pass_ctx
 @handle_errors
-def profile_set(ctx: Ctx, name, email, phones, tz, oncall_device, oncall_phone, expected_version, as_json) -> None:
+def profile_set(ctx: Ctx, name, email, phones, tz, oncall_device, oncall_phone, calendar_delivery, alarm_minutes,
+                expected_version, as_json) -> None:
     """Change your own details (only the ones given); all or nothing."""
+    from ..core.checks import check_alarm_minutes
+
     changes = dict(name=name, email=email, phones=list(phones) if phones else None, tz=tz,
-                   oncall_device=oncall_device, oncall_phone=oncall_phone)
+                   oncall_device=oncall_device, oncall_phone=oncall_phone, calendar_delivery=calendar_delivery,
+                   alarm_minutes=None if alarm_minutes is None else (check_alarm_minutes(alarm_minutes) or 0))
     if all(v is None for v in changes.values()):
         from ..core.errors import InvalidInput
 
-        raise InvalidInput("nothing to change: give --name, --email, --phone, --tz, --oncall-device "
-                           "or --oncall-phone")
+        raise InvalidInput("nothing to change: give --name, --email, --phone, --tz, --oncall-device, "
+                           "--oncall-phone, --calendar or --alarm-minutes")
     backend = ctx.backend()
     version = expected_version if expected_version is not None else backend.whoami().version
     person = backend.update_profile(version, **changes)

@@ -1,5 +1,6 @@
 """Calendar delivery: `oncall deliver` (what is queued, sent now: for cron), and `oncall calendar
-status|retry|mail-server|caldav`."""
+status|retry|mail-server|caldav`, added to the `calendar` group of calendar_commands.py (feed-url,
+export); the command table names this module for `calendar`, so the group is whole when loaded."""
 from __future__ import annotations
 
 import sys
@@ -35,9 +36,7 @@ def deliver(ctx: Ctx, quiet: bool, as_json: bool) -> None:
         echo(f"sent {done.sent}, failed {done.failed}" + (f": {done.errors[0]}" if done.errors else ""))
 
 
-@click.group()
-def calendar() -> None:
-    """Your shifts in your own calendar: delivery state, retry, the team's mail server, your CalDAV calendar."""
+from .calendar_commands import calendar  # noqa: E402  (the group these commands join)
 
 
 def _state_line(s) -> str:

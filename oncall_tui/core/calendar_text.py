@@ -77,5 +77,5 @@ def entry_description(detail: ShiftDetail, reader_tz: str, *, team_name: str = "
     lines.append("Can't make this shift?")
     if cant_make_it:
         lines.append(f"  Ask for a swap: {cant_make_it}")
-    lines.append(f"  Or run: {swap_command(jump_host, a.uid)}")
+    lines.append(f"  {'Or run' if cant_make_it else 'Run'} on your machine: {swap_command(jump_host, a.uid)}")
     return safe_text("\n".join(lines))

@@ -82,10 +82,23 @@ def check_note(text: str, field: str = "note", required: bool = False, limit: in
 
 
 def check_person(*, name: str | None = None, email: str | None = None, phones: list[str] | None = None,
-                 oncall_device: str | None = None, oncall_phone: str | None = None) -> dict[str, Any]:
+                 oncall_device: str | None = None, oncall_phone: str | None = None,
+                 calendar_delivery: str | None = None, alarm_minutes: Any = None) -> dict[str, Any]:
     """A person's details as the profile form and the team file both store them (each given field
-    trimmed and checked: one line, not too long, a real e-mail address)."""
+    trimmed and checked: one line, not too long, a real e-mail address; how their calendar
+    entries reach them, one of DELIVERY_WAYS; their reminder's lead time in minutes, 0 for
+    none, stored as NULL)."""
     out: dict[str, Any] = {}
+    if calendar_delivery is not None:
+        from .domain_calendar import DELIVERY_WAYS
+
+        way = str(calendar_delivery).strip().lower()
+        if way not in DELIVERY_WAYS:
+            raise InvalidInput(f"calendar entries reach you by {', '.join(DELIVERY_WAYS[:-1])} or "
+                               f"{DELIVERY_WAYS[-1]}, not {safe_value(calendar_delivery)}", field="calendar")
+        out["calendar_delivery"] = way
+    if alarm_minutes is not None:
+        out["alarm_minutes"] = check_alarm_minutes(alarm_minutes)
     if name is not None:
         out["name"] = check_note(name, "name", required=True, limit=200, one_line=True)
     if email is not None:
@@ -96,6 +109,52 @@ def check_person(*, name: str | None = None, email: str | None = None, phones: l
         out["oncall_device"] = check_note(oncall_device, "on-call device", limit=100, one_line=True)
     if oncall_phone is not None:
         out["oncall_phone"] = check_phone(oncall_phone, "on-call phone") if oncall_phone.strip() else ""
+    return out
+
+
+def safe_value(value: Any) -> str:
+    """`value` quoted for a refusal, control characters written out, at most 40 characters."""
+    from .text import safe_text
+
+    return repr(safe_text(str(value))[:40])
+
+
+def check_alarm_minutes(value: Any) -> int | None:
+    """A reminder's lead time: whole minutes from 0 (no reminder: None) to a week; the words
+    "none" / "off" mean 0."""
+    from .domain_calendar import MAX_ALARM_MINUTES
+
+    if isinstance(value, str) and value.strip().lower() in ("none", "off", "no", "0", ""):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_ALARM_MINUTES:
+        raise InvalidInput(f"the reminder is whole minutes before the shift, 0 (none) to {MAX_ALARM_MINUTES} "
+                           f"(a week), not {safe_value(value)}", field="alarm_minutes")
+    return value or None
+
+
+#: Team settings (team.toml [team.settings]) that calendar entries read, and their checks.
+HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$|^[A-Za-z0-9_.-]{1,64}@[A-Za-z0-9.-]{1,253}$")
+
+
+def check_team_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings of a team that other people's calendars and terminals show: `server_url`
+    (the team's `oncall serve`, an http(s) URL: feed and swap links are made from it) and
+    `jump_host` (what people type after `ssh -t`: a host name or user@host, nothing a shell
+    would act on, as it is written into commands people copy)."""
+    out = dict(settings)
+    if "server_url" in out:
+        url = out["server_url"]
+        if not isinstance(url, str):
+            raise InvalidInput(f"server_url must be an http(s) URL, not {safe_value(url)}", field="server_url")
+        out["server_url"] = check_url(url, "server_url").rstrip("/")
+    if "jump_host" in out:
+        host = out["jump_host"]
+        if not isinstance(host, str) or not HOST.match(host.strip()):
+            raise InvalidInput(f"jump_host must be a host name (or user@host) such as jumpbox.example.com, "
+                               f"not {safe_value(host)}", field="jump_host")
+        out["jump_host"] = host.strip()
     return out
 
 

@@ -37,6 +37,8 @@ class Person:
     oncall_phone: str = ""  # the number that rings when on call
     region: str = ""
     version: int = 1
+    calendar_delivery: str = "feed"  # how calendar entries reach them: feed | email | caldav | none
+    alarm_minutes: int | None = 60  # their reminder's lead time; None = no reminder
 
     @property
     def contact(self) -> str:

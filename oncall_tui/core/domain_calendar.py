@@ -60,24 +60,17 @@ class EntryChange:
 
 
 @dataclass(frozen=True, kw_only=True)
-class CalendarPrefs:
-    """How one person's entries reach them, and their reminder."""
-
-    login: str
-    delivery: str = DEFAULT_DELIVERY  # one of DELIVERY_WAYS
-    alarm_minutes: int | None = DEFAULT_ALARM_MINUTES
-
-
-@dataclass(frozen=True, kw_only=True)
 class FeedInfo:
-    """A subscription feed as its owner may see it: never the secret once it was shown."""
+    """A subscription feed as its owner may see it: the secret only in the answer that made it."""
 
     login: str  # the owner
     team: str | None = None  # a manager's team feed (everyone's shifts); None = the owner's own
-    hint: str = ""  # the secret's first characters, to recognise the URL
+    hint: str = ""  # the address's first characters, to recognise it
     created_at: datetime | None = None
-    path: str = ""  # /links/feed/<secret>.ics: only in the answer that made it (created / rotated)
-    created: bool = False  # this answer made it: `path` is shown now and never again
+    created: bool = False  # this answer made it (new or rotated): `path` is shown now and never again
+    path: str = ""  # /links/feed/<secret>.ics, only when `created`
+    url: str = ""  # the full https address, when the team's server_url is set and `created`
+    rotated: bool = False  # an older address was stopped
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,3 +80,13 @@ class CalendarFile:
     name: str  # a file name to suggest
     ics: str  # the calendar text (CRLF line ends)
     entries: int
+
+
+@dataclass(frozen=True)
+class FeedDocument:
+    """What `oncall serve` answers for a feed (not part of the interface: bytes, server side)."""
+
+    body: bytes
+    etag: str  # a strong validator, quoted
+    last_modified: datetime
+    owner: str  # for the server's log only, never in an answer

@@ -33,6 +33,7 @@ class Field:
     shown: Callable[[Person], str]
     placeholder: str = ""
     many: bool = False  # a list, typed comma-separated
+    number: bool = False  # whole minutes, or "none" (0)
 
     def text(self, person: Person) -> str:
         return self.shown(person)
@@ -40,6 +41,9 @@ class Field:
     def value(self, typed: str):
         if self.many:
             return [part.strip() for part in typed.split(",") if part.strip()]
+        if self.number:  # what is no number goes as typed: the backend's check says what is wrong
+            typed = typed.strip()
+            return int(typed) if typed.isdigit() else 0 if typed.lower() in ("", "none", "off") else typed
         return typed.strip()
 
 
@@ -56,6 +60,15 @@ def _oncall_hint(p: Person) -> str:
     return "[b]Not set:[/b] set both to meet \"On-call device set up\" (press e)."
 
 
+def _calendar_hint(p: Person) -> str:
+    ways = {"feed": "Subscribe with the address `oncall calendar feed-url` shows (calendars refetch it "
+                    "every few hours).",
+            "email": "Invitations come to your email address and update themselves.",
+            "caldav": "Entries are written into your CalDAV calendar.",
+            "none": "No entries: `oncall calendar export -o FILE` writes them when you want them."}
+    return ways.get(p.calendar_delivery, "")
+
+
 SECTIONS: tuple[Section, ...] = (
     Section("About you", (
         Field("name", "Name", lambda p: p.name, "how the team sees you"),
@@ -68,11 +81,17 @@ SECTIONS: tuple[Section, ...] = (
         Field("oncall_device", "On-call device", lambda p: p.oncall_device, "e.g. work phone"),
         Field("oncall_phone", "On-call phone", lambda p: p.oncall_phone, "the number that rings when on call"),
     ), hint=_oncall_hint),
+    Section("Calendar entries", (
+        Field("calendar_delivery", "Calendar", lambda p: p.calendar_delivery, "feed, email, caldav or none"),
+        Field("alarm_minutes", "Reminder", lambda p: str(p.alarm_minutes) if p.alarm_minutes else "none",
+              "minutes before a shift, or none", number=True),
+    ), hint=_calendar_hint),
 )
 
 #: A refusal's `field` (as core/checks names it) -> the form's field.
 REFUSED_FIELD = {"name": "name", "email": "email", "tz": "tz", "phone": "phones",
-                 "on-call device": "oncall_device", "on-call phone": "oncall_phone"}
+                 "on-call device": "oncall_device", "on-call phone": "oncall_phone",
+                 "calendar": "calendar_delivery", "alarm_minutes": "alarm_minutes"}
 FIELDS: tuple[Field, ...] = tuple(f for s in SECTIONS for f in s.fields)
 LABEL_WIDTH = max(len(f.label) for f in FIELDS) + 1
 
@@ -96,7 +115,8 @@ class ProfileScreen(AreaScreen):
     ProfileScreen #reach { height: auto; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
-        Binding("e", "edit", "Edit", tooltip="Change your name, email, phones, time zone, on-call device and phone"),
+        Binding("e", "edit", "Edit", tooltip="Change your name, email, phones, time zone, on-call device and "
+                                             "phone, and how your calendar entries reach you"),
         Binding("f5", "refresh", "Refresh", tooltip="Load your profile again"),
     ]
 

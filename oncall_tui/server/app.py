@@ -25,7 +25,7 @@ from starlette.routing import Route
 from ..backend.api import backend_methods
 from ..backend.registry import ApiMethod
 from ..core.errors import InvalidInput, NotAuthenticated, OncallError
-from . import calls
+from . import calls, feeds  # noqa: F401  (feeds registers its /links/feed/ page)
 from .cache import ReadCache
 from .links import ROUTES as LINK_ROUTES
 from .openapi import API_PREFIX, build_openapi

@@ -10,8 +10,8 @@ leaked link exposes only that.  A feature registers a handler:
 
 The handler runs in a worker thread with the server's LocalBackend; it must
 look the secret up (stored hashed, like tokens), check it is still valid and
-act as the person it belongs to.  Nothing is registered yet: every link
-answers 404.
+act as the person it belongs to.  Registered: "feed" (feeds.py, a person's or a
+manager's team calendar feed).  An unknown kind answers 404.
 """
 from __future__ import annotations
 

@@ -14,14 +14,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import secrets
+import threading
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+import peewee as pw
+
+from ..calendars.write import calendar_bytes
 from ..core.calendar_text import entry_description, entry_title
-from ..core.domain_calendar import CalendarEntry, EntryChange
+from ..core.domain_calendar import CalendarEntry, CalendarFile, EntryChange, FeedDocument, FeedInfo
+from ..core.errors import NotAllowed, NotFound
 from ..core.text import safe_text
 from ..store import models as m
+from .base import ServiceBase
 
 if TYPE_CHECKING:
     from ..core.domain import ShiftDetail
@@ -156,19 +164,26 @@ def team_entries(ctx: ServiceContext, team: m.Team, reader: m.Person, first: dat
 
 
 def stamp_entries(ctx: ServiceContext, people: Iterable[m.Person], *,
-                  between: tuple[datetime, datetime] | None = None) -> list[EntryChange]:
+                  between: tuple[datetime, datetime] | None = None,
+                  first_time: Iterable[tuple[int, str]] = ()) -> list[EntryChange]:
     """Call inside the write transaction of a publish, an edit of a published plan or a swap.
 
     Compares each person's entries (starting within `between`, default: all that
     `entries_for` shows) with what their calendar was last told, stores the new state and
     returns what changed: new entries (SEQUENCE 0), updates (SEQUENCE + 1) and cancellations
     of entries that are gone (SEQUENCE + 1, cancelled).  Nothing changed: nothing returned,
-    so a re-publish of the same plan or a retried call sends nothing twice."""
+    so a re-publish of the same plan or a retried call sends nothing twice.
+
+    An entry with no stamp yet starts at SEQUENCE 0 when it appears in this transaction
+    (`first_time`: (person id, uid) pairs the caller just created); otherwise a feed may have
+    shown it already, with SEQUENCE 0 (published before calendar entries were kept), and it
+    starts at 1."""
     from dataclasses import replace
 
     from ..core import wire
 
     now = ctx.now()
+    new = set(first_time)
     changes: list[EntryChange] = []
     seen: set[int] = set()
     for person in people:
@@ -182,8 +197,8 @@ def stamp_entries(ctx: ServiceContext, people: Iterable[m.Person], *,
             digest = _digest(entry)
             stamp = stamps.get(uid)
             if stamp is None:
-                entry = replace(entry, sequence=0, changed_at=now)
-                m.EntryStamp.create(person=person, uid=uid, sequence=0, digest=digest, start=entry.start,
+                entry = replace(entry, sequence=0 if (person.id, uid) in new else 1, changed_at=now)
+                m.EntryStamp.create(person=person, uid=uid, sequence=entry.sequence, digest=digest, start=entry.start,
                                     end=entry.end, changed_at=now, entry=wire.to_builtins(entry))
                 changes.append(EntryChange(person_id=person.id, entry=entry, kind="new"))
             elif stamp.digest != digest or stamp.cancelled:
@@ -211,10 +226,13 @@ def shift_people(slot: m.Slot) -> list[m.Person]:
                        & (m.Slot.start == slot.start)).distinct())
 
 
-def stamp_shift(ctx: ServiceContext, slot: m.Slot, also: Iterable[m.Person] = ()) -> list[EntryChange]:
-    """`stamp_entries` for everyone on `slot`'s shift (and `also`: someone who just left it)."""
+def stamp_shift(ctx: ServiceContext, slot: m.Slot, also: Iterable[m.Person] = (),
+                joined: m.Person | None = None) -> list[EntryChange]:
+    """`stamp_entries` for everyone on `slot`'s shift (and `also`: someone who just left it;
+    `joined`: someone who was just put on `slot`, whose entry is new)."""
     second = timedelta(seconds=1)
-    return stamp_entries(ctx, [*shift_people(slot), *also], between=(slot.start, slot.start + second))
+    return stamp_entries(ctx, [*shift_people(slot), *also], between=(slot.start, slot.start + second),
+                         first_time=[(joined.id, slot.uid)] if joined is not None else ())
 
 
 def stamp_plan(ctx: ServiceContext, plan: m.Plan, previous: m.Plan | None) -> list[EntryChange]:
@@ -226,4 +244,169 @@ def stamp_plan(ctx: ServiceContext, plan: m.Plan, previous: m.Plan | None) -> li
     starts = [s.start for s in bounds]
     if not starts:
         return []
-    return stamp_entries(ctx, people, between=(min(starts), max(starts) + timedelta(seconds=1)))
+    def pairs(plan_id: int) -> set[tuple[int, str]]:
+        return {(a.person_id, a.slot.uid) for a in m.Assignment.select(m.Assignment.person, m.Slot.uid)
+                .join(m.Slot).where(m.Assignment.plan == plan_id)}
+
+    first_time = pairs(plan.id) - (pairs(previous.id) if previous is not None else set())
+    return stamp_entries(ctx, people, between=(min(starts), max(starts) + timedelta(seconds=1)),
+                         first_time=first_time)
+
+
+# -- subscription feeds and exports ------------------------------------------------------------
+FEED_PATH = "/links/feed/{secret}.ics"
+FEED_SECRET_BYTES = 32  # 256 bits from `secrets`
+HINT_LENGTH = 6
+_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # token_urlsafe(32)
+_CACHE_SIZE = 1024
+_cache: dict[tuple[str, str], tuple[int, date, FeedDocument]] = {}
+_cache_lock = threading.Lock()
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _calendar_name(person: m.Person, team: m.Team | None) -> str:
+    return f"{team.name}: everyone on call" if team is not None else f"{person.name}: on call"
+
+
+def _file_name(person: m.Person, team: m.Team | None) -> str:
+    return f"oncall-{team.slug if team is not None else person.login}.ics"
+
+
+class CalendarOutService(ServiceBase):
+    """Subscription feeds (made, shown once, rotated), exports, and the feed a secret names."""
+
+    SERVES = ("feed_url", "team_feed_url", "export_calendar", "export_team_calendar")
+
+    # -- the API ----------------------------------------------------------------------------
+    def feed_url(self, rotate: bool = False) -> FeedInfo:
+        return self._write(lambda: self._feed(self._me(), None, rotate))
+
+    def team_feed_url(self, team: str, rotate: bool = False) -> FeedInfo:
+        def run():
+            me = self._me()
+            t = self._team(team)
+            self._require_manager(t, doing="have a feed of everyone's shifts")
+            return self._feed(me, t, rotate)
+        return self._write(run)
+
+    def export_calendar(self, login: str | None = None) -> CalendarFile:
+        def run():
+            me = self._me()
+            who = me if login in (None, "", "me") else self._person(login)
+            if who.id == me.id:
+                entries = entries_for(self.ctx, who)
+            else:
+                mine = self._managed_team_ids(me)
+                theirs = set(self._my_team_ids(who))
+                if not mine & theirs and not self._is_admin():
+                    raise NotAllowed(f"only '{who.login}' or a manager of a team they are in can export "
+                                     f"their calendar")
+                allowed = theirs if self._is_admin() else mine & theirs
+                entries = [e for e in entries_for(self.ctx, who) if self._team_id(e.team) in allowed]
+            return CalendarFile(name=_file_name(who, None), entries=len(entries),
+                                ics=calendar_bytes(entries, name=_calendar_name(who, None)).decode("utf-8"))
+        return self._read(run)
+
+    def export_team_calendar(self, team: str) -> CalendarFile:
+        def run():
+            me = self._me()
+            t = self._team(team)
+            self._require_manager(t, doing="export everyone's shifts")
+            entries = team_entries(self.ctx, t, me)
+            return CalendarFile(name=_file_name(me, t), entries=len(entries),
+                                ics=calendar_bytes(entries, name=_calendar_name(me, t)).decode("utf-8"))
+        return self._read(run)
+
+    # -- for `oncall serve` only (not an API method: the secret is the authority) -------------
+    def feed_document(self, secret: str) -> FeedDocument:
+        """The feed `secret` names, or NotFound naming nobody (unknown, rotated, or its owner gone).
+
+        One indexed query finds the feed; while nothing changed in the database (the change
+        counter) and the day is the same, the answer made before is reused, so a calendar
+        polling its feed costs two small queries."""
+        unknown = NotFound("this calendar feed is not known here (its address was mistyped or replaced)",
+                           entity="feed", id="")
+        if not isinstance(secret, str) or not _SECRET_SHAPE.match(secret):
+            raise unknown
+        self._bind()
+        f, p = m.FeedSecret, m.Person
+        sql = self._statement("feed:by-hash", lambda: (
+            f.select(f.id, f.person, f.team, f.created_at, p.active).join(p).where(f.secret_hash == "")))
+        found = self.db.execute_sql(sql, (hash_secret(secret),)).fetchone()
+        if found is None or not found[4]:
+            raise unknown
+        feed_id, person_id, team_id = found[0], found[1], found[2]
+        created_at = f.created_at.python_value(found[3])
+        seq = self.ctx.change_seq()
+        today = self._now().date()
+        key = (str(getattr(self.db, "database", id(self.db))), f"{feed_id}:{hash_secret(secret)}")
+        with _cache_lock:
+            hit = _cache.get(key)
+        if hit is not None and hit[0] == seq and hit[1] == today:
+            return hit[2]
+
+        def build() -> FeedDocument:
+            person = m.Person.get_by_id(person_id)
+            team = m.Team.get_or_none(m.Team.id == team_id) if team_id else None
+            if team_id and (team is None or not self._is_manager(team, person)):
+                raise unknown  # no longer their team's manager: the team feed stops
+            entries = team_entries(self.ctx, team, person) if team else entries_for(self.ctx, person)
+            body = calendar_bytes(entries, name=_calendar_name(person, team))
+            people = ([person.id] if team is None else
+                      [ms.person_id for ms in m.Membership.select(m.Membership.person)
+                       .where(m.Membership.team == team)])
+            gone = (m.EntryStamp.select(pw.fn.MAX(m.EntryStamp.changed_at))
+                    .where(m.EntryStamp.person.in_(people) & m.EntryStamp.cancelled).scalar())
+            times = [created_at, *(e.changed_at for e in entries)]
+            if gone is not None:
+                times.append(m.EntryStamp.changed_at.python_value(gone))
+            last = max(times).replace(microsecond=0)
+            return FeedDocument(body=body, etag=f'"{hashlib.sha256(body).hexdigest()[:40]}"',
+                                last_modified=last, owner=person.login)
+        doc = self._read(build)
+        with _cache_lock:
+            if len(_cache) >= _CACHE_SIZE:
+                _cache.clear()
+            _cache[key] = (seq, today, doc)
+        return doc
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _managed_team_ids(self, me: m.Person) -> set[int]:
+        return {ms.team_id for ms in m.Membership.select(m.Membership.team)
+                .where((m.Membership.person == me) & (m.Membership.role == "manager"))}
+
+    def _team_id(self, slug: str) -> int:
+        team = m.Team.get_or_none(m.Team.slug == slug)
+        return team.id if team is not None else 0
+
+    def _feed(self, me: m.Person, team: m.Team | None, rotate: bool) -> FeedInfo:
+        where = (m.FeedSecret.person == me) & (
+            m.FeedSecret.team.is_null() if team is None else m.FeedSecret.team == team)
+        existing = self._locked(m.FeedSecret.select().where(where)).first()
+        label = team.slug if team is not None else None
+        if existing is not None and not rotate:
+            return FeedInfo(login=me.login, team=label, hint=existing.hint, created_at=existing.created_at)
+        if existing is not None:
+            m.FeedSecret.delete().where(m.FeedSecret.id == existing.id).execute()  # the old URL stops now
+        secret = secrets.token_urlsafe(FEED_SECRET_BYTES)
+        now = self._now()
+        row = m.FeedSecret.create(person=me, team=team, secret_hash=hash_secret(secret),
+                                  hint=secret[:HINT_LENGTH], created_at=now)
+        self._audit("feed.rotate" if existing is not None else "feed.create", "feed", row.id, team,
+                    login=me.login, hint=row.hint)
+        path = FEED_PATH.format(secret=secret)
+        base = self._server_url(me, team)
+        return FeedInfo(login=me.login, team=label, hint=row.hint, created_at=now, created=True, path=path,
+                        url=f"{base}{path}" if base else "", rotated=existing is not None)
+
+    def _server_url(self, me: m.Person, team: m.Team | None) -> str:
+        teams = [team] if team is not None else list(
+            m.Team.select().join(m.Membership).where(m.Membership.person == me).order_by(m.Team.slug))
+        for t in teams:
+            url = (t.settings or {}).get(SERVER_URL_SETTING)
+            if url:
+                return str(url).rstrip("/")
+        return ""

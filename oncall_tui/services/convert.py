@@ -20,6 +20,7 @@ def person(row: m.Person) -> Person:
         id=row.id, login=row.login, name=row.name, email=row.email,
         phones=tuple(row.phones or ()), tz=row.tz, oncall_device=row.oncall_device,
         oncall_phone=row.oncall_phone, region=row.region, version=row.version,
+        calendar_delivery=row.calendar_delivery, alarm_minutes=row.alarm_minutes,
     )
 
 

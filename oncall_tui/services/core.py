@@ -243,9 +243,11 @@ class CoreService(ServiceBase):
     def update_profile(self, expected_version: int, name: str | None = None,
                        email: str | None = None, phones: list[str] | None = None,
                        tz: str | None = None, oncall_device: str | None = None,
-                       oncall_phone: str | None = None) -> Person:
+                       oncall_phone: str | None = None, calendar_delivery: str | None = None,
+                       alarm_minutes: int | None = None) -> Person:
         changes: dict = check_person(name=name, email=email, phones=phones, oncall_device=oncall_device,
-                                     oncall_phone=oncall_phone)
+                                     oncall_phone=oncall_phone, calendar_delivery=calendar_delivery,
+                                     alarm_minutes=alarm_minutes)
         if tz is not None:
             _zone(tz)
             changes["tz"] = tz
@@ -258,6 +260,10 @@ class CoreService(ServiceBase):
             self._audit("profile.update", "person", me.login, before=before, after=changes)
             for key, value in changes.items():
                 setattr(me, key, value)
+            if changes.keys() & {"tz", "alarm_minutes", "email", "name"}:
+                from .calendar_out import stamp_entries
+
+                stamp_entries(self.ctx, [me])  # my entries read in my zone, with my reminder
             return convert.person(me)
         return self._write(run)
 

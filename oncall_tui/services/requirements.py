@@ -494,7 +494,7 @@ class RequirementsService(ServiceBase):
             from .delivery import queue_entry_changes
 
             # the shadow's entry, and their partners' titles; what changed goes out after the commit
-            queue_entry_changes(self.ctx, stamp_shift(self.ctx, shadow_slot))
+            queue_entry_changes(self.ctx, stamp_shift(self.ctx, shadow_slot, joined=me))
             self._audit("shadow.sign_up", "assignment", shadow_slot.uid, t, rotation=rot.slug,
                         start=slot.start, person=me.login)
             return self._shadow_options(t, me, slot.start - timedelta(seconds=1), slot.start + timedelta(

@@ -13,6 +13,7 @@ from ..core.checks import (
     check_person,
     check_requirement_spec,
     check_rotation,
+    check_team_settings,
     is_email,
     is_http_url,
     is_login,
@@ -20,6 +21,7 @@ from ..core.checks import (
     is_zone,
 )
 from ..core.domain import AUTO_RULE_KINDS, MEMBER_ROLES, REQUIREMENT_METHODS, ROLES, ImportReport
+from ..core.domain_calendar import DEFAULT_ALARM_MINUTES, DEFAULT_DELIVERY
 from ..core.errors import InvalidInput, NotAllowed
 from ..core.text import CONTROL_CHARS
 from ..store import models as m
@@ -111,6 +113,8 @@ class PersonEntry:
     region: str = ""
     on_rotation: bool | None = None  # engineers are, managers are not
     meets: list[str] = field(default_factory=list)  # requirement slugs already met when set up
+    calendar: str | None = None  # how calendar entries reach them: feed | email | caldav | none
+    alarm_minutes: int | None = None  # their reminder's lead time (0: none); unset: left as it is
 
 
 @dataclass
@@ -272,6 +276,10 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
         "availability_deadline_day": team.availability_deadline_day,
         "settings": team.settings,
     }
+    try:
+        out_team["settings"] = check_team_settings(team.settings)
+    except InvalidInput as exc:
+        ctx.fail(exc.message, "team", None, "settings")
     if not 1 <= out_team["availability_deadline_day"] <= 28:
         ctx.fail("availability_deadline_day must be between 1 and 28", "team", None,
                  "availability_deadline_day")
@@ -293,10 +301,11 @@ def parse_team_file(text: str, name: str = "team.toml") -> dict[str, Any]:
             ctx.fail(f"{email!r} is not an email address", "people", i, "email")
         try:  # the profile form's rules, so what an import stores can be edited in the app
             details = check_person(name=p.name, email=email, phones=[str(x) for x in p.phones],
-                                   oncall_device=p.oncall_device, oncall_phone=p.oncall_phone)
+                                   oncall_device=p.oncall_device, oncall_phone=p.oncall_phone,
+                                   calendar_delivery=p.calendar, alarm_minutes=p.alarm_minutes)
         except InvalidInput as exc:
             keys = {"name": "name", "email": "email", "phone": "phones", "on-call device": "oncall_device",
-                    "on-call phone": "oncall_phone"}
+                    "on-call phone": "oncall_phone", "calendar": "calendar", "alarm_minutes": "alarm_minutes"}
             ctx.fail(exc.message, "people", i, keys.get(exc.field or ""))
         people.append({
             "login": login,
@@ -448,7 +457,8 @@ class TeamFileService(ServiceBase):
         meets: list[tuple[m.Person, list[str]]] = []
         refused: list[str] = []
         for i, p in enumerate(parsed["people"]):
-            fields = {k: p[k] for k in ("name", "email", "phones", "tz", "oncall_device", "oncall_phone", "region")}
+            fields = {k: p[k] for k in ("name", "email", "phones", "tz", "oncall_device", "oncall_phone", "region",
+                                        "calendar_delivery", "alarm_minutes") if k in p}
             row = m.Person.get_or_none(m.Person.login == p["login"])
             if row is None:
                 row = m.Person.create(login=p["login"], created_at=now, **fields)
@@ -592,6 +602,10 @@ class TeamFileService(ServiceBase):
                 people.append({"login": p.login, "name": p.name, "email": p.email, "phones": list(p.phones),
                                "tz": p.tz, "oncall_device": p.oncall_device, "oncall_phone": p.oncall_phone,
                                "region": ms.region, "role": ms.role, "on_rotation": ms.on_rotation})
+                if p.calendar_delivery != DEFAULT_DELIVERY:
+                    people[-1]["calendar"] = p.calendar_delivery
+                if p.alarm_minutes != DEFAULT_ALARM_MINUTES:
+                    people[-1]["alarm_minutes"] = p.alarm_minutes or 0
             out["people"] = people
             rots = []
             for r in m.Rotation.select().where((m.Rotation.team == t) & m.Rotation.active).order_by(m.Rotation.slug):

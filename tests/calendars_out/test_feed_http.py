@@ -1,0 +1,115 @@
+"""The feed over real HTTP from `oncall serve` (its own process, on a free loopback port): the
+.ics passes the strict check and reads back with icalendar and recurring-ical-events; 304 on
+If-None-Match and If-Modified-Since; a change gives a new ETag and a higher SEQUENCE; a
+rotated or made-up secret is 404 naming nobody."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from oncall_tui.backend.local import LocalBackend
+
+from ..conftest import DEMO_YOU
+from ..conftest_backends import free_port
+from .ics_check import check_ics
+
+
+def _wait_until(cond, what: str, proc: subprocess.Popen, tries: int = 600) -> None:
+    """Poll `cond` until true; fail (with the server's output) if the server exits or never answers."""
+    import time
+
+    for _ in range(tries):
+        if proc.poll() is not None:
+            raise AssertionError(f"oncall serve exited ({proc.returncode}): {proc.stdout.read() if proc.stdout else ''}")
+        try:
+            if cond():
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)  # between polls only: the test waits on the condition, not on a time
+    raise AssertionError(f"oncall serve never became {what}")
+
+
+@pytest.fixture
+def oncall_serve(demo_db):
+    oncall = shutil.which("oncall", path=str(Path(sys.executable).parent)) or shutil.which("oncall")
+    if oncall is None:
+        pytest.skip("the `oncall` command is not installed (pip install -e .)")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([oncall, "serve", "--db", demo_db, "--port", str(port), "--base-url", url,
+                             "--no-access-log"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=os.environ.copy())
+    try:
+        _wait_until(lambda: httpx.get(f"{url}/healthz", timeout=5).status_code == 200, "healthy", proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_the_feed_over_http_with_304_updates_and_rotation(oncall_serve, demo_db, clock):
+    alice = LocalBackend(demo_db, actor="alice", clock=clock)
+    made = alice.feed_url()
+    url = oncall_serve + made.path
+    with httpx.Client(timeout=30) as http:
+        first = http.get(url)
+        assert first.status_code == 200, first.text
+        assert first.headers["content-type"].startswith("text/calendar")
+        assert "private" in first.headers["cache-control"]
+        etag, modified = first.headers["etag"], first.headers["last-modified"]
+        cal = check_ics(first.content)
+        uids = {str(e["UID"]): e for e in cal.walk("VEVENT")}
+        mine = [s for s in alice.shifts(first=None) if s.assignment.person.login == "alice"]
+        assert mine and {s.assignment.uid for s in mine} <= set(uids)
+        assert first.content == alice.export_calendar().ics.encode(), "the feed is the export"
+
+        assert http.get(url, headers={"If-None-Match": etag}).status_code == 304
+        not_modified = http.get(url, headers={"If-Modified-Since": modified})
+        assert not_modified.status_code == 304 and not_modified.content == b""
+        assert not_modified.headers["etag"] == etag
+        assert http.get(url, headers={"If-None-Match": '"something-else"'}).status_code == 200
+
+        # a handover note on one of her shifts: a new version, that entry's SEQUENCE one higher
+        uid = mine[0].assignment.uid
+        alice.add_handover_note(uid, "rack 12 is being moved on Tuesday")
+        changed = http.get(url, headers={"If-None-Match": etag})
+        assert changed.status_code == 200 and changed.headers["etag"] != etag
+        fresh = {str(e["UID"]): e for e in check_ics(changed.content).walk("VEVENT")}
+        assert int(fresh[uid]["SEQUENCE"]) == int(uids[uid].get("SEQUENCE", 0)) + 1
+        assert "rack 12 is being moved on Tuesday" in str(fresh[uid]["DESCRIPTION"])
+        assert len(fresh) == len(uids), "an update, never a second event"
+
+        # rotation: the old address is gone at once, and its 404 names nobody
+        new = alice.feed_url(rotate=True)
+        gone = http.get(url)
+        assert gone.status_code == 404
+        made_up = http.get(oncall_serve + "/links/feed/" + "A" * 43 + ".ics")
+        assert made_up.status_code == 404 and gone.content == made_up.content
+        for name in ("alice", "Alice", "Moreau"):
+            assert name not in gone.text
+        assert http.get(oncall_serve + new.path).status_code == 200
+        assert http.post(oncall_serve + new.path).status_code == 405
+
+
+def test_a_managers_team_feed_has_everyones_shifts_and_stops_when_they_no_longer_manage(oncall_serve, demo_db,
+                                                                                          clock):
+    root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    made = root.team_feed_url("platform")
+    with httpx.Client(timeout=30) as http:
+        got = http.get(oncall_serve + made.path)
+        assert got.status_code == 200
+        cal = check_ics(got.content)
+        people = {str(e["SUMMARY"]).split(":")[0] for e in cal.walk("VEVENT")}
+        assert len(people) > 5, "everyone's shifts, each titled with whose it is"
+        assert got.content == root.export_team_calendar("platform").ics.encode()
