@@ -33,6 +33,7 @@ def benches(long: bool) -> list[list[str]]:
         [py, "bench/plan_screen.py"],
         [py, "bench/plan_time_limit.py"],
         [py, "bench/server.py", "--write"],
+        [py, "bench/calendar_feed.py", "--write"],
         [py, "bench/delivery.py"],
     ]
     return runs

@@ -140,6 +140,11 @@ class LocalBackend(Backend):
         `oncall serve` answers at /links/feed/<secret>.ics, with no login."""
         return self.services.calendar_out.feed_document(secret)
 
+    def calendar_feed_cached(self, secret: str):
+        """The same, only if this process has it built and nothing changed since (one small
+        query, no lookup): what the server answers on its event loop; else None."""
+        return self.services.calendar_out.cached_feed_document(secret)
+
     def change_seq(self) -> int:
         """The change cursor, read with no permission check (it tells only that something
         changed): the server's read cache compares it on every hit."""

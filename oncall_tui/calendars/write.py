@@ -149,6 +149,10 @@ def calendar_bytes(entries: Sequence[EntryLike], *, method: str | None = None, n
             ev.add_component(alarm)
         cal.add_component(ev)
     cal.add_missing_timezones()
+    # the zones in a fixed order (icalendar adds them in set order, which differs between
+    # processes): the same entries are the same bytes in every server process, one ETag
+    zones = sorted((c for c in cal.subcomponents if c.name == "VTIMEZONE"), key=lambda c: str(c["TZID"]))
+    cal.subcomponents[:] = zones + [c for c in cal.subcomponents if c.name != "VTIMEZONE"]
     data: bytes = cal.to_ical()
     return data
 

@@ -80,13 +80,3 @@ class CalendarFile:
     name: str  # a file name to suggest
     ics: str  # the calendar text (CRLF line ends)
     entries: int
-
-
-@dataclass(frozen=True)
-class FeedDocument:
-    """What `oncall serve` answers for a feed (not part of the interface: bytes, server side)."""
-
-    body: bytes
-    etag: str  # a strong validator, quoted
-    last_modified: datetime
-    owner: str  # for the server's log only, never in an answer

@@ -62,8 +62,7 @@ def _oncall_hint(p: Person) -> str:
 
 
 def _calendar_hint(p: Person) -> str:
-    ways = {"feed": "Subscribe with the address `oncall calendar feed-url` shows (calendars refetch it "
-                    "every few hours).",
+    ways = {"feed": "Subscribe to the address `oncall calendar feed-url` gives.",
             "email": "Invitations come to your email address and update themselves.",
             "caldav": "Entries are written into your CalDAV calendar.",
             "none": "No entries: `oncall calendar export -o FILE` writes them when you want them."}
@@ -84,7 +83,7 @@ SECTIONS: tuple[Section, ...] = (
     ), hint=_oncall_hint),
     Section("Calendar entries", (
         Field("calendar_delivery", "Calendar", lambda p: p.calendar_delivery, "feed, email, caldav or none"),
-        Field("alarm_minutes", "Reminder", lambda p: str(p.alarm_minutes) if p.alarm_minutes else "none",
+        Field("alarm_minutes", "Reminder (min)", lambda p: str(p.alarm_minutes) if p.alarm_minutes else "none",
               "minutes before a shift, or none", number=True),
     ), hint=_calendar_hint),
 )

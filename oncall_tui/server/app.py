@@ -190,6 +190,7 @@ def create_app(backend, base_url: str | None = None, keep_sqlite_connections: bo
     methods = backend_methods()
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
+        *LINK_ROUTES,  # early: a calendar polling its feed is the most frequent caller
         Route("/readyz", readyz, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route(f"{API_PREFIX}/server-info", server_info, methods=["GET"]),
@@ -197,7 +198,6 @@ def create_app(backend, base_url: str | None = None, keep_sqlite_connections: bo
     for name, method in sorted(methods.items()):
         verbs = ["POST", "GET"] if method.kind == "read" and calls.query_friendly(method) else ["POST"]
         routes.append(Route(f"{API_PREFIX}/{name}", _endpoint(method), methods=verbs))
-    routes.extend(LINK_ROUTES)
 
     @asynccontextmanager
     async def lifespan(app: Starlette):

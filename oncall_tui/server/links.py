@@ -23,11 +23,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 LinkHandler = Callable[[object, str, Request], Response]
+#: A quick answer tried first on the event loop (no worker thread): it may only read what
+#: costs next to nothing (an in-memory cache checked against one small query); None = ask
+#: the handler.
+FastHandler = Callable[[object, str, Request], "Response | None"]
 LINK_HANDLERS: dict[str, LinkHandler] = {}
+FAST_HANDLERS: dict[str, FastHandler] = {}
 
 
-def register_link(kind: str, handler: LinkHandler) -> None:
+def register_link(kind: str, handler: LinkHandler, fast: FastHandler | None = None) -> None:
     LINK_HANDLERS[kind] = handler
+    if fast is not None:
+        FAST_HANDLERS[kind] = fast
 
 
 async def link_page(request: Request) -> Response:
@@ -37,6 +44,11 @@ async def link_page(request: Request) -> Response:
     if handler is None:
         return JSONResponse({"code": "not_found", "message": "this link is not known here"}, status_code=404)
     backend = request.app.state.backend
+    fast = FAST_HANDLERS.get(kind)
+    if fast is not None:
+        quick = fast(backend, secret, request)
+        if quick is not None:
+            return quick
 
     def run() -> Response:
         try:

@@ -18,6 +18,7 @@ import re
 import secrets
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,7 @@ import peewee as pw
 
 from ..calendars.write import calendar_bytes
 from ..core.calendar_text import entry_description, entry_title
-from ..core.domain_calendar import CalendarEntry, CalendarFile, EntryChange, FeedDocument, FeedInfo
+from ..core.domain_calendar import CalendarEntry, CalendarFile, EntryChange, FeedInfo
 from ..core.errors import NotAllowed, NotFound
 from ..core.text import safe_text
 from ..store import models as m
@@ -254,6 +255,16 @@ def stamp_plan(ctx: ServiceContext, plan: m.Plan, previous: m.Plan | None) -> li
 
 
 # -- subscription feeds and exports ------------------------------------------------------------
+@dataclass(frozen=True)
+class FeedDocument:
+    """What `oncall serve` answers for a feed (no part of the interface: bytes, for the server only)."""
+
+    body: bytes
+    etag: str  # a strong validator, quoted
+    last_modified: datetime
+    owner: str  # for the server's log only, never in an answer
+
+
 FEED_PATH = "/links/feed/{secret}.ics"
 FEED_SECRET_BYTES = 32  # 256 bits from `secrets`
 HINT_LENGTH = 6
@@ -338,11 +349,11 @@ class CalendarOutService(ServiceBase):
         found = self.db.execute_sql(sql, (hash_secret(secret),)).fetchone()
         if found is None or not found[4]:
             raise unknown
-        feed_id, person_id, team_id = found[0], found[1], found[2]
+        person_id, team_id = found[1], found[2]
         created_at = f.created_at.python_value(found[3])
         seq = self.ctx.change_seq()
         today = self._now().date()
-        key = (str(getattr(self.db, "database", id(self.db))), f"{feed_id}:{hash_secret(secret)}")
+        key = self._cache_key(secret)
         with _cache_lock:
             hit = _cache.get(key)
         if hit is not None and hit[0] == seq and hit[1] == today:
@@ -373,7 +384,24 @@ class CalendarOutService(ServiceBase):
             _cache[key] = (seq, today, doc)
         return doc
 
+    def cached_feed_document(self, secret: str) -> FeedDocument | None:
+        """The feed `secret` names as this process last built it, if nothing was written to the
+        database since (the change counter: one small query, no lookup) and it is the same
+        day; else None (then `feed_document` decides).  Rotating a feed, stopping someone and
+        every other write move the counter, so a stale secret is never answered from here."""
+        if not isinstance(secret, str) or not _SECRET_SHAPE.match(secret):
+            return None
+        with _cache_lock:
+            hit = _cache.get(self._cache_key(secret))
+        if hit is None or hit[1] != self._now().date():
+            return None
+        self._bind()
+        return hit[2] if hit[0] == self.ctx.change_seq() else None
+
     # -- helpers ------------------------------------------------------------------------------
+    def _cache_key(self, secret: str) -> tuple[str, str]:
+        return (str(getattr(self.db, "database", id(self.db))), hash_secret(secret))
+
     def _managed_team_ids(self, me: m.Person) -> set[int]:
         return {ms.team_id for ms in m.Membership.select(m.Membership.team)
                 .where((m.Membership.person == me) & (m.Membership.role == "manager"))}

@@ -5,9 +5,6 @@ rotated or made-up secret is 404 naming nobody."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -20,42 +17,21 @@ from ..conftest_backends import free_port
 from .ics_check import check_ics
 
 
-def _wait_until(cond, what: str, proc: subprocess.Popen, tries: int = 600) -> None:
-    """Poll `cond` until true; fail (with the server's output) if the server exits or never answers."""
-    import time
-
-    for _ in range(tries):
-        if proc.poll() is not None:
-            raise AssertionError(f"oncall serve exited ({proc.returncode}): {proc.stdout.read() if proc.stdout else ''}")
-        try:
-            if cond():
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)  # between polls only: the test waits on the condition, not on a time
-    raise AssertionError(f"oncall serve never became {what}")
-
-
 @pytest.fixture
 def oncall_serve(demo_db):
-    oncall = shutil.which("oncall", path=str(Path(sys.executable).parent)) or shutil.which("oncall")
-    if oncall is None:
-        pytest.skip("the `oncall` command is not installed (pip install -e .)")
+    """`oncall serve` on the test's demo file, its own process, once its log says it listens."""
+    from tests.socket.test_socket_mode import ONCALL, start_server, stop
+
+    if not Path(ONCALL).exists():
+        pytest.skip(f"the `oncall` command is not installed at {ONCALL} (pip install -e .)")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([oncall, "serve", "--db", demo_db, "--port", str(port), "--base-url", url,
-                             "--no-access-log"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=os.environ.copy())
+    proc, _log = start_server([ONCALL, "serve", "--db", demo_db, "--port", str(port), "--base-url", url,
+                               "--no-access-log"], dict(os.environ), "Application startup complete")
     try:
-        _wait_until(lambda: httpx.get(f"{url}/healthz", timeout=5).status_code == 200, "healthy", proc)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def test_the_feed_over_http_with_304_updates_and_rotation(oncall_serve, demo_db, clock):
@@ -113,3 +89,13 @@ def test_a_managers_team_feed_has_everyones_shifts_and_stops_when_they_no_longer
         people = {str(e["SUMMARY"]).split(":")[0] for e in cal.walk("VEVENT")}
         assert len(people) > 5, "everyone's shifts, each titled with whose it is"
         assert got.content == root.export_team_calendar("platform").ics.encode()
+
+        # root is made an engineer of the team (by the other manager): the team feed stops
+        from oncall_tui.services.demo import demo_team_toml
+
+        text = demo_team_toml(DEMO_YOU)
+        at = text.index(f'login = "{DEMO_YOU}"')
+        end = text.index('role = "manager"', at)
+        LocalBackend(demo_db, actor="maya", clock=clock).import_team(
+            text[:end] + 'role = "engineer"' + text[end + len('role = "manager"'):], "team.toml")
+        assert http.get(oncall_serve + made.path).status_code == 404

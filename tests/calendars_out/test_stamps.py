@@ -2,7 +2,7 @@
 person would see, removed assignments cancelled, nothing twice (services/calendar_out.py)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from oncall_tui.backend.local import LocalBackend
 from oncall_tui.calendars.write import calendar_bytes
@@ -103,3 +103,22 @@ def test_an_entry_says_who_with_whom_to_escalate_to_and_how_to_get_out(demo_db, 
     assert f"1. {shift.escalation[0].name}" in e.description
     assert f"ssh -t jumpbox oncall swap request {e.uid}" in e.description
     assert e.alarm_minutes == 60 and e.email == f"{DEMO_YOU}@example.com"
+
+
+def test_a_shadow_sign_up_is_a_new_entry_and_giving_it_up_cancels_it(demo_db, clock):
+    from oncall_tui.services.calendar_out import entries_for as entries
+
+    fatima = LocalBackend(demo_db, actor="fatima", clock=clock)
+    ctx = fatima.context
+    option = next(o for o in fatima.shadow_options("platform")
+                  if o.shadow is None and o.start > clock.now() + timedelta(days=2))
+    uid = option.assignment_uid
+    fatima.sign_up_shadow(uid)
+    me = ctx.read(lambda: m.Person.get(m.Person.login == "fatima"))
+    mine = {e.uid: e for e in ctx.read(lambda: entries(ctx, me))}
+    shadow = next(e for e in mine.values() if e.role == "shadow" and e.start == option.start)
+    assert shadow.sequence == 0 and "you follow the primary to learn" in shadow.description
+    fatima.cancel_shadow(uid)
+    stamps = _stamps(fatima)
+    assert stamps[("fatima", shadow.uid)] == (1, True)
+    assert shadow.uid not in {e.uid for e in ctx.read(lambda: entries(ctx, me))}, "it leaves the feed"

@@ -10,8 +10,6 @@ from oncall_tui.services.demo import demo_team_toml
 
 from ..conftest import DEMO_YOU
 
-SETTINGS = 'settings = {{ holidays = ["2026-12-25", "2026-12-26", "2026-12-28", "2027-01-01", "2027-04-02", "2027-04-05"] }}'
-
 
 def _with(text: str, settings: str = "", alice: str = "") -> str:
     if settings:
@@ -91,3 +89,36 @@ def test_the_cli_sets_the_choice_and_prints_the_feed_address_with_webcal(demo_db
     assert len(cal.walk("VEVENT")) == len(root.export_calendar("alice").ics.split("BEGIN:VEVENT")) - 1
     refused = run("calendar", "export", "--person", "bogdan", "-o", str(tmp_path / "b.ics"))
     assert refused.exit_code == 2 and not (tmp_path / "b.ics").exists()
+
+
+def test_the_profile_form_sets_the_way_and_the_reminder_and_refuses_a_bad_one_in_one_line(demo_db, clock):
+    import asyncio
+
+    from oncall_tui.app import make_app
+    from tests.foundation.helpers import screen_text, wait_until
+    from tests.foundation.test_profile import SIZE, _open_form, _type
+
+    fatima = LocalBackend(demo_db, actor="fatima", clock=clock)
+
+    async def steps(pilot):
+        await _open_form(pilot)
+        await _type(pilot, "calendar_delivery", "pigeon")
+        await pilot.press("enter")
+        assert await wait_until(pilot, lambda: "calendar entries reach you by" in screen_text(pilot.app))
+        refused = (type(pilot.app.screen).__name__, fatima.whoami().calendar_delivery)
+        await _type(pilot, "calendar_delivery", "email")
+        await _type(pilot, "alarm_minutes", "15")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "ProfileScreen")
+        await wait_until(pilot, lambda: "Invitations come to your email" in screen_text(pilot.app))
+        return refused, screen_text(pilot.app)
+
+    async def run():
+        async with make_app(backend=fatima, clock=clock).run_test(size=SIZE) as pilot:
+            return await steps(pilot)
+
+    refused, text = asyncio.run(run())
+    assert refused == ("ProfileDialog", "feed"), "a refused choice keeps the form open and changes nothing"
+    me = fatima.whoami()
+    assert (me.calendar_delivery, me.alarm_minutes) == ("email", 15)
+    assert "Reminder (min): 15" in text

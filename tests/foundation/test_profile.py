@@ -208,7 +208,7 @@ def test_oncall_profile_shows_me_and_json_is_the_person(cli_as):
         data = json.loads(_run([*where, *args], env).stdout)
         assert data["login"] == "fatima" and data["phones"] == ["+44 7700 900106"]
         assert set(data) == {"id", "login", "name", "email", "phones", "tz", "oncall_device", "oncall_phone",
-                             "region", "version"}  # as the README's JSON section lists them
+                             "region", "version", "calendar_delivery", "alarm_minutes"}  # as the README lists them
 
 
 def test_oncall_profile_set_changes_only_what_is_given(cli_as):
@@ -237,7 +237,8 @@ def test_oncall_profile_set_changes_only_what_is_given(cli_as):
      "+ - ( ) . and an optional extension), not 'ask reception'"),
     (["--phone", "Europe/London"], 2, "oncall: the phone must be a phone number (digits, spaces, "
      "+ - ( ) . and an optional extension), not 'Europe/London'"),
-    ([], 2, "oncall: nothing to change: give --name, --email, --phone, --tz, --oncall-device or --oncall-phone"),
+    ([], 2, "oncall: nothing to change: give --name, --email, --phone, --tz, --oncall-device, --oncall-phone, "
+            "--calendar or --alarm-minutes"),
     (["--name", "X", "--expected-version", "7"], 4,
      "oncall: your profile was changed by someone else first; here is the current state"),
 ], ids=["zone", "empty name", "email", "long phone", "not a number", "a zone as a phone", "nothing", "stale"])

@@ -77,6 +77,10 @@ SAMPLES = {
     "issue_token": (lambda ids: {"login": "alice", "expires_days": 1}, "alice"),
     "tokens": (lambda ids: {"login": "lena"}, "lena"),
     "revoke_token": (lambda ids: {"token_id": ids["lena_token"]}, "lena"),
+    "feed_url": (lambda ids: {"rotate": True}, None),
+    "team_feed_url": (lambda ids: {"team": "platform", "rotate": True}, None),
+    "export_calendar": (lambda ids: {"login": "alice"}, "alice"),
+    "export_team_calendar": (lambda ids: {"team": "platform"}, None),
 }
 PERSONAL_SCOPES = {"person", "token", "source"}
 
