@@ -202,20 +202,11 @@ class DeliveryService(ServiceBase):
 
         def run() -> MailServerInfo:
             t = self._managed_team(team, "set the team's mail server")
-            row = m.MailServer.get_or_none(m.MailServer.team == t.id)
-            if not host:
-                if row is not None:
-                    row.delete_instance()
+            if not _store(m.MailServer, m.MailServer.team, t, password, sealed, dict(
+                    host=host, port=port, security=security, username=username, from_address=from_address,
+                    updated_at=self._now()) if host else None):
                 self._audit("delivery.mail_server", "team", t.id, t, removed=True)
                 return self._mail_info(t)
-            values = dict(host=host, port=port, security=security, username=username,
-                          from_address=from_address, updated_at=self._now())
-            if password is not None:
-                values["password"] = sealed
-            if row is None:
-                m.MailServer.create(team=t, **values)
-            else:
-                m.MailServer.update(**values).where(m.MailServer.id == row.id).execute()
             self._audit("delivery.mail_server", "team", t.id, t, host=host, port=port, security=security,
                         username=username, from_address=from_address,
                         password="kept" if password is None else "set" if password else "none")
@@ -248,23 +239,32 @@ class DeliveryService(ServiceBase):
 
         def run() -> CalDAVInfo:
             me = self._me()
-            row = m.CalDAVAccount.get_or_none(m.CalDAVAccount.person == me.id)
-            if not url:
-                if row is not None:
-                    row.delete_instance()
+            if not _store(m.CalDAVAccount, m.CalDAVAccount.person, me, password, sealed,
+                          dict(url=url, username=username, updated_at=self._now()) if url else None):
                 self._audit("delivery.caldav", "person", me.login, removed=True)
                 return self._caldav_info(me)
-            values: dict[str, Any] = dict(url=url, username=username, updated_at=self._now())
-            if password is not None:
-                values["password"] = sealed
-            if row is None:
-                m.CalDAVAccount.create(person=me, **values)
-            else:
-                m.CalDAVAccount.update(**values).where(m.CalDAVAccount.id == row.id).execute()
             self._audit("delivery.caldav", "person", me.login, host=_host_of(url), username=username,
                         password="kept" if password is None else "set" if password else "none")
             return self._caldav_info(me)
         return self._write(run)
+
+
+def _store(model: Any, owner_field: Any, owner: Any, password: str | None, sealed: str,
+           values: dict[str, Any] | None) -> bool:
+    """Create, update or (`values` None) remove the one row of `model` that `owner` has; the
+    sealed password is written only when one was given (None keeps the stored one)."""
+    row = model.get_or_none(owner_field == owner.id)
+    if values is None:
+        if row is not None:
+            row.delete_instance()
+        return False
+    if password is not None:
+        values["password"] = sealed
+    if row is None:
+        model.create(**{owner_field.name: owner}, **values)
+    else:
+        model.update(**values).where(model.id == row.id).execute()
+    return True
 
 
 def check_caldav_host(url: str) -> None:

@@ -19,12 +19,14 @@ from oncall_tui.services.outbox import Delivery
 from ..conftest import DEMO_YOU, NOW
 from .helpers import outbox_rows, queue_mails, set_mail, wait_for
 
-PEOPLE = ["alice", "bogdan", "chloe", "dev", "emeka", "gus", "hana", "ivan", "jess", "lena"]
-
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def shared_db(request) -> str:
+    """The demo team in a real SQLite file, or a fresh copy on a real PostgreSQL server."""
     return request.getfixturevalue("demo_db" if request.param == "sqlite" else "fresh_pg_demo")
+
+
+PEOPLE = ["alice", "bogdan", "chloe", "dev", "emeka", "gus", "hana", "ivan", "jess", "lena"]
 
 
 def _processes():
