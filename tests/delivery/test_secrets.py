@@ -118,3 +118,18 @@ def test_bad_settings_are_one_line_and_change_nothing(demo_db, clock, monkeypatc
         root.set_caldav("https://cal.example.com/dav/", "x", person="alice")
     with pytest.raises(NotAllowed):
         alice.delivery_status(TEAM)
+
+
+def test_the_cli_reads_the_password_from_stdin_and_never_prints_it(demo_db, clock):
+    base = [sys.executable, "-m", "oncall_tui", "--db", demo_db, "calendar", "mail-server", "--team", TEAM]
+    done = subprocess.run([*base, "--host", "smtp.example.com", "--user", "mailer", "--from", "oncall@example.com",
+                           "--password-stdin"], input=MAIL_PASSWORD + "\n", capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ("platform: smtp.example.com:587 (starttls), user mailer, from oncall@example.com, "
+                                   "password set (encrypted)")
+    shown = subprocess.run([*base, "--json"], capture_output=True, text=True, timeout=120)
+    assert '"has_password": true' in shown.stdout and MAIL_PASSWORD not in shown.stdout + done.stdout
+    refused = subprocess.run([*base, "--port", "99999"], capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and refused.stderr.strip() == "oncall: the mail server port must be 1 to 65535"
+    assert LocalBackend(demo_db, actor=DEMO_YOU, clock=clock).mail_server(TEAM).port == 587  # unchanged
