@@ -35,6 +35,7 @@ def benches(long: bool) -> list[list[str]]:
         [py, "bench/server.py", "--write"],
         [py, "bench/swaps.py", "--write"],
         [py, "bench/calendar_feed.py", "--write"],
+        [py, "bench/delivery.py"],
     ]
     return runs
 

@@ -6,7 +6,10 @@ from .config import Target, database_missing  # noqa: F401  (re-exported)
 from .core.clock import Clock
 
 
-def make_backend(target: Target, clock: Clock | None = None, act_as: str | None = None) -> Backend:
+def make_backend(target: Target, clock: Clock | None = None, act_as: str | None = None,
+                 deliver: bool = True) -> Backend:
+    """`deliver`: on a local database, send what changes queue for delivery (invitations,
+    CalDAV writes) after their commit, and what is left due, from a short child process."""
     if target.socket:
         from .backend.remote import RemoteBackend
 
@@ -17,4 +20,7 @@ def make_backend(target: Target, clock: Clock | None = None, act_as: str | None 
         return RemoteBackend(target.server, token=target.token, act_as=act_as)
     from .backend.local import LocalBackend
 
-    return LocalBackend(target.db_url, clock=clock, act_as=act_as)
+    backend = LocalBackend(target.db_url, clock=clock, act_as=act_as)
+    if deliver:
+        backend.deliver_in_background()
+    return backend

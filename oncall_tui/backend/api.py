@@ -10,13 +10,15 @@ from .api_admin import AdminAPI
 from .api_availability import AvailabilityAPI
 from .api_calendar import CalendarAPI
 from .api_core import CoreAPI
+from .api_delivery import DeliveryAPI
 from .api_planning import PlanningAPI
 from .api_requirements import RequirementsAPI
 from .api_swaps import SwapsAPI
 from .registry import api_methods
 
 
-class Backend(CoreAPI, RequirementsAPI, AvailabilityAPI, PlanningAPI, AdminAPI, SwapsAPI, CalendarAPI):
+class Backend(CoreAPI, RequirementsAPI, AvailabilityAPI, PlanningAPI, AdminAPI, SwapsAPI, CalendarAPI,
+              DeliveryAPI):
     """Implemented by `LocalBackend` (a database) and `RemoteBackend` (`oncall serve`)."""
 
     #: True when `--as LOGIN` may switch who the backend acts as (demo databases only).

@@ -24,6 +24,7 @@ from ..services.availability_calendars import CalendarSourcesService
 from ..services.calendar_out import CalendarOutService
 from ..services.context import ServiceContext
 from ..services.core import CoreService
+from ..services.delivery import DeliveryService
 from ..services.planning import PlanningService
 from ..services.requirements import RequirementsService
 from ..services.swaps import SwapsService
@@ -67,6 +68,7 @@ class Services:
         self.swaps = SwapsService(ctx, eligibility=self.requirements.eligibility_checker,
                                   recommendations=self.availability.recommendations)
         self.calendar_out = CalendarOutService(ctx)
+        self.delivery = DeliveryService(ctx)
 
 
 #: The attribute of `Services` -> its class: which area serves which API method is each
@@ -75,7 +77,7 @@ AREAS: dict[str, type] = {
     "core": CoreService, "requirements": RequirementsService, "availability": AvailabilityService,
     "calendars": CalendarSourcesService, "planning": PlanningService, "team_file": TeamFileService,
     "admin": AdminService, "authorize": AuthorizeService, "swaps": SwapsService,
-    "calendar_out": CalendarOutService,
+    "calendar_out": CalendarOutService, "delivery": DeliveryService,
 }
 #: API method name -> the attribute of `Services` that serves it.
 ROUTES = routes(Backend, AREAS)
@@ -158,6 +160,29 @@ class LocalBackend(Backend):
 
         self.db.execute_sql("SELECT 1")
         return stored_version(self.db), current_version()
+
+    def deliver_in_background(self) -> None:
+        """For the `oncall` a person runs on a database with no server in front: what a change
+        queued for delivery is sent after its commit by a short child process (`oncall
+        deliver`), and what earlier runs left due is sent now.  Nobody waits for it."""
+        from ..services.outbox import due_exists, spawn_deliverer
+
+        self.services.context.after_queue = lambda: spawn_deliverer(self.url)
+        try:
+            due = due_exists(self.services.context)
+        except Exception:  # noqa: BLE001 - the command itself will say what is wrong with the database
+            return
+        if due:
+            spawn_deliverer(self.url)
+
+    def start_deliverer(self, poll: float = 15.0):
+        """`oncall serve`'s deliverer: a background thread, woken by every change that queues
+        something and every `poll` seconds; `.close()` stops it."""
+        from ..services.outbox import BackgroundDeliverer
+
+        deliverer = BackgroundDeliverer(self.services.context, poll).start()
+        self.services.context.after_queue = deliverer.wake.set
+        return deliverer
 
     def discard_connection(self) -> None:
         """Drop this thread's connection without using it again (it failed)."""

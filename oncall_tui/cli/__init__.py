@@ -23,7 +23,7 @@ COMMAND_MODULES: dict[str, str] = {
     "serve": "server_commands", "login": "server_commands", "token": "server_commands",
     "doctor": "doctor_commands",
     "swap": "swap_commands",
-    "calendar": "calendar_commands",
+    "calendar": "delivery_commands", "deliver": "delivery_commands",  # delivery_commands extends the group
 }
 
 

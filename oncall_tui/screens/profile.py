@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -116,12 +117,15 @@ class ProfileScreen(AreaScreen):
     BINDINGS = [
         Binding("e", "edit", "Edit", tooltip="Change your name, email, phones, time zone, on-call device and "
                                              "phone, and how your calendar entries reach you"),
+        Binding("c", "caldav", "CalDAV", tooltip="Set the CalDAV calendar your entries are written into"),
+        Binding("y", "retry", "Retry", tooltip="Try delivering your calendar entries again now"),
         Binding("f5", "refresh", "Refresh", tooltip="Load your profile again"),
     ]
 
     def __init__(self) -> None:
         super().__init__(name="profile")
         self.person: Person | None = None
+        self.caldav: Any = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_title()
@@ -129,12 +133,20 @@ class ProfileScreen(AreaScreen):
             yield Static("Loading…", id="who", classes="section")
             for i, _section in enumerate(SECTIONS):
                 yield Static("", id=f"section-{i}", classes="section")
+            yield Static("", id="delivery", classes="section")
         yield from self.compose_footer()
 
-    def fetch(self, backend) -> Person:
-        return backend.whoami()
+    def fetch(self, backend) -> tuple[Person, Any, Any]:
+        return backend.whoami(), backend.my_delivery(), backend.caldav_account()
 
-    def show(self, person: Person) -> None:
+    def show(self, data: tuple[Person, Any, Any] | Person) -> None:
+        from .delivery import my_delivery_text
+
+        if isinstance(data, Person):  # a saved form answers with the person alone
+            person = data
+        else:
+            person, delivery, self.caldav = data
+            self.query_one("#delivery", Static).update(my_delivery_text(delivery, self.caldav))
         self.person = person
         self.app.me = person
         contact = person.contact or "nobody can reach you: add a phone"
@@ -163,6 +175,24 @@ class ProfileScreen(AreaScreen):
 
     def action_refresh(self) -> None:
         self.reload()
+
+    def action_caldav(self) -> None:
+        from ..core.domain_delivery import CalDAVInfo
+        from .delivery import CalDAVDialog
+
+        def saved(info) -> None:
+            if info is not None:
+                self.notify("CalDAV calendar saved." if info.configured else "CalDAV calendar removed.")
+                self.reload()
+        login = self.person.login if self.person else ""
+        self.app.push_screen(CalDAVDialog(self.caldav or CalDAVInfo(login=login)), saved)
+
+    def action_retry(self) -> None:
+        def retried(count: int) -> None:
+            self.notify(f"{count} message{'s' if count != 1 else ''} will be tried again now" if count
+                        else "Nothing is waiting to be delivered.")
+            self.reload()
+        self.run_backend(lambda backend: backend.retry_delivery(), retried, group="retry")
 
 
 class ProfileDialog(SubmittingDialog):

@@ -53,6 +53,7 @@ class TeamAvailabilityScreen(AreaScreen):
         Binding("right_square_bracket,pagedown", "month(1)", "Next", key_display="]", tooltip="The month after"),
         Binding("percent_sign,l", "load", "Project %", key_display="%",
                 tooltip="Set the selected person's project load"),
+        Binding("d", "delivery", "Delivery", tooltip="Everyone's calendar delivery: state, retry, mail server"),
         Binding("f5", "refresh", "Refresh", show=False),
     ]
 
@@ -133,6 +134,11 @@ class TeamAvailabilityScreen(AreaScreen):
 
     def action_refresh(self) -> None:
         self.reload()
+
+    def action_delivery(self) -> None:
+        from .delivery import DeliveryScreen
+
+        self.app.push_screen(DeliveryScreen())
 
     def action_load(self) -> None:
         member = self._member()

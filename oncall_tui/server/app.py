@@ -176,13 +176,17 @@ async def openapi(request: Request) -> Response:
     return _json(200, request.app.state.openapi)
 
 
-def create_app(backend, base_url: str | None = None, keep_sqlite_connections: bool = False) -> Starlette:
+def create_app(backend, base_url: str | None = None, keep_sqlite_connections: bool = False,
+               deliver: bool = False) -> Starlette:
     """The ASGI app over `backend` (a LocalBackend; `app.state.backend` may be swapped, e.g. by tests).
 
     `keep_sqlite_connections`: worker threads keep their SQLite connection between requests
     (what `oncall serve` does: saves a reconnect per request).  Off when the backend may be
     swapped for another database, as the tests do.  PostgreSQL always hands connections
-    back to its pool."""
+    back to its pool.
+
+    `deliver`: while the app runs, a background thread sends what the outbox holds
+    (invitations, CalDAV writes, mail), woken by every change that queues some (`oncall serve`)."""
     methods = backend_methods()
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
@@ -200,7 +204,12 @@ def create_app(backend, base_url: str | None = None, keep_sqlite_connections: bo
         import anyio.to_thread
 
         anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
-        yield
+        deliverer = app.state.backend.start_deliverer() if deliver and app.state.backend is not None else None
+        try:
+            yield
+        finally:
+            if deliverer is not None:
+                deliverer.close()
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.backend = backend
@@ -225,4 +234,4 @@ def app_from_env() -> Starlette:
     admins = os.environ.get(SERVE_ADMINS_ENV, "").split()
     backend = LocalBackend(os.environ["ONCALL_SERVE_DB"], actor="-", admins=admins)
     return create_app(backend, base_url=os.environ.get("ONCALL_SERVE_BASE_URL") or None,
-                      keep_sqlite_connections=True)
+                      keep_sqlite_connections=True, deliver=True)

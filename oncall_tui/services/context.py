@@ -8,6 +8,7 @@ share nothing else but what their constructors are given.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
@@ -62,10 +63,16 @@ class ServiceContext:
         #: Administrators named by whoever runs this process as a service (`oncall serve --admin`);
         #: the system configuration's and the database's are added when asked (`admins_now`).
         self.admins = frozenset(admins)
+        #: Run after a write that queued something to deliver has committed (`services.outbox`):
+        #: `oncall serve` wakes its deliverer, the `oncall` a person runs starts one.
+        self.after_queue: Callable[[], None] | None = None
+        self._queued = threading.local()
 
     def acting_as(self, login: str) -> ServiceContext:
         """The same database, clock and administrators, asked by `login`."""
-        return ServiceContext(self.db, self.clock, login, self.admins)
+        other = ServiceContext(self.db, self.clock, login, self.admins)
+        other.after_queue = self.after_queue
+        return other
 
     # -- who is asking ---------------------------------------------------------
     def me(self) -> m.Person:
@@ -189,7 +196,12 @@ class ServiceContext:
                                     [1, 1])
             return result
 
+        self._queued.flag = False
         result = run_write(self.db, unit)
+        if getattr(self._queued, "flag", False):
+            self._queued.flag = False
+            if self.after_queue is not None:
+                self.after_queue()
         if isinstance(result, AfterCommit):
             return self.read(result.build)
         return result
@@ -233,6 +245,10 @@ class ServiceContext:
 
     def outbox(self, kind: str, payload: dict) -> None:
         m.Outbox.create(kind=kind, payload=plain(payload), created_at=self.now())
+
+    def queued(self) -> None:
+        """The running write queued something to deliver: `after_queue` runs after its commit."""
+        self._queued.flag = True
 
     def bump(self, row: m.Versioned, expected_version: int | None, fresh: Callable[[], Any],
              what: str, **changes: Any) -> int:

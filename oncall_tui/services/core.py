@@ -314,8 +314,10 @@ class CoreService(ServiceBase):
             m.Assignment.update(note=note, version=m.Assignment.version + 1).where(
                 m.Assignment.id == row.id).execute()
             from .calendar_out import stamp_shift
+            from .delivery import queue_entry_changes
 
-            stamp_shift(self.ctx, slot)  # the note is in every entry of that shift
+            # the note is in every entry of that shift; what changed goes out after the commit
+            queue_entry_changes(self.ctx, stamp_shift(self.ctx, slot))
             self._audit("shift.handover_note", "assignment", slot.uid, team, text=text)
             return AfterCommit(lambda: self._detail_of(row.id))
         return self._write(run)

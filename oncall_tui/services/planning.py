@@ -229,8 +229,10 @@ class PlanningService(PlanData):
                 & (m.Plan.last_day == plan.last_day) & (m.Plan.status == "draft") & (m.Plan.id != plan.id)).execute()
             fresh = m.Plan.get_by_id(plan.id)
             from .calendar_out import stamp_plan
+            from .delivery import queue_entry_changes
 
-            stamp_plan(self.ctx, fresh, previous)  # each calendar's SEQUENCE, in this transaction
+            # each calendar's SEQUENCE, in this transaction; what changed goes out after the commit
+            queue_entry_changes(self.ctx, stamp_plan(self.ctx, fresh, previous))
             self._outbox("plan.published", self._publish_payload(fresh, previous, diff))
             self._audit("plan.publish", "plan", plan.id, plan.rotation.team, number=number,
                         superseded=previous.id if previous else None, changes=len(diff.changes))

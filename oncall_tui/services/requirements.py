@@ -491,8 +491,10 @@ class RequirementsService(ServiceBase):
             m.Assignment.create(plan=rows[0].plan_id, slot=shadow_slot, person=me, source="manual",
                                 note="")
             from .calendar_out import stamp_shift
+            from .delivery import queue_entry_changes
 
-            stamp_shift(self.ctx, shadow_slot, joined=me)  # the shadow's entry, and their partners'
+            # the shadow's entry, and their partners' titles; what changed goes out after the commit
+            queue_entry_changes(self.ctx, stamp_shift(self.ctx, shadow_slot, joined=me))
             self._audit("shadow.sign_up", "assignment", shadow_slot.uid, t, rotation=rot.slug,
                         start=slot.start, person=me.login)
             return self._shadow_options(t, me, slot.start - timedelta(seconds=1), slot.start + timedelta(
@@ -512,8 +514,10 @@ class RequirementsService(ServiceBase):
                 raise NotAllowed("you are not shadowing that shift")
             mine.delete_instance()
             from .calendar_out import stamp_shift
+            from .delivery import queue_entry_changes
 
-            stamp_shift(self.ctx, mine.slot, also=[me])  # the shadow's entry is cancelled
+            # the shadow's entry is cancelled; what changed goes out after the commit
+            queue_entry_changes(self.ctx, stamp_shift(self.ctx, mine.slot, also=[me]))
             self._audit("shadow.cancel", "assignment", mine.slot.uid, t, rotation=rot.slug,
                         start=slot.start, person=me.login)
             found = self._shadow_options(t, me, slot.start - timedelta(seconds=1),

@@ -136,8 +136,31 @@ def _v5(db: pw.Database) -> None:
                    '(person_id, COALESCE(team_id, 0))')
 
 
+def _v6(db: pw.Database) -> None:
+    """Delivery: the outbox learns leases (two deliverers never send one row twice; a killed
+    one's lease runs out), whose row it is (the delivery state per person) and what it is
+    about (a newer update supersedes an unsent older one); teams get a mail server and people
+    a CalDAV calendar, their passwords encrypted."""
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    from .models import CalDAVAccount, MailServer, Outbox
+
+    db.create_tables([MailServer, CalDAVAccount], safe=True)
+    have = {c.name for c in db.get_columns(Outbox._meta.table_name)}
+    migrator = SchemaMigrator.from_database(db)
+    fields = Outbox._meta.fields
+    steps = [migrator.add_column(Outbox._meta.table_name, name, fields[name])
+             for name in ("person_id", "team_id", "topic", "lease_owner", "lease_until", "superseded_by",
+                          "last_attempt_at") if name not in have]
+    if steps:
+        migrate(*steps)
+    db.execute_sql('CREATE INDEX IF NOT EXISTS outbox_due ON outbox (delivered_at, next_attempt_at)')
+    db.execute_sql('CREATE INDEX IF NOT EXISTS outbox_person ON outbox (person_id, delivered_at)')
+    db.execute_sql('CREATE INDEX IF NOT EXISTS outbox_topic ON outbox (topic, delivered_at)')
+
+
 # version -> step that brings a database from version-1 to version.
-MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
+MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6}
 
 
 def current_version() -> int:

@@ -2,6 +2,7 @@
 from .availability import Availability, CalendarSource
 from .base import BaseModel, JSONField, UTCDateTimeField, Versioned, database
 from .calendar_out import EntryStamp, FeedSecret
+from .delivery import CalDAVAccount, MailServer
 from .ops import AuditLog, ChangeCounter, Meta, Outbox
 from .people import ApiToken, EscalationContact, Membership, PastMembership, Person, Team
 from .planning import Assignment, Plan, Rotation, Slot
@@ -16,6 +17,7 @@ ALL_MODELS = [
     SwapRequest, SwapOffer, Cover,
     AuditLog, Outbox, ChangeCounter,
     EntryStamp, FeedSecret,
+    MailServer, CalDAVAccount,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + [
