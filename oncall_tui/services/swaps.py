@@ -615,8 +615,9 @@ class SwapsService(ServiceBase):
                 .where((m.Plan.status == "published") & (m.Slot.end > now)))
         import hmac as _hmac
 
+        given = secret.encode("utf-8", "surrogatepass")  # any text a URL may carry, compared as bytes
         for a in rows:
-            if _hmac.compare_digest(self._cant_secret(a, a.person), secret):
+            if _hmac.compare_digest(self._cant_secret(a, a.person).encode(), given):
                 return a, a.person
         raise NotFound(NO_LINK, entity="link")
 
