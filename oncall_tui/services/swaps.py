@@ -368,7 +368,7 @@ class SwapsService(ServiceBase):
             me = self._me()
             view = self._view(req, me)
             if view.my_part == "team" and not self._is_manager(req.slot.rotation.team):
-                raise NotAllowed(f"swap {swap_id} is between other people", operation="swap")
+                raise NotAllowed(f"swap {swap_id} is between other people")
             return view
         return self._read(run)
 
@@ -391,7 +391,7 @@ class SwapsService(ServiceBase):
         acted_by = ""
         if as_login and as_login != me.login:
             if not self._is_manager(team):
-                raise NotAllowed("only a manager of the team can answer for someone else", operation="swap_agree")
+                raise NotAllowed("only a manager of the team can answer for someone else")
             who = self._person(as_login)
             acted_by = me.login
         state = self._advance_row(req, now)
@@ -400,7 +400,7 @@ class SwapsService(ServiceBase):
             raise Conflict(self._closed_words(req, state.status), fresh=self._view(req, me))
         if offer is None:
             raise NotAllowed(f"{who.name} was not asked to take swap {swap_id}" if acted_by
-                             else f"you were not asked to take swap {swap_id}", operation="swap_agree")
+                             else f"you were not asked to take swap {swap_id}")
         ask = next(a for a in state.asks if a.id == offer.id)
         if ask.state != "asked":
             words = {"waiting": "is not asked yet: someone before them in the order is being asked"}
@@ -451,8 +451,7 @@ class SwapsService(ServiceBase):
             team = req.slot.rotation.team
             manager = self._is_manager(team)
             if req.requester_id != me.id and not manager:
-                raise NotAllowed(f"only {req.requester.name} or a manager of '{team.slug}' can cancel swap {swap_id}",
-                                 operation="swap_cancel")
+                raise NotAllowed(f"only {req.requester.name} or a manager of '{team.slug}' can cancel swap {swap_id}")
             state = self._advance_row(req, now)
             if state.status not in OPEN_STATES:
                 raise Conflict(self._closed_words(req, state.status), fresh=self._view(req, me))
@@ -533,8 +532,7 @@ class SwapsService(ServiceBase):
             shift = self._shift(shift_uid)
             me = self._me()
             if shift.assignment.person_id != me.id:
-                raise NotAllowed("only the person on that shift has its \"can't make it\" link",
-                                 operation="cant_make_it_link")
+                raise NotAllowed("only the person on that shift has its \"can't make it\" link")
             return f"/links/cant/{self._cant_secret(shift.assignment, me)}"
         return self._read(run)
 
@@ -617,8 +615,9 @@ class SwapsService(ServiceBase):
                 .where((m.Plan.status == "published") & (m.Slot.end > now)))
         import hmac as _hmac
 
+        given = secret.encode("utf-8", "surrogatepass")  # any text a URL may carry, compared as bytes
         for a in rows:
-            if _hmac.compare_digest(self._cant_secret(a, a.person), secret):
+            if _hmac.compare_digest(self._cant_secret(a, a.person).encode(), given):
                 return a, a.person
         raise NotFound(NO_LINK, entity="link")
 
@@ -655,7 +654,7 @@ class SwapsService(ServiceBase):
         me = self._me()
         if shift.assignment.person_id != me.id and not self._is_manager(shift.team):
             raise NotAllowed(f"that is not your shift ({shift.assignment.person.name} holds it); "
-                             f"only they or a manager of '{shift.team.slug}' can {doing}", operation="swap")
+                             f"only they or a manager of '{shift.team.slug}' can {doing}")
 
     def _part(self, shift: _Shift, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
         s, e = start or shift.slot.start, end or shift.slot.end
