@@ -28,6 +28,7 @@ from ..core.errors import InvalidInput, NotAuthenticated, OncallError
 from . import calls, feeds, link_pages  # noqa: F401  (they register the swap pages and /links/feed/)
 from .cache import ReadCache
 from .links import ROUTES as LINK_ROUTES
+from .links import quiet_link_secrets
 from .openapi import API_PREFIX, build_openapi
 from .run import PEER_SCOPE_KEY
 
@@ -231,6 +232,7 @@ def app_from_env() -> Starlette:
     from ..backend.local import LocalBackend
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    quiet_link_secrets()  # the access log keeps no working link or feed address
     admins = os.environ.get(SERVE_ADMINS_ENV, "").split()
     backend = LocalBackend(os.environ["ONCALL_SERVE_DB"], actor="-", admins=admins)
     return create_app(backend, base_url=os.environ.get("ONCALL_SERVE_BASE_URL") or None,

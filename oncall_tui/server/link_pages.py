@@ -10,10 +10,10 @@ whole authority; the backend checks it.
   shows the outcome, and a reload (the POST sent again) finds the link used, says "already
   answered" and changes nothing.  The "can't make it" form comes back as a redirect to the same
   URL (POST/redirect/GET), which then shows the request made.
-- A POST from another site is refused: its browser says so in `Sec-Fetch-Site` or `Origin`.
+- A POST from another site is refused: its browser says so in `Sec-Fetch-Site`, `Origin` or `Referer`.
 - A wrong, used or expired secret is a plain 404 page that names nobody.
 - Every text anybody typed (names, notes, reasons) is escaped; the answers tell browsers not to
-  keep the page, not to send its address on (`Referrer-Policy: no-referrer`) and not to show
+  keep the page, not to send its address to another site (`Referrer-Policy: same-origin`) and not to show
   it inside another site's frame.
 """
 from __future__ import annotations
@@ -47,7 +47,7 @@ STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 HEADERS = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # our own form says where it is from; nothing leaves
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": (f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; form-action 'self'; "
@@ -103,22 +103,30 @@ def definitions(rows: list[tuple[str, str]]) -> str:
 
 def same_site(request: Request) -> str | None:
     """Why a POST must be refused as coming from another site, or None.  A browser says where a
-    form was sent from: `Sec-Fetch-Site` (Chromium, Firefox, Safari) and `Origin`; a POST that
-    names another origin is refused.  Text browsers send neither, and are let through: the
-    secret in the URL is what authorises the answer, and a third site does not know it."""
+    form was sent from: `Sec-Fetch-Site` (Chromium, Firefox, Safari), `Origin` and `Referer`; a
+    POST that names another origin, or the opaque origin "null" (a sandboxed frame, a data: URL,
+    a page that sends no referrer) without `Sec-Fetch-Site: same-origin`, is refused.  Our own
+    pages send their origin: they say `Referrer-Policy: same-origin`.  Text browsers send none
+    of the three, and are let through: the secret in the URL is what authorises the answer."""
+    refused = "this form can only be sent from its own page"
     site = request.headers.get("sec-fetch-site")
     if site is not None and site not in ("same-origin", "none"):
-        return "this form can only be sent from its own page"
-    origin = request.headers.get("origin")
-    if origin is None or origin == "null":  # "null": our own no-referrer page, in some browsers
-        return None
+        return refused
     allowed = {f"{request.url.scheme}://{request.headers.get('host', '')}".lower()}
     base_url = getattr(request.app.state, "base_url", None)
     if base_url:
         parts = urlsplit(base_url)
         allowed.add(f"{parts.scheme}://{parts.netloc}".lower())
-    if origin.lower() not in allowed:
-        return "this form can only be sent from its own page"
+    origin = request.headers.get("origin")
+    if origin is not None:
+        if origin == "null":
+            return None if site == "same-origin" else refused
+        return None if origin.lower() in allowed else refused
+    referer = request.headers.get("referer")
+    if referer:
+        parts = urlsplit(referer)
+        if f"{parts.scheme}://{parts.netloc}".lower() not in allowed:
+            return refused
     return None
 
 

@@ -17,6 +17,8 @@ a manager's team calendar feed).  An unknown kind answers 404.
 """
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
@@ -35,6 +37,34 @@ FAST_HANDLERS: dict[str, FastHandler] = {}
 #: A link page's form is a few short fields; anything longer is not read.
 MAX_FORM = 16 * 1024
 _FORM_KEY = "oncall_link_form"
+
+
+#: `/links/<kind>/<secret>` in a logged request line: the secret is cut to its first six characters.
+_LINK_IN_PATH = re.compile(r"(/links/[A-Za-z0-9_-]+/)([^/?#\s\"]{6})[^/?#\s\"]*")
+
+
+def redact_links(text: str) -> str:
+    """A request line with every link secret cut to its first six characters (enough to tell two
+    apart in a log, far too few to use): the access log must not hold working links."""
+    return _LINK_IN_PATH.sub(lambda m: m.group(1) + m.group(2) + "…", text)
+
+
+class RedactLinks(logging.Filter):
+    """On uvicorn's access logger: the path argument of each record, redacted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_links(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.msg, str):
+            record.msg = redact_links(record.msg)
+        return True
+
+
+def quiet_link_secrets() -> None:
+    """Install `RedactLinks` on the access log (once per process: each worker calls it)."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactLinks) for f in access.filters):
+        access.addFilter(RedactLinks())
 
 
 def register_link(kind: str, handler: LinkHandler, fast: FastHandler | None = None) -> None:

@@ -99,3 +99,32 @@ def test_a_managers_team_feed_has_everyones_shifts_and_stops_when_they_no_longer
         LocalBackend(demo_db, actor="maya", clock=clock).import_team(
             text[:end] + 'role = "engineer"' + text[end + len('role = "manager"'):], "team.toml")
         assert http.get(oncall_serve + made.path).status_code == 404
+
+
+def test_the_access_log_keeps_no_working_feed_address(demo_db, clock):
+    """`oncall serve` logs each request by default; a feed (or swap link) address in that log is
+    cut to its first six characters, so the log file is not a list of working links."""
+    from tests.socket.test_socket_mode import ONCALL, start_server, stop
+
+    if not Path(ONCALL).exists():
+        pytest.skip(f"the `oncall` command is not installed at {ONCALL} (pip install -e .)")
+    made = LocalBackend(demo_db, actor="alice", clock=clock).feed_url()
+    secret = made.path.rsplit("/", 1)[1].removesuffix(".ics")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc, log = start_server([ONCALL, "serve", "--db", demo_db, "--port", str(port), "--base-url", url],
+                             dict(os.environ), "Application startup complete")
+    try:
+        with httpx.Client(timeout=30) as http:
+            assert http.get(url + made.path).status_code == 200
+            assert http.get(url + "/links/swap/" + "B" * 43).status_code == 404
+            http.get(url + "/healthz")  # logged after the two above: the log has caught up when it shows
+            deadline_lines = lambda: [line for line in log if "/healthz" in line]  # noqa: E731
+            while not deadline_lines():
+                assert proc.poll() is None, "".join(log)
+                http.get(url + "/healthz")
+    finally:
+        stop(proc)
+    text = "".join(log)
+    assert f"/links/feed/{secret[:6]}…" in text, text
+    assert secret not in text and "B" * 43 not in text

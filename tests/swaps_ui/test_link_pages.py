@@ -53,7 +53,7 @@ def test_get_shows_the_ask_and_changes_nothing(site):
     assert text_of(as_login("root").whoami().name) in html
     assert "<dl>" in html and 'method="post"' in html and "<script" not in html.lower()
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quotes&quot;" in html
-    assert got.headers["referrer-policy"] == "no-referrer"
+    assert got.headers["referrer-policy"] == "same-origin"
     assert "no-store" in got.headers["cache-control"]
     assert "frame-ancestors 'none'" in got.headers["content-security-policy"]
     assert "script-src" not in got.headers["content-security-policy"]  # default-src 'none': no scripts
@@ -103,8 +103,10 @@ def test_decline_with_a_reason_by_post(site):
 
 
 @pytest.mark.parametrize("headers", [{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
-                                     {"Sec-Fetch-Site": "same-site", "Origin": "https://sub.example"}],
-                         ids=["other-origin", "cross-site", "same-site-other-origin"])
+                                     {"Sec-Fetch-Site": "same-site", "Origin": "https://sub.example"},
+                                     {"Origin": "null"}, {"Referer": "https://evil.example/x"}],
+                         ids=["other-origin", "cross-site", "same-site-other-origin", "opaque-origin",
+                              "other-referer"])
 def test_a_post_from_another_site_is_refused(site, headers):
     base, as_login = site
     swap, login, link = answer_link(as_login)
