@@ -193,7 +193,9 @@ def _caldav_failure(exc: BaseException, url: str, password: str) -> DeliveryFail
     status = getattr(exc, "status", None)
     if isinstance(exc, error.AuthorizationError) or status in (401, 403):
         return DeliveryFailed(f"{where} refused the login ({status or 401}): check the CalDAV user and password")
-    if status == 412 or isinstance(exc, error.ETagMismatchError | error.UidConflictError | error.ConsistencyError):
+    conflicts = tuple(getattr(error, name) for name in ("ETagMismatchError", "UidConflictError", "ConsistencyError")
+                      if hasattr(error, name))  # the names differ between caldav releases
+    if status == 412 or isinstance(exc, conflicts):
         return DeliveryFailed(f"{where} refused the write (412 Precondition Failed): an event with this UID is "
                               "already in that calendar; the next try writes ours over it")
     if isinstance(exc, error.NotFoundError) or status == 404:
@@ -229,11 +231,27 @@ def send_entry_caldav(delivery: Delivery, row: m.Outbox) -> None:
             except error.NotFoundError:
                 pass  # already gone: what we wanted
             return
-        # A new entry does not clobber an event of that UID already there (the person copied
-        # one in, or a stale copy) on its first try: that is a 412 to show; the next try writes ours.
+        from urllib.parse import quote
+
+        from caldav.lib import error
+
+        # The event's own resource when the calendar has it, else a new one named by its UID.  We
+        # PUT what calendar_bytes wrote as it is: caldav 1.x's save() raises SEQUENCE by one on
+        # every write, and SEQUENCE is ours.
+        # A new entry's first try does not clobber an event of that UID already there (the person copied one
+        # in, or a stale copy): If-None-Match makes it a 412 to show; the next try writes ours.
+        try:
+            where = str(calendar.event_by_uid(entry.uid).url)
+        except error.NotFoundError:
+            where = str(calendar.url.join(quote(entry.uid) + ".ics"))
+        headers = {"If-None-Match": "*"} if change == "new" and row.attempts <= 1 else {}
         entries: list[Any] = [entry]
-        calendar.add_event(calendar_bytes(entries).decode(), increase_seqno=False,
-                           no_overwrite=change == "new" and row.attempts <= 1)
+        answer = client.put(where, calendar_bytes(entries).decode(),
+                            {"Content-Type": "text/calendar; charset=utf-8", **headers})
+        if answer.status >= 300:
+            failed = error.PutError(where, f"{answer.status} {answer.reason or ''}".strip())
+            failed.status = answer.status  # type: ignore[attr-defined]
+            raise failed
     except DeliveryFailed:
         raise
     except Exception as exc:  # noqa: BLE001 - the library's errors, and the network's

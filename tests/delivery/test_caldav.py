@@ -55,7 +55,7 @@ def test_create_update_delete_one_event_per_slot(demo_db, clock, radicale):
     assert Delivery(me.context).run_once().failed == 0
     mine = sorted(c.uid for c in plan.cells if c.login == "alice")
     events = _events(radicale, url)
-    assert sorted(events) == mine and all(seqs == [0] for seqs in events.values())
+    assert sorted(events) == mine and all(seqs == [0] for seqs in events.values()), events
 
     shadowed = {c.start for c in plan.cells if c.role == "shadow" and c.login}
     target = next(c for c in plan.cells if c.login == "alice" and local_day(c.start) >= date(2026, 12, 10)
