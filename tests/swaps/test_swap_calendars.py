@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import caldav
 import httpx
@@ -16,6 +17,7 @@ import icalendar
 import pytest
 
 from oncall_tui.backend.local import LocalBackend
+from oncall_tui.core.text import span
 from oncall_tui.services.outbox import Delivery
 from oncall_tui.store import models as m
 
@@ -47,7 +49,8 @@ def ics_event(ics: str, uid: str):
     return next(e for e in cal.walk("VEVENT") if str(e["UID"]) == uid)
 
 
-def test_an_entry_carries_the_real_cant_make_it_link_and_it_opens_that_shift(demo_db, clock, oncall_serve):
+def test_an_entry_carries_the_real_cant_make_it_link_and_it_opens_that_shift(demo_db, clock,
+                                                                              oncall_serve):  # noqa: F811
     root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
     shift = future_shift(root, "alice", clock)
     assert shift is not None
@@ -67,7 +70,7 @@ def test_an_entry_carries_the_real_cant_make_it_link_and_it_opens_that_shift(dem
     assert page.status_code == 200
     assert f"{alice.whoami().name}, this is your shift." in page.text
     zone = alice.whoami().tz
-    assert shift.start.astimezone(__import__("zoneinfo").ZoneInfo(zone)).strftime("%a %d %b %Y %H:%M") in page.text
+    assert shift.start.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y %H:%M") in page.text
     assert root.change_cursor() == cursor  # opening it changed nothing
     # another person's shift has another link, which opens only theirs
     other = next(a for a in holders(root, clock) if a.person.login not in ("alice",))
@@ -199,9 +202,9 @@ def test_asks_and_answers_by_mail_with_a_working_link_and_the_calendars_follow(d
     swap = giver.swap_request(shift.uid, top=2, note="dentist")
     deliver(root)
     texts = _texts(box)
+    first_tz = LocalBackend(demo_db, actor=first, clock=clock).whoami().tz
     assert [s for s, _ in _to(texts, email[first])] == [
-        f"Can you take {giver.whoami().name}'s shift ({shift.role}, "
-        f"{__import__('oncall_tui.core.text', fromlist=['span']).span(shift.start, shift.end, LocalBackend(demo_db, actor=first, clock=clock).whoami().tz)})?"]
+        f"Can you take {giver.whoami().name}'s shift ({shift.role}, {span(shift.start, shift.end, first_tz)})?"]
     assert _to(texts, email[second]) == []  # not asked yet
     (_, ask_text), = _to(texts, email[first])
     assert f"Asked by: {giver.whoami().name}" in ask_text and "Their note: dentist" in ask_text
@@ -268,7 +271,7 @@ def test_an_escalation_tells_the_requester_and_the_managers_once(demo_db, clock,
     deliver(root)
     texts = _texts(box)
     assert len(texts) == len(asked)
-    for _to_, _subject, body in texts:
+    for *_, body in texts:
         assert not LINK.findall(body) and f"oncall swap agree {swap.id}" in body
     clock.at = swap.escalate_at + timedelta(minutes=1)
     # the next write on the request brings it up to now: escalated, and said so by mail
@@ -277,7 +280,8 @@ def test_an_escalation_tells_the_requester_and_the_managers_once(demo_db, clock,
     deliver(root)
     texts = _texts(box)[len(asked):]
     managers = {mb.person.login for mb in root.members("platform") if mb.role == "manager"}
-    names = {login: LocalBackend(demo_db, actor=login, clock=clock).whoami() for login in managers | {giver.whoami().login}}
+    names = {login: LocalBackend(demo_db, actor=login, clock=clock).whoami()
+             for login in managers | {giver.whoami().login}}
     mine = [s for to, s, _b in texts if names[giver.whoami().login].email in to]
     assert len(mine) == 1 and mine[0].endswith("your managers are told")
     for login in managers - {giver.whoami().login}:
