@@ -6,6 +6,7 @@ answers go out by mail with the asked person's own link, which a GET leaves alon
 answers."""
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,7 @@ from ..delivery.test_invitations import choose, invitations
 from ..delivery.test_serve_delivers import oncall_serve  # noqa: F401 - a real `oncall serve`
 from ..planning.helpers import ROT
 from .helpers import future_shift, holders
+from .test_cli import run
 
 LINK = re.compile(r"https?://[^\s<>\"]+/links/(?:swap|cant)/[A-Za-z0-9_-]+")
 
@@ -212,7 +214,10 @@ def test_asks_and_answers_by_mail_with_a_working_link_and_the_calendars_follow(d
     (link,) = LINK.findall(ask_text)
     assert link.startswith(f"{oncall_serve}/links/swap/")
     mine = next(s for s in LocalBackend(demo_db, actor=first, clock=clock).swaps() if s.id == swap.id)
-    assert mine.link == link  # `oncall swap list --json` shows the same full address
+    assert mine.link == link
+    listed = run(first, "--db", demo_db.removeprefix("sqlite:///"), "swap", "list", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert next(s for s in json.loads(listed.output) if s["id"] == swap.id)["link"] == link  # the full address
 
     # the first declines: the second is asked in the same transaction, by mail
     LocalBackend(demo_db, actor=first, clock=clock).swap_decline(swap.id, reason="away")
@@ -241,6 +246,14 @@ def test_asks_and_answers_by_mail_with_a_working_link_and_the_calendars_follow(d
     for to, _subject, body in texts:
         found = LINK.findall(body)
         assert found == ([link] if email[first] in to else [second_link] if email[second] in to else [])
+
+    # the feeds show it: the taker's has the shift, the giver's no longer
+    for login, has in ((second, True), (shift.person.login, False)):
+        feed = LocalBackend(demo_db, actor=login, clock=clock).feed_url()
+        assert feed.url.startswith(oncall_serve)
+        got = httpx.get(feed.url)
+        assert got.status_code == 200
+        assert (f"UID:{shift.uid}\r\n" in got.text) is has
 
     # the calendars follow: the taker's REQUEST (new), the giver's CANCEL, the partner's update
     seen = {(uid, method, seq, who) for uid, method, seq, who in invitations_of(box)}
