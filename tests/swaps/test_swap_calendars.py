@@ -18,6 +18,7 @@ import icalendar
 import pytest
 
 from oncall_tui.backend.local import LocalBackend
+from oncall_tui.core.domain_planning import CellEdit
 from oncall_tui.core.text import span
 from oncall_tui.services.outbox import Delivery
 from oncall_tui.store import models as m
@@ -161,6 +162,20 @@ def test_after_swaps_caldav_holds_one_event_per_part_and_person(demo_db, clock, 
     mine = _uids_of(_events(radicale, urls[other.person.login]), other.uid)
     assert mine == {other.uid: [(2, other.start, other.end)]}
     assert _uids_of(_events(radicale, urls[cover]), other.uid) == {}
+
+    # the plan published again, the same people on the same shifts: the swap is kept, and no
+    # calendar is told anything (nothing changed for anyone)
+    again = root.draft_plan(ROT, "2027-01", solver="greedy", time_limit=5)
+    was = {c.uid: c.login for c in root.plan(view.summary.id).cells}
+    fix = [CellEdit(uid=c.uid, login=was.get(c.uid)) for c in again.cells if was.get(c.uid) != c.login]
+    if fix:
+        again = root.edit_plan(again.summary.id, again.summary.version, fix)
+    before = {login: _events(radicale, url) for login, url in urls.items()}
+    root.publish_plan(again.summary.id, again.summary.version)
+    deliver(root)
+    assert {login: _events(radicale, url) for login, url in urls.items()} == before
+    assert root.swap(swap.id).taken_by.login == taker
+    assert _events(radicale, urls[taker])[shift.uid] == [(0, shift.start, shift.end)]
     everyone = Counter()
     for login, url in urls.items():
         for uid, seen in _events(radicale, url).items():
