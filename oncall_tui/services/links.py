@@ -23,10 +23,20 @@ ANSWER_PATH = "/links/swap/{secret}"
 CANT_PATH = "/links/cant/{secret}"
 
 
-def link_key() -> bytes:
-    from ..config import link_key as key
+_keys: dict[str, bytes] = {}
 
-    return key()
+
+def link_key() -> bytes:
+    """This process's link key (`config.link_key`), read once per key file: a feed of a year of
+    entries makes a link for each."""
+    from ..config import link_key as key
+    from ..config import link_key_path
+
+    path = str(link_key_path())
+    found = _keys.get(path)
+    if found is None:
+        found = _keys[path] = key()
+    return found
 
 
 def server_url(team: m.Team) -> str:
