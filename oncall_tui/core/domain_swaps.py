@@ -89,7 +89,8 @@ class Swap:
     my_part: str = "team"  # "incoming" | "outgoing" | "team", for the viewer
     my_load: str = ""  # incoming: what agreeing does to my month
     acted_by: str = ""  # login of a manager who acted for someone
-    link: str = ""  # the viewer's own answer link "/links/swap/<secret>" (an open ask of theirs)
+    link: str = ""  # the viewer's own answer link (an open ask of theirs): the team's server_url +
+    # "/links/swap/<secret>", or just the path when the team has no server_url
     # -- added fields -----------------------------------------------------------------------
     state_words: str = ""  # the state in words ("taken by Gus Lindqvist")
     closed_at: datetime | None = None

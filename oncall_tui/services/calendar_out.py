@@ -31,24 +31,37 @@ from ..core.errors import NotAllowed, NotFound
 from ..core.text import safe_text
 from ..store import models as m
 from .base import ServiceBase
+from .links import cant_path, full_link, server_url
 
 if TYPE_CHECKING:
     from ..core.domain import ShiftDetail
     from .context import ServiceContext
 
 #: Team settings (team.toml's [team.settings]) that entries read.
-SERVER_URL_SETTING = "server_url"  # https://oncall.example.com: the team's `oncall serve`
 JUMP_HOST_SETTING = "jump_host"  # what people type after `ssh -t` (else the system configuration's)
 #: How far back a feed or an export reaches (what is further ahead is all there).
 PAST_DAYS = 92
 FAR_AHEAD = timedelta(days=3 * 366)
 
 
-def cant_make_it_link(team: m.Team, slot_uid: str, person: m.Person) -> str:
-    """HOOK for the swap work: the "Can't make this shift?" link of `person`'s shift `slot_uid`
-    (a page of the team's server, `team.settings["server_url"]`).  Empty until swaps have
-    their link pages; entries then show only the jump-box command."""
-    return ""
+def cant_make_it_link(team: m.Team, assignment: m.Assignment, person: m.Person) -> str:
+    """The "Can't make this shift?" link of `person`'s shift `assignment`: the page of the
+    team's server (server_url) that the swap inbox's link opens too; "" when the team has no
+    server (the entry then shows only the jump-box command) or `person` only covers some
+    hours of it (the holder asks for cover, not the person covering)."""
+    if assignment.person_id != person.id:
+        return ""
+    return full_link(team, cant_path(assignment, person)) if server_url(team) else ""
+
+
+def piece_uid(slot: m.Slot, holder_id: int, start: datetime, person_id: int) -> str:
+    """The UID of one person's part of a shift.  The whole shift, or its holder's part from the
+    shift's start, keeps the slot's uid (a partial cover updates that event); every other part
+    (the hours someone covers, the holder's hours after them) has a uid of its own made from
+    the slot's uid and the part's start, so it is the same each time it is written."""
+    if start == slot.start and person_id == holder_id:
+        return slot.uid
+    return f"{slot.uid}-{start.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
 
 def jump_host(team: m.Team) -> str:
@@ -75,18 +88,27 @@ def _window(person: m.Person, first: date | None, last: date | None, now: dateti
 
 
 def _details(ctx: ServiceContext, person: m.Person | None, start: datetime, end: datetime,
-             team_ids: list[int] | None = None) -> list[tuple[m.Assignment, ShiftDetail]]:
-    """Published assignments starting in [start, end) with their partners and escalation: the
-    same facts the home screen shows (CoreService's reading)."""
+             team_ids: list[int] | None = None) -> list[tuple[m.Assignment, m.Person, ShiftDetail]]:
+    """Published assignments with a part starting in [start, end), with their partners and
+    escalation: the same facts the home screen shows (CoreService's reading).  A shift partly
+    covered by someone else comes as its parts, each with the person who holds exactly those
+    hours; `person` keeps only their parts."""
     from .core import CoreService
 
     core = CoreService(ctx, requirements_line=lambda _me: "")
-    rows = [r for r in core._published_rows(start, end, person=person, team_ids=team_ids)
-            if start <= r.slot.start < end]
-    return list(zip(rows, core._details(rows)))
+    rows = core._published_rows(start, end, person=person, team_ids=team_ids)
+    by_uid = {r.slot.uid: r for r in rows}
+    details = [d for d in core._details(rows, person=person) if start <= d.assignment.start < end]
+    logins = {d.assignment.person.login for d in details}
+    people = {p.login: p for p in m.Person.select().where(m.Person.login.in_(list(logins)))} if logins else {}
+    return [(by_uid[d.assignment.uid], people[d.assignment.person.login], d) for d in details
+            if d.assignment.person.login in people]
 
 
 def _digest(entry: CalendarEntry) -> str:
+    """What an entry says, but its "can't make it" link: the link is made with the key of the
+    process that writes it, and another process's link for the same shift is no change."""
+    entry = _unlinked(entry)
     facts = [entry.start.isoformat(), entry.end.isoformat(), entry.role, entry.title, entry.description,
              entry.alarm_minutes, entry.url, entry.email]
     return hashlib.sha256(json.dumps(facts).encode()).hexdigest()
@@ -101,19 +123,18 @@ def _fresh(ctx: ServiceContext, person: m.Person | None, start: datetime, end: d
 
     out = []
     teams: dict[int, m.Team] = {}
-    for row, detail in _details(ctx, person, start, end, team_ids):
-        who = row.person
+    for row, who, detail in _details(ctx, person, start, end, team_ids):
         rot = row.plan.rotation
         team = teams.setdefault(rot.team_id, rot.team)
         tz = (reader or who).tz
         a = detail.assignment
-        link = cant_make_it_link(team, a.uid, who) if (team.settings or {}).get(SERVER_URL_SETTING) else ""
+        link = cant_make_it_link(team, row, who)
         title = entry_title(detail)
         if person is None:  # a team feed: whose shift it is comes first
             title = f"{safe_text(who.name)}: {title}"
         out.append(CalendarEntry(
-            uid=a.uid, sequence=0, person=convert.person_ref(who), start=a.start, end=a.end, team=team.slug,
-            rotation=rot.slug, role=a.role, title=title,
+            uid=piece_uid(row.slot, row.person_id, a.start, who.id), sequence=0, person=convert.person_ref(who),
+            start=a.start, end=a.end, team=team.slug, rotation=rot.slug, role=a.role, title=title,
             description=entry_description(detail, tz, team_name=team.name, cant_make_it=link,
                                           jump_host=jump_host(team)),
             alarm_minutes=(reader or who).alarm_minutes, changed_at=row.plan.published_at or row.plan.created_at,
@@ -176,9 +197,12 @@ def stamp_entries(ctx: ServiceContext, people: Iterable[m.Person], *,
     so a re-publish of the same plan or a retried call sends nothing twice.
 
     An entry with no stamp yet starts at SEQUENCE 0 when it appears in this transaction
-    (`first_time`: (person id, uid) pairs the caller just created); otherwise a feed may have
-    shown it already, with SEQUENCE 0 (published before calendar entries were kept), and it
-    starts at 1."""
+    (`first_time`: (person id, slot uid) pairs the caller just created, the parts of a
+    partly covered shift included); otherwise a feed may have shown it already, with SEQUENCE
+    0 (published before calendar entries were kept), and it starts at 1.
+
+    What is kept of an entry (for its cancellation) leaves out its "can't make it" link: the
+    database holds no link."""
     from dataclasses import replace
 
     from ..core import wire
@@ -198,14 +222,15 @@ def stamp_entries(ctx: ServiceContext, people: Iterable[m.Person], *,
             digest = _digest(entry)
             stamp = stamps.get(uid)
             if stamp is None:
-                entry = replace(entry, sequence=0 if (person.id, uid) in new else 1, changed_at=now)
+                fresh_one = (person.id, uid) in new or (person.id, uid.rsplit("-", 1)[0]) in new
+                entry = replace(entry, sequence=0 if fresh_one else 1, changed_at=now)
                 m.EntryStamp.create(person=person, uid=uid, sequence=entry.sequence, digest=digest, start=entry.start,
-                                    end=entry.end, changed_at=now, entry=wire.to_builtins(entry))
+                                    end=entry.end, changed_at=now, entry=_kept(entry))
                 changes.append(EntryChange(person_id=person.id, entry=entry, kind="new"))
             elif stamp.digest != digest or stamp.cancelled:
                 entry = replace(entry, sequence=stamp.sequence + 1, changed_at=now)
                 m.EntryStamp.update(sequence=entry.sequence, digest=digest, start=entry.start, end=entry.end,
-                                    cancelled=False, changed_at=now, entry=wire.to_builtins(entry)).where(
+                                    cancelled=False, changed_at=now, entry=_kept(entry)).where(
                     m.EntryStamp.id == stamp.id).execute()
                 changes.append(EntryChange(person_id=person.id, entry=entry, kind="update"))
         for uid, stamp in stamps.items():
@@ -219,6 +244,21 @@ def stamp_entries(ctx: ServiceContext, people: Iterable[m.Person], *,
     return changes
 
 
+def _unlinked(entry: CalendarEntry) -> CalendarEntry:
+    from dataclasses import replace
+
+    if not entry.url:
+        return entry
+    return replace(entry, url="", description=entry.description.replace(entry.url, "(the link sent before)"))
+
+
+def _kept(entry: CalendarEntry) -> dict:
+    """What the database keeps of an entry: all but its "can't make it" link."""
+    from ..core import wire
+
+    return wire.to_builtins(_unlinked(entry))
+
+
 def shift_people(slot: m.Slot) -> list[m.Person]:
     """Everyone in a published plan on `slot`'s shift (its rotation and start): whose entries
     name each other as partners."""
@@ -228,12 +268,18 @@ def shift_people(slot: m.Slot) -> list[m.Person]:
 
 
 def stamp_shift(ctx: ServiceContext, slot: m.Slot, also: Iterable[m.Person] = (),
-                joined: m.Person | None = None) -> list[EntryChange]:
-    """`stamp_entries` for everyone on `slot`'s shift (and `also`: someone who just left it;
-    `joined`: someone who was just put on `slot`, whose entry is new)."""
-    second = timedelta(seconds=1)
-    return stamp_entries(ctx, [*shift_people(slot), *also], between=(slot.start, slot.start + second),
-                         first_time=[(joined.id, slot.uid)] if joined is not None else ())
+                joined: Iterable[m.Person] | m.Person | None = None) -> list[EntryChange]:
+    """`stamp_entries` for everyone on `slot`'s shift and whoever covers some of its hours (and
+    `also`: someone who just left it or whose hours on it changed; `joined`: people just put on
+    `slot`), over the shift's hours, so each part of a partly covered shift is told.  An entry
+    of `also` or `joined` with no stamp yet appears in this transaction (a part just made):
+    SEQUENCE 0."""
+    also = list(also)
+    joined = [joined] if isinstance(joined, m.Person) else list(joined or ())
+    covering = list(m.Person.select().join(m.Cover, on=(m.Cover.person == m.Person.id)).join(m.Assignment)
+                    .where(m.Assignment.slot == slot.id).distinct())
+    return stamp_entries(ctx, [*shift_people(slot), *covering, *also, *joined], between=(slot.start, slot.end),
+                         first_time=[(p.id, slot.uid) for p in (*joined, *also)])
 
 
 def stamp_plan(ctx: ServiceContext, plan: m.Plan, previous: m.Plan | None) -> list[EntryChange]:
@@ -241,16 +287,17 @@ def stamp_plan(ctx: ServiceContext, plan: m.Plan, previous: m.Plan | None) -> li
     over the plan's shifts."""
     plans = [plan.id] + ([previous.id] if previous is not None else [])
     people = list(m.Person.select().join(m.Assignment).where(m.Assignment.plan.in_(plans)).distinct())
-    bounds = (m.Slot.select(m.Slot.start).join(m.Assignment).where(m.Assignment.plan.in_(plans)))
-    starts = [s.start for s in bounds]
-    if not starts:
+    people += list(m.Person.select().join(m.Cover, on=(m.Cover.person == m.Person.id)).join(m.Assignment)
+                   .where(m.Assignment.plan.in_(plans)).distinct())  # who covers some hours
+    bounds = list(m.Slot.select(m.Slot.start, m.Slot.end).join(m.Assignment).where(m.Assignment.plan.in_(plans)))
+    if not bounds:
         return []
     def pairs(plan_id: int) -> set[tuple[int, str]]:
         return {(a.person_id, a.slot.uid) for a in m.Assignment.select(m.Assignment.person, m.Slot.uid)
                 .join(m.Slot).where(m.Assignment.plan == plan_id)}
 
     first_time = pairs(plan.id) - (pairs(previous.id) if previous is not None else set())
-    return stamp_entries(ctx, people, between=(min(starts), max(starts) + timedelta(seconds=1)),
+    return stamp_entries(ctx, people, between=(min(b.start for b in bounds), max(b.end for b in bounds)),
                          first_time=first_time)
 
 
@@ -441,8 +488,4 @@ class CalendarOutService(ServiceBase):
     def _server_url(self, me: m.Person, team: m.Team | None) -> str:
         teams = [team] if team is not None else list(
             m.Team.select().join(m.Membership).where(m.Membership.person == me).order_by(m.Team.slug))
-        for t in teams:
-            url = (t.settings or {}).get(SERVER_URL_SETTING)
-            if url:
-                return str(url).rstrip("/")
-        return ""
+        return next((url for url in map(server_url, teams) if url), "")

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..core.calendar_text import names_joined
 from ..core.domain import ShiftDetail
 from ..core.domain_swaps import OPEN_STATES, STATE_WORDS, CantLink, Swap, SwapAsk, SwapCandidate, SwapLink
 from ..core.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -36,16 +37,17 @@ from ..core.swaps import (
     answer_deadline,
     close,
     escalate_at,
-    link_secret,
     points_of_part,
     rank_key,
     secret_hash,
     settings_hours,
 )
+from ..core.text import local, safe_text, span
 from ..store import models as m
 from . import convert
 from .base import AfterCommit, ServiceBase, ServiceContext, check_note
 from .context import EligibilityFor, RecommendationsFor
+from .links import ANSWER_PATH, answer_secret, cant_path, cant_secret, full_link
 from .planning_data import PlanData
 
 _REMEMBERED: dict[tuple, Any] = {}
@@ -309,7 +311,7 @@ class SwapsService(ServiceBase):
             first = mode == "everyone" or position == 0
             offer = m.SwapOffer.create(request=req, candidate=fits[login].person, position=position,
                                        state="asked" if first else "waiting", asked_at=now if first else None)
-            offer.token_hash = secret_hash(self._answer_secret(offer))
+            offer.token_hash = secret_hash(answer_secret(offer))
             offer.save()
         req.mark = self._mark_unavailable(requester, shift)
         req.save()
@@ -317,6 +319,7 @@ class SwapsService(ServiceBase):
                     requester=requester.login, asked=logins, start=part[0], end=part[1],
                     **({"acted_for": requester.login} if me.id != requester.id else {}))
         self._outbox("swap_asked", {"swap": req.id, "asked": logins if mode == "everyone" else logins[:1]})
+        self._mail_asks(req, [o for o in req.offers if o.state == "asked"])
         return AfterCommit(lambda: self._view(m.SwapRequest.get_by_id(req.id), me))
 
     def _mark_unavailable(self, person: m.Person, shift: _Shift) -> m.Availability | None:
@@ -533,7 +536,7 @@ class SwapsService(ServiceBase):
             me = self._me()
             if shift.assignment.person_id != me.id:
                 raise NotAllowed("only the person on that shift has its \"can't make it\" link")
-            return f"/links/cant/{self._cant_secret(shift.assignment, me)}"
+            return cant_path(shift.assignment, me)
         return self._read(run)
 
     def swap_link(self, secret: str) -> SwapLink:
@@ -581,17 +584,6 @@ class SwapsService(ServiceBase):
             return service._request(assignment.slot.uid, start, end, None, top, everyone, note, None)
         return self._write(run)
 
-    def _link_key(self) -> bytes:
-        from ..config import link_key
-
-        return link_key()
-
-    def _answer_secret(self, offer: m.SwapOffer) -> str:
-        return link_secret(self._link_key(), "swap", offer.id, offer.candidate_id, offer.request_id)
-
-    def _cant_secret(self, assignment: m.Assignment, person: m.Person) -> str:
-        return link_secret(self._link_key(), "cant", assignment.id, person.id, assignment.slot_id)
-
     def _offer_by_secret(self, secret: str) -> m.SwapOffer:
         if not isinstance(secret, str) or not 20 <= len(secret) <= 100:
             raise NotFound(NO_LINK, entity="link")
@@ -617,7 +609,7 @@ class SwapsService(ServiceBase):
 
         given = secret.encode("utf-8", "surrogatepass")  # any text a URL may carry, compared as bytes
         for a in rows:
-            if _hmac.compare_digest(self._cant_secret(a, a.person).encode(), given):
+            if _hmac.compare_digest(cant_secret(a, a.person).encode(), given):
                 return a, a.person
         raise NotFound(NO_LINK, entity="link")
 
@@ -630,6 +622,91 @@ class SwapsService(ServiceBase):
                    if used and ask is not None and ask.state in ("agreed", "declined") else
                    "" if can else view.state_words)
         return SwapLink(swap=view, person=convert.person_ref(offer.candidate), can_answer=can, message=message)
+
+    # ======================================================================================
+    # mail: asks and answers, through the outbox in the transaction that makes them
+    def _mail_news(self, req: m.SwapRequest, was: str, asks_were: dict[int, str], state: RequestState) -> None:
+        """What a stored move tells people by mail: each newly asked person their ask; the
+        requester the outcome (taken, declined by everyone, nobody answered, escalated); the
+        team's managers an escalation."""
+        newly = {a.id for a in state.asks if a.state == "asked" and asks_were.get(a.id) != "asked"}
+        if newly:
+            self._mail_asks(req, [o for o in req.offers if o.id in newly])
+        if state.status == was or state.status not in ("agreed", "declined", "timed_out", "escalated"):
+            return
+        team = req.slot.rotation.team
+        if not _has_mail_server(team):
+            return
+        view = self._view(req, req.requester)
+        requester = req.requester
+        what = _shift_words(view, requester.tz)
+        if state.status == "agreed":
+            taker = view.taken_by.name if view.taken_by else "someone"
+            subject = f"{taker} takes your shift {what}"
+            body = [f"{taker} agreed to take your shift: it is theirs now, and your calendar follows.",
+                    "", *_shift_lines(view, requester.tz)]
+        elif state.status == "escalated":
+            subject = f"Nobody has taken your shift {what} yet: your managers are told"
+            body = [f"The swap deadline before the shift has come and nobody took it: swap {req.id} went "
+                    f"to the team's managers. You still hold it until someone does.", "",
+                    *_shift_lines(view, requester.tz), *_answers_lines(view)]
+        else:
+            subject = f"Nobody took your shift {what}: {STATE_WORDS[state.status]}"
+            body = [f"Swap {req.id} ended: {STATE_WORDS[state.status]}. You still hold the shift; ask again "
+                    f"or ask a manager.", "", *_shift_lines(view, requester.tz), *_answers_lines(view)]
+        self._mail(team, requester, subject, body, topic=f"swap:{req.id}:outcome:{requester.id}")
+        if state.status == "escalated":
+            host = _jump_host(team)
+            managers = (m.Person.select().join(m.Membership)
+                        .where((m.Membership.team == team) & (m.Membership.role == "manager") & m.Person.active))
+            for manager in managers:
+                mview = self._view(req, manager)
+                self._mail(team, manager, f"Uncovered shift: {requester.name}, {_shift_words(mview, manager.tz)}", [
+                    f"{requester.name} asked for cover and nobody has taken it by the team's swap deadline "
+                    f"(swap {req.id}).", "", *_shift_lines(mview, manager.tz), *_answers_lines(mview), "",
+                    "To give it to someone, on the jump box:",
+                    f"  ssh -t {host} oncall swap candidates {view.shift_uid}",
+                    f"  ssh -t {host} oncall swap assign {view.shift_uid} LOGIN"],
+                    topic=f"swap:{req.id}:escalated:{manager.id}")
+
+    def _mail_asks(self, req: m.SwapRequest, offers: list[m.SwapOffer]) -> None:
+        """Each asked person's mail: the shift in their zone, who asks, the partner they would
+        have, what it does to their load this month, and their own answer link (the team's
+        server), else the commands."""
+        team = req.slot.rotation.team
+        if not offers or not _has_mail_server(team):
+            return
+        host = _jump_host(team)
+        for offer in offers:
+            person = offer.candidate
+            view = self._view(req, person)
+            secret = answer_secret(offer)
+            link = (full_link(team, ANSWER_PATH.format(secret=secret))
+                    if secret_hash(secret) == offer.token_hash else "")
+            lines = [f"{view.requester.name} cannot make a shift and asks whether you can take it"
+                     + (" (everyone eligible is asked; the first to agree takes it)." if req.mode == "everyone"
+                        else "."), "", *_shift_lines(view, person.tz),
+                     f"Asked by: {view.requester.name}"]
+            if view.note:
+                lines.append(f"Their note: {view.note}")
+            if view.trade_uid and view.trade_start and view.trade_end:
+                lines.append(f"In return they take your shift {span(view.trade_start, view.trade_end, person.tz)}")
+            lines.append(f"Your load this month: {view.my_load or 'unchanged'}")
+            if view.answer_by:
+                lines.append(f"Please answer by: {local(view.answer_by, person.tz):%a %d %b %H:%M %Z}")
+            lines.append("")
+            if link:
+                lines += ["Agree or decline here (opening the page changes nothing; its buttons answer):",
+                          f"  {link}", "This link is yours alone: do not forward it.", ""]
+            lines += ["Or on the jump box:", f"  ssh -t {host} oncall swap agree {req.id}",
+                      f"  ssh -t {host} oncall swap decline {req.id} --reason \"...\""]
+            self._mail(team, person, f"Can you take {view.requester.name}'s shift {_shift_words(view, person.tz)}?",
+                       lines, topic=f"swap:{req.id}:ask:{person.id}")
+
+    def _mail(self, team: m.Team, person: m.Person, subject: str, lines: list[str], topic: str) -> None:
+        from .outbox import enqueue_mail
+
+        enqueue_mail(self.ctx, team, person, safe_text(subject), "\n".join(lines) + "\n", topic=topic)
 
     # ======================================================================================
     # rows, states, views
@@ -722,6 +799,8 @@ class SwapsService(ServiceBase):
         if undone:
             changes["taken_by"] = None
         cls = m.SwapRequest
+        before = (req.status, {o.id: o.state for o in m.SwapOffer.select(m.SwapOffer.id, m.SwapOffer.state)
+                               .where(m.SwapOffer.request == req.id)})
         done = (cls.update(version=cls.version + 1, **changes)
                 .where((cls.id == req.id) & (cls.version == req.version) & (cls.status == req.status))
                 .execute())
@@ -741,6 +820,7 @@ class SwapsService(ServiceBase):
             if offer_reason and ask.id in offer_reason:
                 values["reason"] = offer_reason[ask.id]
             m.SwapOffer.update(**values).where(m.SwapOffer.id == ask.id).execute()
+        self._mail_news(req, before[0], before[1], state)
 
     def _closed_words(self, req: Any, status: str) -> str:
         if status == "agreed" and req.taken_by_id:
@@ -778,6 +858,10 @@ class SwapsService(ServiceBase):
                     .where((a.id == trade.assignment.id) & (a.person == taker.id)).execute())
             if done != 1:
                 raise Conflict("the shift offered in return changed hands meanwhile")
+        giver = shift.assignment.person
+        self._tell_calendars(shift.slot, left=[giver], joined=[taker])
+        if trade is not None:
+            self._tell_calendars(trade.slot, left=[taker], joined=[giver])
 
     def _unapply(self, req: Any, shift: _Shift) -> None:
         a = m.Assignment
@@ -789,10 +873,22 @@ class SwapsService(ServiceBase):
         else:
             if not m.Cover.delete().where(m.Cover.request == req).execute():
                 raise Conflict("that cover is gone already; nothing was undone")
+        taker, requester = req.taken_by, req.requester
+        self._tell_calendars(shift.slot, left=[taker], joined=[] if req.start is not None else [requester])
         if req.trade_slot_id:
             trade = self._shift_of_slot(req.trade_slot)
             (a.update(person=req.taken_by_id, version=a.version + 1)
              .where((a.id == trade.assignment.id) & (a.person == req.requester_id)).execute())
+            self._tell_calendars(trade.slot, left=[requester], joined=[taker])
+
+    def _tell_calendars(self, slot: m.Slot, left: list[m.Person], joined: list[m.Person]) -> None:
+        """In the swap's transaction, as a publish does: the entries of everyone on `slot`'s
+        shift, of who `left` it and who `joined` it (new entries), stamped with their new
+        SEQUENCE, and what changed queued for their calendars (services/delivery.py)."""
+        from .calendar_out import stamp_shift
+        from .delivery import queue_entry_changes
+
+        queue_entry_changes(self.ctx, stamp_shift(self.ctx, slot, also=left, joined=joined))
 
     def _detail(self, shift: _Shift) -> ShiftDetail:
         team = shift.team.slug
@@ -828,9 +924,10 @@ class SwapsService(ServiceBase):
         link = ""
         my_load = ""
         if my_offer is not None and state.status in OPEN_STATES and my_offer[1].state == "asked":
-            secret = self._answer_secret(my_offer[0])
+            secret = answer_secret(my_offer[0])
             if secret_hash(secret) == my_offer[0].token_hash:  # made with this process's key
-                link = f"/links/swap/{secret}"
+                path = ANSWER_PATH.format(secret=secret)
+                link = full_link(team, path) or path
             my_load = self._my_load(req, viewer, part)
         taken = req.taken_by if req.taken_by_id else None
         acted = req.acted_by or next((offers[a.id].acted_by for a in state.asks if offers[a.id].acted_by), "")
@@ -867,6 +964,38 @@ class SwapsService(ServiceBase):
     def _when(self, at: datetime, viewer: m.Person, time_only: bool = False) -> str:
         local = at.astimezone(ZoneInfo(viewer.tz or "UTC"))
         return local.strftime("%H:%M" if time_only else "%a %d %b %H:%M")
+
+
+def _has_mail_server(team: m.Team) -> bool:
+    return m.MailServer.select().where(m.MailServer.team == team.id).exists()
+
+
+def _jump_host(team: m.Team) -> str:
+    from .calendar_out import jump_host
+
+    return jump_host(team)
+
+
+def _shift_words(view: Swap, tz: str) -> str:
+    """'primary, Thu 10 Dec 09:00 - Fri 11 Dec 09:00' in the reader's zone (a mail's subject)."""
+    return f"({view.role}, {span(view.start, view.end, tz)})"
+
+
+def _shift_lines(view: Swap, tz: str) -> list[str]:
+    partners = names_joined([p.name for p in view.partners])
+    lines = [f"Shift: {view.role} on call for {view.rotation} ({view.team}), "
+             f"{span(view.start, view.end, tz)} ({tz})"]
+    if (view.start, view.end) != (view.shift_start, view.shift_end):
+        lines.append(f"  (part of the shift {span(view.shift_start, view.shift_end, tz)})")
+    lines.append(f"On call with: {partners or 'nobody else'}")
+    return lines
+
+
+def _answers_lines(view: Swap) -> list[str]:
+    if not view.asks:
+        return []
+    return ["Asked: " + "; ".join(f"{a.person.name}: {a.state.replace('_', ' ')}"
+                                  + (f" ({a.reason})" if a.reason else "") for a in view.asks)]
 
 
 def _was_taken(req: Any) -> bool:

@@ -30,7 +30,10 @@ def queue_mails(backend, logins: list[str], per_person: int = 1, subject: str = 
 
 
 def outbox_rows(backend) -> list:
-    return backend._read(lambda: list(m.Outbox.select().where(m.Outbox.kind != "plan.published")
+    """The rows a deliverer sends (not the records for later readers: "plan.published", "swap_asked")."""
+    from oncall_tui.services.outbox import DELIVERABLE
+
+    return backend._read(lambda: list(m.Outbox.select().where(m.Outbox.kind.in_(DELIVERABLE))
                                       .order_by(m.Outbox.id)))
 
 

@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 
 from oncall_tui.backend.local import LocalBackend
-from oncall_tui.services.outbox import Delivery
+from oncall_tui.services.outbox import DELIVERABLE, Delivery
 
 from ..conftest import DEMO_YOU, NOW
 from .helpers import outbox_rows, queue_mails, set_mail, wait_for
@@ -112,4 +112,4 @@ def test_a_publisher_killed_after_its_commit_loses_no_invitation(demo_db, clock,
     assert '"sent": 0' in cron.stdout
     assert box.count() == expected
     assert root._read(lambda: m.Outbox.select().where(m.Outbox.delivered_at.is_null()
-                                                      & (m.Outbox.kind != "plan.published")).count()) == 0
+                                                      & m.Outbox.kind.in_(DELIVERABLE)).count()) == 0
