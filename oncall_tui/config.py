@@ -287,34 +287,6 @@ def save_credentials(data: dict) -> Path:
     return path
 
 
-def link_key_path() -> Path:
-    return data_dir() / "link.key"
-
-
-def link_key() -> bytes:
-    """The key that link secrets are derived with (an HMAC of the ask): kept in this user's (or
-    the server's) data directory, mode 600, made on first use, never in the database, so that a
-    copy of the database leaks no link.  32 random bytes."""
-    import secrets
-
-    path = link_key_path()
-    try:
-        data = path.read_bytes()
-        if len(data) >= 32:
-            return data[:64]
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fresh = secrets.token_bytes(32)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first: theirs is the key
-        return path.read_bytes()[:64]
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(fresh)
-    return fresh
-
-
 def resolve_target(db: str | None, server: str | None) -> Target:
     if db:
         return Target(db_url=db)

@@ -6,9 +6,10 @@ mails of a swap):
     cant_path(assignment, person)    /links/cant/<secret>   "can't make it" for one shift
     full_link(team, path)            the team's server_url + path ("" when it has none)
 
-A secret is an HMAC of what it opens under the key of the process that made it
-(`config.link_key`, kept outside the database); the database keeps only the hash of an
-answer link, and no trace of a can't-make-it link (it is recomputed to be checked).
+A secret is an HMAC of what it opens under the database's link key (derived from its secrets
+key, kept outside the database: store/secrets.py), so every process on one database makes the
+same links; the database keeps only the hash of an answer link, and no trace of a can't-make-it
+link (it is recomputed to be checked).
 """
 from __future__ import annotations
 
@@ -23,19 +24,21 @@ ANSWER_PATH = "/links/swap/{secret}"
 CANT_PATH = "/links/cant/{secret}"
 
 
-_keys: dict[str, bytes] = {}
+_keys: dict[tuple[str, str], bytes] = {}
 
 
 def link_key() -> bytes:
-    """This process's link key (`config.link_key`), read once per key file: a feed of a year of
-    entries makes a link for each."""
-    from ..config import link_key as key
-    from ..config import link_key_path
+    """The link key of the database this write or read is on (`SecretBox.link_key`), derived
+    once per key: a feed of a year of entries makes a link for each."""
+    import os
 
-    path = str(link_key_path())
-    found = _keys.get(path)
+    from ..store.secrets import KEY_ENV, SecretBox
+
+    box = SecretBox(m.database.obj)
+    where = (box.where(), os.environ.get(KEY_ENV, ""))
+    found = _keys.get(where)
     if found is None:
-        found = _keys[path] = key()
+        found = _keys[where] = box.link_key()
     return found
 
 

@@ -78,6 +78,10 @@ def _read_or_make_key(path: Path, create: bool) -> bytes | None:
     return path.read_bytes().strip()
 
 
+#: What the link key is derived for (an HMAC of the secrets key with this label).
+LINK_KEY_LABEL = b"oncall link secrets v1"
+
+
 class SecretBox:
     """Encrypts and decrypts the stored passwords of one database."""
 
@@ -92,6 +96,18 @@ class SecretBox:
         if env:
             return env.strip().encode()
         return _read_or_make_key(self.path, create)
+
+    def link_key(self) -> bytes:
+        """The key swap and can't-make-it links are made with: derived from this database's
+        secrets key, so every process on the same database (each user's `oncall` on a shared
+        file, every worker of `oncall serve`) makes and checks the same links, and a copy of
+        the database alone opens none."""
+        import hashlib
+        import hmac
+
+        key = self._key(create=True)
+        assert key is not None
+        return hmac.new(key, LINK_KEY_LABEL, hashlib.sha256).digest()
 
     def seal(self, plain: str) -> str:
         if not plain:
