@@ -237,12 +237,25 @@ class CoreService(ServiceBase):
                         & (m.SwapRequest.status.in_(OPEN_STATES))).count())
         mine_open = (m.SwapRequest.select()
                      .where((m.SwapRequest.requester == me) & (m.SwapRequest.status.in_(OPEN_STATES))).count())
+        managed = m.Membership.select(m.Membership.team).where((m.Membership.person == me)
+                                                                 & (m.Membership.role == "manager"))
+        now = self._now()
+        pending = m.SwapOffer.select(m.SwapOffer.request).where(m.SwapOffer.state.in_(("asked", "waiting")))
+        waiting = m.SwapOffer.select(m.SwapOffer.request).where(m.SwapOffer.state == "waiting")
+        escalated = (m.SwapRequest.select().join(m.Slot).join(m.Rotation)
+                     .where(m.Rotation.team.in_(managed) & m.SwapRequest.status.in_(OPEN_STATES)
+                            & ((m.SwapRequest.status == "escalated") | (m.SwapRequest.deadline <= now)
+                               | m.SwapRequest.id.not_in(pending)
+                               | ((m.SwapRequest.answer_by <= now) & m.SwapRequest.id.not_in(waiting)))
+                            & (m.Slot.start > now)).count())
         parts = []
+        if escalated:
+            parts.append(f"{plural(escalated, 'request')} escalated to you")
         if asked:
             parts.append(f"{plural(asked, 'swap request')} waiting for your answer")
         if mine_open:
             parts.append(f"{mine_open} of yours open")
-        return asked, ("Swaps: " + "; ".join(parts)) if parts else "Swaps: nothing waiting"
+        return asked + escalated, ("Swaps: " + "; ".join(parts)) if parts else "Swaps: nothing waiting"
 
     def change_cursor(self) -> int:
         return self._read(lambda: m.ChangeCounter.select(m.ChangeCounter.seq)

@@ -15,6 +15,7 @@ consecutive-day rules have one home.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -222,7 +223,7 @@ class SwapsService(ServiceBase):
     def swap_request(self, shift_uid: str, start: datetime | None = None, end: datetime | None = None,
                      ask: list[str] | None = None, top: int | None = None, everyone: bool = False,
                      note: str = "", trade_uid: str | None = None) -> Swap:
-        note = check_note(note)
+        note = check_note(note, one_line=True)
         return self._write(lambda: self._request(shift_uid, start, end, ask, top, everyone, note, trade_uid))
 
     def _request(self, shift_uid: str, start: datetime | None, end: datetime | None, ask: list[str] | None,
@@ -378,7 +379,7 @@ class SwapsService(ServiceBase):
         return self._write(lambda: self._answer(swap_id, True, "", as_login))
 
     def swap_decline(self, swap_id: int, reason: str = "", as_login: str | None = None) -> Swap:
-        reason = check_note(reason, "reason")
+        reason = check_note(reason, "reason", one_line=True)
         return self._write(lambda: self._answer(swap_id, False, reason, as_login))
 
     def _answer(self, swap_id: int, agree: bool, reason: str, as_login: str | None,
@@ -396,6 +397,11 @@ class SwapsService(ServiceBase):
             acted_by = me.login
         state = self._advance_row(req, now)
         offer = next((o for o in req.offers if o.candidate_id == who.id), None)
+        if (agree and state.status == "agreed" and req.taken_by_id == who.id and offer is not None
+                and offer.state == "agreed"):  # the same answer again: nothing to do, not an error
+            words = "You already agreed; the shift is yours." if who.id == me.id else \
+                f"{who.name} already agreed; the shift is theirs."
+            return dataclasses.replace(self._view(req, me), message=words)
         if state.status not in OPEN_STATES:
             raise Conflict(self._closed_words(req, state.status), fresh=self._view(req, me))
         if offer is None:
@@ -543,7 +549,7 @@ class SwapsService(ServiceBase):
         return self._read(run)
 
     def swap_link_answer(self, secret: str, agree: bool, reason: str = "") -> SwapLink:
-        reason = check_note(reason, "reason")
+        reason = check_note(reason, "reason", one_line=True)
 
         def run() -> Any:
             offer = self._offer_by_secret(secret)
@@ -573,7 +579,7 @@ class SwapsService(ServiceBase):
 
     def cant_link_request(self, secret: str, start: datetime | None = None, end: datetime | None = None,
                           top: int | None = None, everyone: bool = False, note: str = "") -> Swap:
-        note = check_note(note)
+        note = check_note(note, one_line=True)
 
         def run() -> Any:
             assignment, person = self._assignment_by_cant_secret(secret)
@@ -820,11 +826,14 @@ class SwapsService(ServiceBase):
                 my_offer = (o, ask)
         part = self._part_of(req)
         part_of = "outgoing" if req.requester_id == viewer.id else "incoming" if my_offer else "team"
+        # who the taker would be on call with: the other roles' holders, the requester in place of
+        # the shift a trade gives them, never the viewer themselves
         partners = tuple(
-            convert.person_ref(a.person) for a in
+            convert.person_ref(req.requester if a.slot_id == req.trade_slot_id else a.person) for a in
             m.Assignment.select(m.Assignment, m.Person).join(m.Slot).switch(m.Assignment).join(m.Person)
             .where((m.Assignment.plan == req.plan_id) & (m.Slot.rotation == rot) & (m.Slot.start == slot.start)
-                   & (m.Slot.id != slot.id)))
+                   & (m.Slot.id != slot.id))
+            if (req.requester_id if a.slot_id == req.trade_slot_id else a.person_id) != viewer.id)
         link = ""
         my_load = ""
         if my_offer is not None and state.status in OPEN_STATES and my_offer[1].state == "asked":
@@ -836,6 +845,9 @@ class SwapsService(ServiceBase):
         acted = req.acted_by or next((offers[a.id].acted_by for a in state.asks if offers[a.id].acted_by), "")
         words = (self._closed_words(req, state.status) if state.status in ("agreed", "overridden")
                  else STATE_WORDS.get(state.status, state.status))
+        if state.status == "escalated" and not any(a.state in ("asked", "waiting") for a in state.asks):
+            words += (": everyone asked declined" if all(a.state == "declined" for a in state.asks)
+                      else ": nobody asked took it in time")
         trade_start = trade_end = None
         if req.trade_slot_id:
             trade_start, trade_end = req.trade_slot.start, req.trade_slot.end

@@ -87,6 +87,8 @@ def test_everyone_first_agreement_wins_and_the_rest_are_withdrawn(as_user, clock
     winner, loser = swap.asks[1].person.login, swap.asks[0].person.login
     won = as_user(winner).swap_agree(swap.id)
     assert won.state == "agreed"
+    again = as_user(winner).swap_agree(swap.id)  # the same answer twice: told so, not an error
+    assert again.message == "You already agreed; the shift is yours." and again.version == won.version
     assert {x.person.login: x.state for x in won.asks}[loser] == "withdrawn"
     with pytest.raises(Conflict, match="already taken by"):
         as_user(loser).swap_agree(swap.id)
@@ -96,7 +98,19 @@ def test_all_decline_and_cancel_and_escalation(as_user, clock):
     a, mine, cands = _a_shift_with_candidates(as_user, clock)
     only = cands[0].person.login
     swap = mine.swap_request(a.uid, ask=[only])
-    assert as_user(only).swap_decline(swap.id).state == "declined"
+    declined = as_user(only).swap_decline(swap.id)
+    # nobody left to ask: escalated to the managers at once, never closed silently
+    assert declined.state == "escalated" and declined.state_words.endswith("everyone asked declined")
+    assert swap.id in [s.id for s in as_user(DEMO_YOU).swaps() if s.state == "escalated"]
+    before = as_user(DEMO_YOU).home().swaps_waiting
+    assert "escalated to you" in as_user(DEMO_YOU).home().swaps_summary
+    def cover_marks() -> list:
+        month = mine.availability(month=a.start.strftime("%Y-%m"))
+        return [k for d in month.days for k in d.marks if "asked for cover" in k.note]
+    assert cover_marks()  # the requester still asks for cover
+    assert as_user(DEMO_YOU).swap_cancel(swap.id).state == "cancelled"  # a manager ends it
+    assert not cover_marks()
+    assert as_user(DEMO_YOU).home().swaps_waiting == before - 1
     again = mine.swap_request(a.uid, ask=[only])  # closed: may ask again
     cancelled = mine.swap_cancel(again.id)
     assert cancelled.state == "cancelled" and cancelled.asks[0].state == "withdrawn"
@@ -122,6 +136,9 @@ def test_refusals_change_nothing(as_user, clock):
     with pytest.raises(InvalidInput, match="cannot be asked"):
         mine.swap_request(a.uid, ask=[a.person.login])
     swap = mine.swap_request(a.uid, ask=[nobody])
+    with pytest.raises(InvalidInput, match="line break"):
+        as_user(nobody).swap_decline(swap.id, reason="busy\nreally")
+    assert mine.swap(swap.id).asks[0].state == "asked"
     with pytest.raises(NotAllowed):
         as_user(cands[1].person.login).swap_agree(swap.id)  # not asked
     with pytest.raises(NotAllowed):
@@ -253,3 +270,15 @@ def test_agreeing_is_refused_when_it_would_break_a_rule_or_the_plan_changed(as_u
     root.publish_plan(view.summary.id, view.summary.version)
     with pytest.raises(Conflict, match="re-published since"):  # the ask was about the plan before
         as_user(taker).swap_agree(swap.id)
+
+
+def test_partners_never_list_the_viewer_and_follow_a_trade(as_user, clock):
+    root = as_user(DEMO_YOU)
+    asks = [s for s in root.swaps(include_closed=True) if s.my_part == "incoming"]
+    assert asks  # the demo asks root for cover
+    for s in asks:
+        logins = [p.login for p in s.partners]
+        assert DEMO_YOU not in logins
+        if s.mode == "trade" and s.trade_start == s.shift_start:
+            # root takes the requester's role and gives them root's: root would be on with them
+            assert s.requester.login in logins
