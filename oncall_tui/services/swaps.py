@@ -490,11 +490,14 @@ class SwapsService(ServiceBase):
             if fit[0].why_not:
                 raise InvalidInput(f"{taker.name} cannot take it: {fit[0].why_not}")
             self._advance_for_slot(shift.slot, now)
+            replaced = []
             for other in m.SwapRequest.select().where((m.SwapRequest.slot == shift.slot)
                                                       & (m.SwapRequest.status.in_(OPEN_STATES))):
                 state = self._advance_row(other, now)
                 close(state, "overridden", now)
                 self._move(other, state, acted_by=me.login)
+                self._remove_mark(other)
+                replaced.append(other.id)
             whole = part == (shift.slot.start, shift.slot.end)
             req = m.SwapRequest.create(
                 slot=shift.slot, requester=shift.assignment.person, mode="assign", status="overridden",
@@ -503,6 +506,9 @@ class SwapsService(ServiceBase):
             self._apply(req, shift, taker, part, None)
             self._audit("swap_assigned", "swap", req.id, shift.team, shift=shift_uid, taker=login,
                         earlier=shift.assignment.person.login, start=part[0], end=part[1])
+            for other_id in replaced:
+                self._audit("swap_replaced", "swap", other_id, shift.team, shift=shift_uid, taker=login,
+                            by_swap=req.id)
             return AfterCommit(lambda: self._view(m.SwapRequest.get_by_id(req.id), me))
         return self._write(run)
 
@@ -753,8 +759,16 @@ class SwapsService(ServiceBase):
             return f"already taken by {req.taken_by.name}"
         if status == "overridden":
             who = f" ({req.acted_by})" if req.acted_by else ""
-            return (f"a manager{who} gave it to {req.taken_by.name}" if req.taken_by_id
-                    else f"undone by a manager{who}: {req.requester.name} holds it again"
+            if req.taken_by_id:
+                return f"a manager{who} gave it to {req.taken_by.name}"
+            act = _manager_act(req.id)
+            if act is not None:  # the history the audit keeps: whom it went to, and that it was undone
+                taker = _name_of(act.detail.get("taker", ""))
+                if act.action == "swap_replaced":
+                    return f"replaced by a manager's give to {taker}"
+                had = f"given to {taker}" if req.mode == "assign" else f"taken by {taker}"
+                return f"undone by a manager{who}: {req.requester.name} holds it again (it had been {had})"
+            return (f"undone by a manager{who}: {req.requester.name} holds it again"
                     if req.mode != "assign" and req.closed_at and req.acted_by and _was_taken(req)
                     else f"settled by a manager{who}")
         return f"no longer open: {STATE_WORDS.get(status, status)}"
@@ -879,6 +893,18 @@ class SwapsService(ServiceBase):
     def _when(self, at: datetime, viewer: m.Person, time_only: bool = False) -> str:
         local = at.astimezone(ZoneInfo(viewer.tz or "UTC"))
         return local.strftime("%H:%M" if time_only else "%a %d %b %H:%M")
+
+
+def _manager_act(swap_id: int) -> Any:
+    """The last undo or replacement of a request by a manager, from the audit log (or None)."""
+    return (m.AuditLog.select().where((m.AuditLog.entity == "swap") & (m.AuditLog.entity_id == str(swap_id))
+                                      & m.AuditLog.action.in_(("swap_undone", "swap_replaced")))
+            .order_by(m.AuditLog.id.desc()).first())
+
+
+def _name_of(login: str) -> str:
+    person = m.Person.get_or_none(m.Person.login == login) if login else None
+    return person.name if person is not None else login or "someone"
 
 
 def _was_taken(req: Any) -> bool:

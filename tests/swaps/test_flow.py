@@ -172,6 +172,22 @@ def test_partial_cover_and_manager_acts(as_user, clock):
     holder = [s.assignment.person.login for s in root.shifts(person="*", first=a.start.date())
               if s.assignment.uid == a.uid]
     assert back.state == "overridden" and holder == [a.person.login]
+    # the history stays: whom it was given to, and that it was undone, worded as an agreed swap's undo
+    given_to = cands[1].person.name
+    assert back.state_words == (f"undone by a manager ({DEMO_YOU}): {a.person.name} holds it again "
+                                f"(it had been given to {given_to})")
+    assert root.swap(undone.id).state_words.startswith(f"undone by a manager ({DEMO_YOU}): {a.person.name} "
+                                                       f"holds it again (it had been taken by ")
+
+
+def test_a_request_replaced_by_a_managers_give_says_so(as_user, clock):
+    a, mine, cands = _a_shift_with_candidates(as_user, clock)
+    swap = mine.swap_request(a.uid, ask=[cands[0].person.login])
+    root = as_user(DEMO_YOU)
+    root.swap_assign(a.uid, cands[1].person.login)
+    replaced = mine.swap(swap.id)
+    assert replaced.state == "overridden"
+    assert replaced.state_words == f"replaced by a manager's give to {cands[1].person.name}"
 
 
 def test_trade(as_user, clock):
