@@ -52,6 +52,7 @@ from .planning_data import PlanData
 _REMEMBERED: dict[tuple, Any] = {}
 NO_LINK = "this link is not valid: it may have been used already or have expired"
 MAX_TOP = 50
+MAX_TRADE_OPTIONS = 20  # the next shifts of the person asked that a trade picker weighs
 
 
 @dataclass
@@ -80,8 +81,8 @@ class _Fit:
 
 class SwapsService(ServiceBase):
     SERVES = ("swap_candidates", "swap_request", "swaps", "swap", "swap_agree", "swap_decline", "swap_cancel",
-              "swap_assign", "swap_undo", "cant_make_it_link", "swap_link", "swap_link_answer", "cant_link",
-              "cant_link_request")
+              "swap_assign", "swap_undo", "swap_trade_options", "cant_make_it_link", "swap_link",
+              "swap_link_answer", "cant_link", "cant_link_request")
 
     def __init__(self, ctx: ServiceContext, eligibility: EligibilityFor,
                  recommendations: RecommendationsFor) -> None:
@@ -263,13 +264,13 @@ class SwapsService(ServiceBase):
                 raise InvalidInput("a trade asks one person (--ask LOGIN) for one of their shifts", field="trade_uid")
             trade = self._shift(trade_uid, lock=True)
             if trade.assignment.person.login != chosen[0]:
-                raise InvalidInput(f"{trade_uid} is not {chosen[0]}'s shift", field="trade_uid")
+                raise InvalidInput(f"{self._shift_words(trade, me)} is not {chosen[0]}'s shift", field="trade_uid")
             if trade.slot.start <= now:
                 raise InvalidInput("the shift offered in return already started", field="trade_uid")
-            back = self._fits(trade, (trade.slot.start, trade.slot.end), only={requester.id}, trade=shift)
-            if not back or back[0].why_not:
-                why = back[0].why_not if back else f"{requester.name} is not on that rotation"
-                raise InvalidInput(f"{requester.name} cannot take {trade_uid} in return: {why}", field="trade_uid")
+            why = self._trade_refusal(shift, trade)
+            if why:
+                raise InvalidInput(f"{requester.name} cannot take {self._shift_words(trade, me)} in return: {why}",
+                                   field="trade_uid")
         fits = {f.person.login: f for f in self._fits(shift, part, trade=trade)}
         ranked = [c.person.login for c in self._ranked(shift, part)]
         if chosen:
@@ -319,6 +320,45 @@ class SwapsService(ServiceBase):
                     **({"acted_for": requester.login} if me.id != requester.id else {}))
         self._outbox("swap_asked", {"swap": req.id, "asked": logins if mode == "everyone" else logins[:1]})
         return AfterCommit(lambda: self._view(m.SwapRequest.get_by_id(req.id), me))
+
+    def _trade_refusal(self, shift: _Shift, trade: _Shift) -> str:
+        """Why the holder of `shift` cannot take `trade` in return ("" when they can)."""
+        requester = shift.assignment.person
+        back = self._fits(trade, (trade.slot.start, trade.slot.end), only={requester.id}, trade=shift)
+        if not back:
+            return f"{requester.name} is not on that rotation"
+        return back[0].why_not
+
+    def _shift_words(self, shift: _Shift, viewer: m.Person) -> str:
+        """A shift in words for a refusal: "Sun 06 Dec primary" (in the viewer's zone)."""
+        day = shift.slot.start.astimezone(ZoneInfo(viewer.tz or "UTC")).strftime("%a %d %b")
+        return f"{day} {shift.slot.role}"
+
+    def swap_trade_options(self, shift_uid: str, login: str) -> list[ShiftDetail]:
+        """`login`'s shifts still to come that the holder of `shift_uid` may take in return for it,
+        with `login` able to take `shift_uid` when they give it: what a trade picker offers."""
+        def run() -> list[ShiftDetail]:
+            shift = self._shift(shift_uid)
+            self._require_holder_or_manager(shift, "trade it")
+            other = self._person(login)
+            if other.id == shift.assignment.person_id:
+                raise InvalidInput("a trade is with someone else", field="login")
+            now = self._now()
+            rows = (m.Assignment.select(m.Assignment, m.Slot).join(m.Slot).switch(m.Assignment).join(m.Plan)
+                    .join(m.Rotation)
+                    .where((m.Plan.status == "published") & (m.Assignment.person == other)
+                           & (m.Rotation.team == shift.team) & (m.Slot.start > now))
+                    .order_by(m.Slot.start).limit(MAX_TRADE_OPTIONS))
+            out = []
+            for row in rows:
+                trade = self._shift(row.slot.uid)
+                if self._trade_refusal(shift, trade):
+                    continue
+                fit = self._fits(shift, (shift.slot.start, shift.slot.end), only={other.id}, trade=trade)
+                if fit and not fit[0].why_not:
+                    out.append(self._detail(trade))
+            return out
+        return self._read(run)
 
     def _mark_unavailable(self, person: m.Person, shift: _Shift) -> m.Availability | None:
         """The requester is unavailable for the shift ("asked for cover"), so no plan gives it back."""

@@ -4,6 +4,7 @@ fall-through, time-outs and escalation by the clock, cancelling, trades, manager
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -298,3 +299,28 @@ def test_partners_never_list_the_viewer_and_follow_a_trade(as_user, clock):
         if s.mode == "trade" and s.trade_start == s.shift_start:
             # root takes the requester's role and gives them root's: root would be on with them
             assert s.requester.login in logins
+
+
+def test_trade_options_are_exactly_the_takeable_shifts_and_refusals_name_the_shift(as_user, clock):
+    a, mine, cands = _a_shift_with_candidates(as_user, clock)
+    root = as_user(DEMO_YOU)
+    for c in cands[:3]:
+        login = c.person.login
+        offered = {d.assignment.uid for d in mine.swap_trade_options(a.uid, login)}
+        assert all(d.assignment.person.login == login for d in mine.swap_trade_options(a.uid, login))
+        theirs = [x for x in holders(root, clock) if x.person.login == login and x.uid != a.uid]
+        for t in theirs:
+            if t.uid in offered:
+                continue
+            with pytest.raises(InvalidInput) as refused:
+                mine.swap_request(a.uid, ask=[login], trade_uid=t.uid)
+            text = str(refused.value)
+            assert t.uid not in text  # the shift in words, never its uid
+            if "in return" in text:
+                assert f"{t.start.astimezone(ZoneInfo(mine.whoami().tz)):%a %d %b} {t.role}" in text
+        if offered:
+            uid = sorted(offered)[0]
+            swap = mine.swap_request(a.uid, ask=[login], trade_uid=uid)
+            assert swap.mode == "trade" and swap.trade_uid == uid
+            return
+    pytest.skip("no trade possible in this plan")
