@@ -155,6 +155,13 @@ class SwapsService(ServiceBase):
         shift_weight = weight[sid]
         part_points = points_of_part(shift_weight, shift.slot.start, shift.slot.end, *part)
         people = {p.login: p for p in m.Person.select().where(m.Person.login.in_(list(built.members)))}
+        # hours people already cover elsewhere (a swap of some hours, any rotation): not free then
+        covering: dict[int, m.Cover] = {}
+        for c in (m.Cover.select(m.Cover, m.Assignment, m.Slot, m.Rotation).join(m.Assignment).join(m.Slot)
+                  .join(m.Rotation).switch(m.Assignment).join(m.Plan)
+                  .where((m.Plan.status == "published") & (m.Cover.start < part[1]) & (m.Cover.end > part[0])
+                         & (m.Cover.assignment != shift.assignment))):
+            covering.setdefault(c.person_id, c)
         out = []
         for person_id in sorted(built.members):
             if person_id == holder or person_id not in people:
@@ -177,6 +184,11 @@ class SwapsService(ServiceBase):
                 why = (built.ineligible_why.get((person_id, sid, shift.slot.role)) if v.rule == "not_eligible"
                        else built.unavailable_why.get((person_id, sid)) if v.rule == "unavailable"
                        else None) or v.message
+            held = covering.get(person.id)
+            if not why and held is not None:
+                tz = ZoneInfo(person.tz or "UTC")
+                why = (f"covers {held.assignment.slot.rotation.name} {held.assignment.slot.role} "
+                       f"{held.start.astimezone(tz):%a %d %b %H:%M}-{held.end.astimezone(tz):%H:%M} then")
             share = shares.get(person_id)
             out.append(_Fit(person=person, level=member.level or 3, level_why=member.level_why,
                             points=round(points.get(person_id, 0.0), 1),
