@@ -45,6 +45,7 @@ from ..core.swaps import (
 )
 from ..store import models as m
 from . import convert
+from .availability import SWAP_MARK_NOTE
 from .base import AfterCommit, ServiceBase, ServiceContext, check_note
 from .context import EligibilityFor, RecommendationsFor
 from .planning_data import PlanData
@@ -325,7 +326,7 @@ class SwapsService(ServiceBase):
                                        state="asked" if first else "waiting", asked_at=now if first else None)
             offer.token_hash = secret_hash(self._answer_secret(offer))
             offer.save()
-        req.mark = self._mark_unavailable(requester, shift)
+        req.mark = self._mark_unavailable(requester, shift, req.id, None if whole else part)
         req.save()
         self._audit("swap_requested", "swap", req.id, shift.team, shift=shift.slot.uid, mode=mode,
                     requester=requester.login, asked=logins, start=part[0], end=part[1],
@@ -372,8 +373,13 @@ class SwapsService(ServiceBase):
             return out
         return self._read(run)
 
-    def _mark_unavailable(self, person: m.Person, shift: _Shift) -> m.Availability | None:
-        """The requester is unavailable for the shift ("asked for cover"), so no plan gives it back."""
+    def _mark_unavailable(self, person: m.Person, shift: _Shift, swap_id: int,
+                          part: tuple[datetime, datetime] | None) -> m.Availability | None:
+        """The requester is unavailable for the shift ("asked for cover"), so no plan gives it back;
+        the mark names the swap and, for a part, its hours ("asked for cover (swap 5, 14:00-16:00)")."""
+        tz = ZoneInfo(person.tz or "UTC")
+        hours = f", {part[0].astimezone(tz):%H:%M}-{part[1].astimezone(tz):%H:%M}" if part else ""
+        words = f"{SWAP_MARK_NOTE}{swap_id}{hours})"
         day = shift.slot.start.astimezone(ZoneInfo(person.tz or "UTC")).date()
         existing = m.Availability.get_or_none((m.Availability.person == person) & (m.Availability.day == day)
                                               & (m.Availability.shift_start == shift.slot.start)
@@ -384,7 +390,7 @@ class SwapsService(ServiceBase):
                                       updated_at=self._now()).where(m.Availability.id == existing.id).execute()
             return None  # theirs: left in place when the request ends
         return m.Availability.create(person=person, day=day, shift_start=shift.slot.start, state="unavailable",
-                                     note="asked for cover", updated_at=self._now())
+                                     note=words, updated_at=self._now())
 
     # ======================================================================================
     # reading

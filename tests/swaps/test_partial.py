@@ -134,3 +134,21 @@ def test_someone_covering_some_hours_is_not_offered_for_the_same_hours_elsewhere
             return
     import pytest
     pytest.skip("no two shifts at once with a shared candidate in this plan")
+
+
+def test_the_mark_of_a_request_names_the_swap_and_its_hours_not_a_hand(demo_db, clock):
+    from oncall_tui.core.domain_availability import mark_words, source_words
+
+    root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    shift = next(a for a in holders(root, clock) if a.person.login not in (DEMO_YOU, "maya"))
+    holder = LocalBackend(demo_db, actor=shift.person.login, clock=clock)
+    part = (shift.start + timedelta(hours=5), shift.start + timedelta(hours=7))
+    swap = holder.swap_request(shift.uid, start=part[0], end=part[1], top=1)
+    tz = ZoneInfo(holder.whoami().tz)
+    month = holder.availability(month=shift.start.astimezone(tz).strftime("%Y-%m"))
+    marks = [k for d in month.days for k in d.marks if k.note.startswith("asked for cover")]
+    hours = f"{part[0].astimezone(tz):%H:%M}-{part[1].astimezone(tz):%H:%M}"
+    assert [(k.source, k.note, k.shift_start) for k in marks] == [
+        ("swap", f"asked for cover (swap {swap.id}, {hours})", shift.start)]
+    assert mark_words("unavailable", "swap", marks[0].note) == f"unavailable: {marks[0].note}"
+    assert source_words("swap") == "from a swap request"
