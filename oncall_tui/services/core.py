@@ -255,7 +255,7 @@ class CoreService(ServiceBase):
             parts.append(f"{plural(asked, 'swap request')} waiting for your answer")
         if mine_open:
             parts.append(f"{mine_open} of yours open")
-        return asked + escalated, ("Swaps: " + "; ".join(parts)) if parts else "Swaps: nothing waiting"
+        return asked, ("Swaps: " + "; ".join(parts)) if parts else "Swaps: nothing waiting"
 
     def change_cursor(self) -> int:
         return self._read(lambda: m.ChangeCounter.select(m.ChangeCounter.seq)

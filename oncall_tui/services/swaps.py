@@ -457,9 +457,9 @@ class SwapsService(ServiceBase):
         offer = next((o for o in req.offers if o.candidate_id == who.id), None)
         if (agree and state.status == "agreed" and req.taken_by_id == who.id and offer is not None
                 and offer.state == "agreed"):  # the same answer again: nothing to do, not an error
-            words = "You already agreed; the shift is yours." if who.id == me.id else \
+            already = "You already agreed; the shift is yours." if who.id == me.id else \
                 f"{who.name} already agreed; the shift is theirs."
-            return dataclasses.replace(self._view(req, me), message=words)
+            return dataclasses.replace(self._view(req, me), message=already)
         if state.status not in OPEN_STATES:
             raise Conflict(self._closed_words(req, state.status), fresh=self._view(req, me))
         if offer is None:
