@@ -18,7 +18,7 @@ DEFAULT_DEADLINE_HOURS = 48  # escalate an open request this long before the shi
 SECRET_BYTES = 32  # 256-bit link secrets
 
 
-@dataclass
+@dataclass(kw_only=True)
 class AskState:
     """One ask as stored: what `advance` reads and moves."""
 
@@ -29,7 +29,7 @@ class AskState:
     answered_at: datetime | None = None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RequestState:
     """A request as stored: what `advance` reads and moves."""
 
