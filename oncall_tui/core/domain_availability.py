@@ -57,6 +57,8 @@ def source_words(source: str) -> str:
     label = calendar_label(source)
     if label is not None:
         return f"from calendar '{label}'"
+    if source == "swap":
+        return "from a swap request"
     return "set by hand" if source == "hand" else "nothing set"
 
 
@@ -65,6 +67,8 @@ def mark_words(state: str, source: str, note: str = "") -> str:
     "busy in calendar 'Work' (busy 09:00–09:15)"; a calendar marks, a person sets."""
     word = MARK_WORDS.get(state, state)
     label = calendar_label(source)
+    if source == "swap":  # the note names the swap and its hours: "asked for cover (swap 5, 14:00-16:00)"
+        return f"{word}: {note}" if note else f"{word}: asked for cover"
     text = f"{word} in calendar '{label}'" if label is not None else (
         f"marked {word} by hand" if source == "hand" else f"{word} (nothing set)")
     return text + (f" ({note})" if note else "")

@@ -31,8 +31,21 @@ if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does
 
 
 
-def _source_name(row: m.Availability) -> str:
-    return "hand" if row.source_id is None else f"calendar:{row.source.label}"
+SWAP_MARK_NOTE = "asked for cover (swap "  # how a swap request's own mark begins (services/swaps.py)
+
+
+def mark_source(row: m.Availability) -> str:
+    """Where a stored mark came from: "hand", "calendar:<label>", or "swap" (the mark a swap
+    request made for the hours its requester asked to be covered)."""
+    if row.source_id is not None:
+        return f"calendar:{row.source.label}"
+    if (row.note or "").startswith(SWAP_MARK_NOTE) and m.SwapRequest.select().where(
+            m.SwapRequest.mark == row.id).exists():
+        return "swap"
+    return "hand"
+
+
+_source_name = mark_source
 
 
 def _hand_set(row: m.Availability) -> bool:

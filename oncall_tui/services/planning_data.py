@@ -16,6 +16,7 @@ from ..core.months import month_range
 from ..core.shifts import generate_shifts
 from ..store import models as m
 from . import convert
+from .availability import mark_source
 from .base import ServiceBase, ServiceContext
 from .context import EligibilityFor, RecommendationsFor
 
@@ -99,7 +100,7 @@ class PlanData(ServiceBase):
         mark_to = max([last] + [s.end.date() for s in shifts]) + timedelta(days=2)
         marks = [Mark(login=row.person.login, day=row.day, state=row.state, shift_start=row.shift_start,
                       hand_set=row.source_id is None,
-                      source="hand" if row.source is None else f"calendar:{row.source.label}",
+                      source=mark_source(row),
                       note=row.note or getattr(row, "reason", "") or "")
                  for row in m.Availability.select(m.Availability, m.Person, m.CalendarSource).join(m.Person)
                  .switch(m.Availability).join(m.CalendarSource, JOIN.LEFT_OUTER)

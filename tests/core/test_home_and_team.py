@@ -24,6 +24,7 @@ def test_home_shows_next_shifts_with_partner_and_escalation(as_user, clock):
         assert [e.position for e in detail.escalation] == [1, 2, 3]
     assert home.swaps_waiting == 1
     assert "1 swap request waiting" in home.swaps_summary
+    assert "escalated to you" in home.swaps_summary  # the demo's escalated request, to its manager
 
 
 def test_now_names_primary_and_secondary_and_each_others_partner(as_user):

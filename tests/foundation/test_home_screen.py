@@ -60,7 +60,7 @@ def test_home_shows_my_shifts_partners_escalation_who_is_on_now_and_what_waits(d
         assert row.person.name in text and row.person.contact in text
     assert "primary" in text and "secondary" in text
     assert view.requirements_summary in text
-    assert "Swaps: 1 swap request waiting for your answer; 1 of yours open  (press s)" in text
+    assert "Swaps: 1 request escalated to you; 1 swap request waiting for your answer" in text
 
 
 def test_someone_on_call_now_sees_the_now_marker_in_their_own_zone(demo_db, clock):
