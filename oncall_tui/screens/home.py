@@ -12,6 +12,7 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..core.domain import HomeView, ShiftDetail
+from ..core.shifts import piece_id
 from ..formatting import escape
 from .base import AreaScreen
 from .shift_text import FitsItsWidth, Line, content, escalation_lines, now_lines, shift_lines, text_lines
@@ -52,7 +53,7 @@ class ShiftList(FitsItsWidth, OptionList):
         self.laid_out_at = width
         if not self.details or self.now is None:
             return [Option(self.empty_text, disabled=True)]
-        return [Option(content(lines), id=d.assignment.uid)
+        return [Option(content(lines), id=piece_id(d.assignment.uid, d.assignment.start))
                 for d, lines in zip(self.details, shift_lines(self.details, self.tz, self.now, width))]
 
     def has_options(self) -> bool:

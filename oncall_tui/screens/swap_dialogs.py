@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from ..core.domain import ShiftDetail
 from ..core.errors import OncallError
-from ..core.shifts import moment_text, part_of_shift
+from ..core.shifts import moment_text, part_of_shift, piece_id
 from ..formatting import escape, plural, safe_text, span
 from .base import BackendWorkers, SubmittingDialog
 from .shift_text import Group, content, pack, text_lines
@@ -356,12 +356,15 @@ class TradeDialog(BackendWorkers, ModalScreen["str | None"]):
         options.add_options([
             Option(f"{escape(span(d.assignment.start, d.assignment.end, self.tz))} · "
                    f"{escape(d.assignment.rotation_name)} · {escape(d.assignment.role.upper())}",
-                   id=d.assignment.uid) for d in upcoming])
+                   id=piece_id(d.assignment.uid, d.assignment.start)) for d in upcoming])
+        self._uids = {piece_id(d.assignment.uid, d.assignment.start): d.assignment.uid for d in upcoming}
         options.highlighted = 0
+
+    _uids: dict[str, str] = {}  # option id (one piece of a shift) -> the shift's uid
 
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self.dismiss(self._uids.get(event.option.id or ""))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -290,3 +290,49 @@ def test_a_trade_picks_one_of_their_shifts_in_return(as_user, clock):
         return
     assert made[0].mode == "trade" and made[0].trade_uid == picked[-1]
     assert [a.person.login for a in made[0].asks] == [partner]
+
+
+@BOTH
+def test_after_a_partial_cover_home_lists_each_piece_and_opens_it(as_user, clock):
+    """Someone takes an hour in the middle of root's shift: the slot's uid is now shared by three
+    pieces (two root's, one theirs). Home lists root's two pieces, F5 reads them again, and
+    Enter opens each one's details: no list keys two options alike."""
+    from datetime import timedelta
+
+    from oncall_tui.screens.home import ShiftList
+    from oncall_tui.screens.shift_detail import ShiftDetailScreen
+
+    root = as_user("root")
+    _, detail = free_shift(root)
+    shift = detail.assignment
+    start, end = shift.start + timedelta(hours=3), shift.start + timedelta(hours=4)
+    login = root.swap_candidates(shift.uid, start, end)[0].person.login
+    asked = root.swap_request(shift.uid, start, end, ask=[login])
+    as_user(login).swap_agree(asked.id)
+    mine = [d.assignment for d in root.home().next_shifts if d.assignment.uid == shift.uid]
+    assert [(a.start, a.end) for a in mine] == [(shift.start, start), (end, shift.end)]
+    app = quiet_app(root, clock)
+    opened: list[tuple] = []
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, 3)
+            await pilot.press("f5")
+            await settle(pilot, 3)
+            shifts = app.screen.query_one("#shifts", ShiftList)
+            assert shifts.option_count == len(root.home().next_shifts)
+            pieces = [i for i, d in enumerate(shifts.details) if d.assignment.uid == shift.uid]
+            assert len(pieces) == 2
+            for index in pieces:
+                shifts.highlighted = index
+                await settle(pilot)
+                await pilot.press("enter")
+                assert await wait_until(pilot, lambda: isinstance(app.screen, ShiftDetailScreen))
+                got = app.screen.detail.assignment
+                opened.append((got.start, got.end))
+                await pilot.press("escape")
+                assert await wait_until(pilot, lambda: not isinstance(app.screen, ShiftDetailScreen))
+
+    asyncio.run(run())
+    assert opened == [(shift.start, start), (end, shift.end)]
+    assert not [n for n in app._notifications if "DuplicateID" in str(n.message)]
