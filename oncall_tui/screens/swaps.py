@@ -256,9 +256,9 @@ class SwapsScreen(AreaScreen):
         Binding("x", "cancel_request", "Cancel", tooltip="Withdraw this request; everyone asked is told"),
         Binding("g", "give", "Give", tooltip="Managers: give this shift straight to someone"),
         Binding("u", "undo", "Undo", tooltip="Managers: undo this swap; the earlier holder has the shift back"),
-        Binding("Y", "agree_for", "Agree for", show=False,
+        Binding("Y", "agree_for", "Yes for",
                 tooltip="Managers: agree for someone who was asked (ill, away)"),
-        Binding("N", "decline_for", "Decline for", show=False,
+        Binding("N", "decline_for", "No for",
                 tooltip="Managers: decline for someone who was asked (ill, away)"),
         Binding("f5", "refresh", "Refresh", tooltip="Load the requests again"),
     ]
@@ -409,7 +409,8 @@ class SwapsScreen(AreaScreen):
         from .swap_dialogs import DeclineDialog
 
         swap_id = swap.id
-        title = "Decline" if as_login is None else f"Decline for {as_login}"
+        who = next((a.person.name for a in swap.asks if a.person.login == as_login), as_login)
+        title = "Decline" if as_login is None else f"Decline for {who} ({as_login})"
         dialog = DeclineDialog(title, self._describe(swap),
                                call=lambda backend, reason: backend.swap_decline(swap_id, reason, as_login=as_login))
 
@@ -424,15 +425,40 @@ class SwapsScreen(AreaScreen):
         if swap is None:
             return
         swap_id = swap.id
-        self._act(lambda backend: backend.swap_cancel(swap_id), "Request cancelled; everyone asked is told.")
+        self._confirmed(swap, f"Cancel {swap.requester.name}'s request?",
+                        f"{self._describe(swap)}. {swap.requester.name} and everyone asked are told.", "cancel the request",
+                        lambda: self._act(lambda backend: backend.swap_cancel(swap_id),
+                                          "Request cancelled; everyone asked is told."), no="keep it")
+
+    def _mine(self, swap: Swap) -> bool:
+        return self.view is not None and swap.requester.login == self.view.me.login
+
+    def _confirmed(self, swap: Swap | None, title: str, text: str, yes: str, then, always: bool = False,
+                   no: str = "back, nothing done") -> None:
+        """`then()` at once on my own request; on someone else's (a manager acting for them), after
+        one small dialog naming whom it affects says yes."""
+        if swap is not None and self._mine(swap) and not always:
+            then()
+            return
+        from .plan_dialogs import ConfirmScreen
+
+        def answered(yes_: bool | None) -> None:
+            if yes_:
+                then()
+
+        self.app.push_screen(ConfirmScreen(title, text, yes=yes, no=no), answered)
 
     def action_undo(self) -> None:
         swap = self.current()
         if swap is None:
             return
         swap_id = swap.id
-        self._act(lambda backend: backend.swap_undo(swap_id),
-                  f"Undone: {swap.requester.name} has the shift back.")
+        taker = f" and {swap.taken_by.name} no longer holds it" if swap.taken_by is not None else ""
+        self._confirmed(swap, f"Undo the swap of {swap.requester.name}'s shift?",
+                        f"{self._describe(swap)}. {swap.requester.name} has the shift back{taker}; "
+                        "both are told.", "undo it",
+                        lambda: self._act(lambda backend: backend.swap_undo(swap_id),
+                                          f"Undone: {swap.requester.name} has the shift back."), always=True)
 
     def action_give(self) -> None:
         swap = self.current()
@@ -444,14 +470,22 @@ class SwapsScreen(AreaScreen):
         def pick(found) -> None:
             from .swap_dialogs import PickDialog
 
+            names.update((c.person.login, c.person.name) for c in found)
             choices = [(c.person.login, f"{c.rank}. {c.person.name} · level {c.level} · {c.reason}") for c in found]
             self.app.push_screen(PickDialog("Give this shift to…", self._describe(swap), choices,
                                             empty="Nobody can take this shift now."), given)
 
         def given(login: str | None) -> None:
-            if login is not None:
-                self._act(lambda backend: backend.swap_assign(uid, login, part[0], part[1]),
-                          f"Given to {login}; the request is closed.")
+            if login is None:
+                return
+            name = names.get(login, login)
+            self._confirmed(swap, f"Give {swap.requester.name}'s shift to {name}?",
+                            f"{self._describe(swap)}. {name} holds it at once; the request is closed and "
+                            "everyone asked is told.", f"give it to {name}",
+                            lambda: self._act(lambda backend: backend.swap_assign(uid, login, part[0], part[1]),
+                                              f"Given to {name}; the request is closed."))
+
+        names: dict[str, str] = {}
 
         self.run_backend(lambda backend: backend.swap_candidates(uid, part[0], part[1]), pick, group="candidates",
                          exclusive=True, failed=self._refused)
@@ -464,14 +498,20 @@ class SwapsScreen(AreaScreen):
         asked = [a for a in asked_now(swap) if a.person.login != me]
         swap_id = swap.id
 
+        names = {a.person.login: a.person.name for a in asked}
+
         def chosen(login: str | None) -> None:
             if login is None:
                 return
-            if agree:
-                self._act(lambda backend: backend.swap_agree(swap_id, as_login=login),
-                          f"Agreed for {login}: the shift is theirs.")
-            else:
-                self._decline(swap, login)
+            if not agree:
+                self._decline(swap, login)  # its dialog names them and asks for the reason
+                return
+            name = names.get(login, login)
+            self._confirmed(swap, f"Agree for {name}?",
+                            f"{self._describe(swap)}. {name} takes it at once; {name} and "
+                            f"{swap.requester.name} are told it was done for them.", f"agree for {name}",
+                            lambda: self._act(lambda backend: backend.swap_agree(swap_id, as_login=login),
+                                              f"Agreed for {login}: the shift is theirs."), always=True)
 
         if len(asked) == 1:
             chosen(asked[0].person.login)

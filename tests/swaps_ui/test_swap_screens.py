@@ -8,8 +8,10 @@ import pytest
 from textual.widgets import Input, Static
 
 from oncall_tui.app import make_app
+from oncall_tui.screens.plan_dialogs import ConfirmScreen
 from oncall_tui.screens.swap_dialogs import AskDialog, DeclineDialog
 from oncall_tui.screens.swaps import SwapList, SwapsScreen
+from oncall_tui.widgets.key_bar import KeyBar
 
 from ..foundation.helpers import screen_text, settle, wait_until
 from .helpers import ask_one, ask_someone_else, engineer_with_a_free_shift, free_shift
@@ -224,11 +226,19 @@ def test_a_manager_answers_for_someone_then_undoes_it(as_user, clock):
     async def run():
         async with app.run_test(size=(80, 24)) as pilot:
             await open_inbox(pilot, asked.id)
-            await pilot.press("Y")
+            await pilot.press("Y")  # one small dialog names whom it affects; nothing is done yet
+            assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            name = next(a.person.name for a in asked.asks if a.person.login == login)
+            assert f"Agree for {name}?" in screen_text(app)
+            assert root.swap(asked.id).state in ("open", "escalated")
+            await pilot.press("y")
             assert await wait_until(pilot, lambda: root.swap(asked.id).state == "agreed")
             assert await wait_until(pilot, lambda: f"Agreed for {login}" in screen_text(app))
             await open_inbox(pilot, asked.id)
             await pilot.press("u")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            assert alice.whoami().name in screen_text(app)
+            await pilot.press("y")
             assert await wait_until(pilot, lambda: root.swap(asked.id).state != "agreed")
 
     asyncio.run(run())
@@ -336,3 +346,31 @@ def test_after_a_partial_cover_home_lists_each_piece_and_opens_it(as_user, clock
     asyncio.run(run())
     assert opened == [(shift.start, start), (end, shift.end)]
     assert not [n for n in app._notifications if "DuplicateID" in str(n.message)]
+
+
+@BOTH
+def test_a_manager_cancelling_someone_elses_request_confirms_naming_them(as_user, clock):
+    """x on an engineer's request asks first, naming the engineer: n changes nothing, y cancels.
+    Y and N are in the manager's key bar where someone else is being asked."""
+    alice = as_user(engineer_with_a_free_shift(as_user, "root"))
+    asked, login = ask_someone_else(alice, manager="root")
+    root = as_user("root")
+    app = quiet_app(root, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_inbox(pilot, asked.id)
+            keys = {key for key, _, _, enabled in screen.query_one(KeyBar).keys()[0] if enabled}
+            assert {"Y", "N"} <= keys, keys
+            await pilot.press("x")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            assert f"Cancel {alice.whoami().name}'s request?" in screen_text(app)
+            await pilot.press("n")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, SwapsScreen))
+            assert root.swap(asked.id).state in ("open", "escalated")
+            await pilot.press("x")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            assert await wait_until(pilot, lambda: root.swap(asked.id).state == "cancelled")
+
+    asyncio.run(run())
