@@ -297,6 +297,18 @@ class SwapsScreen(AreaScreen):
     def _moved(self) -> None:
         self._show_detail()
         self.refresh_bindings()
+        swap = self.current()
+        if self._said_of is not None and (swap is None or swap.id != self._said_of):
+            self._say("")  # the line was about another request
+
+    #: The request the outcome line speaks of (None: it says nothing).
+    _said_of: int | None = None
+
+    def _say(self, text: str, swap_id: int | None = None) -> None:
+        from .swap_dialogs import say
+
+        say(self.query_one("#outcome", Static), text)
+        self._said_of = swap_id if text else None
 
     def on_resize(self) -> None:
         self._show_detail()
@@ -374,21 +386,24 @@ class SwapsScreen(AreaScreen):
 
     def _act(self, call, success: str) -> None:
         """One write; then the list as it is now.  A refusal (the shift was taken, the request
-        closed meanwhile) is one line here and on a notice, beside the current state."""
-        self.run_backend(call, lambda result: self._acted(success), group="act", failed=self._refused)
+        closed meanwhile) is one line under that request and on a notice, beside its current
+        state; the line goes when the cursor moves to another request."""
+        current = self.current()
+        swap_id = current.id if current is not None else None
+        self.run_backend(call, lambda result: self._acted(success, swap_id), group="act",
+                         failed=lambda exc: self._refused(exc, swap_id))
 
-    def _acted(self, success: str) -> None:
-        from .swap_dialogs import say
-
+    def _acted(self, success: str, swap_id: int | None = None) -> None:
         self.notify(escape(success))
-        say(self.query_one("#outcome", Static), success)
+        self._say(success, swap_id)
         self.reload()
 
-    def _refused(self, exc: OncallError) -> None:
-        from .swap_dialogs import say
-
+    def _refused(self, exc: OncallError, swap_id: int | None = None) -> None:
         report_problem(self, exc)
-        say(self.query_one("#outcome", Static), f"Not done: {exc.message}")
+        if swap_id is None:
+            current = self.current()
+            swap_id = current.id if current is not None else None
+        self._say(f"Not done: {exc.message}", swap_id)
         self.reload()
 
     def action_agree(self) -> None:
@@ -416,7 +431,7 @@ class SwapsScreen(AreaScreen):
 
         def closed(result: Any) -> None:
             if result is not None:
-                self._acted("Declined." + (" The next person is asked." if result.state in OPEN_STATES else ""))
+                self._acted("Declined." + (" The next person is asked." if result.state in OPEN_STATES else ""), swap_id)
 
         self.app.push_screen(dialog, closed)
 

@@ -374,3 +374,31 @@ def test_a_manager_cancelling_someone_elses_request_confirms_naming_them(as_user
             assert await wait_until(pilot, lambda: root.swap(asked.id).state == "cancelled")
 
     asyncio.run(run())
+
+
+@BOTH
+def test_a_refusal_line_belongs_to_its_request_and_goes_when_the_cursor_moves(as_user, clock):
+    root = as_user("root")
+    ask_one(root)  # a request of root's own: two items in the list
+    asked = next(s for s in root.swaps() if s.my_part == "incoming" and s.state in ("open", "escalated"))
+    dev = as_user(asked.requester.login)  # the demo's engineer asking root
+    app = quiet_app(root, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_inbox(pilot, asked.id)
+            dev.swap_cancel(asked.id)
+            await pilot.press("y")
+            assert await wait_until(pilot, lambda: "Not done:" in screen_text(app))
+            outcome = screen.query_one("#outcome", Static)
+            assert outcome.display
+            await settle(pilot, 2)
+            assert outcome.display and screen.current().id == asked.id  # still on it after the reload
+            swaps = screen.query_one("#swaps", SwapList)
+            other = next(i for i, s in enumerate(swaps.rows) if s is not None and s.id != asked.id)
+            swaps.highlighted = other
+            await settle(pilot)
+            assert not outcome.display
+            assert "Not done:" not in screen_text(app)
+
+    asyncio.run(run())
