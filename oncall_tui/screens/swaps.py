@@ -76,8 +76,31 @@ def swap_heading(swap: Swap, tz: str, me: str) -> list[list[tuple[str, str]]]:
     if _is_part(swap):
         units.append([("(part)", "")])
     units.append([("· ", ""), (safe_text(swap.role.upper()), "bold")])
-    units.append([("· ", ""), (swap.state.replace("_", " ").upper(), "bold")])
+    state = closed_words(swap, me) if section_of(swap, me) == "closed" else swap.state.replace("_", " ").upper()
+    units.extend([[("· ", ""), (word, "bold")] for word in state.split(" · ")[:1]])
+    units.extend([[(f"· {glue(more)}", "")] for more in state.split(" · ")[1:]])
     return units
+
+
+#: What became of an ask of mine that no longer waits for my answer.
+MY_ASK_WORDS = {"declined": "you declined", "timed_out": "you did not answer", "withdrawn": "no longer asked of you",
+                "skipped": "no longer asked of you", "agreed": "you agreed"}
+
+
+def closed_words(swap: Swap, me: str) -> str:
+    """A closed item in words, for me: what happened on my side ("you declined"), then what
+    became of the request ("taken by Alice Moreau", "cancelled", "still open for others")."""
+    mine = my_ask(swap, me) if swap.requester.login != me else None
+    said = [MY_ASK_WORDS[mine.state]] if mine is not None and mine.state in MY_ASK_WORDS else []
+    if swap.taken_by is not None and swap.state in ("agreed", "overridden"):
+        if swap.taken_by.login == me:
+            return "you took it"
+        outcome = f"taken by {swap.taken_by.name}"
+    elif swap.state in OPEN_STATES:
+        outcome = "still open for others" if said else STATE_WORDS.get(swap.state, swap.state)
+    else:
+        outcome = STATE_WORDS.get(swap.state, swap.state.replace("_", " "))
+    return " · ".join(said + [outcome])
 
 
 def glue(text: object) -> str:

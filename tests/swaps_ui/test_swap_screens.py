@@ -402,3 +402,30 @@ def test_a_refusal_line_belongs_to_its_request_and_goes_when_the_cursor_moves(as
             assert "Not done:" not in screen_text(app)
 
     asyncio.run(run())
+
+
+@BOTH
+def test_closed_items_say_what_happened_for_me(as_user, clock):
+    """An ask I declined, still open for the next person, sits under Closed saying "you declined"
+    and what became of the request, never the request's raw OPEN."""
+    root = as_user("root")
+    shift = free_shift(root)[1]
+    asked = root.swap_request(shift.assignment.uid, top=2)
+    first = next(a for a in asked.asks if a.state == "asked").person.login
+    me = as_user(first)
+    me.swap_decline(asked.id, "away")
+    assert root.swap(asked.id).state in ("open", "escalated")
+    app = quiet_app(me, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_inbox(pilot, asked.id)
+            swaps = screen.query_one("#swaps", SwapList)
+            index = swaps.highlighted
+            heading = next(i for i in range(index, -1, -1) if swaps.rows[i] is None)
+            assert "Closed" in str(swaps.get_option_at_index(heading).prompt)
+            line = str(swaps.get_option_at_index(index).prompt).replace("\xa0", " ")
+            assert "you declined" in line and "still open for others" in line, line
+            assert "OPEN" not in line, line
+
+    asyncio.run(run())
