@@ -125,18 +125,56 @@ class AskDialog(BackendWorkers, ModalScreen):
         self.query_one("#how", OptionList).highlighted = 0
         self.query_one("#how", OptionList).focus()
         self._update_summary()
+        self._fetch_candidates(None)
+
+    #: The part the candidates shown (or being found) are for; None: the whole shift.
+    candidates_for: tuple[Any, Any] | None = None
+    _refetch: Any = None  # the timer of a pending refetch after typing
+
+    def _fetch_candidates(self, part: tuple[Any, Any] | None) -> None:
+        """Who could take `part` (None: the whole shift), found in a worker; a newer request
+        replaces one still running."""
         uid = self.detail.assignment.uid
-        self.run_backend(lambda backend: backend.swap_candidates(uid), self._show_candidates,
+        start, end = part if part else (None, None)
+        self.candidates_for = part
+        if self.candidates is not None:
+            _ = self.chosen_login  # kept for when the list comes back
+            self.candidates = None
+            self._update_summary()
+        self.run_backend(lambda backend: backend.swap_candidates(uid, start, end), self._show_candidates,
                          group="candidates", exclusive=True, failed=self._candidates_failed)
 
+    @on(Input.Changed, "#from, #to")
+    def _part_changed(self) -> None:
+        """Typing in the part: once the fields stop changing for a moment, the candidates are
+        found again for the part typed (and a stale "Not sent" about the part goes)."""
+        if self._refetch is not None:
+            self._refetch.stop()
+        self._refetch = self.set_timer(0.3, self._part_settled)
+
+    def _part_settled(self) -> None:
+        self._refetch = None
+        a = self.detail.assignment
+        try:
+            start, end = part_of_shift(self.query_one("#from", Input).value, self.query_one("#to", Input).value,
+                                       a.start, a.end, self.tz)
+        except ValueError:
+            return  # said when Enter is pressed; the list stays for the last part that made sense
+        say(self.query_one("#part-error", Static), "")
+        part = None if (start, end) == (a.start, a.end) else (start, end)
+        if part != self.candidates_for:
+            self._fetch_candidates(part)
+
     def _show_candidates(self, found: list[SwapCandidate]) -> None:
+        previous = self.chosen_login
         self.candidates = list(found)
         options = self.query_one("#candidates", OptionList)
         options.clear_options()
         if self.candidates:
             width = options.scrollable_content_region.width or max(1, self.app.size.width - 7)
             options.add_options([Option(candidate_prompt(c, width), id=c.person.login) for c in self.candidates])
-            options.highlighted = 0
+            logins = [c.person.login for c in self.candidates]
+            options.highlighted = logins.index(previous) if previous in logins else 0
         else:
             options.add_options([Option("Nobody can take it now: asking goes to your managers.", disabled=True)])
         self._refresh_how()
@@ -157,6 +195,16 @@ class AskDialog(BackendWorkers, ModalScreen):
             return None
         index = self.query_one("#candidates", OptionList).highlighted
         return self.candidates[index] if index is not None and index < len(self.candidates) else None
+
+    @property
+    def chosen_login(self) -> str | None:
+        """Who is highlighted (kept across a refetch while the list is being found again)."""
+        person = self.chosen()
+        if person is not None:
+            self._chosen_login = person.person.login
+        return self._chosen_login
+
+    _chosen_login: str | None = None
 
     def _how_options(self) -> list[Option]:
         person = self.chosen() if self.is_mounted else None
@@ -266,6 +314,11 @@ class AskDialog(BackendWorkers, ModalScreen):
         if part is False:
             self.query_one("#from", Input).focus()
             return
+        if part != self.candidates_for:  # typed and sent at once: the list follows the part first
+            if self._refetch is not None:
+                self._refetch.stop()
+                self._refetch = None
+            self._fetch_candidates(part)
         if self.candidates is None:  # pressed before the list came: sent as soon as it does
             self.send_when_found = True
             self._update_summary()

@@ -429,3 +429,39 @@ def test_closed_items_say_what_happened_for_me(as_user, clock):
             assert "OPEN" not in line, line
 
     asyncio.run(run())
+
+
+
+@BOTH
+def test_the_candidates_follow_the_part_typed_and_a_stale_error_goes(as_user, clock):
+    from datetime import timedelta
+
+    from oncall_tui.formatting import local
+
+    root = as_user("root")
+    index, detail = free_shift(root)
+    shift = detail.assignment
+    start, end = shift.start + timedelta(hours=1), shift.start + timedelta(hours=3)
+    expected = [(c.person.login, c.reason) for c in root.swap_candidates(shift.uid, start, end)]
+    whole = [(c.person.login, c.reason) for c in root.swap_candidates(shift.uid)]
+    assert expected != whole  # a two-hour part weighs less than the whole shift
+    app = quiet_app(root, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await open_ask(pilot, index)
+            field, to = dialog.query_one("#from", Input), dialog.query_one("#to", Input)
+            field.value = "1999-01-01 10:00"
+            field.focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            error = dialog.query_one("#part-error", Static)
+            assert error.display and "Not sent" in str(error.render())
+            field.value = local(start, "Europe/London").strftime("%Y-%m-%d %H:%M")
+            to.value = local(end, "Europe/London").strftime("%Y-%m-%d %H:%M")
+            assert await wait_until(pilot, lambda: dialog.candidates_for == (start, end)
+                                    and dialog.candidates is not None)
+            assert not error.display  # the fields make sense again: the old line is gone
+            assert [(c.person.login, c.reason) for c in dialog.candidates] == expected
+
+    asyncio.run(run())
