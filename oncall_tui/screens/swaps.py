@@ -211,11 +211,14 @@ class SwapList(FitsItsWidth, OptionList):
         self.view: SwapsView | None = None
         self.now: datetime | None = None
         self.rows: list[Swap | None] = []  # per option: its request (None: a heading)
+        self.wanted: int | None = None  # the request to put the cursor on when next shown
         self.laid_out_at = 0
 
     def show(self, view: SwapsView, now: datetime) -> None:
         current = self.current()
         keep = current.id if current is not None else None
+        if self.wanted is not None:
+            keep, self.wanted = self.wanted, None
         self.view, self.now = view, now
         self.clear_options()
         self.add_options(self._options_at(self.text_width()))
@@ -315,6 +318,14 @@ class SwapsScreen(AreaScreen):
 
     def current(self) -> Swap | None:
         return self.query_one("#swaps", SwapList).current()
+
+    def highlight(self, swap_id: int) -> None:
+        """Put the cursor on request `swap_id` (now, or once the list is read)."""
+        swaps = self.query_one("#swaps", SwapList)
+        swaps.wanted = swap_id
+        if self.view is not None:
+            swaps.show(self.view, self.app.clock.now())
+            self._show_detail()
 
     @on(OptionList.OptionHighlighted, "#swaps")
     def _moved(self) -> None:

@@ -465,3 +465,26 @@ def test_the_candidates_follow_the_part_typed_and_a_stale_error_goes(as_user, cl
             assert [(c.person.login, c.reason) for c in dialog.candidates] == expected
 
     asyncio.run(run())
+
+
+@BOTH
+def test_cant_make_it_on_a_shift_already_asked_for_says_so_and_opens_the_request(as_user, clock):
+    root = as_user("root")
+    index, detail = free_shift(root)
+    asked = root.swap_request(detail.assignment.uid, top=1)
+    app = quiet_app(root, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, 3)
+            for _ in range(index):
+                await pilot.press("down")
+            await pilot.press("c")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            assert "asked for cover on this shift already" in screen_text(app)
+            await pilot.press("y")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, SwapsScreen) and app.screen.view is not None
+                                    and app.screen.current() is not None and app.screen.current().id == asked.id)
+
+    asyncio.run(run())
+    assert len([s for s in root.swaps() if s.shift_uid == detail.assignment.uid and s.my_part == "outgoing"]) == 1
