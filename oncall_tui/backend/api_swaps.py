@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from .registry import allow, read, write
 
 if TYPE_CHECKING:  # resolved by registry.api_methods() when needed
+    from ..core.domain import ShiftDetail
     from ..core.domain_swaps import CantLink, Swap, SwapCandidate, SwapLink
 
 
@@ -22,6 +23,13 @@ class SwapsAPI:
         """Who could take the shift (or the part start..end), best first, each with a one-line
         reason: eligible, available, not on call elsewhere, rested; fairest load first.
         The shift's holder or a manager of its team."""
+        raise NotImplementedError
+
+    @read(allow("member", assignment="shift_uid"))
+    def swap_trade_options(self, shift_uid: str, login: str) -> list[ShiftDetail]:
+        """`login`'s shifts still to come that the holder of `shift_uid` may take in return for it
+        (and with which `login` may take it): the shifts a trade may offer.  The shift's holder or
+        a manager of its team."""
         raise NotImplementedError
 
     @write(allow("member", assignment="shift_uid"))

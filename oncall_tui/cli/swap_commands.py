@@ -41,6 +41,8 @@ def _show(ctx: Ctx, value, as_json: bool) -> None:
     if as_json:
         echo_json(value)
     else:
+        if getattr(value, "message", ""):
+            echo(value.message)
         _print_swap(value, ctx.backend().whoami().tz)
 
 

@@ -178,6 +178,8 @@ def check_plain(text: str, field: str, one_line: bool = True) -> str:
     from .text import CONTROL_CHARS, safe_text
 
     bad = CONTROL_CHARS.search(text) or (one_line and re.search(r"[\n\t]", text))
+    if bad and one_line and bad.group() in ("\n", "\r", "\t"):
+        raise InvalidInput(f"the {field} contains a line break or tab; keep it to one line", field=field)
     if bad:
         raise InvalidInput(f"the {field} contains a control character ({safe_text(bad.group())!s}"
                            f"{' or a line break' if one_line else ''}); remove it", field=field)

@@ -95,6 +95,7 @@ class Swap:
     closed_at: datetime | None = None
     trade_start: datetime | None = None  # the traded shift's times (mode "trade")
     trade_end: datetime | None = None
+    message: str = ""  # what the act did, when it is not the state ("You already agreed; the shift is yours.")
 
 
 @dataclass(frozen=True, kw_only=True)

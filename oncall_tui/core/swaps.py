@@ -88,13 +88,16 @@ def close(req: RequestState, status: str, at: datetime) -> None:
 
 
 def after_answer(req: RequestState, at: datetime, window_hours: int) -> None:
-    """Someone declined (or timed out): ask the next one, or end the request when nobody is left."""
+    """Someone declined (or timed out): ask the next one; when nobody is left the request
+    escalates to the team's managers at once (an uncovered shift is never silent): it stays open
+    for a manager to give, and the requester stays marked as asking for cover."""
     if any(a.state == "asked" for a in req.asks):
         return
     if next_ask(req, at, window_hours):
         return
-    all_declined = all(a.state == "declined" for a in req.asks)
-    close(req, "declined" if all_declined else "timed_out", at)
+    req.status = "escalated"
+    req.answer_by = None
+    req.changed = True
 
 
 def advance(req: RequestState, now: datetime, window_hours: int) -> RequestState:

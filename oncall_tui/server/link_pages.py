@@ -271,7 +271,10 @@ def _cant_request(values: dict[str, str], link: Any) -> dict[str, Any]:
     start, end = part_of_shift(values.get("from", ""), values.get("to", ""), shift.start, shift.end, tz)
     part = (None, None) if (start, end) == (shift.start, shift.end) else (start, end)
     kwargs: dict[str, Any] = {"start": part[0], "end": part[1], "note": values.get("note", "").strip()}
-    if values.get("who") == "everyone":
+    who = values.get("who", "top")
+    if who not in ("top", "everyone"):
+        raise ValueError(f"choose whom to ask: the best N in order, or everyone (not {who[:40]!r})")
+    if who == "everyone":
         kwargs["everyone"] = True
     else:
         raw = values.get("top", "").strip() or str(DEFAULT_TOP)

@@ -73,10 +73,6 @@ class CoreService(ServiceBase):
         pieces, `window` only the pieces it overlaps."""
         if not rows:
             return []
-        covers: dict[int, list[m.Cover]] = defaultdict(list)
-        for c in (m.Cover.select(m.Cover, m.Person).join(m.Person)
-                  .where(m.Cover.assignment.in_([r.id for r in rows])).order_by(m.Cover.start)):
-            covers[c.assignment_id].append(c)
         keys = {(r.slot.rotation_id, r.slot.start) for r in rows}
         starts = {k[1] for k in keys}
         rot_ids = list({k[0] for k in keys})
@@ -86,22 +82,28 @@ class CoreService(ServiceBase):
         by_shift: dict[tuple, list[m.Assignment]] = defaultdict(list)
         for o in others:
             by_shift[(o.slot.rotation_id, o.slot.start)].append(o)
+        covers: dict[int, list[m.Cover]] = defaultdict(list)
+        ids = {r.id for r in rows} | {o.id for o in others}
+        for c in (m.Cover.select(m.Cover, m.Person).join(m.Person)
+                  .where(m.Cover.assignment.in_(list(ids))).order_by(m.Cover.start)):
+            covers[c.assignment_id].append(c)
         escalation = self._escalation_by_team({r.plan.rotation.team_id for r in rows})
         out = []
         for r in rows:
             rot = r.plan.rotation
-            partners = tuple(
-                convert.assignment(o, o.slot, rot, rot.team.slug, o.person)
-                for o in by_shift[(r.slot.rotation_id, r.slot.start)] if o.slot.uid != r.slot.uid
-            )
             for start, end, who in _pieces(r, covers.get(r.id, [])):
                 if person is not None and who.id != person.id:
                     continue
                 if window is not None and not (start < window[1] and end > window[0]):
                     continue
-                mine = convert.assignment(r, r.slot, rot, rot.team.slug, who)
-                if (start, end) != (r.slot.start, r.slot.end):
-                    mine = replace(mine, start=start, end=end)
+                mine = _piece(r, rot, who, start, end)
+                # who holds the other roles during exactly these hours (their covers followed)
+                seen = (max(start, window[0]), min(end, window[1])) if window is not None else (start, end)
+                partners = tuple(
+                    _piece(o, rot, p_who, p_start, p_end)
+                    for o in by_shift[(r.slot.rotation_id, r.slot.start)] if o.slot.uid != r.slot.uid
+                    for p_start, p_end, p_who in _pieces(o, covers.get(o.id, []))
+                    if p_start < seen[1] and p_end > seen[0])
                 out.append(ShiftDetail(assignment=mine, partners=partners,
                                        escalation=escalation.get(rot.team_id, ()), handover=r.note))
         return out
@@ -235,12 +237,25 @@ class CoreService(ServiceBase):
                         & (m.SwapRequest.status.in_(OPEN_STATES))).count())
         mine_open = (m.SwapRequest.select()
                      .where((m.SwapRequest.requester == me) & (m.SwapRequest.status.in_(OPEN_STATES))).count())
+        managed = m.Membership.select(m.Membership.team).where((m.Membership.person == me)
+                                                                 & (m.Membership.role == "manager"))
+        now = self._now()
+        pending = m.SwapOffer.select(m.SwapOffer.request).where(m.SwapOffer.state.in_(("asked", "waiting")))
+        waiting = m.SwapOffer.select(m.SwapOffer.request).where(m.SwapOffer.state == "waiting")
+        escalated = (m.SwapRequest.select().join(m.Slot).join(m.Rotation)
+                     .where(m.Rotation.team.in_(managed) & m.SwapRequest.status.in_(OPEN_STATES)
+                            & ((m.SwapRequest.status == "escalated") | (m.SwapRequest.deadline <= now)
+                               | m.SwapRequest.id.not_in(pending)
+                               | ((m.SwapRequest.answer_by <= now) & m.SwapRequest.id.not_in(waiting)))
+                            & (m.Slot.start > now)).count())
         parts = []
+        if escalated:
+            parts.append(f"{plural(escalated, 'request')} escalated to you")
         if asked:
             parts.append(f"{plural(asked, 'swap request')} waiting for your answer")
         if mine_open:
             parts.append(f"{mine_open} of yours open")
-        return asked, ("Swaps: " + "; ".join(parts)) if parts else "Swaps: nothing waiting"
+        return asked + escalated, ("Swaps: " + "; ".join(parts)) if parts else "Swaps: nothing waiting"
 
     def change_cursor(self) -> int:
         return self._read(lambda: m.ChangeCounter.select(m.ChangeCounter.seq)
@@ -327,6 +342,12 @@ class CoreService(ServiceBase):
                  .join(m.Slot).switch(m.Assignment).join(m.Plan).join(m.Rotation).join(m.Team)
                  .switch(m.Assignment).join(m.Person).where(m.Assignment.id == assignment_id))
         return self._details(list(fresh))[0]
+
+
+def _piece(row: m.Assignment, rot: m.Rotation, who: m.Person, start: datetime, end: datetime):
+    """The assignment as `who` holds it from `start` to `end` (the whole shift, or a piece of it)."""
+    a = convert.assignment(row, row.slot, rot, rot.team.slug, who)
+    return replace(a, start=start, end=end) if (start, end) != (row.slot.start, row.slot.end) else a
 
 
 def _pieces(row: m.Assignment, covers: list[m.Cover]):

@@ -15,6 +15,7 @@ consecutive-day rules have one home.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ from .planning_data import PlanData
 _REMEMBERED: dict[tuple, Any] = {}
 NO_LINK = "this link is not valid: it may have been used already or have expired"
 MAX_TOP = 50
+MAX_TRADE_OPTIONS = 20  # the next shifts of the person asked that a trade picker weighs
 
 
 @dataclass
@@ -79,8 +81,8 @@ class _Fit:
 
 class SwapsService(ServiceBase):
     SERVES = ("swap_candidates", "swap_request", "swaps", "swap", "swap_agree", "swap_decline", "swap_cancel",
-              "swap_assign", "swap_undo", "cant_make_it_link", "swap_link", "swap_link_answer", "cant_link",
-              "cant_link_request")
+              "swap_assign", "swap_undo", "swap_trade_options", "cant_make_it_link", "swap_link",
+              "swap_link_answer", "cant_link", "cant_link_request")
 
     def __init__(self, ctx: ServiceContext, eligibility: EligibilityFor,
                  recommendations: RecommendationsFor) -> None:
@@ -153,6 +155,13 @@ class SwapsService(ServiceBase):
         shift_weight = weight[sid]
         part_points = points_of_part(shift_weight, shift.slot.start, shift.slot.end, *part)
         people = {p.login: p for p in m.Person.select().where(m.Person.login.in_(list(built.members)))}
+        # hours people already cover elsewhere (a swap of some hours, any rotation): not free then
+        covering: dict[int, m.Cover] = {}
+        for c in (m.Cover.select(m.Cover, m.Assignment, m.Slot, m.Rotation).join(m.Assignment).join(m.Slot)
+                  .join(m.Rotation).switch(m.Assignment).join(m.Plan)
+                  .where((m.Plan.status == "published") & (m.Cover.start < part[1]) & (m.Cover.end > part[0])
+                         & (m.Cover.assignment != shift.assignment))):
+            covering.setdefault(c.person_id, c)
         out = []
         for person_id in sorted(built.members):
             if person_id == holder or person_id not in people:
@@ -175,6 +184,11 @@ class SwapsService(ServiceBase):
                 why = (built.ineligible_why.get((person_id, sid, shift.slot.role)) if v.rule == "not_eligible"
                        else built.unavailable_why.get((person_id, sid)) if v.rule == "unavailable"
                        else None) or v.message
+            held = covering.get(person.id)
+            if not why and held is not None:
+                tz = ZoneInfo(person.tz or "UTC")
+                why = (f"covers {held.assignment.slot.rotation.name} {held.assignment.slot.role} "
+                       f"{held.start.astimezone(tz):%a %d %b %H:%M}-{held.end.astimezone(tz):%H:%M} then")
             share = shares.get(person_id)
             out.append(_Fit(person=person, level=member.level or 3, level_why=member.level_why,
                             points=round(points.get(person_id, 0.0), 1),
@@ -222,7 +236,7 @@ class SwapsService(ServiceBase):
     def swap_request(self, shift_uid: str, start: datetime | None = None, end: datetime | None = None,
                      ask: list[str] | None = None, top: int | None = None, everyone: bool = False,
                      note: str = "", trade_uid: str | None = None) -> Swap:
-        note = check_note(note)
+        note = check_note(note, one_line=True)
         return self._write(lambda: self._request(shift_uid, start, end, ask, top, everyone, note, trade_uid))
 
     def _request(self, shift_uid: str, start: datetime | None, end: datetime | None, ask: list[str] | None,
@@ -262,13 +276,13 @@ class SwapsService(ServiceBase):
                 raise InvalidInput("a trade asks one person (--ask LOGIN) for one of their shifts", field="trade_uid")
             trade = self._shift(trade_uid, lock=True)
             if trade.assignment.person.login != chosen[0]:
-                raise InvalidInput(f"{trade_uid} is not {chosen[0]}'s shift", field="trade_uid")
+                raise InvalidInput(f"{self._shift_words(trade, me)} is not {chosen[0]}'s shift", field="trade_uid")
             if trade.slot.start <= now:
                 raise InvalidInput("the shift offered in return already started", field="trade_uid")
-            back = self._fits(trade, (trade.slot.start, trade.slot.end), only={requester.id}, trade=shift)
-            if not back or back[0].why_not:
-                why = back[0].why_not if back else f"{requester.name} is not on that rotation"
-                raise InvalidInput(f"{requester.name} cannot take {trade_uid} in return: {why}", field="trade_uid")
+            why = self._trade_refusal(shift, trade)
+            if why:
+                raise InvalidInput(f"{requester.name} cannot take {self._shift_words(trade, me)} in return: {why}",
+                                   field="trade_uid")
         fits = {f.person.login: f for f in self._fits(shift, part, trade=trade)}
         ranked = [c.person.login for c in self._ranked(shift, part)]
         if chosen:
@@ -318,6 +332,45 @@ class SwapsService(ServiceBase):
                     **({"acted_for": requester.login} if me.id != requester.id else {}))
         self._outbox("swap_asked", {"swap": req.id, "asked": logins if mode == "everyone" else logins[:1]})
         return AfterCommit(lambda: self._view(m.SwapRequest.get_by_id(req.id), me))
+
+    def _trade_refusal(self, shift: _Shift, trade: _Shift) -> str:
+        """Why the holder of `shift` cannot take `trade` in return ("" when they can)."""
+        requester = shift.assignment.person
+        back = self._fits(trade, (trade.slot.start, trade.slot.end), only={requester.id}, trade=shift)
+        if not back:
+            return f"{requester.name} is not on that rotation"
+        return back[0].why_not
+
+    def _shift_words(self, shift: _Shift, viewer: m.Person) -> str:
+        """A shift in words for a refusal: "Sun 06 Dec primary" (in the viewer's zone)."""
+        day = shift.slot.start.astimezone(ZoneInfo(viewer.tz or "UTC")).strftime("%a %d %b")
+        return f"{day} {shift.slot.role}"
+
+    def swap_trade_options(self, shift_uid: str, login: str) -> list[ShiftDetail]:
+        """`login`'s shifts still to come that the holder of `shift_uid` may take in return for it,
+        with `login` able to take `shift_uid` when they give it: what a trade picker offers."""
+        def run() -> list[ShiftDetail]:
+            shift = self._shift(shift_uid)
+            self._require_holder_or_manager(shift, "trade it")
+            other = self._person(login)
+            if other.id == shift.assignment.person_id:
+                raise InvalidInput("a trade is with someone else", field="login")
+            now = self._now()
+            rows = (m.Assignment.select(m.Assignment, m.Slot).join(m.Slot).switch(m.Assignment).join(m.Plan)
+                    .join(m.Rotation)
+                    .where((m.Plan.status == "published") & (m.Assignment.person == other)
+                           & (m.Rotation.team == shift.team) & (m.Slot.start > now))
+                    .order_by(m.Slot.start).limit(MAX_TRADE_OPTIONS))
+            out = []
+            for row in rows:
+                trade = self._shift(row.slot.uid)
+                if self._trade_refusal(shift, trade):
+                    continue
+                fit = self._fits(shift, (shift.slot.start, shift.slot.end), only={other.id}, trade=trade)
+                if fit and not fit[0].why_not:
+                    out.append(self._detail(trade))
+            return out
+        return self._read(run)
 
     def _mark_unavailable(self, person: m.Person, shift: _Shift) -> m.Availability | None:
         """The requester is unavailable for the shift ("asked for cover"), so no plan gives it back."""
@@ -378,7 +431,7 @@ class SwapsService(ServiceBase):
         return self._write(lambda: self._answer(swap_id, True, "", as_login))
 
     def swap_decline(self, swap_id: int, reason: str = "", as_login: str | None = None) -> Swap:
-        reason = check_note(reason, "reason")
+        reason = check_note(reason, "reason", one_line=True)
         return self._write(lambda: self._answer(swap_id, False, reason, as_login))
 
     def _answer(self, swap_id: int, agree: bool, reason: str, as_login: str | None,
@@ -396,6 +449,11 @@ class SwapsService(ServiceBase):
             acted_by = me.login
         state = self._advance_row(req, now)
         offer = next((o for o in req.offers if o.candidate_id == who.id), None)
+        if (agree and state.status == "agreed" and req.taken_by_id == who.id and offer is not None
+                and offer.state == "agreed"):  # the same answer again: nothing to do, not an error
+            words = "You already agreed; the shift is yours." if who.id == me.id else \
+                f"{who.name} already agreed; the shift is theirs."
+            return dataclasses.replace(self._view(req, me), message=words)
         if state.status not in OPEN_STATES:
             raise Conflict(self._closed_words(req, state.status), fresh=self._view(req, me))
         if offer is None:
@@ -484,11 +542,14 @@ class SwapsService(ServiceBase):
             if fit[0].why_not:
                 raise InvalidInput(f"{taker.name} cannot take it: {fit[0].why_not}")
             self._advance_for_slot(shift.slot, now)
+            replaced = []
             for other in m.SwapRequest.select().where((m.SwapRequest.slot == shift.slot)
                                                       & (m.SwapRequest.status.in_(OPEN_STATES))):
                 state = self._advance_row(other, now)
                 close(state, "overridden", now)
                 self._move(other, state, acted_by=me.login)
+                self._remove_mark(other)
+                replaced.append(other.id)
             whole = part == (shift.slot.start, shift.slot.end)
             req = m.SwapRequest.create(
                 slot=shift.slot, requester=shift.assignment.person, mode="assign", status="overridden",
@@ -497,6 +558,9 @@ class SwapsService(ServiceBase):
             self._apply(req, shift, taker, part, None)
             self._audit("swap_assigned", "swap", req.id, shift.team, shift=shift_uid, taker=login,
                         earlier=shift.assignment.person.login, start=part[0], end=part[1])
+            for other_id in replaced:
+                self._audit("swap_replaced", "swap", other_id, shift.team, shift=shift_uid, taker=login,
+                            by_swap=req.id)
             return AfterCommit(lambda: self._view(m.SwapRequest.get_by_id(req.id), me))
         return self._write(run)
 
@@ -543,7 +607,7 @@ class SwapsService(ServiceBase):
         return self._read(run)
 
     def swap_link_answer(self, secret: str, agree: bool, reason: str = "") -> SwapLink:
-        reason = check_note(reason, "reason")
+        reason = check_note(reason, "reason", one_line=True)
 
         def run() -> Any:
             offer = self._offer_by_secret(secret)
@@ -573,7 +637,7 @@ class SwapsService(ServiceBase):
 
     def cant_link_request(self, secret: str, start: datetime | None = None, end: datetime | None = None,
                           top: int | None = None, everyone: bool = False, note: str = "") -> Swap:
-        note = check_note(note)
+        note = check_note(note, one_line=True)
 
         def run() -> Any:
             assignment, person = self._assignment_by_cant_secret(secret)
@@ -747,8 +811,16 @@ class SwapsService(ServiceBase):
             return f"already taken by {req.taken_by.name}"
         if status == "overridden":
             who = f" ({req.acted_by})" if req.acted_by else ""
-            return (f"a manager{who} gave it to {req.taken_by.name}" if req.taken_by_id
-                    else f"undone by a manager{who}: {req.requester.name} holds it again"
+            if req.taken_by_id:
+                return f"a manager{who} gave it to {req.taken_by.name}"
+            act = _manager_act(req.id)
+            if act is not None:  # the history the audit keeps: whom it went to, and that it was undone
+                taker = _name_of(act.detail.get("taker", ""))
+                if act.action == "swap_replaced":
+                    return f"replaced by a manager's give to {taker}"
+                had = f"given to {taker}" if req.mode == "assign" else f"taken by {taker}"
+                return f"undone by a manager{who}: {req.requester.name} holds it again (it had been {had})"
+            return (f"undone by a manager{who}: {req.requester.name} holds it again"
                     if req.mode != "assign" and req.closed_at and req.acted_by and _was_taken(req)
                     else f"settled by a manager{who}")
         return f"no longer open: {STATE_WORDS.get(status, status)}"
@@ -820,11 +892,14 @@ class SwapsService(ServiceBase):
                 my_offer = (o, ask)
         part = self._part_of(req)
         part_of = "outgoing" if req.requester_id == viewer.id else "incoming" if my_offer else "team"
+        # who the taker would be on call with: the other roles' holders, the requester in place of
+        # the shift a trade gives them, never the viewer themselves
         partners = tuple(
-            convert.person_ref(a.person) for a in
+            convert.person_ref(req.requester if a.slot_id == req.trade_slot_id else a.person) for a in
             m.Assignment.select(m.Assignment, m.Person).join(m.Slot).switch(m.Assignment).join(m.Person)
             .where((m.Assignment.plan == req.plan_id) & (m.Slot.rotation == rot) & (m.Slot.start == slot.start)
-                   & (m.Slot.id != slot.id)))
+                   & (m.Slot.id != slot.id))
+            if (req.requester_id if a.slot_id == req.trade_slot_id else a.person_id) != viewer.id)
         link = ""
         my_load = ""
         if my_offer is not None and state.status in OPEN_STATES and my_offer[1].state == "asked":
@@ -836,6 +911,9 @@ class SwapsService(ServiceBase):
         acted = req.acted_by or next((offers[a.id].acted_by for a in state.asks if offers[a.id].acted_by), "")
         words = (self._closed_words(req, state.status) if state.status in ("agreed", "overridden")
                  else STATE_WORDS.get(state.status, state.status))
+        if state.status == "escalated" and not any(a.state in ("asked", "waiting") for a in state.asks):
+            words += (": everyone asked declined" if all(a.state == "declined" for a in state.asks)
+                      else ": nobody asked took it in time")
         trade_start = trade_end = None
         if req.trade_slot_id:
             trade_start, trade_end = req.trade_slot.start, req.trade_slot.end
@@ -867,6 +945,18 @@ class SwapsService(ServiceBase):
     def _when(self, at: datetime, viewer: m.Person, time_only: bool = False) -> str:
         local = at.astimezone(ZoneInfo(viewer.tz or "UTC"))
         return local.strftime("%H:%M" if time_only else "%a %d %b %H:%M")
+
+
+def _manager_act(swap_id: int) -> Any:
+    """The last undo or replacement of a request by a manager, from the audit log (or None)."""
+    return (m.AuditLog.select().where((m.AuditLog.entity == "swap") & (m.AuditLog.entity_id == str(swap_id))
+                                      & m.AuditLog.action.in_(("swap_undone", "swap_replaced")))
+            .order_by(m.AuditLog.id.desc()).first())
+
+
+def _name_of(login: str) -> str:
+    person = m.Person.get_or_none(m.Person.login == login) if login else None
+    return person.name if person is not None else login or "someone"
 
 
 def _was_taken(req: Any) -> bool:

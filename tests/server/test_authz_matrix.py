@@ -90,6 +90,7 @@ SAMPLES = {
     "swap_cancel": (lambda ids: {"swap_id": 1}, None),
     "swap_assign": (lambda ids: {"shift_uid": ids["shift"], "login": "nobody-here"}, None),
     "swap_undo": (lambda ids: {"swap_id": 1}, None),
+    "swap_trade_options": (lambda ids: {"shift_uid": ids["shift"], "login": "nobody-here"}, None),
     "cant_make_it_link": (lambda ids: {"shift_uid": ids["shift"]}, None),
     "swap_link": (lambda ids: {"secret": "not-a-secret-of-any-link-here"}, None),
     "swap_link_answer": (lambda ids: {"secret": "not-a-secret-of-any-link-here", "agree": True}, None),

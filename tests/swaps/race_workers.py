@@ -18,8 +18,9 @@ def _agree(make, login: str, swap_id: int, barrier, results) -> None:
         return
     barrier.wait()
     try:
-        backend.swap_agree(swap_id)
-        results.put((login, "won", ""))
+        done = backend.swap_agree(swap_id)
+        # the same person agreeing in two processes: the second is told the shift is theirs already
+        results.put((login, "taken", done.message) if done.message else (login, "won", ""))
     except Conflict as exc:
         results.put((login, "taken", str(exc)))
     except Exception as exc:  # noqa: BLE001 - reported to the caller

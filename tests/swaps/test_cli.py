@@ -27,6 +27,11 @@ def test_request_list_agree_and_the_refusals_through_the_cli(demo_db, clock, tmp
     cands = [c for c in json.loads(got.output) if c["person"]["login"] not in (DEMO_YOU, "maya")]
     assert cands and {"person", "rank", "level", "points_month", "share_month", "reason"} <= set(cands[0])
     taker = cands[0]["person"]["login"]
+    broken = run(holder, "--db", path, "swap", "request", shift.uid, "--ask", taker, "--note", "line1\nline2")
+    assert broken.exit_code == 2 and "line break" in broken.output
+    assert len(broken.output.strip().splitlines()) == 1
+    assert all(s["shift_uid"] != shift.uid
+               for s in json.loads(run(holder, "--db", path, "swap", "list", "--json").output))
     made = run(holder, "--db", path, "swap", "request", shift.uid, "--ask", taker, "--note", "dentist", "--json")
     assert made.exit_code == 0, made.output
     swap = json.loads(made.output)
@@ -40,6 +45,8 @@ def test_request_list_agree_and_the_refusals_through_the_cli(demo_db, clock, tmp
     assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1
     agreed = json.loads(run(taker, "--db", path, "swap", "agree", str(swap["id"]), "--json").output)
     assert agreed["state"] == "agreed" and agreed["taken_by"]["login"] == taker
+    twice = run(taker, "--db", path, "swap", "agree", str(swap["id"]))
+    assert twice.exit_code == 0 and twice.output.startswith("You already agreed; the shift is yours.")
     late = run(other, "--db", path, "swap", "agree", str(swap["id"]))
     assert late.exit_code == 4 and "already taken by" in late.output
     undone = json.loads(run(DEMO_YOU, "--db", path, "swap", "undo", str(swap["id"]), "--json").output)

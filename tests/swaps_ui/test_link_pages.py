@@ -174,3 +174,8 @@ def test_cant_make_it_page_refuses_a_part_outside_the_shift_in_one_line(site):
     got = httpx.post(base + link, data={"who": "top", "top": "many"})
     assert got.status_code == 422 and "whole number" in got.text
     assert root.change_cursor() == cursor
+    # an unknown choice is refused in one line, never taken as the default
+    got = httpx.post(base + link, data={"who": "nobody", "ask": "1"})
+    assert got.status_code == 422 and "Not sent: choose whom to ask" in got.text
+    assert root.change_cursor() == cursor
+    assert not [s for s in root.swaps() if s.shift_uid == shift.assignment.uid and s.state == "open"]
