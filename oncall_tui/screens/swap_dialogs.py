@@ -3,7 +3,6 @@ someone's shifts for a trade or a person for a manager, and declining with a rea
 Keyboard only: Enter sends, Tab moves, Escape closes without doing anything."""
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -332,7 +331,7 @@ class AskDialog(BackendWorkers, ModalScreen):
             return
         if how == "trade":
             assert person is not None
-            self.app.push_screen(TradeDialog(person.person.login, person.person.name, self.tz),
+            self.app.push_screen(TradeDialog(uid, person.person.login, person.person.name, self.tz),
                                  lambda trade_uid: self._send_trade(trade_uid, start, end, note))
             return
         kwargs: dict[str, Any] = {"start": start, "end": end, "note": note}
@@ -379,11 +378,10 @@ class TradeDialog(BackendWorkers, ModalScreen["str | None"]):
     TradeDialog OptionList { height: auto; max-height: 16; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Back without a trade")]
-    HORIZON_DAYS = 42
 
-    def __init__(self, login: str, name: str, tz: str) -> None:
+    def __init__(self, shift_uid: str, login: str, name: str, tz: str) -> None:
         super().__init__()
-        self.login, self.name_, self.tz = login, name, tz
+        self.shift_uid, self.login, self.name_, self.tz = shift_uid, login, name, tz
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -392,9 +390,9 @@ class TradeDialog(BackendWorkers, ModalScreen["str | None"]):
             yield Static("enter: choose · escape: back", classes="hint")
 
     def on_mount(self) -> None:
-        today = self.app.clock.now().date()
-        login, last = self.login, today + timedelta(days=self.HORIZON_DAYS)
-        self.run_backend(lambda backend: backend.shifts(person=login, first=today, last=last), self._show,
+        uid, login = self.shift_uid, self.login
+        # only the shifts I may take in return, and with which they may take mine
+        self.run_backend(lambda backend: backend.swap_trade_options(uid, login), self._show,
                          group="theirs", exclusive=True)
         self.query_one("#theirs", OptionList).focus()
 
@@ -404,7 +402,8 @@ class TradeDialog(BackendWorkers, ModalScreen["str | None"]):
         options.clear_options()
         upcoming = [d for d in details if d.assignment.start > now]
         if not upcoming:
-            options.add_options([Option(f"{escape(self.name_)} has no upcoming shifts to trade.", disabled=True)])
+            options.add_options([Option(f"{escape(self.name_)} has no shift you could take in return.",
+                                        disabled=True)])
             return
         options.add_options([
             Option(f"{escape(span(d.assignment.start, d.assignment.end, self.tz))} · "
