@@ -472,3 +472,24 @@ def test_cant_make_it_on_a_shift_already_asked_for_says_so_and_opens_the_request
 
     asyncio.run(run())
     assert len([s for s in root.swaps() if s.shift_uid == detail.assignment.uid and s.my_part == "outgoing"]) == 1
+
+
+@BOTH
+def test_a_managers_opening_screen_says_escalated_requests_wait_and_the_key(as_user, clock):
+    maya = as_user("maya")  # manages the demo team, on no rotation: she opens on its requirements
+    view = maya.home()
+    assert "escalated to you" in view.swaps_summary, view.swaps_summary
+    app = quiet_app(maya, clock)
+
+    async def run():
+        from oncall_tui.screens.requirements_team import TeamRequirementsScreen
+
+        async with app.run_test(size=(80, 24)) as pilot:
+            assert await wait_until(pilot, lambda: isinstance(app.screen, TeamRequirementsScreen))
+            await settle(pilot, 2)
+            text = screen_text(app)
+            assert "escalated to you" in text and "press s" in text, text
+            await pilot.press("s")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, SwapsScreen))
+
+    asyncio.run(run())
