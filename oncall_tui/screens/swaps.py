@@ -465,7 +465,8 @@ class SwapsScreen(AreaScreen):
 
         def closed(result: Any) -> None:
             if result is not None:
-                self._acted("Declined." + (" The next person is asked." if result.state in OPEN_STATES else ""), swap_id)
+                more = " The next person is asked." if result.state in OPEN_STATES else ""
+                self._acted("Declined." + more, swap_id)
 
         self.app.push_screen(dialog, closed)
 
@@ -475,7 +476,8 @@ class SwapsScreen(AreaScreen):
             return
         swap_id = swap.id
         self._confirmed(swap, f"Cancel {swap.requester.name}'s request?",
-                        f"{self._describe(swap)}. {swap.requester.name} and everyone asked are told.", "cancel the request",
+                        f"{self._describe(swap)}. {swap.requester.name} and everyone asked are told.",
+                        "cancel the request",
                         lambda: self._act(lambda backend: backend.swap_cancel(swap_id),
                                           "Request cancelled; everyone asked is told."), no="keep it")
 

@@ -260,7 +260,8 @@ def test_a_trade_picks_one_of_their_shifts_in_return(as_user, clock):
     index, shift = free_shift(root)
     uid = shift.assignment.uid
     options = {c.person.login: root.swap_trade_options(uid, c.person.login) for c in root.swap_candidates(uid)}
-    rank, partner = next((i, c.person.login) for i, c in enumerate(root.swap_candidates(uid)) if options[c.person.login])
+    rank, partner = next((i, c.person.login) for i, c in enumerate(root.swap_candidates(uid))
+                         if options[c.person.login])
     offered = options[partner][0].assignment.uid
     app = quiet_app(root, clock)
 
@@ -493,3 +494,19 @@ def test_a_managers_opening_screen_says_escalated_requests_wait_and_the_key(as_u
             assert await wait_until(pilot, lambda: isinstance(app.screen, SwapsScreen))
 
     asyncio.run(run())
+
+
+def test_delivery_words_speak_of_the_feed_and_the_form(as_user):
+    """Someone on the subscription feed reads that nothing needs sending (not "- off"); the mail
+    server form's message names its own field, never a command-line flag."""
+    from oncall_tui.core.errors import InvalidInput
+    from oncall_tui.screens.delivery import MailServerDialog, state_text
+
+    root = as_user("root")
+    assert state_text(root.my_delivery("alice")) == "subscribed feed: nothing to send"
+    team = root.teams()[0].slug
+    form = MailServerDialog(root.mail_server(team))
+    with pytest.raises(InvalidInput) as refused:
+        form._save(root, {"host": "smtp.example.com", "port": "587", "security": "starttls", "user": "",
+                          "from": "", "password": ""})
+    assert "--" not in refused.value.message and refused.value.message.startswith("From:"), refused.value.message
