@@ -28,6 +28,15 @@ def asked_of_someone(as_user, clock):
     return asker, asked, login, taker, quiet_app(taker, clock)
 
 
+def an_engineers_request_before_root(as_user, clock):
+    """An engineer of root's team asks someone other than root; (the engineer, the request, whom
+    it asks, root's backend, the app as root, their manager)."""
+    alice = as_user(engineer_with_a_free_shift(as_user, "root"))
+    asked, login = ask_someone_else(alice, manager="root")
+    root = as_user("root")
+    return alice, asked, login, root, quiet_app(root, clock)
+
+
 def quiet_app(backend, clock):
     """The app without its change poll: what a test sees is what its own keys did."""
     app = make_app(backend=backend, clock=clock)
@@ -218,10 +227,7 @@ def test_keys_work_while_the_list_is_being_read(as_user, clock):
 def test_a_manager_answers_for_someone_then_undoes_it(as_user, clock):
     """root manages the team: an engineer's request is in root's list; Y agrees for the person
     asked (who is ill), u undoes it and the engineer has the shift back; root is named."""
-    alice = as_user(engineer_with_a_free_shift(as_user, "root"))
-    asked, login = ask_someone_else(alice, manager="root")
-    root = as_user("root")
-    app = quiet_app(root, clock)
+    alice, asked, login, root, app = an_engineers_request_before_root(as_user, clock)
 
     async def run():
         async with app.run_test(size=(80, 24)) as pilot:
@@ -337,10 +343,7 @@ def test_after_a_partial_cover_home_lists_each_piece_and_opens_it(as_user, clock
 def test_a_manager_cancelling_someone_elses_request_confirms_naming_them(as_user, clock):
     """x on an engineer's request asks first, naming the engineer: n changes nothing, y cancels.
     Y and N are in the manager's key bar where someone else is being asked."""
-    alice = as_user(engineer_with_a_free_shift(as_user, "root"))
-    asked, login = ask_someone_else(alice, manager="root")
-    root = as_user("root")
-    app = quiet_app(root, clock)
+    alice, asked, login, root, app = an_engineers_request_before_root(as_user, clock)
 
     async def run():
         async with app.run_test(size=(80, 24)) as pilot:
