@@ -94,13 +94,15 @@ class OncallApp(ReportsWorkerErrors, App):
             return
         self._landed = True
         if view.managed_teams and not view.rostered_teams and self.current_mode == "home":
-            self.call_later(self._land_on_team_requirements, view.managed_teams[0])
+            # what waits for her among the swaps (escalated requests) goes on that screen too
+            note = f"{view.swaps_summary} · press s to see them" if view.swaps_waiting else ""
+            self.call_later(self._land_on_team_requirements, view.managed_teams[0], note)
 
-    def _land_on_team_requirements(self, team: str) -> None:
+    def _land_on_team_requirements(self, team: str, note: str = "") -> None:
         from .screens.requirements_team import TeamRequirementsScreen
 
         self.switch_mode("requirements")
-        self.push_screen(TeamRequirementsScreen(team))
+        self.push_screen(TeamRequirementsScreen(team, note=note))
 
     def manages(self) -> bool | None:
         """Whether the user manages a team (None: not known yet)."""

@@ -8,6 +8,7 @@ from datetime import datetime
 
 #: A person's delivery, in the words every face shows.
 UP_TO_DATE, PENDING, FAILING, OFF = "up to date", "pending", "failing", "off"
+NOT_SET_UP = "not set up"  # CalDAV chosen, but no calendar given yet
 SECURITY_MODES = ("starttls", "tls", "none")
 
 
@@ -18,7 +19,7 @@ class DeliveryState:
     login: str
     name: str
     channels: tuple[str, ...] = ()  # "email", "caldav": where their entries go
-    state: str = OFF  # up to date | pending | failing | off
+    state: str = OFF  # up to date | pending | failing | off | not set up
     pending: int = 0  # messages waiting to go (first try, or a retry falling due)
     failing: int = 0  # of those, how many failed last time
     delivered: int = 0

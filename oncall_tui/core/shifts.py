@@ -42,6 +42,13 @@ def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
     return high.replace(second=0, microsecond=0)
 
 
+def piece_id(uid: str, start: datetime) -> str:
+    """One piece of a shift, told apart from the other pieces of the same slot: after a partial
+    cover a slot's uid is shared by every piece (09:00-12:00 mine, 12:00-13:00 theirs, 13:00-09:00
+    mine again), so a list showing pieces keys each by uid and start."""
+    return f"{uid}@{start.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
 #: How a moment is typed and prefilled in a form, in the reader's own zone ("2026-12-03 14:00").
 MOMENT_FORMAT = "%Y-%m-%d %H:%M"
 

@@ -4,6 +4,7 @@ forms for a team's mail server and a person's CalDAV calendar.  Passwords are ty
 masked field, sent once, and never shown again (only whether one is stored)."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from textual import on
@@ -13,13 +14,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
-from ..core.domain_delivery import FAILING, PENDING, CalDAVInfo, DeliveryState, MailServerInfo
+from ..core.domain_delivery import FAILING, NOT_SET_UP, PENDING, CalDAVInfo, DeliveryState, MailServerInfo
 from ..core.errors import InvalidInput
 from ..formatting import escape, safe_text
 from .base import BackendWorkers, SubmittingDialog
 from .requirements_dialogs import DIALOG_CSS
 
-STATE_MARKS = {"up to date": "✓ up to date", PENDING: "… pending", FAILING: "✗ failing", "off": "- off"}
+STATE_MARKS = {"up to date": "✓ up to date", PENDING: "… pending", FAILING: "✗ failing",
+               "off": "subscribed feed: nothing to send", NOT_SET_UP: "✗ not set up"}
 
 
 def state_text(s: DeliveryState) -> str:
@@ -37,7 +39,7 @@ def state_text(s: DeliveryState) -> str:
 def my_delivery_text(state: DeliveryState, caldav: CalDAVInfo) -> str:
     """The profile's delivery lines."""
     lines = ["[b]Calendar delivery[/b]",
-             f"  State:    {escape(state_text(state))}",
+             f"  State:    {escape(state_text(state))}" + (": press c" if state.state == NOT_SET_UP else ""),
              "  CalDAV:   " + (escape(caldav.url) + (" (password stored)" if caldav.has_password else "")
                               if caldav.configured else "[dim]not set[/dim] (press c)")]
     if state.state == FAILING:
@@ -178,7 +180,7 @@ class MailServerDialog(SubmittingDialog):
             yield _row("Port:", Input(str(i.port), id="port", placeholder="587 starttls, 465 tls, 25 none"))
             yield _row("Security:", Input(i.security, id="security", placeholder="starttls, tls or none"))
             yield _row("User:", Input(i.username, id="user", placeholder="login on the mail server"))
-            yield _row("From:", Input(i.from_address, id="from", placeholder="oncall@example.com"))
+            yield _row("From:", Input(i.from_address, id="from", placeholder="e.g. oncall@example.com"))
             yield _row("Password:", Input("", id="password", password=True,
                                           placeholder="stored: leave empty to keep" if i.has_password else ""))
             yield self.error_widget()
@@ -192,8 +194,17 @@ class MailServerDialog(SubmittingDialog):
         port = values["port"].strip()
         if not port.isdigit():
             raise InvalidInput(f"the port must be a number, not {port[:10]!r}", field="port")
-        return backend.set_mail_server(self.info.team, values["host"], int(port), values["security"].strip(),
-                                       values["user"], values["from"], values["password"] or None)
+        try:
+            return backend.set_mail_server(self.info.team, values["host"], int(port), values["security"].strip(),
+                                           values["user"], values["from"], values["password"] or None)
+        except InvalidInput as exc:  # said in the form's words (its fields), not the command line's flags
+            label = self.FIELD_LABELS.get(exc.field or "")
+            message = re.sub(r"\s*\(--[a-z-]+\)", "", exc.message)
+            raise InvalidInput(f"{label}: {message}" if label else message, field=exc.field) from exc
+
+    #: The backend's field names -> this form's labels.
+    FIELD_LABELS = {"host": "Host", "port": "Port", "security": "Security", "username": "User",
+                    "from_address": "From", "password": "Password"}
 
     @on(Input.Submitted)
     def _submit(self) -> None:

@@ -12,7 +12,8 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..core.domain import HomeView, ShiftDetail
-from ..formatting import escape
+from ..core.shifts import piece_id
+from ..formatting import escape, span
 from .base import AreaScreen
 from .shift_text import FitsItsWidth, Line, content, escalation_lines, now_lines, shift_lines, text_lines
 
@@ -52,7 +53,7 @@ class ShiftList(FitsItsWidth, OptionList):
         self.laid_out_at = width
         if not self.details or self.now is None:
             return [Option(self.empty_text, disabled=True)]
-        return [Option(content(lines), id=d.assignment.uid)
+        return [Option(content(lines), id=piece_id(d.assignment.uid, d.assignment.start))
                 for d, lines in zip(self.details, shift_lines(self.details, self.tz, self.now, width))]
 
     def has_options(self) -> bool:
@@ -241,6 +242,41 @@ class HomeScreen(AreaScreen):
         detail = self.selected_shift()
         if detail is None:
             return
+        a = detail.assignment
+
+        def open_requests(backend) -> list:
+            return [s for s in backend.swaps() if s.my_part == "outgoing" and s.state in ("open", "escalated")
+                    and s.shift_uid == a.uid and s.start < a.end and s.end > a.start]
+
+        def checked(found: list) -> None:
+            if found:
+                self._already_asked(found[0])
+            else:
+                self._ask(detail)
+
+        self.run_backend(open_requests, checked, group="cant-make-it", exclusive=True)
+
+    def _already_asked(self, swap) -> None:
+        """A request for this shift is open already: said at once, with the way to it."""
+        from .plan_dialogs import ConfirmScreen
+        from .swaps import SwapsScreen
+
+        tz = self.view.me.tz if self.view else "UTC"
+        asked = [a.person.name for a in swap.asks if a.state == "asked"]
+        who = f"asking {', '.join(asked)}" if asked else swap.state_words or swap.state
+
+        async def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            await self.app.switch_mode("swaps")
+            if isinstance(self.app.screen, SwapsScreen):
+                self.app.screen.highlight(swap.id)
+
+        self.app.push_screen(ConfirmScreen("You have asked for cover on this shift already",
+                                           f"{span(swap.start, swap.end, tz)}: {who}.",
+                                           yes="open it in the swap inbox", no="back"), answered)
+
+    def _ask(self, detail: ShiftDetail) -> None:
         from .swap_dialogs import AskDialog
 
         def sent(swap) -> None:

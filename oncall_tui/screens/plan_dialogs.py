@@ -98,15 +98,15 @@ class ConfirmScreen(ModalScreen[bool]):
     BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n", "answer(False)", "No"),
                 Binding("escape", "answer(False)", "Cancel")]
 
-    def __init__(self, title: str, text: str, yes: str = "publish") -> None:
+    def __init__(self, title: str, text: str, yes: str = "publish", no: str = "cancel") -> None:
         super().__init__()
-        self.title_text, self.text, self.yes = title, text, yes
+        self.title_text, self.text, self.yes, self.no = title, text, yes, no
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"[b]{escape(self.title_text)}[/b]")
             yield Static(escape(self.text))
-            yield Static(f"y: {escape(self.yes)} · n or escape: cancel", classes="hint")
+            yield Static(f"y: {escape(self.yes)} · n or escape: {escape(self.no)}", classes="hint")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

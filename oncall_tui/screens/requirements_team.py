@@ -31,6 +31,7 @@ class TeamRequirementsScreen(AreaScreen):
     AREA_TITLE = "Requirements · team"
     DEFAULT_CSS = """
     TeamRequirementsScreen #team-head { height: 1; padding: 0 1; text-style: bold; }
+    TeamRequirementsScreen #swaps-note { height: auto; padding: 0 1; color: $warning; }
     TeamRequirementsScreen #matrix { height: 1fr; min-height: 6; }
     TeamRequirementsScreen #legend { height: 1; padding: 0 1; color: $text-muted; }
     TeamRequirementsScreen .section { height: 1; padding: 0 1; text-style: bold; color: $text-muted; }
@@ -48,15 +49,18 @@ class TeamRequirementsScreen(AreaScreen):
         Binding("f5", "refresh", "Refresh", show=False),
     ]
 
-    def __init__(self, team: str) -> None:
+    def __init__(self, team: str, note: str = "") -> None:
         super().__init__()
         self.team = team
+        self.note = note  # a line about what else waits for the manager (escalated swaps)
         self.data: TeamReadiness | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_title()
         with Vertical():
             yield Static("Loading…", id="team-head")
+            if self.note:
+                yield Static(escape(self.note), id="swaps-note")
             yield DataTable(id="matrix", cursor_type="cell", zebra_stripes=True)
             yield Static(LEGEND, id="legend")
             yield Label("Waiting for verification (a approve · x reject)", classes="section")

@@ -3,7 +3,6 @@ someone's shifts for a trade or a person for a manager, and declining with a rea
 Keyboard only: Enter sends, Tab moves, Escape closes without doing anything."""
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -17,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from ..core.domain import ShiftDetail
 from ..core.errors import OncallError
-from ..core.shifts import moment_text, part_of_shift
+from ..core.shifts import moment_text, part_of_shift, piece_id
 from ..formatting import escape, plural, safe_text, span
 from .base import BackendWorkers, SubmittingDialog
 from .shift_text import Group, content, pack, text_lines
@@ -125,18 +124,56 @@ class AskDialog(BackendWorkers, ModalScreen):
         self.query_one("#how", OptionList).highlighted = 0
         self.query_one("#how", OptionList).focus()
         self._update_summary()
+        self._fetch_candidates(None)
+
+    #: The part the candidates shown (or being found) are for; None: the whole shift.
+    candidates_for: tuple[Any, Any] | None = None
+    _refetch: Any = None  # the timer of a pending refetch after typing
+
+    def _fetch_candidates(self, part: tuple[Any, Any] | None) -> None:
+        """Who could take `part` (None: the whole shift), found in a worker; a newer request
+        replaces one still running."""
         uid = self.detail.assignment.uid
-        self.run_backend(lambda backend: backend.swap_candidates(uid), self._show_candidates,
+        start, end = part if part else (None, None)
+        self.candidates_for = part
+        if self.candidates is not None:
+            _ = self.chosen_login  # kept for when the list comes back
+            self.candidates = None
+            self._update_summary()
+        self.run_backend(lambda backend: backend.swap_candidates(uid, start, end), self._show_candidates,
                          group="candidates", exclusive=True, failed=self._candidates_failed)
 
+    @on(Input.Changed, "#from, #to")
+    def _part_changed(self) -> None:
+        """Typing in the part: once the fields stop changing for a moment, the candidates are
+        found again for the part typed (and a stale "Not sent" about the part goes)."""
+        if self._refetch is not None:
+            self._refetch.stop()
+        self._refetch = self.set_timer(0.3, self._part_settled)
+
+    def _part_settled(self) -> None:
+        self._refetch = None
+        a = self.detail.assignment
+        try:
+            start, end = part_of_shift(self.query_one("#from", Input).value, self.query_one("#to", Input).value,
+                                       a.start, a.end, self.tz)
+        except ValueError:
+            return  # said when Enter is pressed; the list stays for the last part that made sense
+        say(self.query_one("#part-error", Static), "")
+        part = None if (start, end) == (a.start, a.end) else (start, end)
+        if part != self.candidates_for:
+            self._fetch_candidates(part)
+
     def _show_candidates(self, found: list[SwapCandidate]) -> None:
+        previous = self.chosen_login
         self.candidates = list(found)
         options = self.query_one("#candidates", OptionList)
         options.clear_options()
         if self.candidates:
             width = options.scrollable_content_region.width or max(1, self.app.size.width - 7)
             options.add_options([Option(candidate_prompt(c, width), id=c.person.login) for c in self.candidates])
-            options.highlighted = 0
+            logins = [c.person.login for c in self.candidates]
+            options.highlighted = logins.index(previous) if previous in logins else 0
         else:
             options.add_options([Option("Nobody can take it now: asking goes to your managers.", disabled=True)])
         self._refresh_how()
@@ -157,6 +194,16 @@ class AskDialog(BackendWorkers, ModalScreen):
             return None
         index = self.query_one("#candidates", OptionList).highlighted
         return self.candidates[index] if index is not None and index < len(self.candidates) else None
+
+    @property
+    def chosen_login(self) -> str | None:
+        """Who is highlighted (kept across a refetch while the list is being found again)."""
+        person = self.chosen()
+        if person is not None:
+            self._chosen_login = person.person.login
+        return self._chosen_login
+
+    _chosen_login: str | None = None
 
     def _how_options(self) -> list[Option]:
         person = self.chosen() if self.is_mounted else None
@@ -266,6 +313,11 @@ class AskDialog(BackendWorkers, ModalScreen):
         if part is False:
             self.query_one("#from", Input).focus()
             return
+        if part != self.candidates_for:  # typed and sent at once: the list follows the part first
+            if self._refetch is not None:
+                self._refetch.stop()
+                self._refetch = None
+            self._fetch_candidates(part)
         if self.candidates is None:  # pressed before the list came: sent as soon as it does
             self.send_when_found = True
             self._update_summary()
@@ -279,7 +331,7 @@ class AskDialog(BackendWorkers, ModalScreen):
             return
         if how == "trade":
             assert person is not None
-            self.app.push_screen(TradeDialog(person.person.login, person.person.name, self.tz),
+            self.app.push_screen(TradeDialog(uid, person.person.login, person.person.name, self.tz),
                                  lambda trade_uid: self._send_trade(trade_uid, start, end, note))
             return
         kwargs: dict[str, Any] = {"start": start, "end": end, "note": note}
@@ -326,11 +378,10 @@ class TradeDialog(BackendWorkers, ModalScreen["str | None"]):
     TradeDialog OptionList { height: auto; max-height: 16; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Back without a trade")]
-    HORIZON_DAYS = 42
 
-    def __init__(self, login: str, name: str, tz: str) -> None:
+    def __init__(self, shift_uid: str, login: str, name: str, tz: str) -> None:
         super().__init__()
-        self.login, self.name_, self.tz = login, name, tz
+        self.shift_uid, self.login, self.name_, self.tz = shift_uid, login, name, tz
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -339,9 +390,9 @@ class TradeDialog(BackendWorkers, ModalScreen["str | None"]):
             yield Static("enter: choose · escape: back", classes="hint")
 
     def on_mount(self) -> None:
-        today = self.app.clock.now().date()
-        login, last = self.login, today + timedelta(days=self.HORIZON_DAYS)
-        self.run_backend(lambda backend: backend.shifts(person=login, first=today, last=last), self._show,
+        uid, login = self.shift_uid, self.login
+        # only the shifts I may take in return, and with which they may take mine
+        self.run_backend(lambda backend: backend.swap_trade_options(uid, login), self._show,
                          group="theirs", exclusive=True)
         self.query_one("#theirs", OptionList).focus()
 
@@ -351,17 +402,21 @@ class TradeDialog(BackendWorkers, ModalScreen["str | None"]):
         options.clear_options()
         upcoming = [d for d in details if d.assignment.start > now]
         if not upcoming:
-            options.add_options([Option(f"{escape(self.name_)} has no upcoming shifts to trade.", disabled=True)])
+            options.add_options([Option(f"{escape(self.name_)} has no shift you could take in return.",
+                                        disabled=True)])
             return
         options.add_options([
             Option(f"{escape(span(d.assignment.start, d.assignment.end, self.tz))} · "
                    f"{escape(d.assignment.rotation_name)} · {escape(d.assignment.role.upper())}",
-                   id=d.assignment.uid) for d in upcoming])
+                   id=piece_id(d.assignment.uid, d.assignment.start)) for d in upcoming])
+        self._uids = {piece_id(d.assignment.uid, d.assignment.start): d.assignment.uid for d in upcoming}
         options.highlighted = 0
+
+    _uids: dict[str, str] = {}  # option id (one piece of a shift) -> the shift's uid
 
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self.dismiss(self._uids.get(event.option.id or ""))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -76,8 +76,31 @@ def swap_heading(swap: Swap, tz: str, me: str) -> list[list[tuple[str, str]]]:
     if _is_part(swap):
         units.append([("(part)", "")])
     units.append([("· ", ""), (safe_text(swap.role.upper()), "bold")])
-    units.append([("· ", ""), (swap.state.replace("_", " ").upper(), "bold")])
+    state = closed_words(swap, me) if section_of(swap, me) == "closed" else swap.state.replace("_", " ").upper()
+    units.extend([[("· ", ""), (word, "bold")] for word in state.split(" · ")[:1]])
+    units.extend([[(f"· {glue(more)}", "")] for more in state.split(" · ")[1:]])
     return units
+
+
+#: What became of an ask of mine that no longer waits for my answer.
+MY_ASK_WORDS = {"declined": "you declined", "timed_out": "you did not answer", "withdrawn": "no longer asked of you",
+                "skipped": "no longer asked of you", "agreed": "you agreed"}
+
+
+def closed_words(swap: Swap, me: str) -> str:
+    """A closed item in words, for me: what happened on my side ("you declined"), then what
+    became of the request ("taken by Alice Moreau", "cancelled", "still open for others")."""
+    mine = my_ask(swap, me) if swap.requester.login != me else None
+    said = [MY_ASK_WORDS[mine.state]] if mine is not None and mine.state in MY_ASK_WORDS else []
+    if swap.taken_by is not None and swap.state in ("agreed", "overridden"):
+        if swap.taken_by.login == me:
+            return "you took it"
+        outcome = f"taken by {swap.taken_by.name}"
+    elif swap.state in OPEN_STATES:
+        outcome = "still open for others" if said else STATE_WORDS.get(swap.state, swap.state)
+    else:
+        outcome = STATE_WORDS.get(swap.state, swap.state.replace("_", " "))
+    return " · ".join(said + [outcome])
 
 
 def glue(text: object) -> str:
@@ -188,11 +211,14 @@ class SwapList(FitsItsWidth, OptionList):
         self.view: SwapsView | None = None
         self.now: datetime | None = None
         self.rows: list[Swap | None] = []  # per option: its request (None: a heading)
+        self.wanted: int | None = None  # the request to put the cursor on when next shown
         self.laid_out_at = 0
 
     def show(self, view: SwapsView, now: datetime) -> None:
         current = self.current()
         keep = current.id if current is not None else None
+        if self.wanted is not None:
+            keep, self.wanted = self.wanted, None
         self.view, self.now = view, now
         self.clear_options()
         self.add_options(self._options_at(self.text_width()))
@@ -256,9 +282,9 @@ class SwapsScreen(AreaScreen):
         Binding("x", "cancel_request", "Cancel", tooltip="Withdraw this request; everyone asked is told"),
         Binding("g", "give", "Give", tooltip="Managers: give this shift straight to someone"),
         Binding("u", "undo", "Undo", tooltip="Managers: undo this swap; the earlier holder has the shift back"),
-        Binding("Y", "agree_for", "Agree for", show=False,
+        Binding("Y", "agree_for", "Yes for",
                 tooltip="Managers: agree for someone who was asked (ill, away)"),
-        Binding("N", "decline_for", "Decline for", show=False,
+        Binding("N", "decline_for", "No for",
                 tooltip="Managers: decline for someone who was asked (ill, away)"),
         Binding("f5", "refresh", "Refresh", tooltip="Load the requests again"),
     ]
@@ -293,10 +319,30 @@ class SwapsScreen(AreaScreen):
     def current(self) -> Swap | None:
         return self.query_one("#swaps", SwapList).current()
 
+    def highlight(self, swap_id: int) -> None:
+        """Put the cursor on request `swap_id` (now, or once the list is read)."""
+        swaps = self.query_one("#swaps", SwapList)
+        swaps.wanted = swap_id
+        if self.view is not None:
+            swaps.show(self.view, self.app.clock.now())
+            self._show_detail()
+
     @on(OptionList.OptionHighlighted, "#swaps")
     def _moved(self) -> None:
         self._show_detail()
         self.refresh_bindings()
+        swap = self.current()
+        if self._said_of is not None and (swap is None or swap.id != self._said_of):
+            self._say("")  # the line was about another request
+
+    #: The request the outcome line speaks of (None: it says nothing).
+    _said_of: int | None = None
+
+    def _say(self, text: str, swap_id: int | None = None) -> None:
+        from .swap_dialogs import say
+
+        say(self.query_one("#outcome", Static), text)
+        self._said_of = swap_id if text else None
 
     def on_resize(self) -> None:
         self._show_detail()
@@ -374,21 +420,24 @@ class SwapsScreen(AreaScreen):
 
     def _act(self, call, success: str) -> None:
         """One write; then the list as it is now.  A refusal (the shift was taken, the request
-        closed meanwhile) is one line here and on a notice, beside the current state."""
-        self.run_backend(call, lambda result: self._acted(success), group="act", failed=self._refused)
+        closed meanwhile) is one line under that request and on a notice, beside its current
+        state; the line goes when the cursor moves to another request."""
+        current = self.current()
+        swap_id = current.id if current is not None else None
+        self.run_backend(call, lambda result: self._acted(success, swap_id), group="act",
+                         failed=lambda exc: self._refused(exc, swap_id))
 
-    def _acted(self, success: str) -> None:
-        from .swap_dialogs import say
-
+    def _acted(self, success: str, swap_id: int | None = None) -> None:
         self.notify(escape(success))
-        say(self.query_one("#outcome", Static), success)
+        self._say(success, swap_id)
         self.reload()
 
-    def _refused(self, exc: OncallError) -> None:
-        from .swap_dialogs import say
-
+    def _refused(self, exc: OncallError, swap_id: int | None = None) -> None:
         report_problem(self, exc)
-        say(self.query_one("#outcome", Static), f"Not done: {exc.message}")
+        if swap_id is None:
+            current = self.current()
+            swap_id = current.id if current is not None else None
+        self._say(f"Not done: {exc.message}", swap_id)
         self.reload()
 
     def action_agree(self) -> None:
@@ -409,13 +458,15 @@ class SwapsScreen(AreaScreen):
         from .swap_dialogs import DeclineDialog
 
         swap_id = swap.id
-        title = "Decline" if as_login is None else f"Decline for {as_login}"
+        who = next((a.person.name for a in swap.asks if a.person.login == as_login), as_login)
+        title = "Decline" if as_login is None else f"Decline for {who} ({as_login})"
         dialog = DeclineDialog(title, self._describe(swap),
                                call=lambda backend, reason: backend.swap_decline(swap_id, reason, as_login=as_login))
 
         def closed(result: Any) -> None:
             if result is not None:
-                self._acted("Declined." + (" The next person is asked." if result.state in OPEN_STATES else ""))
+                more = " The next person is asked." if result.state in OPEN_STATES else ""
+                self._acted("Declined." + more, swap_id)
 
         self.app.push_screen(dialog, closed)
 
@@ -424,15 +475,41 @@ class SwapsScreen(AreaScreen):
         if swap is None:
             return
         swap_id = swap.id
-        self._act(lambda backend: backend.swap_cancel(swap_id), "Request cancelled; everyone asked is told.")
+        self._confirmed(swap, f"Cancel {swap.requester.name}'s request?",
+                        f"{self._describe(swap)}. {swap.requester.name} and everyone asked are told.",
+                        "cancel the request",
+                        lambda: self._act(lambda backend: backend.swap_cancel(swap_id),
+                                          "Request cancelled; everyone asked is told."), no="keep it")
+
+    def _mine(self, swap: Swap) -> bool:
+        return self.view is not None and swap.requester.login == self.view.me.login
+
+    def _confirmed(self, swap: Swap | None, title: str, text: str, yes: str, then, always: bool = False,
+                   no: str = "back, nothing done") -> None:
+        """`then()` at once on my own request; on someone else's (a manager acting for them), after
+        one small dialog naming whom it affects says yes."""
+        if swap is not None and self._mine(swap) and not always:
+            then()
+            return
+        from .plan_dialogs import ConfirmScreen
+
+        def answered(yes_: bool | None) -> None:
+            if yes_:
+                then()
+
+        self.app.push_screen(ConfirmScreen(title, text, yes=yes, no=no), answered)
 
     def action_undo(self) -> None:
         swap = self.current()
         if swap is None:
             return
         swap_id = swap.id
-        self._act(lambda backend: backend.swap_undo(swap_id),
-                  f"Undone: {swap.requester.name} has the shift back.")
+        taker = f" and {swap.taken_by.name} no longer holds it" if swap.taken_by is not None else ""
+        self._confirmed(swap, f"Undo the swap of {swap.requester.name}'s shift?",
+                        f"{self._describe(swap)}. {swap.requester.name} has the shift back{taker}; "
+                        "both are told.", "undo it",
+                        lambda: self._act(lambda backend: backend.swap_undo(swap_id),
+                                          f"Undone: {swap.requester.name} has the shift back."), always=True)
 
     def action_give(self) -> None:
         swap = self.current()
@@ -444,14 +521,22 @@ class SwapsScreen(AreaScreen):
         def pick(found) -> None:
             from .swap_dialogs import PickDialog
 
+            names.update((c.person.login, c.person.name) for c in found)
             choices = [(c.person.login, f"{c.rank}. {c.person.name} · level {c.level} · {c.reason}") for c in found]
             self.app.push_screen(PickDialog("Give this shift to…", self._describe(swap), choices,
                                             empty="Nobody can take this shift now."), given)
 
         def given(login: str | None) -> None:
-            if login is not None:
-                self._act(lambda backend: backend.swap_assign(uid, login, part[0], part[1]),
-                          f"Given to {login}; the request is closed.")
+            if login is None:
+                return
+            name = names.get(login, login)
+            self._confirmed(swap, f"Give {swap.requester.name}'s shift to {name}?",
+                            f"{self._describe(swap)}. {name} holds it at once; the request is closed and "
+                            "everyone asked is told.", f"give it to {name}",
+                            lambda: self._act(lambda backend: backend.swap_assign(uid, login, part[0], part[1]),
+                                              f"Given to {name}; the request is closed."))
+
+        names: dict[str, str] = {}
 
         self.run_backend(lambda backend: backend.swap_candidates(uid, part[0], part[1]), pick, group="candidates",
                          exclusive=True, failed=self._refused)
@@ -464,14 +549,20 @@ class SwapsScreen(AreaScreen):
         asked = [a for a in asked_now(swap) if a.person.login != me]
         swap_id = swap.id
 
+        names = {a.person.login: a.person.name for a in asked}
+
         def chosen(login: str | None) -> None:
             if login is None:
                 return
-            if agree:
-                self._act(lambda backend: backend.swap_agree(swap_id, as_login=login),
-                          f"Agreed for {login}: the shift is theirs.")
-            else:
-                self._decline(swap, login)
+            if not agree:
+                self._decline(swap, login)  # its dialog names them and asks for the reason
+                return
+            name = names.get(login, login)
+            self._confirmed(swap, f"Agree for {name}?",
+                            f"{self._describe(swap)}. {name} takes it at once; {name} and "
+                            f"{swap.requester.name} are told it was done for them.", f"agree for {name}",
+                            lambda: self._act(lambda backend: backend.swap_agree(swap_id, as_login=login),
+                                              f"Agreed for {login}: the shift is theirs."), always=True)
 
         if len(asked) == 1:
             chosen(asked[0].person.login)

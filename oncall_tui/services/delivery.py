@@ -73,7 +73,7 @@ class DeliveryService(ServiceBase):
 
     # -- delivery state ------------------------------------------------------------------------
     def _states(self, people: list[m.Person]) -> list[DeliveryState]:
-        from ..core.domain_delivery import FAILING, OFF, PENDING, UP_TO_DATE, DeliveryState
+        from ..core.domain_delivery import FAILING, NOT_SET_UP, OFF, PENDING, UP_TO_DATE, DeliveryState
 
         ids = [p.id for p in people]
         Ob = m.Outbox
@@ -83,6 +83,8 @@ class DeliveryService(ServiceBase):
         by: dict[int | None, list[m.Outbox]] = {}
         for row in rows:
             by.setdefault(row.person_id, []).append(row)
+        with_caldav = {r.person_id for r in m.CalDAVAccount.select(m.CalDAVAccount.person)
+                       .where(m.CalDAVAccount.person.in_(ids))} if ids else set()
         found = []
         for person in people:
             mine = by.get(person.id, [])
@@ -91,6 +93,8 @@ class DeliveryService(ServiceBase):
             done = [r for r in mine if r.delivered_at is not None]
             channels = channels_of(person)
             state = (FAILING if failing else PENDING if waiting else UP_TO_DATE if channels or done else OFF)
+            if state == UP_TO_DATE and channels == (CALDAV,) and person.id not in with_caldav:
+                state = NOT_SET_UP  # CalDAV chosen, no calendar given yet: nothing can be up to date
             newest_failure = max(failing, key=lambda r: r.last_attempt_at or r.created_at, default=None) \
                 if failing else None
             found.append(DeliveryState(

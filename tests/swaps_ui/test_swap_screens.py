@@ -8,8 +8,10 @@ import pytest
 from textual.widgets import Input, Static
 
 from oncall_tui.app import make_app
+from oncall_tui.screens.plan_dialogs import ConfirmScreen
 from oncall_tui.screens.swap_dialogs import AskDialog, DeclineDialog
 from oncall_tui.screens.swaps import SwapList, SwapsScreen
+from oncall_tui.widgets.key_bar import KeyBar
 
 from ..foundation.helpers import screen_text, settle, wait_until
 from .helpers import ask_one, ask_someone_else, engineer_with_a_free_shift, free_shift
@@ -24,6 +26,15 @@ def asked_of_someone(as_user, clock):
     asked, login = ask_one(asker)
     taker = as_user(login)
     return asker, asked, login, taker, quiet_app(taker, clock)
+
+
+def an_engineers_request_before_root(as_user, clock):
+    """An engineer of root's team asks someone other than root; (the engineer, the request, whom
+    it asks, root's backend, the app as root, their manager)."""
+    alice = as_user(engineer_with_a_free_shift(as_user, "root"))
+    asked, login = ask_someone_else(alice, manager="root")
+    root = as_user("root")
+    return alice, asked, login, root, quiet_app(root, clock)
 
 
 def quiet_app(backend, clock):
@@ -216,19 +227,24 @@ def test_keys_work_while_the_list_is_being_read(as_user, clock):
 def test_a_manager_answers_for_someone_then_undoes_it(as_user, clock):
     """root manages the team: an engineer's request is in root's list; Y agrees for the person
     asked (who is ill), u undoes it and the engineer has the shift back; root is named."""
-    alice = as_user(engineer_with_a_free_shift(as_user, "root"))
-    asked, login = ask_someone_else(alice, manager="root")
-    root = as_user("root")
-    app = quiet_app(root, clock)
+    alice, asked, login, root, app = an_engineers_request_before_root(as_user, clock)
 
     async def run():
         async with app.run_test(size=(80, 24)) as pilot:
             await open_inbox(pilot, asked.id)
-            await pilot.press("Y")
+            await pilot.press("Y")  # one small dialog names whom it affects; nothing is done yet
+            assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            name = next(a.person.name for a in asked.asks if a.person.login == login)
+            assert f"Agree for {name}?" in screen_text(app)
+            assert root.swap(asked.id).state in ("open", "escalated")
+            await pilot.press("y")
             assert await wait_until(pilot, lambda: root.swap(asked.id).state == "agreed")
             assert await wait_until(pilot, lambda: f"Agreed for {login}" in screen_text(app))
             await open_inbox(pilot, asked.id)
             await pilot.press("u")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            assert alice.whoami().name in screen_text(app)
+            await pilot.press("y")
             assert await wait_until(pilot, lambda: root.swap(asked.id).state != "agreed")
 
     asyncio.run(run())
@@ -240,23 +256,20 @@ def test_a_manager_answers_for_someone_then_undoes_it(as_user, clock):
 
 @BOTH
 def test_a_trade_picks_one_of_their_shifts_in_return(as_user, clock):
-    from datetime import timedelta
-
+    """The picker offers only the shifts of theirs I may take in return (the backend's trade
+    options): the first one offered is sent as a trade, with nothing refused."""
     from textual.widgets import OptionList
 
     from oncall_tui.screens.swap_dialogs import TradeDialog
 
-    from ..conftest import NOW
-
     root = as_user("root")
     index, shift = free_shift(root)
-    candidates = root.swap_candidates(shift.assignment.uid)
-    first, last = NOW.date(), NOW.date() + timedelta(days=42)
-    rank, partner = next((i, c.person.login) for i, c in enumerate(candidates)
-                         if any(d.assignment.start > NOW for d in root.shifts(person=c.person.login, first=first,
-                                                                               last=last)))
+    uid = shift.assignment.uid
+    options = {c.person.login: root.swap_trade_options(uid, c.person.login) for c in root.swap_candidates(uid)}
+    rank, partner = next((i, c.person.login) for i, c in enumerate(root.swap_candidates(uid))
+                         if options[c.person.login])
+    offered = options[partner][0].assignment.uid
     app = quiet_app(root, clock)
-    picked: list[str] = []
 
     async def run():
         async with app.run_test(size=(80, 24)) as pilot:
@@ -265,28 +278,238 @@ def test_a_trade_picks_one_of_their_shifts_in_return(as_user, clock):
             dialog.query_one("#how", OptionList).focus()
             await pilot.press("down", "down", "down")  # the fourth way: a trade with the highlighted person
             assert dialog.how() == "trade"
+            await pilot.press("enter")
             theirs = lambda: app.screen.query_one("#theirs", OptionList)  # noqa: E731
-            for choice in range(10):  # a shift of theirs the rules let me take: the refused ones say why
-                await pilot.press("enter")
-                assert await wait_until(pilot, lambda: isinstance(app.screen, TradeDialog)
-                                        and theirs().get_option_at_index(0).id is not None)
-                if choice >= theirs().option_count:
-                    break
-                theirs().highlighted = choice
-                picked.append(theirs().get_option_at_index(choice).id)
-                await pilot.press("enter")
-                assert await wait_until(pilot, lambda: not isinstance(app.screen, TradeDialog))
-                await settle(pilot, 2)
-                if not isinstance(app.screen, AskDialog):
-                    return
-                refusal = str(app.screen.query_one("#dialog-error", Static).render())
-                assert refusal.startswith("Not sent:") and "\n" not in refusal.strip(), refusal
-            picked.clear()  # every shift of theirs was refused, each in one line: nothing was asked
+            assert await wait_until(pilot, lambda: isinstance(app.screen, TradeDialog)
+                                    and theirs().get_option_at_index(0).id is not None)
+            assert theirs().option_count == len(options[partner])  # only what I may take
+            theirs().highlighted = 0
+            await pilot.press("enter")
+            assert await wait_until(pilot, lambda: not isinstance(app.screen, (TradeDialog, AskDialog)))
 
     asyncio.run(run())
-    made = [s for s in root.swaps() if s.my_part == "outgoing" and s.shift_uid == shift.assignment.uid]
-    if not picked:
-        assert not made
-        return
-    assert made[0].mode == "trade" and made[0].trade_uid == picked[-1]
+    made = [s for s in root.swaps() if s.my_part == "outgoing" and s.shift_uid == uid]
+    assert made and made[0].mode == "trade" and made[0].trade_uid == offered
     assert [a.person.login for a in made[0].asks] == [partner]
+
+
+@BOTH
+def test_after_a_partial_cover_home_lists_each_piece_and_opens_it(as_user, clock):
+    """Someone takes an hour in the middle of root's shift: the slot's uid is now shared by three
+    pieces (two root's, one theirs). Home lists root's two pieces, F5 reads them again, and
+    Enter opens each one's details: no list keys two options alike."""
+    from datetime import timedelta
+
+    from oncall_tui.screens.home import ShiftList
+    from oncall_tui.screens.shift_detail import ShiftDetailScreen
+
+    root = as_user("root")
+    _, detail = free_shift(root)
+    shift = detail.assignment
+    start, end = shift.start + timedelta(hours=3), shift.start + timedelta(hours=4)
+    login = root.swap_candidates(shift.uid, start, end)[0].person.login
+    asked = root.swap_request(shift.uid, start, end, ask=[login])
+    as_user(login).swap_agree(asked.id)
+    mine = [d.assignment for d in root.home().next_shifts if d.assignment.uid == shift.uid]
+    assert [(a.start, a.end) for a in mine] == [(shift.start, start), (end, shift.end)]
+    app = quiet_app(root, clock)
+    opened: list[tuple] = []
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, 3)
+            await pilot.press("f5")
+            await settle(pilot, 3)
+            shifts = app.screen.query_one("#shifts", ShiftList)
+            assert shifts.option_count == len(root.home().next_shifts)
+            pieces = [i for i, d in enumerate(shifts.details) if d.assignment.uid == shift.uid]
+            assert len(pieces) == 2
+            for index in pieces:
+                shifts.highlighted = index
+                await settle(pilot)
+                await pilot.press("enter")
+                assert await wait_until(pilot, lambda: isinstance(app.screen, ShiftDetailScreen))
+                got = app.screen.detail.assignment
+                opened.append((got.start, got.end))
+                await pilot.press("escape")
+                assert await wait_until(pilot, lambda: not isinstance(app.screen, ShiftDetailScreen))
+
+    asyncio.run(run())
+    assert opened == [(shift.start, start), (end, shift.end)]
+    assert not [n for n in app._notifications if "DuplicateID" in str(n.message)]
+
+
+@BOTH
+def test_a_manager_cancelling_someone_elses_request_confirms_naming_them(as_user, clock):
+    """x on an engineer's request asks first, naming the engineer: n changes nothing, y cancels.
+    Y and N are in the manager's key bar where someone else is being asked."""
+    alice, asked, login, root, app = an_engineers_request_before_root(as_user, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_inbox(pilot, asked.id)
+            keys = {key for key, _, _, enabled in screen.query_one(KeyBar).keys()[0] if enabled}
+            assert {"Y", "N"} <= keys, keys
+            await pilot.press("x")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            assert f"Cancel {alice.whoami().name}'s request?" in screen_text(app)
+            await pilot.press("n")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, SwapsScreen))
+            assert root.swap(asked.id).state in ("open", "escalated")
+            await pilot.press("x")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            assert await wait_until(pilot, lambda: root.swap(asked.id).state == "cancelled")
+
+    asyncio.run(run())
+
+
+@BOTH
+def test_a_refusal_line_belongs_to_its_request_and_goes_when_the_cursor_moves(as_user, clock):
+    root = as_user("root")
+    ask_one(root)  # a request of root's own: two items in the list
+    asked = next(s for s in root.swaps() if s.my_part == "incoming" and s.state in ("open", "escalated"))
+    dev = as_user(asked.requester.login)  # the demo's engineer asking root
+    app = quiet_app(root, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_inbox(pilot, asked.id)
+            dev.swap_cancel(asked.id)
+            await pilot.press("y")
+            assert await wait_until(pilot, lambda: "Not done:" in screen_text(app))
+            outcome = screen.query_one("#outcome", Static)
+            assert outcome.display
+            await settle(pilot, 2)
+            assert outcome.display and screen.current().id == asked.id  # still on it after the reload
+            swaps = screen.query_one("#swaps", SwapList)
+            other = next(i for i, s in enumerate(swaps.rows) if s is not None and s.id != asked.id)
+            swaps.highlighted = other
+            await settle(pilot)
+            assert not outcome.display
+            assert "Not done:" not in screen_text(app)
+
+    asyncio.run(run())
+
+
+@BOTH
+def test_closed_items_say_what_happened_for_me(as_user, clock):
+    """An ask I declined, still open for the next person, sits under Closed saying "you declined"
+    and what became of the request, never the request's raw OPEN."""
+    root = as_user("root")
+    shift = free_shift(root)[1]
+    asked = root.swap_request(shift.assignment.uid, top=2)
+    first = next(a for a in asked.asks if a.state == "asked").person.login
+    me = as_user(first)
+    me.swap_decline(asked.id, "away")
+    assert root.swap(asked.id).state in ("open", "escalated")
+    app = quiet_app(me, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_inbox(pilot, asked.id)
+            swaps = screen.query_one("#swaps", SwapList)
+            index = swaps.highlighted
+            heading = next(i for i in range(index, -1, -1) if swaps.rows[i] is None)
+            assert "Closed" in str(swaps.get_option_at_index(heading).prompt)
+            line = str(swaps.get_option_at_index(index).prompt).replace("\xa0", " ")
+            assert "you declined" in line and "still open for others" in line, line
+            assert "OPEN" not in line, line
+
+    asyncio.run(run())
+
+
+
+@BOTH
+def test_the_candidates_follow_the_part_typed_and_a_stale_error_goes(as_user, clock):
+    from datetime import timedelta
+
+    from oncall_tui.formatting import local
+
+    root = as_user("root")
+    index, detail = free_shift(root)
+    shift = detail.assignment
+    start, end = shift.start + timedelta(hours=1), shift.start + timedelta(hours=3)
+    expected = [(c.person.login, c.reason) for c in root.swap_candidates(shift.uid, start, end)]
+    whole = [(c.person.login, c.reason) for c in root.swap_candidates(shift.uid)]
+    assert expected != whole  # a two-hour part weighs less than the whole shift
+    app = quiet_app(root, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await open_ask(pilot, index)
+            field, to = dialog.query_one("#from", Input), dialog.query_one("#to", Input)
+            field.value = "1999-01-01 10:00"
+            field.focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            error = dialog.query_one("#part-error", Static)
+            assert error.display and "Not sent" in str(error.render())
+            field.value = local(start, "Europe/London").strftime("%Y-%m-%d %H:%M")
+            to.value = local(end, "Europe/London").strftime("%Y-%m-%d %H:%M")
+            assert await wait_until(pilot, lambda: dialog.candidates_for == (start, end)
+                                    and dialog.candidates is not None)
+            assert not error.display  # the fields make sense again: the old line is gone
+            assert [(c.person.login, c.reason) for c in dialog.candidates] == expected
+
+    asyncio.run(run())
+
+
+@BOTH
+def test_cant_make_it_on_a_shift_already_asked_for_says_so_and_opens_the_request(as_user, clock):
+    root = as_user("root")
+    index, detail = free_shift(root)
+    asked = root.swap_request(detail.assignment.uid, top=1)
+    app = quiet_app(root, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, 3)
+            for _ in range(index):
+                await pilot.press("down")
+            await pilot.press("c")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            assert "asked for cover on this shift already" in screen_text(app)
+            await pilot.press("y")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, SwapsScreen) and app.screen.view is not None
+                                    and app.screen.current() is not None and app.screen.current().id == asked.id)
+
+    asyncio.run(run())
+    assert len([s for s in root.swaps() if s.shift_uid == detail.assignment.uid and s.my_part == "outgoing"]) == 1
+
+
+@BOTH
+def test_a_managers_opening_screen_says_escalated_requests_wait_and_the_key(as_user, clock):
+    maya = as_user("maya")  # manages the demo team, on no rotation: she opens on its requirements
+    view = maya.home()
+    assert "escalated to you" in view.swaps_summary, view.swaps_summary
+    app = quiet_app(maya, clock)
+
+    async def run():
+        from oncall_tui.screens.requirements_team import TeamRequirementsScreen
+
+        async with app.run_test(size=(80, 24)) as pilot:
+            assert await wait_until(pilot, lambda: isinstance(app.screen, TeamRequirementsScreen))
+            await settle(pilot, 2)
+            text = screen_text(app)
+            assert "escalated to you" in text and "press s" in text, text
+            await pilot.press("s")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, SwapsScreen))
+
+    asyncio.run(run())
+
+
+def test_delivery_words_speak_of_the_feed_and_the_form(as_user):
+    """Someone on the subscription feed reads that nothing needs sending (not "- off"); the mail
+    server form's message names its own field, never a command-line flag."""
+    from oncall_tui.core.errors import InvalidInput
+    from oncall_tui.screens.delivery import MailServerDialog, state_text
+
+    root = as_user("root")
+    assert state_text(root.my_delivery("alice")) == "subscribed feed: nothing to send"
+    team = root.teams()[0].slug
+    form = MailServerDialog(root.mail_server(team))
+    with pytest.raises(InvalidInput) as refused:
+        form._save(root, {"host": "smtp.example.com", "port": "587", "security": "starttls", "user": "",
+                          "from": "", "password": ""})
+    assert "--" not in refused.value.message and refused.value.message.startswith("From:"), refused.value.message

@@ -9,7 +9,7 @@ from oncall_tui.backend.local import LocalBackend
 
 from ..conftest import DEMO_YOU
 from ..foundation.helpers import settle
-from .helpers import next_shift
+from .helpers import free_shift, next_shift
 
 
 def _app(demo_db, clock):
@@ -32,8 +32,12 @@ def test_inbox_with_an_ask_and_my_own_request(demo_db, clock, snap_compare):
 
 
 def test_ask_dialog_with_candidates_and_a_part_outside_the_shift(demo_db, clock, snap_compare):
+    index = free_shift(LocalBackend(demo_db, actor=DEMO_YOU, clock=clock))[0]  # one not asked for yet
+
     async def run_before(pilot):
         await settle(pilot, 3)
+        for _ in range(index):
+            await pilot.press("down")
         await pilot.press("c")
         await settle(pilot, 3)
         field = pilot.app.screen.query_one("#to", Input)
