@@ -22,6 +22,7 @@ from ..core.domain import (
     Team,
     TeamEscalation,
 )
+from ..core.domain_calendar import EntryChange
 from ..core.domain_swaps import OPEN_STATES
 from ..core.errors import InvalidInput, NotAllowed, NotFound
 from ..core.text import plural
@@ -298,10 +299,17 @@ class CoreService(ServiceBase):
             self._audit("profile.update", "person", me.login, before=before, after=changes)
             for key, value in changes.items():
                 setattr(me, key, value)
-            if changes.keys() & {"tz", "alarm_minutes", "email", "name"}:
-                from .calendar_out import stamp_entries
+            from .calendar_out import entries_for, stamp_entries
+            from .delivery import channels_of, queue_entry_changes
 
-                stamp_entries(self.ctx, [me])  # my entries read in my zone, with my reminder
+            if changes.keys() & {"tz", "alarm_minutes", "email", "name"}:
+                # my entries read in my zone, with my reminder: what changed goes out
+                queue_entry_changes(self.ctx, stamp_entries(self.ctx, [me]))
+            if "calendar_delivery" in changes and before["calendar_delivery"] != me.calendar_delivery \
+                    and channels_of(me):
+                # a new way in (mail, CalDAV) starts with every entry I already hold, not the next change
+                queue_entry_changes(self.ctx, [EntryChange(person_id=me.id, entry=e, kind="update")
+                                               for e in entries_for(self.ctx, me) if not e.cancelled])
             return convert.person(me)
         return self._write(run)
 

@@ -106,3 +106,27 @@ def test_request_then_update_then_cancel_for_one_uid_each_once(demo_db, clock, s
     assert max(per_message.values()) == 1
     assert me.my_delivery("alice").state == "up to date"
     assert me.delivery_status("platform")[0].login  # every member listed
+
+
+def test_choosing_email_in_the_profile_sends_the_shifts_already_held(demo_db, clock, smtp):
+    """Someone who switches to invitations gets every entry they hold now, once, not only the
+    next change; switching again to the same way sends nothing more."""
+    host, port, box = smtp
+    me = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    set_mail(me, host, port)
+    draft = me.draft_plan(ROT, month="2026-12", solver="greedy")
+    me.publish_plan(draft.summary.id, draft.summary.version)
+    Delivery(me.context).run_once()
+    assert box.count() == 0  # everyone on the feed: nothing to send
+    alice = LocalBackend(demo_db, actor="alice", clock=clock)
+    held = {str(e["UID"]) for e in icalendar.Calendar.from_ical(alice.export_calendar().ics).walk("VEVENT")}
+    person = alice.update_profile(alice.whoami().version, calendar_delivery="email")
+    _deliver_with_two(me)
+    got = invitations(box)
+    uids = [uid for uid, method, _seq, who in got]
+    assert got and all(method == "REQUEST" and who == "mailto:alice@example.com" for _uid, method, _s, who in got)
+    assert len(uids) == len(set(uids))  # each entry once
+    assert set(uids) == held
+    alice.update_profile(person.version, calendar_delivery="email")
+    _deliver_with_two(me)
+    assert box.count() == len(got)
