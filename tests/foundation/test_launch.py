@@ -65,7 +65,7 @@ def test_the_child_reads_what_the_app_would_read_itself_and_this_process_loads_n
     cursor, view = pickle.loads(home)
     mine = first_look(Target(db_url=demo_db), None, clock)
     assert (cursor, view) == mine.home
-    assert "Swaps: 1 swap request" in view.swaps_summary and view.next_shifts
+    assert "1 swap request waiting" in view.swaps_summary and view.next_shifts
 
 
 def test_through_a_server_the_child_reads_over_http_and_this_process_loads_no_http_client(
@@ -208,7 +208,7 @@ def test_the_first_frame_shows_the_data_read_before_start_and_the_backend_comes_
             return await steps(pilot)
 
     first, backend_at_first_frame, made, seen = asyncio.run(go())
-    assert "Swaps: 1 swap request waiting for your answer" in first and "Loading…" not in first
+    assert "1 swap request waiting for your answer" in first and "Loading…" not in first
     assert "oncall · My on-call" in first and DEMO_NAME in first
     assert backend_at_first_frame is None, "the first frame needed no backend"
     assert made and seen
