@@ -95,7 +95,7 @@ class OncallApp(ReportsWorkerErrors, App):
         self._landed = True
         if view.managed_teams and not view.rostered_teams and self.current_mode == "home":
             # what waits for her among the swaps (escalated requests) goes on that screen too
-            waiting = view.swaps_waiting or not view.swaps_summary.endswith("nothing waiting")  # asks or escalations
+            waiting = view.swaps_waiting or view.swaps_escalated
             note = f"{view.swaps_summary} · press s to see them" if waiting else ""
             self.call_later(self._land_on_team_requirements, view.managed_teams[0], note)
 

@@ -186,6 +186,7 @@ class HomeView:
     requirements_summary: str
     swaps_waiting: int
     swaps_summary: str
+    swaps_escalated: int = 0  # requests nobody took, escalated to me as a manager of their team
     hints: tuple[str, ...] = ()
     escalation: tuple[TeamEscalation, ...] = ()  # each of my teams', shifts or not
     rostered_teams: tuple[str, ...] = ()  # the teams where I am on the rotation

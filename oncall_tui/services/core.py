@@ -218,7 +218,7 @@ class CoreService(ServiceBase):
             by_team = self._escalation_by_team([t.id for t in team_rows])
             escalation = tuple(TeamEscalation(team=t.slug, team_name=t.name, contacts=by_team.get(t.id, ()))
                                for t in team_rows)
-            waiting, swaps_line = self._swaps_line(me)
+            waiting, escalated, swaps_line = self._swaps_line(me)
             hints = []
             if not team_rows:
                 hints.append(self._unknown_user_message().replace("is not a member of any team here",
@@ -227,12 +227,13 @@ class CoreService(ServiceBase):
                 me=convert.person(me), teams=tuple(convert.team(t) for t in team_rows),
                 managed_teams=managed, next_shifts=next_shifts, now=now_rows,
                 requirements_summary=self.requirements_line(me),
-                swaps_waiting=waiting, swaps_summary=swaps_line, hints=tuple(hints), escalation=escalation,
-                rostered_teams=rostered,
+                swaps_waiting=waiting, swaps_escalated=escalated, swaps_summary=swaps_line, hints=tuple(hints),
+                escalation=escalation, rostered_teams=rostered,
             )
         return self._read(run)
 
-    def _swaps_line(self, me: m.Person) -> tuple[int, str]:
+    def _swaps_line(self, me: m.Person) -> tuple[int, int, str]:
+        """(asks waiting for my answer, requests escalated to me, the home screen's swaps line)."""
         asked = (m.SwapOffer.select().join(m.SwapRequest)
                  .where((m.SwapOffer.candidate == me) & (m.SwapOffer.state == "asked")
                         & (m.SwapRequest.status.in_(OPEN_STATES))).count())
@@ -256,7 +257,7 @@ class CoreService(ServiceBase):
             parts.append(f"{plural(asked, 'swap request')} waiting for your answer")
         if mine_open:
             parts.append(f"{mine_open} of yours open")
-        return asked, ("Swaps: " + "; ".join(parts)) if parts else "Swaps: nothing waiting"
+        return asked, escalated, ("Swaps: " + "; ".join(parts)) if parts else "Swaps: nothing waiting"
 
     def change_cursor(self) -> int:
         return self._read(lambda: m.ChangeCounter.select(m.ChangeCounter.seq)
