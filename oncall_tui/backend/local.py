@@ -164,12 +164,13 @@ class LocalBackend(Backend):
     def deliver_in_background(self) -> None:
         """For the `oncall` a person runs on a database with no server in front: what a change
         queued for delivery is sent after its commit by a short child process (`oncall
-        deliver`), and what earlier runs left due is sent now.  Nobody waits for it."""
+        deliver`), and what earlier runs left due (or the clock made due: a swap ask timing
+        out) is sent now.  Nobody waits for it."""
         from ..services.outbox import due_exists, spawn_deliverer
 
         self.services.context.after_queue = lambda: spawn_deliverer(self.url)
         try:
-            due = due_exists(self.services.context)
+            due = due_exists(self.services.context) or self.services.swaps.swaps_due()
         except Exception:  # noqa: BLE001 - the command itself will say what is wrong with the database
             return
         if due:
@@ -177,10 +178,11 @@ class LocalBackend(Backend):
 
     def start_deliverer(self, poll: float = 15.0):
         """`oncall serve`'s deliverer: a background thread, woken by every change that queues
-        something and every `poll` seconds; `.close()` stops it."""
+        something and every `poll` seconds, that also stores what the clock has made due (swap
+        requests timing out, escalating); `.close()` stops it."""
         from ..services.outbox import BackgroundDeliverer
 
-        deliverer = BackgroundDeliverer(self.services.context, poll).start()
+        deliverer = BackgroundDeliverer(self.services.context, poll, due=self.services.swaps.advance_due).start()
         self.services.context.after_queue = deliverer.wake.set
         return deliverer
 

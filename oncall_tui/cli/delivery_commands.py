@@ -18,6 +18,8 @@ from .common import Ctx, echo, echo_json, handle_errors, pass_ctx, table
 @handle_errors
 def deliver(ctx: Ctx, quiet: bool, as_json: bool) -> None:
     """Send what is waiting in the outbox (invitations, CalDAV writes, mail), then stop.
+    Swap requests the clock has moved on (an ask timed out, the swap deadline reached) are
+    stored first, so the person asked next and the managers get their mail.
 
     For a team on a shared file without a server, `oncall` already starts this after each
     change; a cron line (README: Calendar delivery) catches retries falling due.  Any number may
@@ -29,11 +31,14 @@ def deliver(ctx: Ctx, quiet: bool, as_json: bool) -> None:
     if target.server or target.socket:
         raise click.ClickException("this database is behind `oncall serve`, which delivers by itself")
     backend = LocalBackend(target.db_url, actor="-")
+    moved = backend.services.swaps.advance_due()  # asks timed out, deadlines reached: their mail
     done = Delivery(backend.context).run_once()
     if as_json:
-        echo_json({"sent": done.sent, "failed": done.failed, "lost": done.lost, "errors": done.errors})
-    elif not quiet and (done.sent or done.failed):
-        echo(f"sent {done.sent}, failed {done.failed}" + (f": {done.errors[0]}" if done.errors else ""))
+        echo_json({"sent": done.sent, "failed": done.failed, "lost": done.lost, "errors": done.errors,
+                   "swaps_moved": moved})
+    elif not quiet and (done.sent or done.failed or moved):
+        echo(f"sent {done.sent}, failed {done.failed}" + (f": {done.errors[0]}" if done.errors else "")
+             + (f"; {moved} swap request{'s' if moved != 1 else ''} moved on by the clock" if moved else ""))
 
 
 from .calendar_commands import calendar  # noqa: E402  (the group these commands join)

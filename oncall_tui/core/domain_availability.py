@@ -81,16 +81,33 @@ class _Marked(Protocol):
     @property
     def shift_start(self) -> datetime | None: ...
 
+    @property
+    def until(self) -> datetime | None: ...
+
+
+def marks_shift(mark: _Marked, start: datetime, end: datetime | None = None) -> bool:
+    """Whether a mark on a shift or a stretch of time (`until`) is about the shift `start` to
+    `end`: a shift mark names the shift by its start; a stretch touches every shift it overlaps
+    (without `end`, the one running at `start`)."""
+    if mark.shift_start is None:
+        return False
+    if mark.until is None:
+        return mark.shift_start == start
+    if end is None:
+        return mark.shift_start <= start < mark.until
+    return mark.shift_start < end and start < mark.until
+
 
 M = TypeVar("M", bound=_Marked)
 
 
 def deciding_mark(marks: Iterable[M], hand_set: Callable[[M], bool],
-                  shift_start: datetime | None = None) -> M | None:
+                  shift_start: datetime | None = None, shift_end: datetime | None = None) -> M | None:
     """Of one person's marks on one day, the one that decides: the one precedence the
     availability views and the planner share.
 
-    For the shift starting `shift_start`: a hand-set mark on that shift, else a hand-set
+    For the shift starting `shift_start` (ending `shift_end`): a hand-set mark on that shift (or
+    a stretch of time overlapping it, `marks_shift`), else a hand-set
     whole-day mark, else a calendar's mark on that shift, else a calendar's whole-day mark.
     For the day itself (`shift_start` None): a hand-set whole-day mark, else a hand-set mark on
     one of its shifts, else a calendar's mark.  Among marks of one standing the strongest state
@@ -101,7 +118,7 @@ def deciding_mark(marks: Iterable[M], hand_set: Callable[[M], bool],
         hand, on_shift = hand_set(mk), mk.shift_start is not None
         if shift_start is None:
             standing = (1 if on_shift else 0) if hand else 2
-        elif on_shift and mk.shift_start != shift_start:
+        elif on_shift and not marks_shift(mk, shift_start, shift_end):
             continue  # another shift's mark
         else:
             standing = (0 if on_shift else 1) + (0 if hand else 2)
@@ -176,6 +193,7 @@ class Mark:
     busy_hours: float = 0.0
     note: str = ""
     reason: str = ""  # a calendar's words: "busy 09:00–17:00" (titles only if kept)
+    until: datetime | None = None  # a stretch of time shift_start..until (a swap's "asked for cover")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from ..scheduler.problem import Problem, Rules, SchedPerson, SchedShift, Weights
 from .domain import Rotation, ShiftSlot
-from .domain_availability import deciding_mark, mark_words, strongest_mark
+from .domain_availability import deciding_mark, mark_words, marks_shift, strongest_mark
 from .recommend import OPTIONAL_ROLES, WINDOW_MONTHS, free_part, point_values, shift_points
 from .shifts import days_overlapped
 from .text import plural
@@ -42,12 +42,14 @@ class Member:
 
 @dataclass(frozen=True, kw_only=True)
 class Mark:
-    """An availability row: whole local day (shift_start None) or one shift; hand-set or calendar."""
+    """An availability row: whole local day (shift_start None), one shift, or a stretch of time
+    (shift_start to until: every shift overlapping it); hand-set or calendar."""
 
     login: str
     day: date
     state: str
     shift_start: datetime | None = None
+    until: datetime | None = None
     hand_set: bool = True
     note: str = ""
     source: str = ""  # "hand" or "calendar:<label>" ("": by hand_set)
@@ -158,7 +160,7 @@ def build_problem(rotation: Rotation, shifts: list[ShiftSlot], members: list[Mem
                 else:
                     built.ineligible_why[(m.login, sh.id, role)] = why or f"not eligible as {role}"
 
-    unavailable, wishes, days_off, shift_marked = _marks(marks, members, sched_shifts, built)
+    unavailable, wishes, days_off, time_off, shift_marked = _marks(marks, members, sched_shifts, built)
     busy_elsewhere = [(b.login, b.start, b.end) for b in busy]
     rest_before = _carry_in_rest(carry_in or [], rules, sched_shifts, built)
     runs = _carry_in_runs(carry_in or [], sched_shifts, zone)
@@ -170,7 +172,8 @@ def build_problem(rotation: Rotation, shifts: list[ShiftSlot], members: list[Mem
             prev[(id_of[start], role)] = login
     built.problem = Problem(
         people=people, shifts=sched_shifts, eligible=eligible_set, unavailable=unavailable,
-        wishes=wishes, days_off=days_off, shift_marked=shift_marked, busy_elsewhere=busy_elsewhere,
+        wishes=wishes, days_off=days_off, time_off=time_off, shift_marked=shift_marked,
+        busy_elsewhere=busy_elsewhere,
         rest_before=rest_before, previous=prev, rules=rules,
         weights=solver_weights(rotation.weights))
     return built
@@ -185,8 +188,11 @@ def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], b
     forbids the shift, prefer not (or busy) costs a wish.  Preferred (a wish to work that day)
     earns one on the shifts starting that day only, so one wish is not spread over two shifts.
 
-    Returns (unavailable pairs, wishes, days off, pairs decided by a mark on the shift itself):
-    the last two let the validator check the days off by time on its own."""
+    A stretch of time (a swap's "asked for cover" hours, `Mark.until`) counts as a mark on every
+    shift it overlaps.
+
+    Returns (unavailable pairs, wishes, days off, stretches unavailable, pairs decided by a mark
+    on the shift itself): the last three let the validator check time off on its own."""
     zones = {m.login: ZoneInfo(m.tz or "UTC") for m in members}
     by_person: dict[str, list[Mark]] = defaultdict(list)
     for mk in marks:
@@ -195,6 +201,7 @@ def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], b
     unavailable: set[tuple[str, str]] = set()
     wishes: dict[tuple[str, str], int] = {}
     days_off: list[tuple[str, date]] = []
+    time_off: list[tuple[str, datetime, datetime]] = []
     shift_marked: set[tuple[str, str]] = set()
     touched: dict[tuple[str, str], list[date]] = {}  # (zone, shift id) -> local days it overlaps
 
@@ -205,9 +212,14 @@ def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], b
         zone = zones[login]
         whole_day: dict[date, list[Mark]] = defaultdict(list)
         on_shift: dict[datetime, list[Mark]] = defaultdict(list)
+        stretches: list[Mark] = []
         for mk in rows:
             if mk.shift_start is None:
                 whole_day[mk.day].append(mk)
+            elif mk.until is not None:
+                stretches.append(mk)
+                if mk.state == "unavailable":
+                    time_off.append((login, mk.shift_start, mk.until))
             else:
                 on_shift[mk.shift_start].append(mk)
         for day, day_marks in sorted(whole_day.items()):
@@ -218,13 +230,13 @@ def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], b
             key = (zone.key, sh.id)
             if key not in touched:
                 touched[key] = days_overlapped(sh.start, sh.end, zone)
-            own = on_shift.get(sh.start, [])
+            own = on_shift.get(sh.start, []) + [x for x in stretches if marks_shift(x, sh.start, sh.end)]
             if own:
                 shift_marked.add((login, sh.id))
-            decided_marks = [deciding_mark(whole_day[d] + own, hand, sh.start)
+            decided_marks = [deciding_mark(whole_day[d] + own, hand, sh.start, sh.end)
                              for d in touched[key] if d in whole_day]
             if own and not decided_marks:
-                decided_marks = [deciding_mark(own, hand, sh.start)]
+                decided_marks = [deciding_mark(own, hand, sh.start, sh.end)]
             mark = strongest_mark(x for x in decided_marks if x is not None)
             starts_on = sh.start.astimezone(zone).date()
             if mark is not None and mark.state == "preferred" and mark.shift_start is None \
@@ -245,7 +257,7 @@ def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], b
             elif mark.state == "preferred":
                 wishes[(login, sh.id)] = WISH_POINTS
                 built.wish_why[(login, sh.id)] = why
-    return unavailable, wishes, days_off, shift_marked
+    return unavailable, wishes, days_off, time_off, shift_marked
 
 
 def _carry_in_rest(carry_in, rules: Rules, shifts: list[SchedShift], built: Built) -> list:

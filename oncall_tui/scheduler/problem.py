@@ -135,6 +135,9 @@ class Problem:
     # (in `shift_marked`) says otherwise. The validator checks these by time, on its own.
     days_off: list[tuple[str, date]] = field(default_factory=list)
     shift_marked: set[tuple[str, str]] = field(default_factory=set)  # (person, shift)
+    # (person, start, end): stretches of time someone is away (the hours a swap asked to be
+    # covered); every shift overlapping one is in `unavailable` too. The validator checks by time.
+    time_off: list[tuple[str, datetime, datetime]] = field(default_factory=list)
     wishes: dict[tuple[str, str], int] = field(default_factory=dict)  # + preferred, - prefer not
     busy_elsewhere: list[tuple[str, datetime, datetime]] = field(default_factory=list)
     # (person, end of their last shift before the period, end of the rest it needs): no shift
@@ -152,6 +155,7 @@ class Problem:
         self.days_off = [(p, d if isinstance(d, date) else date.fromisoformat(d)) for p, d in self.days_off]
         self.busy_elsewhere = [(p, _dt(s), _dt(e)) for p, s, e in self.busy_elsewhere]
         self.rest_before = [(p, _dt(s), _dt(e)) for p, s, e in self.rest_before]
+        self.time_off = [(p, _dt(s), _dt(e)) for p, s, e in self.time_off]
 
     def person(self, person_id: str) -> SchedPerson:
         return self._people_by_id()[person_id]

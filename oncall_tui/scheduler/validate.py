@@ -67,6 +67,13 @@ def _slot_violations(problem: Problem, shift: SchedShift, role: str, person_id: 
             out.append(Violation("unavailable", shift.id, role, person_id,
                                  f"{person_id} is off on {off:%a %d %b} (their own day, {person.tz}), "
                                  f"which {shift.id} overlaps"))
+    if not any(v.rule == "unavailable" for v in out):
+        for away, start, end in problem.time_off:
+            if away == person_id and start < shift.end and shift.start < end:
+                out.append(Violation("unavailable", shift.id, role, person_id,
+                                     f"{person_id} is away {start:%Y-%m-%d %H:%M}-{end:%Y-%m-%d %H:%M} UTC, "
+                                     f"which {shift.id} overlaps"))
+                break
     for busy_person, start, end in problem.busy_elsewhere:
         if busy_person == person_id and start < shift.end and shift.start < end:
             out.append(Violation("busy_elsewhere", shift.id, role, person_id,

@@ -39,10 +39,7 @@ def mark_source(row: m.Availability) -> str:
     request made for the hours its requester asked to be covered)."""
     if row.source_id is not None:
         return f"calendar:{row.source.label}"
-    if (row.note or "").startswith(SWAP_MARK_NOTE) and m.SwapRequest.select().where(
-            m.SwapRequest.mark == row.id).exists():
-        return "swap"
-    return "hand"
+    return "swap" if row.until is not None else "hand"
 
 
 _source_name = mark_source
@@ -63,11 +60,12 @@ def effective_day(rows: list[m.Availability]) -> tuple[str, str, str, float]:
     return row.state, _source_name(row), row.note or row.reason, busy
 
 
-def effective_shift(rows: list[m.Availability], start: datetime) -> tuple[str, str, str]:
-    """(state, source, note) for the shift starting `start`, from the rows of its day."""
+def effective_shift(rows: list[m.Availability], start: datetime, end: datetime) -> tuple[str, str, str]:
+    """(state, source, note) for the shift `start` to `end`, from the rows of its day and the
+    stretches of time overlapping it."""
     from ..core.domain_availability import deciding_mark
 
-    row = deciding_mark(rows, _hand_set, start)
+    row = deciding_mark(rows, _hand_set, start, end)
     if row is None:
         return "available", "", ""
     return row.state, _source_name(row), row.note or row.reason
@@ -203,6 +201,7 @@ class AvailabilityService(ServiceBase):
         first, last = parse_month(month)
         rows = self.marks_by_day([who.id], first, last)
         by_day = {d: r for (_, d), r in rows.items()}
+        stretches = [r for day_rows in by_day.values() for r in day_rows if r.until is not None]
         shifts = self._shifts_by_day(self._rotations_of(who), first, last)
         days = []
         day = first
@@ -211,13 +210,14 @@ class AvailabilityService(ServiceBase):
             state, source, note, busy = effective_day(day_rows)
             shift_items = []
             for rot, s in sorted(shifts.get(day, []), key=lambda x: x[1].start):
-                shift_state, shift_source, shift_note = effective_shift(day_rows, s.start)
+                across = [r for r in stretches if r.day != day]  # a stretch begun on another day
+                shift_state, shift_source, shift_note = effective_shift(day_rows + across, s.start, s.end)
                 shift_items.append(ShiftAvailability(rotation=rot.slug, rotation_name=rot.name, start=s.start,
                                                      end=s.end, state=shift_state, source=shift_source,
                                                      note=shift_note))
             marks = tuple(Mark(day=r.day, state=r.state, source=_source_name(r), source_id=r.source_id,
                                shift_start=r.shift_start, busy_hours=r.busy_hours,
-                               note=r.note, reason=r.reason) for r in day_rows)
+                               note=r.note, reason=r.reason, until=r.until) for r in day_rows)
             days.append(DayAvailability(day=day, state=state, source=source, note=note, busy_hours=busy,
                                         shifts=tuple(shift_items), marks=marks))
             day += timedelta(days=1)
@@ -249,7 +249,8 @@ class AvailabilityService(ServiceBase):
 
         a = m.Availability
         rows = (a.select(a.day, a.shift_start, a.state, a.note)
-                .where((a.person == who) & (a.day >= first) & (a.day <= last) & a.source.is_null()).tuples())
+                .where((a.person == who) & (a.day >= first) & (a.day <= last) & a.source.is_null()
+                       & a.until.is_null()).tuples())
         text = "\n".join(sorted(f"{d}|{s or ''}|{state}|{note}" for d, s, state, note in rows))
         return int(hashlib.sha256(text.encode()).hexdigest()[:13], 16)  # fits a JSON number exactly
 
@@ -291,8 +292,9 @@ class AvailabilityService(ServiceBase):
                     raise InvalidInput("no shift of yours starts then", field="shift_start")
             now = self._now()
             for d in days:
+                # a swap's "asked for cover" stretch stays: it goes with its request
                 q = m.Availability.delete().where((m.Availability.person == who) & (m.Availability.day == d)
-                                                   & m.Availability.source.is_null())
+                                                   & m.Availability.source.is_null() & m.Availability.until.is_null())
                 if shift_start is not None:
                     q = q.where(m.Availability.shift_start == shift_start)
                 q.execute()
@@ -480,11 +482,11 @@ class AvailabilityService(ServiceBase):
         for rot in rotations:
             roles += [r for r in rot.roles if r not in roles]
         eligible = self.eligibility(team)
-        starts: dict[tuple[date, str], datetime] = {}
+        starts: dict[tuple[date, str], tuple[datetime, datetime]] = {}
         for day, items in self._shifts_by_day(rotations, first, last).items():
             for rot, s in sorted(items, key=lambda x: x[1].start):
                 for role in rot.roles:
-                    starts.setdefault((day, role), s.start)
+                    starts.setdefault((day, role), (s.start, s.end))
         out = []
         n_days = (last - first).days + 1
         for role in roles:
@@ -497,8 +499,8 @@ class AvailabilityService(ServiceBase):
                     continue
                 counts.append(sum(
                     1 for _, p in members
-                    if effective_shift(rows.get((p.id, day), []), at)[0] != "unavailable"
-                    and eligible(p.id, role, at)[0]))
+                    if effective_shift(rows.get((p.id, day), []), *at)[0] != "unavailable"
+                    and eligible(p.id, role, at[0])[0]))
             out.append(RoleCoverage(role=role, counts=tuple(counts), needed=0 if role in OPTIONAL_ROLES else 1))
         return out
 

@@ -9,7 +9,7 @@ mails of a swap):
 A secret is an HMAC of what it opens under the database's link key (derived from its secrets
 key, kept outside the database: store/secrets.py), so every process on one database makes the
 same links; the database keeps only the hash of an answer link, and no trace of a can't-make-it
-link (it is recomputed to be checked).
+link (it names its assignment, whose link is recomputed to be checked).
 """
 from __future__ import annotations
 
@@ -63,10 +63,29 @@ def answer_path(offer: Any) -> str:
     return ANSWER_PATH.format(secret=answer_secret(offer))
 
 
+def cant_mac(assignment_id: int, person_id: int, slot_id: int) -> str:
+    """The HMAC part of a can't-make-it secret (43 characters)."""
+    return link_secret(link_key(), "cant", assignment_id, person_id, slot_id)
+
+
 def cant_secret(assignment: Any, person: Any) -> str:
     """The secret of the "can't make it" link of `person`'s shift `assignment`: it changes when
-    the shift changes hands (another person) or is published again (another assignment)."""
-    return link_secret(link_key(), "cant", assignment.id, person.id, assignment.slot_id)
+    the shift changes hands (another person) or is published again (another assignment).  The
+    HMAC, then the assignment's number in hex, which says where to look (one row) and grants
+    nothing without the HMAC."""
+    return f"{cant_mac(assignment.id, person.id, assignment.slot_id)}{assignment.id:x}"
+
+
+def cant_assignment_id(secret: str) -> int | None:
+    """The assignment a can't-make-it secret names (None: a link made before it named one, or
+    not a can't-make-it secret at all)."""
+    tail = secret[CANT_MAC_LENGTH:]
+    if not 0 < len(tail) <= 12 or any(c not in "0123456789abcdef" for c in tail):
+        return None
+    return int(tail, 16)
+
+
+CANT_MAC_LENGTH = 43  # 32 bytes, URL-safe base64 without padding
 
 
 def cant_path(assignment: Any, person: Any) -> str:

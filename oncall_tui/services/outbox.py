@@ -255,12 +255,15 @@ class Delivery:
 
 class BackgroundDeliverer:
     """`oncall serve`'s deliverer: a thread that delivers when woken (a change queued something)
-    and every `poll` seconds (retries falling due, rows other processes queued)."""
+    and every `poll` seconds (retries falling due, rows other processes queued).  Before each
+    round it runs `due` (what the clock has made due: swap requests timing out and escalating,
+    which queue their mail)."""
 
-    def __init__(self, ctx: ServiceContext, poll: float = 15.0, on_error: Callable[[str], None] | None = None
-                 ) -> None:
+    def __init__(self, ctx: ServiceContext, poll: float = 15.0, on_error: Callable[[str], None] | None = None,
+                 due: Callable[[], object] | None = None) -> None:
         self.ctx = ctx
         self.poll = poll
+        self.due = due
         self.wake = threading.Event()
         self.stop = threading.Event()
         self.on_error = on_error or (lambda line: log.error("delivery: %s", line))
@@ -274,6 +277,8 @@ class BackgroundDeliverer:
         while not self.stop.is_set():
             self.wake.clear()
             try:
+                if self.due is not None:
+                    self.due()
                 Delivery(self.ctx).run_once()
             except Exception as exc:  # noqa: BLE001 - the database went away: say so, try again later
                 self.on_error(one_line(str(exc)))

@@ -99,7 +99,7 @@ class PlanData(ServiceBase):
         mark_from = first - timedelta(days=2)
         mark_to = max([last] + [s.end.date() for s in shifts]) + timedelta(days=2)
         marks = [Mark(login=row.person.login, day=row.day, state=row.state, shift_start=row.shift_start,
-                      hand_set=row.source_id is None,
+                      until=row.until, hand_set=row.source_id is None,
                       source=mark_source(row),
                       note=row.note or getattr(row, "reason", "") or "")
                  for row in m.Availability.select(m.Availability, m.Person, m.CalendarSource).join(m.Person)

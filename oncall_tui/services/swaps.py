@@ -23,10 +23,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import peewee as pw
+
 from ..core.calendar_text import names_joined
 from ..core.domain import ShiftDetail
 from ..core.domain_swaps import OPEN_STATES, STATE_WORDS, CantLink, Swap, SwapAsk, SwapCandidate, SwapLink
-from ..core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from ..core.errors import Conflict, InvalidInput, NotAllowed, NotFound, UnknownUser
 from ..core.months import month_of
 from ..core.swaps import (
     DEFAULT_ANSWER_HOURS,
@@ -49,7 +51,16 @@ from . import convert
 from .availability import SWAP_MARK_NOTE
 from .base import AfterCommit, ServiceBase, ServiceContext, check_note
 from .context import EligibilityFor, RecommendationsFor
-from .links import ANSWER_PATH, answer_secret, cant_path, cant_secret, full_link
+from .links import (
+    ANSWER_PATH,
+    CANT_MAC_LENGTH,
+    answer_secret,
+    cant_assignment_id,
+    cant_mac,
+    cant_path,
+    cant_secret,
+    full_link,
+)
 from .planning_data import PlanData
 
 _REMEMBERED: dict[tuple, Any] = {}
@@ -377,23 +388,18 @@ class SwapsService(ServiceBase):
         return self._read(run)
 
     def _mark_unavailable(self, person: m.Person, shift: _Shift, swap_id: int,
-                          part: tuple[datetime, datetime] | None) -> m.Availability | None:
-        """The requester is unavailable for the shift ("asked for cover"), so no plan gives it back;
-        the mark names the swap and, for a part, its hours ("asked for cover (swap 5, 14:00-16:00)")."""
+                          part: tuple[datetime, datetime] | None) -> m.Availability:
+        """The requester is away for the hours asked ("asked for cover"): a stretch of time, so
+        no plan gives them back this shift or any other shift overlapping those hours, and the
+        other hours of a partly asked shift stay theirs.  The mark names the swap and, for a
+        part, its hours ("asked for cover (swap 5, 14:00-16:00)"); it goes when the request
+        ends without an agreement, and never with a hand edit of the day."""
         tz = ZoneInfo(person.tz or "UTC")
         hours = f", {part[0].astimezone(tz):%H:%M}-{part[1].astimezone(tz):%H:%M}" if part else ""
-        words = f"{SWAP_MARK_NOTE}{swap_id}{hours})"
-        day = shift.slot.start.astimezone(ZoneInfo(person.tz or "UTC")).date()
-        existing = m.Availability.get_or_none((m.Availability.person == person) & (m.Availability.day == day)
-                                              & (m.Availability.shift_start == shift.slot.start)
-                                              & m.Availability.source.is_null())
-        if existing is not None:
-            if existing.state != "unavailable":
-                m.Availability.update(state="unavailable", version=m.Availability.version + 1,
-                                      updated_at=self._now()).where(m.Availability.id == existing.id).execute()
-            return None  # theirs: left in place when the request ends
-        return m.Availability.create(person=person, day=day, shift_start=shift.slot.start, state="unavailable",
-                                     note=words, updated_at=self._now())
+        start, end = part or (shift.slot.start, shift.slot.end)
+        return m.Availability.create(person=person, day=start.astimezone(tz).date(), shift_start=start, until=end,
+                                     state="unavailable", note=f"{SWAP_MARK_NOTE}{swap_id}{hours})",
+                                     updated_at=self._now())
 
     # ======================================================================================
     # reading
@@ -668,18 +674,32 @@ class SwapsService(ServiceBase):
         return offer
 
     def _assignment_by_cant_secret(self, secret: str) -> tuple[m.Assignment, m.Person]:
-        """The secret is an HMAC of (assignment, person, slot): recomputed for the shifts still to come."""
+        """The shift still to come whose holder's can't-make-it link this is: the secret names its
+        assignment (one row read, its HMAC recomputed and compared).  A link made before secrets
+        named their assignment (the HMAC alone) is found among the shifts to come by their
+        numbers only, without reading the rows."""
+        import hmac as _hmac
+
         if not isinstance(secret, str) or not 20 <= len(secret) <= 100:
             raise NotFound(NO_LINK, entity="link")
         now = self._now()
-        rows = (m.Assignment.select(m.Assignment, m.Slot, m.Person).join(m.Slot).switch(m.Assignment)
-                .join(m.Plan).switch(m.Assignment).join(m.Person)
-                .where((m.Plan.status == "published") & (m.Slot.end > now)))
-        import hmac as _hmac
-
         given = secret.encode("utf-8", "surrogatepass")  # any text a URL may carry, compared as bytes
-        for a in rows:
-            if _hmac.compare_digest(cant_secret(a, a.person).encode(), given):
+        future = ((m.Plan.status == "published") & (m.Slot.end > now))
+        named = cant_assignment_id(secret)
+        if named is not None:
+            a = (m.Assignment.select(m.Assignment, m.Slot, m.Person).join(m.Slot).switch(m.Assignment)
+                 .join(m.Plan).switch(m.Assignment).join(m.Person)
+                 .where(future & (m.Assignment.id == named)).first())
+            if a is not None and _hmac.compare_digest(cant_secret(a, a.person).encode(), given):
+                return a, a.person
+            raise NotFound(NO_LINK, entity="link")
+        if len(secret) != CANT_MAC_LENGTH:
+            raise NotFound(NO_LINK, entity="link")
+        ids: Any = (m.Assignment.select(m.Assignment.id, m.Assignment.person, m.Assignment.slot).join(m.Slot)
+                    .switch(m.Assignment).join(m.Plan).where(future).tuples())
+        for aid, pid, sid in ids:
+            if _hmac.compare_digest(cant_mac(aid, pid, sid).encode(), given):
+                a = m.Assignment.get_by_id(aid)
                 return a, a.person
         raise NotFound(NO_LINK, entity="link")
 
@@ -849,6 +869,44 @@ class SwapsService(ServiceBase):
                     self._remove_mark(req)
                 state = self._state(req)
         return state
+
+    # ======================================================================================
+    # the clock: what falls due with nobody looking
+    def _due(self, now: datetime):
+        r = m.SwapRequest
+        return (r.select(r.id).join(m.Slot)
+                .where(r.status.in_(OPEN_STATES)
+                       & ((r.answer_by <= now) | ((r.status == "open") & (r.deadline <= now))
+                          | (pw.fn.COALESCE(r.start, m.Slot.start) <= now))))
+
+    def swaps_due(self) -> bool:
+        """Whether the clock has moved any open request (one cheap query)."""
+        now = self._now()
+        return self._read(lambda: self._due(now).limit(1).exists())
+
+    def advance_due(self) -> int:
+        """Store every move the clock has made (an ask timed out and the next person asked, the
+        swap deadline reached, the part begun untaken), each request in its own transaction,
+        and so mail the person asked next, the requester and the managers at once, not at the
+        next change someone makes.  Run by the deliverer (`oncall serve`'s, `oncall deliver`, its
+        cron line).  What anyone reads is right without it (`_advance_row` on every read).
+        Returns how many requests moved."""
+        now = self._now()
+        ids = self._read(lambda: [i for (i,) in self._due(now).tuples()])
+        moved = 0
+        for swap_id in ids:
+            def run(swap_id: int = swap_id) -> bool:
+                req = m.SwapRequest.get_or_none(m.SwapRequest.id == swap_id)
+                if req is None or req.status not in OPEN_STATES:
+                    return False
+                version = req.version
+                self._advance_row(req, now)
+                return req.version != version
+            try:
+                moved += self._write(run)
+            except (Conflict, UnknownUser):  # someone answered it at that moment: their move stands
+                continue
+        return moved
 
     def _advance_for_slot(self, slot: m.Slot, now: datetime) -> None:
         for req in m.SwapRequest.select().where((m.SwapRequest.slot == slot)

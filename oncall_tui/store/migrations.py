@@ -159,8 +159,29 @@ def _v6(db: pw.Database) -> None:
     db.execute_sql('CREATE INDEX IF NOT EXISTS outbox_topic ON outbox (topic, delivered_at)')
 
 
+def _v7(db: pw.Database) -> None:
+    """An availability mark may be a stretch of time (`until`): the "asked for cover" mark of a
+    swap request now covers exactly the hours asked for (two hours of a shift, not the whole
+    shift) and every shift overlapping them; the marks open requests made before become the
+    stretch of their request (its part, else its shift)."""
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    from .models import Availability, Slot, SwapRequest
+
+    have = {c.name for c in db.get_columns(Availability._meta.table_name)}
+    if "until" not in have:
+        migrate(SchemaMigrator.from_database(db).add_column(Availability._meta.table_name, "until",
+                                                            Availability._meta.fields["until"]))
+    rows = (SwapRequest.select(SwapRequest.mark, SwapRequest.start, SwapRequest.end, Slot.start, Slot.end)
+            .join(Slot).where(SwapRequest.mark.is_null(False)).tuples())
+    for mark_id, start, end, slot_start, slot_end in list(rows):
+        Availability.update(shift_start=start or slot_start, until=end or slot_end).where(
+            Availability.id == mark_id).execute()
+
+
 # version -> step that brings a database from version-1 to version.
-MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6}
+MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6,
+                                                        7: _v7}
 
 
 def current_version() -> int:

@@ -158,3 +158,51 @@ def test_validator_flags_exactly_the_overlapping_shifts(kind, rot_tz, person_tz,
     begins, ends = _off_range(off_first, off_days, ZoneInfo(person_tz))
     found = [v for v in validate(problem, {(shift.id, "primary"): "ann"}) if v.rule == "unavailable"]
     assert bool(found) == (shift.start < ends and begins < shift.end)
+
+
+def _stretch_problem(kind: str, rot_tz: str, begins: datetime, hours: int, state: str = "unavailable"):
+    rotation = _rotation(kind, rot_tz)
+    members = [Member(login="ann", name="Ann", tz="Asia/Kolkata"), Member(login="bob", name="Bob", tz="UTC")]
+    mark = Mark(login="ann", day=begins.astimezone(ZoneInfo("Asia/Kolkata")).date(), state=state,
+                shift_start=begins, until=begins + timedelta(hours=hours))
+    return build_problem(rotation, generate_shifts(rotation, FIRST, LAST), members, eligible=lambda *_: (True, ""),
+                         marks=[mark], busy=[], holidays=set())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kind=st.sampled_from(sorted(KINDS)), rot_tz=st.sampled_from(ZONES),
+       minutes=st.integers(0, 31 * 24 * 4 - 1), hours=st.integers(1, 30), pick=st.integers(0, 200))
+def test_a_stretch_of_time_away_forbids_exactly_the_shifts_it_overlaps(kind, rot_tz, minutes, hours, pick):
+    """The hours a swap asked to be covered (two hours at the dentist, or a whole shift): every
+    shift overlapping them is kept from the person, across the clock changes, and no other; the
+    validator finds the same overlap from the stretch alone."""
+    begins = datetime(2026, 3, 1, tzinfo=UTC) + timedelta(minutes=15 * minutes)
+    built = _stretch_problem(kind, rot_tz, begins, hours)
+    problem = built.problem
+    ends = begins + timedelta(hours=hours)
+    expected = {s.id for s in problem.shifts if s.start < ends and begins < s.end}
+    assert {s for p, s in problem.unavailable if p == "ann"} == expected
+    for sid in expected:
+        assert built.unavailable_why[("ann", sid)] == "marked unavailable by hand"
+    problem.unavailable = set()  # the validator must not need the planner's pairs
+    shift = problem.shifts[pick % len(problem.shifts)]
+    found = [v for v in validate(problem, {(shift.id, "primary"): "ann"}) if v.rule == "unavailable"]
+    assert bool(found) == (shift.id in expected)
+
+
+def test_a_stretch_wins_over_a_wish_to_work_that_shift():
+    """Asked for cover beats "preferred" set by hand on the same shift: the stretch is on the
+    shift too, and unavailable is the stronger state."""
+    rotation = _rotation("daily", "Europe/London")
+    shifts = generate_shifts(rotation, FIRST, LAST)
+    shift = shifts[10]
+    marks = [Mark(login="ann", day=shift.start.date(), state="preferred", shift_start=shift.start),
+             Mark(login="ann", day=shift.start.date(), state="unavailable", note="asked for cover (swap 1, 14:00-16:00)",
+                  source="swap", shift_start=shift.start + timedelta(hours=5),
+                  until=shift.start + timedelta(hours=7))]
+    built = build_problem(rotation, shifts, [Member(login="ann", name="Ann", tz="Europe/London")],
+                          eligible=lambda *_: (True, ""), marks=marks, busy=[], holidays=set())
+    sid = built.id_of[shift.start]
+    assert {s for _p, s in built.problem.unavailable} == {sid}
+    assert built.unavailable_why[("ann", sid)] == "unavailable: asked for cover (swap 1, 14:00-16:00)"
+    assert ("ann", sid) not in built.problem.wishes

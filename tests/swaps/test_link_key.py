@@ -44,3 +44,24 @@ def test_a_copy_of_the_database_without_its_key_opens_no_link(demo_db, clock, tm
     with pytest.raises(NotFound):
         LocalBackend(f"sqlite:///{copy}", actor=DEMO_YOU, clock=clock).cant_link(secret)
     links._keys.clear()
+
+
+def test_a_cant_make_it_link_names_its_shift_and_links_made_before_that_still_open(demo_db, clock):
+    """The secret is the HMAC then the assignment's number (one row looked up); the number alone
+    opens nothing, nor does a good HMAC under another shift's number; a link mailed before
+    secrets carried the number (the HMAC alone) still opens its shift."""
+    me = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    uid = _coming_shift(me)
+    secret = me.cant_make_it_link(uid).rsplit("/", 1)[1]
+    mac, named = secret[:links.CANT_MAC_LENGTH], secret[links.CANT_MAC_LENGTH:]
+    assert links.cant_assignment_id(secret) == int(named, 16)
+    assert me.cant_link(secret).shift.assignment.uid == uid
+    assert me.cant_link(mac).shift.assignment.uid == uid  # a link made before
+    other = next(s.assignment for s in me.shifts() if s.assignment.start > NOW and s.assignment.uid != uid)
+    other_secret = me.cant_make_it_link(other.uid).rsplit("/", 1)[1]
+    for wrong in (mac + other_secret[links.CANT_MAC_LENGTH:],  # a good HMAC, another shift's number
+                  "A" * links.CANT_MAC_LENGTH + named,  # the number without its HMAC
+                  mac[:-1] + ("A" if mac[-1] != "A" else "B"),  # an old-style link one character off
+                  secret + "0" * 12):  # a number too long to be one
+        with pytest.raises(NotFound):
+            me.cant_link(wrong)

@@ -148,7 +148,58 @@ def test_the_mark_of_a_request_names_the_swap_and_its_hours_not_a_hand(demo_db, 
     month = holder.availability(month=shift.start.astimezone(tz).strftime("%Y-%m"))
     marks = [k for d in month.days for k in d.marks if k.note.startswith("asked for cover")]
     hours = f"{part[0].astimezone(tz):%H:%M}-{part[1].astimezone(tz):%H:%M}"
-    assert [(k.source, k.note, k.shift_start) for k in marks] == [
-        ("swap", f"asked for cover (swap {swap.id}, {hours})", shift.start)]
+    assert [(k.source, k.note, k.shift_start, k.until) for k in marks] == [
+        ("swap", f"asked for cover (swap {swap.id}, {hours})", part[0], part[1])]
     assert mark_words("unavailable", "swap", marks[0].note) == f"unavailable: {marks[0].note}"
     assert source_words("swap") == "from a swap request"
+
+
+def test_the_mark_is_the_hours_asked_and_outlives_a_hand_edit_of_the_day(demo_db, clock):
+    """Two hours at the dentist: the requester is away exactly those hours.  Their month shows
+    the shift they asked about as unavailable with the request's words; marking the day by hand
+    (even "clear", by a manager since the month is closed) leaves the request's mark alone;
+    cancelling the request removes it."""
+    root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    shift = next(a for a in holders(root, clock) if a.person.login not in (DEMO_YOU, "maya"))
+    holder = LocalBackend(demo_db, actor=shift.person.login, clock=clock)
+    tz = ZoneInfo(holder.whoami().tz)
+    part = (shift.start + timedelta(hours=5), shift.start + timedelta(hours=7))
+    swap = holder.swap_request(shift.uid, start=part[0], end=part[1], top=1)
+    month = shift.start.astimezone(tz).strftime("%Y-%m")
+
+    def shown():
+        view = holder.availability(month=month)
+        mine = [s for d in view.days for s in d.shifts if s.start == shift.start]
+        stretch = [k for d in view.days for k in d.marks if k.until is not None]
+        return mine, stretch, view.version
+
+    mine, stretch, version = shown()
+    assert [(s.state, s.source, s.note) for s in mine] == [
+        ("unavailable", "swap", f"asked for cover (swap {swap.id}, "
+                                f"{part[0].astimezone(tz):%H:%M}-{part[1].astimezone(tz):%H:%M})")]
+    day = part[0].astimezone(tz).date()
+    for state in ("preferred", "clear"):
+        root.set_availability([day], state, person=holder.whoami().login, expected_version=version)
+        mine, again, version = shown()
+        assert again == stretch and mine[0].state == "unavailable", state
+    holder.swap_cancel(swap.id)
+    mine, stretch, _ = shown()
+    assert stretch == [] and mine[0].state == "available"
+
+
+def test_a_new_plan_never_gives_back_the_hours_asked_but_may_give_the_rest_of_the_month(demo_db, clock):
+    """Drafting the month again after a partial request: the shift overlapping the hours asked
+    is not the requester's, and the planner says why in the request's words."""
+    root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    shift = next(a for a in holders(root, clock) if a.person.login not in (DEMO_YOU, "maya"))
+    login = shift.person.login
+    holder = LocalBackend(demo_db, actor=login, clock=clock)
+    part = (shift.start + timedelta(hours=5), shift.start + timedelta(hours=7))
+    swap = holder.swap_request(shift.uid, start=part[0], end=part[1], top=1)
+    month = shift.start.astimezone(ZoneInfo("Europe/London")).strftime("%Y-%m")
+    draft = root.draft_plan(ROT, month, solver="greedy", time_limit=5)
+    cells = [c for c in draft.cells if c.start == shift.start]
+    assert cells and all(c.login != login for c in cells)
+    assert any(c.login == login for c in draft.cells)  # other shifts of the month: yes
+    why = root.explain_person(draft.summary.id, login)
+    assert f"asked for cover (swap {swap.id}" in why

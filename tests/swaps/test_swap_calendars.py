@@ -319,6 +319,83 @@ def test_an_escalation_tells_the_requester_and_the_managers_once(demo_db, clock,
     assert len(texts) == 1 + len(managers - {giver.whoami().login})
 
 
+def test_a_time_out_passes_the_ask_on_by_mail_with_nobody_looking(demo_db, clock, smtp):  # noqa: F811
+    """Ask the top two in order; the first says nothing.  Nobody opens oncall afterwards: the
+    cron line's `oncall deliver` (a real process, on the clock the box shows) stores the
+    time-out, asks the second and mails them; run again, it sends nothing more."""
+    import os
+    import subprocess
+    import sys
+
+    host, port, box = smtp
+    root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    root.services.swaps.advance_due()  # the demo's own requests, due already: not this test's
+    assert root.services.swaps.swaps_due() is False
+    set_mail(root, host, port)
+    shift = next(a for a in holders(root, clock) if a.person.login not in (DEMO_YOU,))
+    giver = LocalBackend(demo_db, actor=shift.person.login, clock=clock)
+    swap = giver.swap_request(shift.uid, top=2)
+    first, second = (a.person.login for a in swap.asks)
+    deliver(root)
+    assert len(_texts(box)) == 1
+    emails = {login: LocalBackend(demo_db, actor=login, clock=clock).whoami().email for login in (first, second)}
+    later = swap.answer_by + timedelta(minutes=1)
+
+    def cron() -> dict:
+        done = subprocess.run([sys.executable, "-m", "oncall_tui", "--db", demo_db.removeprefix("sqlite:///"),
+                               "deliver", "--json"], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "ONCALL_NOW": later.isoformat()})
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    clock.at = later
+    assert root.services.swaps.swaps_due() is True
+    done = cron()
+    assert done["swaps_moved"] >= 1 and done["failed"] == 0 and done["sent"] >= 1
+    (subject, body), = _to(_texts(box)[1:], emails[second])
+    assert f"oncall swap agree {swap.id}" in body
+    assert not [b for _s, b in _to(_texts(box)[1:], emails[first]) if f"swap agree {swap.id}" in b]
+    stored = m.SwapOffer.select(m.SwapOffer.state).where(m.SwapOffer.request == swap.id) \
+        .order_by(m.SwapOffer.position).tuples()
+    with root.db.connection_context():
+        assert [x for (x,) in stored] == ["timed_out", "asked"]
+    assert root.services.swaps.swaps_due() is False
+    count = box.count()
+    assert cron() == {"sent": 0, "failed": 0, "lost": 0, "errors": [], "swaps_moved": 0} and box.count() == count
+
+
+def test_serve_s_deliverer_mails_an_escalation_when_the_deadline_passes(demo_db, clock, smtp):  # noqa: F811
+    """The deliverer inside `oncall serve` runs the clock before each round: once the swap
+    deadline passes the managers are mailed, though nobody answered or looked."""
+    import time
+
+    host, port, box = smtp
+    root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    set_mail(root, host, port)
+    shift = next(a for a in holders(root, clock) if a.person.login not in (DEMO_YOU,))
+    swap = LocalBackend(demo_db, actor=shift.person.login, clock=clock).swap_request(shift.uid, everyone=True)
+    root.services.swaps.advance_due()  # the demo's own requests, due already: not this test's
+    deliver(root)
+    asked = box.count()
+    clock.at = swap.escalate_at + timedelta(minutes=1)
+    managers = {mb.person.login for mb in root.members("platform") if mb.role == "manager"} - {shift.person.login}
+
+    def told() -> list[str]:
+        return [to for to, s, b in _texts(box) if s.startswith("Uncovered shift") and shift.uid in b]
+
+    deliverer = LocalBackend(demo_db, actor="-", clock=clock).start_deliverer(poll=0.05)
+    try:
+        deadline = time.monotonic() + 60
+        while len(told()) < len(managers):
+            assert time.monotonic() < deadline, [s for _to_, s, _b in _texts(box)]
+            time.sleep(0.05)
+    finally:
+        deliverer.close()
+    assert root.swap(swap.id).state == "escalated" and box.count() > asked
+    emails = {LocalBackend(demo_db, actor=login, clock=clock).whoami().email for login in managers}
+    assert sorted(sum(e in to for to in told()) for e in emails) == [1] * len(managers) == [1] * len(told())
+
+
 @pytest.fixture(autouse=True)
 def _quiet_delivery(monkeypatch):
     monkeypatch.setenv("ONCALL_DELIVERY", "off")  # the tests deliver themselves, once each

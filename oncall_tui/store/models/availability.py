@@ -23,10 +23,13 @@ class CalendarSource(Versioned):
 
 
 class Availability(Versioned):
-    """A person's state on a day (or one shift of it), from one source.
+    """A person's state on a day (or one shift of it, or a stretch of time), from one source.
 
     `source` is NULL for what the person set by hand; a calendar re-sync
-    replaces only its own rows and never touches hand-set ones."""
+    replaces only its own rows and never touches hand-set ones.  With `until` (schema 7) the row
+    is a stretch of time, `shift_start` to `until`, that touches every shift overlapping it: the
+    hours a swap request asked to be covered ("asked for cover"), made and removed by the swap,
+    never by a hand edit of the day."""
 
     person = pw.ForeignKeyField(Person, backref="availability", on_delete="CASCADE")
     day = pw.DateField()
@@ -37,6 +40,8 @@ class Availability(Versioned):
     note = pw.TextField(default="")  # the person's own words (hand-set rows)
     reason = pw.TextField(default="")  # a calendar's words; event titles only if kept
     updated_at = UTCDateTimeField()
+    # -- schema 7 -------------------------------------------------------------------------
+    until = UTCDateTimeField(null=True)  # with shift_start: the stretch shift_start..until
 
     class Meta:
         indexes = ((("person", "day"), False), (("person", "day", "shift_start", "source"), True))
