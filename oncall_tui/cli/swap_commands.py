@@ -22,13 +22,23 @@ def _moment(value: str | None, name: str, tz: str) -> datetime | None:
     return at if at.tzinfo else at.replace(tzinfo=ZoneInfo(tz))
 
 
+def _in_return(s, tz: str) -> str:
+    from ..formatting import span
+
+    if not s.trade_uid:
+        return ""
+    if s.trade_start and s.trade_end:
+        return f" · in return {s.requester.name} takes {span(s.trade_start, s.trade_end, tz)}"
+    return f" · in return: shift {s.trade_uid}"
+
+
 def _print_swap(s, tz: str) -> None:
     from ..formatting import span
 
     echo(f"swap {s.id} · {s.state_words or s.state} · {s.rotation} {s.role} · {span(s.start, s.end, tz)}")
     echo(f"  asked by {s.requester.name} ({s.requester.login})"
          + (f" · taken by {s.taken_by.name}" if s.taken_by else "")
-         + (f" · in return: shift {s.trade_uid}" if s.trade_uid else "")
+         + _in_return(s, tz)
          + (f" · {s.note}" if s.note else ""))
     for a in s.asks:
         echo(f"  {a.position + 1}. {a.person.name} ({a.person.login}): {a.state.replace('_', ' ')}"
