@@ -1,7 +1,8 @@
 """Swaps: candidates for a 50-person team, locally and over `oncall serve`; and the race.
 
     .venv/bin/python bench/swaps.py                 # 5 race rounds, writes nothing
-    .venv/bin/python bench/swaps.py --rounds 100 --write   # ... the issue's 100, updates "## Swaps"
+    .venv/bin/python bench/swaps.py --part candidates --write             # timings: a quiet machine
+    .venv/bin/python bench/swaps.py --part race --rounds 100 --postgres --write   # the issue's 100 rounds
 
 Candidates: the median of --runs calls of `swap_candidates` for one December shift of the demo
 team grown to 50 people, on the SQLite file (LocalBackend) and through `oncall serve` on loopback
@@ -27,6 +28,7 @@ from bench.results import machine, write_section  # noqa: E402
 from bench.server import NOW, build, start_server  # noqa: E402
 
 SECTION = "## Swaps"
+RACE_SECTION = "## Swaps: the race"
 
 
 def publish(url: str) -> None:
@@ -158,6 +160,9 @@ def main() -> None:
     parser.add_argument("--pg-rounds", type=int, default=None, help="Rounds on PostgreSQL (default: --rounds).")
     parser.add_argument("--postgres", action="store_true",
                         help="Also race on PostgreSQL behind `oncall serve --workers 2` (starts a server).")
+    parser.add_argument("--part", choices=("all", "candidates", "race"), default="all",
+                        help="Only the timings (run them on a quiet machine) or only the races (their "
+                             "outcome does not depend on the load); each writes its own section.")
     args = parser.parse_args()
     import os
 
@@ -167,18 +172,29 @@ def main() -> None:
     tokens = build(path, args.team_size)
     url = f"sqlite:///{path}"
     publish(url)
-    target = shifts(url)[0]
+    if args.part in ("all", "candidates"):
+        body = candidates_section(path, url, tokens, args, tmp)
+        print(body)
+        if args.write:
+            write_section(SECTION, body)
+    if args.part in ("all", "race"):
+        body = race_section(url, args, tmp)
+        print(body)
+        if args.write:
+            write_section(RACE_SECTION, body)
 
+
+def candidates_section(path: Path, url: str, tokens: dict[str, str], args, tmp: Path) -> str:
     from oncall_tui.backend.local import LocalBackend
     from oncall_tui.backend.remote import RemoteBackend
     from oncall_tui.core.clock import FixedClock
+    from tests.conftest_backends import free_port
 
+    target = shifts(url)[0]
     local = LocalBackend(url, actor="root", clock=FixedClock(datetime.fromisoformat(NOW)))
     count = len(local.swap_candidates(target.uid))
     local_ms = timed(lambda: local.swap_candidates(target.uid), args.runs)
     grid_ms = timed(lambda: local.team_availability(team="platform", month="2026-12"), args.runs)
-    from tests.conftest_backends import free_port
-
     port = free_port()
     proc = start_server(path, port, 1, tmp, cache=False)
     try:
@@ -187,6 +203,16 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    ratio = remote_ms / local_ms
+    return (f"Measured on {machine()}; `.venv/bin/python bench/swaps.py --part candidates --write`.\n\n"
+            f"- Candidates for one shift of a {args.team_size}-person team ({count} offered, each with its "
+            f"reason): {local_ms:.0f} ms local (target 100), {remote_ms:.0f} ms over `oncall serve` "
+            f"(ratio {ratio:.2f}, target at most 1.5), median of {args.runs}; the baseline, the team grid of "
+            f"the same month read locally in the same run: {grid_ms:.0f} ms (candidates "
+            f"{local_ms / grid_ms:.2f}x of it).\n")
+
+
+def race_section(url: str, args, tmp: Path) -> str:
     tally = race(url, args.racers, args.rounds)
     pg_line = ("- PostgreSQL behind 2 `oncall serve` workers: not run (`--postgres`); tests/swaps/test_race.py "
                "races 8 processes on a real PostgreSQL server.\n")
@@ -197,24 +223,16 @@ def main() -> None:
                    f"{pg['taken']} told \"already taken by\" (of {pg['rounds'] * (args.racers - 1)}), "
                    f"{pg['errors']} other errors, assignment matching the winner in {pg['assignment_ok']}; "
                    f"{pg['seconds'] / max(pg['rounds'], 1):.1f} s a round.\n")
-    ratio = remote_ms / local_ms
     flags = f"--rounds {args.rounds}" + (f" --postgres --pg-rounds {args.pg_rounds or args.rounds}"
                                          if args.postgres else "")
-    body = (f"Measured on {machine()}; `.venv/bin/python bench/swaps.py {flags} --write`.\n\n"
-            f"- Candidates for one shift of a {args.team_size}-person team ({count} offered, each with its "
-            f"reason): {local_ms:.0f} ms local (target 100), {remote_ms:.0f} ms over `oncall serve` "
-            f"(ratio {ratio:.2f}, target at most 1.5), median of {args.runs}; the baseline, the team grid of "
-            f"the same month read locally in the same run: {grid_ms:.0f} ms (candidates "
-            f"{local_ms / grid_ms:.2f}x of it).\n"
+    return (f"Measured on {machine()}; `.venv/bin/python bench/swaps.py --part race {flags} --write`. "
+            f"The outcome of a race does not depend on the machine's load; the seconds a round do.\n\n"
             f"- The race on one SQLite file: {args.racers} processes agree to the same broadcast ask at once, "
             f"{tally['rounds']} rounds: exactly one winner in {tally['one_winner']}, "
             f"{tally['taken']} told \"already taken by\" (of {tally['rounds'] * (args.racers - 1)}), "
             f"{tally['errors']} other errors, assignment matching the winner in {tally['assignment_ok']}; "
-            f"{tally['seconds'] / max(tally['rounds'], 1):.1f} s a round (starting 32 processes included).\n"
-            + pg_line)
-    print(body)
-    if args.write:
-        write_section(SECTION, body)
+            f"{tally['seconds'] / max(tally['rounds'], 1):.1f} s a round (starting {args.racers} processes "
+            f"included).\n" + pg_line)
 
 
 if __name__ == "__main__":
