@@ -54,8 +54,13 @@ def show(ctx: Ctx, person: str | None, month: str | None, as_json: bool) -> None
          + utilisation_words(view.utilisation, view.busy_hours, view.working_hours, view.manual_pct))
     if view.lock_reason:
         echo(view.lock_reason)
-    rows = [[f"{d.day:%a %d %b}", d.state, source_words(d.source), (d.note or "")[:50]]
-            for d in view.days if d.state != "available" or d.source]
+    rows = []
+    for d in view.days:
+        if d.state != "available" or d.source:
+            rows.append([f"{d.day:%a %d %b}", d.state, source_words(d.source), (d.note or "")[:50]])
+        for mk in d.marks:  # a swap's hours, each on its own line: "asked for cover (swap 2, 21:00-23:00)"
+            if mk.until is not None:
+                rows.append([f"{d.day:%a %d %b}", mk.state, source_words(mk.source), mk.note[:50]])
     echo(table(rows, ["day", "state", "source", "note"]) if rows else "Nothing marked: available every day.")
     for s in view.sources:
         status = f"error: {s.last_error}" if s.last_error else (

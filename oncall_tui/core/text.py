@@ -41,7 +41,12 @@ def when(dt: datetime, tz: str) -> str:
 
 def span(start: datetime, end: datetime, tz: str) -> str:
     """'Sat 28 Nov 09:00 → Sun 29 Nov 09:00 GMT' (the end shows only the time when same day).
-    The one wording of a shift's hours: the screens', the CLI's and the calendar entries'."""
+    The one wording of a shift's hours: the screens', the CLI's and the calendar entries'.
+    Across a clock change each end has its own zone name ('Sun 28 Mar 00:30 GMT → 03:30 BST',
+    two hours), so the hours read true."""
     s, e = local(start, tz), local(end, tz)
     end_text = e.strftime("%H:%M") if s.date() == e.date() else e.strftime("%a %d %b %H:%M")
-    return f"{s.strftime('%a %d %b %H:%M')} → {end_text} {e.strftime('%Z')}"
+    first = s.strftime('%a %d %b %H:%M')
+    if s.strftime('%Z') != e.strftime('%Z'):
+        first += f" {s.strftime('%Z')}"
+    return f"{first} → {end_text} {e.strftime('%Z')}"

@@ -30,7 +30,7 @@ LEGEND = f"{state_legend()} * note @ shift · space range · [ ] month"
 
 
 def cell_of(d: DayAvailability) -> MonthCell:
-    shift_mark = any(mk.shift_start is not None and mk.source == "hand" for mk in d.marks)
+    shift_mark = any(mk.shift_start is not None and (mk.source == "hand" or mk.until is not None) for mk in d.marks)
     return MonthCell(d.day, d.state, d.source, bool(d.note) and d.source == "hand", shift_mark)
 
 
@@ -128,10 +128,13 @@ class MyAvailabilityScreen(AreaScreen):
         first = f"{d.day:%a %d %b} · {symbol} {STATE_WORDS.get(d.state, d.state)} · {source_words(d.source)}"
         if d.note:
             first += f": {d.note}"
-        cal_marks = [mk for mk in d.marks if mk.source != "hand"]
+        cal_marks = [mk for mk in d.marks if calendar_label(mk.source) is not None]
         if d.source == "hand" and cal_marks:
             first += (f" (calendar '{calendar_label(cal_marks[0].source)}' says "
                       f"{STATE_WORDS.get(cal_marks[0].state, cal_marks[0].state)})")
+        for mk in d.marks:
+            if mk.until is not None:  # a swap's hours: "asked for cover (swap 2, 21:00-23:00)"
+                first += f" · {mk.note}"
         shifts = " · ".join(
             f"{local(s.start, tz):%H:%M} {s.rotation_name[:14]}: {STATE_WORDS.get(s.state, s.state)}"
             for s in d.shifts[:3]) or "no shift of yours starts this day"

@@ -50,11 +50,13 @@ def _hand_set(row: m.Availability) -> bool:
 
 
 def effective_day(rows: list[m.Availability]) -> tuple[str, str, str, float]:
-    """(state, source, note, busy hours) of one day (see `deciding_mark`: hand-set wins)."""
+    """(state, source, note, busy hours) of one day (see `deciding_mark`: hand-set wins).  A
+    swap's stretch of time is not the day's state (two hours at the dentist do not make the day
+    "off"): it decides the shifts it overlaps (`effective_shift`) and is listed on its own."""
     from ..core.domain_availability import deciding_mark
 
     busy = max((r.busy_hours for r in rows if r.source_id is not None), default=0.0)
-    row = deciding_mark(rows, _hand_set)
+    row = deciding_mark([r for r in rows if r.until is None], _hand_set)
     if row is None:
         return "available", "", "", busy
     return row.state, _source_name(row), row.note or row.reason, busy

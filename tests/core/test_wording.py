@@ -78,3 +78,19 @@ def test_my_month_says_which_calendar_and_how_many(demo_db, clock):
 
     shown = drive(app_as(demo_db, clock, "alice"), steps)
     assert "0 calendars (c)" in shown and "utilised" not in shown
+
+
+def test_a_span_across_a_clock_change_names_the_zone_at_each_end():
+    """Two hours from 00:30 London on the night the clocks go forward: "00:30 → 03:30 BST" would
+    read as three; each end says its own zone.  Without a change the zone is said once."""
+    from datetime import UTC, datetime
+
+    from oncall_tui.core.text import span
+
+    start = datetime(2027, 3, 28, 0, 30, tzinfo=UTC)
+    assert span(start, datetime(2027, 3, 28, 2, 30, tzinfo=UTC), "Europe/London") == \
+        "Sun 28 Mar 00:30 GMT → 03:30 BST"
+    assert span(datetime(2027, 3, 27, 9, tzinfo=UTC), datetime(2027, 3, 28, 8, tzinfo=UTC), "Europe/London") == \
+        "Sat 27 Mar 09:00 GMT → Sun 28 Mar 09:00 BST"
+    assert span(datetime(2026, 12, 4, 9, tzinfo=UTC), datetime(2026, 12, 5, 9, tzinfo=UTC), "Europe/London") == \
+        "Fri 04 Dec 09:00 → Sat 05 Dec 09:00 GMT"
