@@ -172,6 +172,8 @@ def _v7(db: pw.Database) -> None:
     if "until" not in have:
         migrate(SchemaMigrator.from_database(db).add_column(Availability._meta.table_name, "until",
                                                             Availability._meta.fields["until"]))
+    if "mark_id" not in {c.name for c in db.get_columns(SwapRequest._meta.table_name)}:
+        return  # no request ever made a mark here
     rows = (SwapRequest.select(SwapRequest.mark, SwapRequest.start, SwapRequest.end, Slot.start, Slot.end)
             .join(Slot).where(SwapRequest.mark.is_null(False)).tuples())
     for mark_id, start, end, slot_start, slot_end in list(rows):
