@@ -7,11 +7,19 @@ from zoneinfo import ZoneInfo
 import click
 
 from ..core.errors import InvalidInput
+from ..core.shifts import wall_time
 from .common import Ctx, echo, echo_json, handle_errors, pass_ctx, table
 
 
+#: How --from/--to are read (the help of every command that takes a part of a shift).
+WHEN_HELP = ("Only part of the shift: {end} (ISO 8601, e.g. 2026-12-03T14:00). Without an offset it is "
+             "your own zone's wall clock: a time the clocks skip is refused; in the hour the clocks "
+             "go back, the first one (still summer time) is meant.")
+
+
 def _moment(value: str | None, name: str, tz: str) -> datetime | None:
-    """An ISO 8601 date and time; without an offset it is read in your own zone."""
+    """An ISO 8601 date and time; without an offset it is read in your own zone (a time that
+    does not exist there is refused, an ambiguous one is its first occurrence: `wall_time`)."""
     if value is None:
         return None
     try:
@@ -19,7 +27,12 @@ def _moment(value: str | None, name: str, tz: str) -> datetime | None:
     except ValueError:
         raise InvalidInput(f"--{name} must be a date and time like 2026-12-03T14:00, not {value!r}",
                            field=name) from None
-    return at if at.tzinfo else at.replace(tzinfo=ZoneInfo(tz))
+    if at.tzinfo:
+        return at
+    try:
+        return wall_time(at, ZoneInfo(tz))
+    except ValueError as exc:
+        raise InvalidInput(f"--{name}: {exc}", field=name) from None
 
 
 def _in_return(s, tz: str) -> str:
@@ -63,8 +76,8 @@ def swap() -> None:
 
 @swap.command("candidates")
 @click.argument("uid")
-@click.option("--from", "start", default=None, metavar="WHEN", help="Only part of the shift: from (ISO 8601).")
-@click.option("--to", "end", default=None, metavar="WHEN", help="Only part of the shift: to (ISO 8601).")
+@click.option("--from", "start", default=None, metavar="WHEN", help=WHEN_HELP.format(end="from"))
+@click.option("--to", "end", default=None, metavar="WHEN", help=WHEN_HELP.format(end="to"))
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 @handle_errors
@@ -85,8 +98,8 @@ def candidates(ctx: Ctx, uid: str, start, end, as_json: bool) -> None:
 
 @swap.command("request")
 @click.argument("uid")
-@click.option("--from", "start", default=None, metavar="WHEN", help="Only part of the shift: from (ISO 8601).")
-@click.option("--to", "end", default=None, metavar="WHEN", help="Only part of the shift: to (ISO 8601).")
+@click.option("--from", "start", default=None, metavar="WHEN", help=WHEN_HELP.format(end="from"))
+@click.option("--to", "end", default=None, metavar="WHEN", help=WHEN_HELP.format(end="to"))
 @click.option("--ask", multiple=True, metavar="LOGIN", help="Ask this person (repeat: in this order).")
 @click.option("--top", type=int, default=None, metavar="N", help="Ask the best N candidates in order.")
 @click.option("--everyone", is_flag=True, help="Ask everyone who can: the first to agree takes it.")
@@ -160,8 +173,8 @@ def cancel(ctx: Ctx, swap_id: int, as_json: bool) -> None:
 @swap.command("assign")
 @click.argument("uid")
 @click.argument("login")
-@click.option("--from", "start", default=None, metavar="WHEN")
-@click.option("--to", "end", default=None, metavar="WHEN")
+@click.option("--from", "start", default=None, metavar="WHEN", help=WHEN_HELP.format(end="from"))
+@click.option("--to", "end", default=None, metavar="WHEN", help=WHEN_HELP.format(end="to"))
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 @handle_errors

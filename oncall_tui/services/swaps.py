@@ -19,7 +19,7 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -828,6 +828,13 @@ class SwapsService(ServiceBase):
         for value, name in ((s, "start"), (e, "end")):
             if value.tzinfo is None:
                 raise InvalidInput(f"{name} needs a time zone", field=name)
+        # compared in UTC: two times of one zone compare by their wall clocks (Python's rule),
+        # so 02:30 and 03:30 New York on the night the clocks go forward would look an hour apart
+        s, e = s.astimezone(UTC), e.astimezone(UTC)
+        if e <= s:
+            raise InvalidInput(f"the part to cover is empty: it must end after it starts "
+                               f"({self._when(s, self._me())} to {self._when(e, self._me(), time_only=True)})",
+                               field="end")
         if not (shift.slot.start <= s < e <= shift.slot.end):
             raise InvalidInput("the part to cover must lie inside the shift and end after it starts",
                                field="start" if not shift.slot.start <= s else "end")
