@@ -181,7 +181,7 @@ def swap_detail_lines(swap: Swap, tz: str, me: str, now: datetime, width: int) -
             asks.append(text)
         put("Asked:", " · ".join(asks))
     outcome = safe_text(swap.state_words) if swap.state_words else STATE_WORDS.get(swap.state, swap.state)
-    if swap.taken_by is not None and swap.taken_by.name not in outcome:
+    if swap.taken_by is not None and swap.taken_by.name not in outcome and outcome != "taken by you":
         outcome += f": {glue(swap.taken_by.name)} takes it"
     if swap.acted_by:
         outcome += f" (done by {glue(swap.acted_by)} for them)"

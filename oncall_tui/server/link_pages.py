@@ -154,7 +154,7 @@ def swap_rows(swap: Any, tz: str, viewer_is_asked: bool) -> list[tuple[str, str]
         rows.append(("In return", text(f"{swap.requester.name} takes your shift "
                                        f"{when(swap.trade_start, swap.trade_end, tz)}")))
     state = swap.state_words or swap.state.replace("_", " ")
-    if swap.taken_by is not None and swap.taken_by.name not in state:
+    if swap.taken_by is not None and swap.taken_by.name not in state and state != "taken by you":
         state += f" ({swap.taken_by.name} takes it)"
     rows.append(("State", text(state)))
     if swap.answer_by is not None and swap.state in ("open", "escalated"):

@@ -34,6 +34,7 @@ from ..core.swaps import (
     DEFAULT_ANSWER_HOURS,
     DEFAULT_DEADLINE_HOURS,
     AskState,
+    after_decline,
     RequestState,
     advance,
     after_answer,
@@ -44,6 +45,7 @@ from ..core.swaps import (
     rank_key,
     secret_hash,
     settings_hours,
+    took_it,
 )
 from ..core.text import local, safe_text, span
 from ..store import models as m
@@ -514,7 +516,16 @@ class SwapsService(ServiceBase):
                         state=state.status, **({"acted_for": who.login} if acted_by else {}),
                         **({"via": "link"} if via_link else {}))
         viewer = me
-        return AfterCommit(lambda: self._view(m.SwapRequest.get_by_id(req.id), viewer))
+
+        def result() -> Swap:
+            view = self._view(m.SwapRequest.get_by_id(req.id), viewer)
+            if agree:
+                said = took_it(view, taker_is_viewer=who.id == viewer.id)
+            else:
+                said = ("You declined. " if who.id == viewer.id else f"Declined for {who.name}. ") \
+                    + after_decline(view)
+            return dataclasses.replace(view, message=said)
+        return AfterCommit(result)
 
     def swap_cancel(self, swap_id: int) -> Swap:
         def run() -> Any:
@@ -708,9 +719,12 @@ class SwapsService(ServiceBase):
         view = self._view(req, offer.candidate)
         ask = next((a for a in view.asks if a.person.login == offer.candidate.login), None)
         can = view.state in OPEN_STATES and ask is not None and ask.state == "asked"
-        message = (f"you {'agreed' if ask and ask.state == 'agreed' else 'declined'}: {view.state_words}"
-                   if used and ask is not None and ask.state in ("agreed", "declined") else
-                   "" if can else view.state_words)
+        if used and ask is not None and ask.state == "agreed":
+            message = took_it(view)
+        elif used and ask is not None and ask.state == "declined":
+            message = f"You declined. {after_decline(view)}"
+        else:
+            message = "" if can else view.state_words
         return SwapLink(swap=view, person=convert.person_ref(offer.candidate), can_answer=can, message=message)
 
     # ======================================================================================
@@ -1077,7 +1091,9 @@ class SwapsService(ServiceBase):
             my_load = self._my_load(req, viewer, part)
         taken = req.taken_by if req.taken_by_id else None
         acted = req.acted_by or next((offers[a.id].acted_by for a in state.asks if offers[a.id].acted_by), "")
-        words = (self._closed_words(req, state.status) if state.status in ("agreed", "overridden")
+        words = ("taken by you" if state.status == "agreed" and req.taken_by_id == viewer.id
+                 else f"taken by {req.taken_by.name}" if state.status == "agreed" and req.taken_by_id
+                 else self._closed_words(req, state.status) if state.status == "overridden"
                  else STATE_WORDS.get(state.status, state.status))
         if state.status == "escalated" and not any(a.state in ("asked", "waiting") for a in state.asks):
             words += (": everyone asked declined" if all(a.state == "declined" for a in state.asks)

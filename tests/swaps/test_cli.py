@@ -45,6 +45,9 @@ def test_request_list_agree_and_the_refusals_through_the_cli(demo_db, clock, tmp
     assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1
     agreed = json.loads(run(taker, "--db", path, "swap", "agree", str(swap["id"]), "--json").output)
     assert agreed["state"] == "agreed" and agreed["taken_by"]["login"] == taker
+    assert agreed["message"] == "You take it: the shift is yours now." and agreed["state_words"] == "taken by you"
+    said = run(holder, "--db", path, "swap", "list")  # the requester reads who took it
+    assert f"swap {swap['id']} · taken by {agreed['taken_by']['name']} ·" in said.output
     twice = run(taker, "--db", path, "swap", "agree", str(swap["id"]))
     assert twice.exit_code == 0 and twice.output.startswith("You already agreed; the shift is yours.")
     late = run(other, "--db", path, "swap", "agree", str(swap["id"]))

@@ -80,6 +80,9 @@ def test_agree_by_post_once_then_reloads_change_nothing(site):
     with httpx.Client(base_url=base) as client:
         posted = client.post(link, data={"answer": "agree"})
         assert posted.status_code == 200 and "<h1>You took this shift</h1>" in posted.text
+        # the one who agreed reads that they took it, never that it was "already taken"
+        assert "You take it: the shift is yours now." in posted.text and "already taken" not in posted.text
+        assert "taken by you" in posted.text
         assert 'method="post"' not in posted.text  # nothing more to answer
         assert as_login(login).swap(swap.id).state == "agreed"
         cursor = as_login("root").change_cursor()
@@ -92,11 +95,26 @@ def test_agree_by_post_once_then_reloads_change_nothing(site):
     assert done.state == "agreed" and done.taken_by.login == login
 
 
+def test_two_answers_in_one_post_are_refused_and_change_nothing(site):
+    base, as_login = site
+    swap, login, link = answer_link(as_login)
+    cursor = as_login("root").change_cursor()
+    for body in (b"answer=agree&answer=decline", b"answer=decline&answer=agree&reason=x"):
+        got = httpx.post(base + link, content=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert got.status_code == 422
+        assert got.text.strip() == "the form gives 'answer' twice; nothing was changed"
+    assert as_login("root").change_cursor() == cursor
+    assert as_login(login).swap(swap.id).state == "open"
+    assert httpx.post(base + link, data={"answer": "agree"}).status_code == 200  # the link still works
+
+
 def test_decline_with_a_reason_by_post(site):
     base, as_login = site
     swap, login, link = answer_link(as_login)
     posted = httpx.post(base + link, data={"answer": "decline", "reason": HOSTILE})
     assert posted.status_code == 200 and "<h1>You declined</h1>" in posted.text
+    # the only one asked said no: the page says where the request went, not "the next is asked"
+    assert "You declined. Nobody else is left to ask: the team&#x27;s managers are told." in posted.text
     seen = as_login("root").swap(swap.id)
     ask = next(a for a in seen.asks if a.person.login == login)
     assert ask.state == "declined" and ask.reason == HOSTILE
