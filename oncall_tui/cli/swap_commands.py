@@ -10,7 +10,6 @@ from ..core.errors import InvalidInput
 from ..core.shifts import wall_time
 from .common import Ctx, echo, echo_json, handle_errors, pass_ctx, table
 
-
 #: How --from/--to are read (the help of every command that takes a part of a shift).
 WHEN_HELP = ("Only part of the shift: {end} (ISO 8601, e.g. 2026-12-03T14:00). Without an offset it is "
              "your own zone's wall clock: a time the clocks skip is refused; in the hour the clocks "
@@ -45,17 +44,33 @@ def _in_return(s, tz: str) -> str:
     return f" · in return: shift {s.trade_uid}"
 
 
+def _wrapped(first: str, rest: str = "", indent: str = "    ") -> str:
+    """`first` then `rest` (a note, a reason: up to SWAP_TEXT_LIMIT characters), wrapped to the
+    terminal (at most 100 columns), the lines after the first indented."""
+    import shutil
+    import textwrap
+
+    width = min(100, shutil.get_terminal_size((100, 24)).columns)
+    return textwrap.fill(first + rest, width=width, subsequent_indent=indent, break_long_words=True,
+                         break_on_hyphens=False)
+
+
 def _print_swap(s, tz: str) -> None:
     from ..formatting import span
 
     echo(f"swap {s.id} · {s.state_words or s.state} · {s.rotation} {s.role} · {span(s.start, s.end, tz)}")
-    echo(f"  asked by {s.requester.name} ({s.requester.login})"
-         + (f" · taken by {s.taken_by.name}" if s.taken_by else "")
-         + _in_return(s, tz)
-         + (f" · {s.note}" if s.note else ""))
+    if s.mode == "assign":  # nobody asked: a manager gave it
+        given = f"to {s.taken_by.name} ({s.taken_by.login})" if s.taken_by else "(undone since)"
+        echo(f"  given by a manager ({s.acted_by or 'unknown'}) {given} · held before by {s.requester.name}")
+    else:
+        echo(f"  asked by {s.requester.name} ({s.requester.login})"
+             + (f" · taken by {s.taken_by.name}" if s.taken_by else "")
+             + _in_return(s, tz))
+    if s.note:
+        echo(_wrapped("  note: ", s.note))
     for a in s.asks:
-        echo(f"  {a.position + 1}. {a.person.name} ({a.person.login}): {a.state.replace('_', ' ')}"
-             + (f" ({a.reason})" if a.reason else ""))
+        echo(_wrapped(f"  {a.position + 1}. {a.person.name} ({a.person.login}): {a.state.replace('_', ' ')}",
+                      f" ({a.reason})" if a.reason else ""))
     if s.my_load:
         echo(f"  for you: {s.my_load}")
 

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..core.checks import SWAP_TEXT_LIMIT
 from ..core.domain import ShiftDetail
 from ..core.errors import OncallError
 from ..core.shifts import moment_text, part_of_shift, piece_id
@@ -109,7 +110,7 @@ class AskDialog(BackendWorkers, ModalScreen):
             yield Label("Who could take it, best first", classes="section")
             yield OptionList(Option("Finding who could take it…", disabled=True), id="candidates")
             yield OptionList(*self._how_options(), id="how")
-            yield Input(placeholder="A note for them (optional)", id="note", max_length=500)
+            yield Input(placeholder="A note for them (optional)", id="note", max_length=SWAP_TEXT_LIMIT)
             yield Static("", id="summary")
             yield self._error()
             yield Static("enter: send · tab: next · +/-: ask more/fewer · escape: cancel", classes="hint")
@@ -471,7 +472,7 @@ class DeclineDialog(SubmittingDialog):
             yield Label(escape(self.title_text), classes="title")
             yield Static(escape(self.what))
             yield Label("A reason (optional; they see it):")
-            yield Input(id="reason", max_length=500, placeholder="e.g. I am away that week")
+            yield Input(id="reason", max_length=SWAP_TEXT_LIMIT, placeholder="e.g. I am away that week")
             yield self.error_widget()
             yield Static("enter: decline · escape: cancel", classes="hint")
 

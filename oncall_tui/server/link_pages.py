@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from ..core.checks import SWAP_TEXT_LIMIT
 from ..core.errors import InvalidInput, NotFound, OncallError, StaleEdit
 from ..core.shifts import moment_text, part_of_shift
 from ..core.text import safe_text
@@ -180,7 +181,8 @@ def swap_body(link: Any, message: str = "", reason: str = "") -> str:
             "</form>\n"
             '<form method="post">\n'
             '<p><label for="reason">If you decline, a reason (optional; they see it):</label><br>\n'
-            f'<input type="text" id="reason" name="reason" maxlength="500" size="40" value="{text(reason)}"></p>\n'
+            f'<input type="text" id="reason" name="reason" maxlength="{SWAP_TEXT_LIMIT}" size="40" '
+            f'value="{text(reason)}"></p>\n'
             '<p><button type="submit" name="answer" value="decline">Decline</button></p>\n'
             "</form>\n"
             '<p class="note">Opening this page changed nothing: only these buttons answer. '
@@ -264,7 +266,8 @@ def cant_body(link: Any, values: dict[str, str] | None = None, message: str = ""
         '<label for="who-everyone">everyone who can, at once (the first to agree takes it)</label></p>\n'
         "</fieldset>\n"
         '<p><label for="note">A note for them (optional):</label><br>\n'
-        f'<input type="text" id="note" name="note" size="40" maxlength="500" value="{text(values.get("note", ""))}">'
+        f'<input type="text" id="note" name="note" size="40" maxlength="{SWAP_TEXT_LIMIT}" '
+        f'value="{text(values.get("note", ""))}">'
         "</p>\n"
         '<p><button type="submit" name="ask" value="1">Ask for cover</button></p>\n'
         "</form>\n"

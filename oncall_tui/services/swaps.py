@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import peewee as pw
 
 from ..core.calendar_text import names_joined
+from ..core.checks import check_swap_text
 from ..core.domain import ShiftDetail
 from ..core.domain_swaps import OPEN_STATES, STATE_WORDS, CantLink, Swap, SwapAsk, SwapCandidate, SwapLink
 from ..core.errors import Conflict, InvalidInput, NotAllowed, NotFound, UnknownUser
@@ -34,10 +35,10 @@ from ..core.swaps import (
     DEFAULT_ANSWER_HOURS,
     DEFAULT_DEADLINE_HOURS,
     AskState,
-    after_decline,
     RequestState,
     advance,
     after_answer,
+    after_decline,
     answer_deadline,
     close,
     escalate_at,
@@ -51,7 +52,7 @@ from ..core.text import local, safe_text, span
 from ..store import models as m
 from . import convert
 from .availability import SWAP_MARK_NOTE
-from .base import AfterCommit, ServiceBase, ServiceContext, check_note
+from .base import AfterCommit, ServiceBase, ServiceContext
 from .context import EligibilityFor, RecommendationsFor
 from .links import (
     ANSWER_PATH,
@@ -252,7 +253,7 @@ class SwapsService(ServiceBase):
     def swap_request(self, shift_uid: str, start: datetime | None = None, end: datetime | None = None,
                      ask: list[str] | None = None, top: int | None = None, everyone: bool = False,
                      note: str = "", trade_uid: str | None = None) -> Swap:
-        note = check_note(note, one_line=True)
+        note = check_swap_text(note)
         return self._write(lambda: self._request(shift_uid, start, end, ask, top, everyone, note, trade_uid))
 
     def _request(self, shift_uid: str, start: datetime | None, end: datetime | None, ask: list[str] | None,
@@ -448,7 +449,7 @@ class SwapsService(ServiceBase):
         return self._write(lambda: self._answer(swap_id, True, "", as_login))
 
     def swap_decline(self, swap_id: int, reason: str = "", as_login: str | None = None) -> Swap:
-        reason = check_note(reason, "reason", one_line=True)
+        reason = check_swap_text(reason, "reason")
         return self._write(lambda: self._answer(swap_id, False, reason, as_login))
 
     def _answer(self, swap_id: int, agree: bool, reason: str, as_login: str | None,
@@ -633,7 +634,7 @@ class SwapsService(ServiceBase):
         return self._read(run)
 
     def swap_link_answer(self, secret: str, agree: bool, reason: str = "") -> SwapLink:
-        reason = check_note(reason, "reason", one_line=True)
+        reason = check_swap_text(reason, "reason")
 
         def run() -> Any:
             offer = self._offer_by_secret(secret)
@@ -663,7 +664,7 @@ class SwapsService(ServiceBase):
 
     def cant_link_request(self, secret: str, start: datetime | None = None, end: datetime | None = None,
                           top: int | None = None, everyone: bool = False, note: str = "") -> Swap:
-        note = check_note(note, one_line=True)
+        note = check_swap_text(note)
 
         def run() -> Any:
             assignment, person = self._assignment_by_cant_secret(secret)
@@ -977,7 +978,7 @@ class SwapsService(ServiceBase):
         if status == "overridden":
             who = f" ({req.acted_by})" if req.acted_by else ""
             if req.taken_by_id:
-                return f"a manager{who} gave it to {req.taken_by.name}"
+                return f"given by a manager{who} to {req.taken_by.name}"
             act = _manager_act(req.id)
             if act is not None:  # the history the audit keeps: whom it went to, and that it was undone
                 taker = _name_of(act.detail.get("taker", ""))

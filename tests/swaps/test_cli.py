@@ -56,3 +56,30 @@ def test_request_list_agree_and_the_refusals_through_the_cli(demo_db, clock, tmp
     assert undone["state"] == "overridden"
     text = run(DEMO_YOU, "--db", path, "swap", "list", "--all")
     assert text.exit_code == 0 and f"swap {swap['id']}" in text.output
+
+
+def test_a_managers_give_names_the_manager_not_a_requester_and_a_long_note_is_refused(demo_db, clock):
+    from oncall_tui.backend.local import LocalBackend
+    from oncall_tui.core.checks import SWAP_TEXT_LIMIT
+
+    path = demo_db.removeprefix("sqlite:///")
+    root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    shift = next(a for a in holders(root, clock) if a.person.login not in (DEMO_YOU, "maya"))
+    taker = next(c.person.login for c in root.swap_candidates(shift.uid) if c.person.login != DEMO_YOU)
+    given = run(DEMO_YOU, "--db", path, "swap", "assign", shift.uid, taker)
+    assert given.exit_code == 0, given.output
+    name = LocalBackend(demo_db, actor=taker, clock=clock).whoami().name
+    assert f"given by a manager ({DEMO_YOU}) to {name}" in given.output, given.output
+    assert "asked by" not in given.output
+    listed = run(DEMO_YOU, "--db", path, "swap", "list", "--all")
+    assert (f"  given by a manager ({DEMO_YOU}) to {name} ({taker}) · held before by {shift.person.name}"
+            in listed.output.splitlines()), listed.output
+    # a note longer than the one limit the forms and the link page use: one line, nothing made
+    other = next(a for a in holders(root, clock) if a.person.login not in (DEMO_YOU, "maya", taker)
+                 and a.uid != shift.uid)
+    long = run(other.person.login, "--db", path, "swap", "request", other.uid, "--note", "x" * (SWAP_TEXT_LIMIT + 1))
+    assert long.exit_code == 2 and f"at most {SWAP_TEXT_LIMIT} fit" in long.output
+    assert len(long.output.strip().splitlines()) == 1
+    fits = run(other.person.login, "--db", path, "swap", "request", other.uid, "--note", "word " * 90)
+    assert fits.exit_code == 0, fits.output
+    assert all(len(li) <= 100 for li in fits.output.splitlines())  # a long note is wrapped, not one line

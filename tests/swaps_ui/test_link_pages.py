@@ -52,6 +52,9 @@ def test_get_shows_the_ask_and_changes_nothing(site):
     html = got.text
     assert text_of(as_login("root").whoami().name) in html
     assert "<dl>" in html and 'method="post"' in html and "<script" not in html.lower()
+    from oncall_tui.core.checks import SWAP_TEXT_LIMIT
+
+    assert f'name="reason" maxlength="{SWAP_TEXT_LIMIT}"' in html  # the limit the server checks
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quotes&quot;" in html
     assert got.headers["referrer-policy"] == "same-origin"
     assert "no-store" in got.headers["cache-control"]

@@ -513,3 +513,35 @@ def test_delivery_words_speak_of_the_feed_and_the_form(as_user):
         form._save(root, {"host": "smtp.example.com", "port": "587", "security": "starttls", "user": "",
                           "from": "", "password": ""})
     assert "--" not in refused.value.message and refused.value.message.startswith("From:"), refused.value.message
+
+
+def test_the_last_decline_says_the_managers_are_told_and_cancel_shows_only_with_something_to_cancel(
+        as_user, clock):
+    """The only person asked declines: the inbox says nobody is left and the managers are told
+    (never "the next person is asked"), the item under Closed says the request escalated (never
+    "still open for others"), and `x Cancel` is shown only to someone with a request of their
+    own to withdraw (or a manager)."""
+    dev, asked, login, taker, app = asked_of_someone(as_user, clock)
+    own = any(s.requester.login == login and s.state in ("open", "escalated") for s in taker.swaps())
+    manager = any(m.role == "manager" and m.person.login == login
+                  for t in taker.teams() for m in taker.members(t.slug))
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_inbox(pilot, asked.id)
+            assert screen.check_action("cancel_request", ()) is (None if own or manager else False)
+            await pilot.press("n")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, DeclineDialog))
+            await pilot.press("enter")
+            assert await wait_until(pilot, lambda: "Nobody else is left to ask" in screen_text(app))
+            assert "The next person is asked" not in screen_text(app)
+            swaps = screen.query_one("#swaps", SwapList)
+            assert await wait_until(pilot, lambda: any(s is not None and s.id == asked.id and s.state == "escalated"
+                                                       for s in swaps.rows))
+            index = next(i for i, s in enumerate(swaps.rows) if s is not None and s.id == asked.id)
+            line = str(swaps.get_option_at_index(index).prompt).replace("\xa0", " ")
+            assert "you declined" in line and "escalated to the managers" in line, line
+            assert "still open for others" not in line, line
+
+    asyncio.run(run())
+    assert dev.swap(asked.id).state == "escalated"
