@@ -545,3 +545,57 @@ def test_the_last_decline_says_the_managers_are_told_and_cancel_shows_only_with_
 
     asyncio.run(run())
     assert dev.swap(asked.id).state == "escalated"
+
+
+@BOTH
+def test_enter_sends_the_top_three_wherever_the_focus_is_and_o_asks_only_the_highlighted(as_user, clock):
+    """Tab through the part's fields to the list of candidates: Enter there sends what the footer
+    and the summary say (the best 3 in order), never switches to asking one person.  `o` is the
+    key for "only them", and the summary says it before Enter sends it."""
+    from textual.widgets import OptionList
+
+    root = as_user("root")
+    index, shift = free_shift(root)
+    uid = shift.assignment.uid
+    best = [c.person.login for c in root.swap_candidates(uid)][:3]
+    assert len(best) == 3
+    app = quiet_app(root, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await open_ask(pilot, index)
+            assert "enter: send" in screen_text(app) and "o: ask only them" in screen_text(app)
+            candidates = dialog.query_one("#candidates", OptionList)
+            for _ in range(6):  # from the ways to ask, on through the note, the part, to the list
+                await pilot.press("tab")
+                await settle(pilot)
+                if app.focused is candidates:
+                    break
+            assert app.focused is candidates, app.focused
+            await pilot.press("enter")
+            assert await wait_until(pilot, lambda: not isinstance(app.screen, AskDialog))
+
+    asyncio.run(run())
+    made = [s for s in root.swaps() if s.my_part == "outgoing" and s.shift_uid == uid]
+    assert len(made) == 1 and made[0].mode == "ordered"
+    assert [a.person.login for a in sorted(made[0].asks, key=lambda a: a.position)] == best
+    root.swap_cancel(made[0].id)
+    app = quiet_app(root, clock)
+
+    async def only():
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await open_ask(pilot, index)
+            candidates = dialog.query_one("#candidates", OptionList)
+            candidates.focus()
+            await pilot.press("down")  # the second best
+            await pilot.press("o")
+            assert await wait_until(pilot, lambda: dialog.how() == "one")
+            name = dialog.candidates[1].person.name
+            assert await wait_until(pilot, lambda: f"Enter asks only {name}." in screen_text(app).replace("\xa0", " "))
+            assert isinstance(app.screen, AskDialog)  # `o` sends nothing
+            await pilot.press("enter")
+            assert await wait_until(pilot, lambda: not isinstance(app.screen, AskDialog))
+
+    asyncio.run(only())
+    made = [s for s in root.swaps() if s.my_part == "outgoing" and s.shift_uid == uid and s.state == "open"]
+    assert len(made) == 1 and [a.person.login for a in made[0].asks] == [best[1]]
