@@ -650,16 +650,30 @@ class SwapsService(ServiceBase):
             assignment, person = self._assignment_by_cant_secret(secret)
             shift = self._shift(assignment.slot.uid)
             service = SwapsService(self.ctx.acting_as(person.login), self.eligibility, self.recommendations)
+            from .core import pieces_of
+
             open_one = (m.SwapRequest.select().where((m.SwapRequest.slot == shift.slot)
                                                      & (m.SwapRequest.status.in_(OPEN_STATES))).first())
-            can = shift.slot.start > self._now() and open_one is None
-            part = (shift.slot.start, shift.slot.end)
-            return CantLink(shift=self._detail(shift), person=convert.person_ref(person),
+            now = self._now()
+            # after a partial cover the holder holds only some hours: offer those, never the
+            # whole shift (the covered hours are someone else's; asking for them is refused)
+            covers = cover_rows([assignment.id])[assignment.id]
+            mine = [(s, e) for s, e, who in pieces_of(assignment, covers) if who.id == person.id]
+            ahead = [(s, e) for s, e in mine if s > now]
+            can = bool(ahead) and open_one is None
+            part = ahead[0] if ahead else (shift.slot.start, shift.slot.end)
+            tz = ZoneInfo(person.tz or "UTC")
+            covered = "; ".join(f"{c.person.name} covers {c.start.astimezone(tz):%a %d %b %H:%M}"
+                                f"-{c.end.astimezone(tz):%H:%M}" for c in covers)
+            detail = self._detail(shift)
+            held = tuple(dataclasses.replace(detail.assignment, start=s, end=e) for s, e in ahead) if covers else ()
+            message = ("" if can else "a request for this shift is open already" if open_one
+                       else "others cover all the hours of this shift" if not mine
+                       else "this shift already started")
+            return CantLink(shift=detail, person=convert.person_ref(person),
                             open_swap=service._view(open_one, person) if open_one else None,
                             candidates=tuple(service._ranked(shift, part)) if can else (),
-                            can_request=can,
-                            message="" if can else ("a request for this shift is open already" if open_one
-                                                    else "this shift already started"))
+                            can_request=can, message=message, held=held, covered=covered)
         return self._read(run)
 
     def cant_link_request(self, secret: str, start: datetime | None = None, end: datetime | None = None,

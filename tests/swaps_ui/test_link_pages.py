@@ -202,3 +202,34 @@ def test_cant_make_it_page_refuses_a_part_outside_the_shift_in_one_line(site):
     assert got.status_code == 422 and "Not sent: choose whom to ask" in got.text
     assert root.change_cursor() == cursor
     assert not [s for s in root.swaps() if s.shift_uid == shift.assignment.uid and s.state == "open"]
+
+
+def test_cant_make_it_page_after_a_partial_cover_offers_only_the_hours_still_yours(site):
+    """Someone took two hours in the middle of root's shift: the page says so, offers root's first
+    piece (not the whole shift, which the server would refuse as swapped away), names the other
+    piece, and its default form asks for exactly that piece."""
+    import re
+    from datetime import timedelta
+
+    from oncall_tui.core.shifts import moment_text
+
+    base, as_login = site
+    root = as_login("root")
+    shift = next_shift(root).assignment
+    part = (shift.start + timedelta(hours=2), shift.start + timedelta(hours=4))
+    taker = root.swap_candidates(shift.uid, start=part[0], end=part[1])[0].person
+    asked = root.swap_request(shift.uid, start=part[0], end=part[1], ask=[taker.login])
+    assert as_login(taker.login).swap_agree(asked.id).state == "agreed"
+    link = root.cant_make_it_link(shift.uid)
+    tz = root.whoami().tz
+    page = httpx.get(base + link)
+    assert page.status_code == 200
+    assert "Covered by others" in page.text and text_of(taker.name) in page.text
+    shown = dict(re.findall(r'id="(from|to)" name="(?:from|to)" size="17" maxlength="40" value="([^"]*)"', page.text))
+    assert shown == {"from": moment_text(shift.start, tz), "to": moment_text(part[0], tz)}, shown
+    assert f"{moment_text(part[1], tz)} to {moment_text(shift.end, tz)}" in page.text  # the other piece, named
+    with httpx.Client(base_url=base) as client:
+        posted = client.post(link, data={**shown, "who": "top", "top": "3", "note": "", "ask": "1"})
+        assert posted.status_code == 303, posted.text
+    made = [s for s in root.swaps() if s.my_part == "outgoing" and s.shift_uid == shift.uid and s.state == "open"]
+    assert len(made) == 1 and (made[0].start, made[0].end) == (shift.start, part[0])
