@@ -8,6 +8,7 @@ import click
 
 from ..core.errors import InvalidInput
 from ..core.shifts import wall_time
+from ..core.swaps import took_it
 from .common import Ctx, echo, echo_json, handle_errors, pass_ctx, table
 
 #: How --from/--to are read (the help of every command that takes a part of a shift).
@@ -163,6 +164,8 @@ def _answer_command(name: str, agree: bool):
         backend = ctx.backend()
         s = (backend.swap_agree(swap_id, as_login=as_login) if agree
              else backend.swap_decline(swap_id, reason=reason, as_login=as_login))
+        if agree and not as_json and not s.message and s.state == "agreed":
+            echo(took_it(s, taker_is_viewer=not as_login or as_login == backend.whoami().login))
         _show(ctx, s, as_json)
 
     answer.help = "Take swap SWAP_ID's shift." if agree else "Say no to swap SWAP_ID (the next person is asked)."

@@ -520,11 +520,9 @@ class SwapsService(ServiceBase):
 
         def result() -> Swap:
             view = self._view(m.SwapRequest.get_by_id(req.id), viewer)
-            if agree:
-                said = took_it(view, taker_is_viewer=who.id == viewer.id)
-            else:
-                said = ("You declined. " if who.id == viewer.id else f"Declined for {who.name}. ") \
-                    + after_decline(view)
+            if agree:  # the state says it ("taken by you"); `message` is for what the state does not
+                return view
+            said = ("You declined. " if who.id == viewer.id else f"Declined for {who.name}. ") + after_decline(view)
             return dataclasses.replace(view, message=said)
         return AfterCommit(result)
 

@@ -43,9 +43,13 @@ def test_request_list_agree_and_the_refusals_through_the_cli(demo_db, clock, tmp
     other = cands[1]["person"]["login"] if len(cands) > 1 else "kofi"
     refused = run(other, "--db", path, "swap", "agree", str(swap["id"]))
     assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1
-    agreed = json.loads(run(taker, "--db", path, "swap", "agree", str(swap["id"]), "--json").output)
+    said = run(taker, "--db", path, "swap", "agree", str(swap["id"]))
+    assert said.exit_code == 0 and said.output.startswith("You take it: the shift is yours now.\n"), said.output
+    assert f"swap {swap['id']} · taken by you ·" in said.output and "already taken" not in said.output
+    agreed = json.loads(run(taker, "--db", path, "swap", "list", "--json").output)
+    agreed = next(s for s in agreed if s["id"] == swap["id"])
     assert agreed["state"] == "agreed" and agreed["taken_by"]["login"] == taker
-    assert agreed["message"] == "You take it: the shift is yours now." and agreed["state_words"] == "taken by you"
+    assert agreed["state_words"] == "taken by you"
     said = run(holder, "--db", path, "swap", "list")  # the requester reads who took it
     assert f"swap {swap['id']} · taken by {agreed['taken_by']['name']} ·" in said.output
     twice = run(taker, "--db", path, "swap", "agree", str(swap["id"]))
