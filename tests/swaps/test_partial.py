@@ -16,14 +16,20 @@ LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")  # clocks go forward on Sun 14 Mar 2027 at 02:00
 
 
-def test_a_partial_cover_across_the_clocks_going_forward(demo_db, clock):
+def march_shift(demo_db, clock):
+    """March 2027 published; (root's backend, the shift Sat 13 Mar 09:00 -> Sun 14 Mar 09:00 GMT
+    of someone other than root and maya (New York's clocks go forward in it), its start)."""
     root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
     view = root.draft_plan(ROT, "2027-03", solver="greedy", time_limit=5)
     root.publish_plan(view.summary.id, view.summary.version)
-    # the London shift Sat 13 Mar 09:00 -> Sun 14 Mar 09:00 GMT; New York's clocks go forward in it
     start = datetime(2027, 3, 13, 9, 0, tzinfo=LONDON)
     shift = next(a for a in holders(root, clock, after_days=100)
                  if a.start == start and a.person.login not in (DEMO_YOU, "maya"))
+    return root, shift, start
+
+
+def test_a_partial_cover_across_the_clocks_going_forward(demo_db, clock):
+    root, shift, start = march_shift(demo_db, clock)
     holder = LocalBackend(demo_db, actor=shift.person.login, clock=clock)
     part = (datetime(2027, 3, 13, 22, 0, tzinfo=NEW_YORK), datetime(2027, 3, 14, 4, 0, tzinfo=NEW_YORK))
     # six hours on New York's wall clock, five in fact
@@ -215,12 +221,7 @@ def test_a_time_the_clocks_skip_and_an_empty_part_are_refused_in_one_line(demo_d
     from oncall_tui.cli import main
     from oncall_tui.core.shifts import part_of_shift, wall_time
 
-    root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
-    view = root.draft_plan(ROT, "2027-03", solver="greedy", time_limit=5)
-    root.publish_plan(view.summary.id, view.summary.version)
-    start = datetime(2027, 3, 13, 9, 0, tzinfo=LONDON)
-    shift = next(a for a in holders(root, clock, after_days=100)
-                 if a.start == start and a.person.login not in (DEMO_YOU, "maya"))
+    root, shift, start = march_shift(demo_db, clock)
     holder = LocalBackend(demo_db, actor=shift.person.login, clock=clock)
     empty = (datetime(2027, 3, 14, 2, 30, tzinfo=NEW_YORK), datetime(2027, 3, 14, 3, 30, tzinfo=NEW_YORK))
     assert empty[0].astimezone(UTC) == empty[1].astimezone(UTC)
