@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from click.testing import CliRunner
 
@@ -70,6 +71,16 @@ def test_a_managers_give_names_the_manager_not_a_requester_and_a_long_note_is_re
     root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
     shift = next(a for a in holders(root, clock) if a.person.login not in (DEMO_YOU, "maya"))
     taker = next(c.person.login for c in root.swap_candidates(shift.uid) if c.person.login != DEMO_YOU)
+    # candidates for two hours of it, typed as swap request takes them: each gains less than the whole
+    from oncall_tui.core.shifts import moment_text
+
+    tz = root.whoami().tz
+    two = [moment_text(shift.start + timedelta(hours=h), tz).replace(" ", "T") for h in (1, 3)]
+    whole = {c["person"]["login"]: c["points_part"] for c in json.loads(
+        run(DEMO_YOU, "--db", path, "swap", "candidates", shift.uid, "--json").output)}
+    part = json.loads(run(DEMO_YOU, "--db", path, "swap", "candidates", shift.uid, "--from", two[0], "--to", two[1],
+                          "--json").output)
+    assert part and all(c["points_part"] < whole.get(c["person"]["login"], 99) for c in part)
     given = run(DEMO_YOU, "--db", path, "swap", "assign", shift.uid, taker)
     assert given.exit_code == 0, given.output
     name = LocalBackend(demo_db, actor=taker, clock=clock).whoami().name
