@@ -7,11 +7,19 @@ from zoneinfo import ZoneInfo
 import click
 
 from ..core.errors import InvalidInput
+from ..core.shifts import wall_time
+from ..core.swaps import took_it
 from .common import Ctx, echo, echo_json, handle_errors, pass_ctx, table
+
+#: How --from/--to are read (the help of every command that takes a part of a shift).
+WHEN_HELP = ("Only part of the shift: {end} (ISO 8601, e.g. 2026-12-03T14:00). Without an offset it is "
+             "your own zone's wall clock: a time the clocks skip is refused; in the hour the clocks "
+             "go back, the first one (still summer time) is meant.")
 
 
 def _moment(value: str | None, name: str, tz: str) -> datetime | None:
-    """An ISO 8601 date and time; without an offset it is read in your own zone."""
+    """An ISO 8601 date and time; without an offset it is read in your own zone (a time that
+    does not exist there is refused, an ambiguous one is its first occurrence: `wall_time`)."""
     if value is None:
         return None
     try:
@@ -19,7 +27,12 @@ def _moment(value: str | None, name: str, tz: str) -> datetime | None:
     except ValueError:
         raise InvalidInput(f"--{name} must be a date and time like 2026-12-03T14:00, not {value!r}",
                            field=name) from None
-    return at if at.tzinfo else at.replace(tzinfo=ZoneInfo(tz))
+    if at.tzinfo:
+        return at
+    try:
+        return wall_time(at, ZoneInfo(tz))
+    except ValueError as exc:
+        raise InvalidInput(f"--{name}: {exc}", field=name) from None
 
 
 def _in_return(s, tz: str) -> str:
@@ -32,17 +45,33 @@ def _in_return(s, tz: str) -> str:
     return f" · in return: shift {s.trade_uid}"
 
 
+def _wrapped(first: str, rest: str = "", indent: str = "    ") -> str:
+    """`first` then `rest` (a note, a reason: up to SWAP_TEXT_LIMIT characters), wrapped to the
+    terminal (at most 100 columns), the lines after the first indented."""
+    import shutil
+    import textwrap
+
+    width = min(100, shutil.get_terminal_size((100, 24)).columns)
+    return textwrap.fill(first + rest, width=width, subsequent_indent=indent, break_long_words=True,
+                         break_on_hyphens=False)
+
+
 def _print_swap(s, tz: str) -> None:
     from ..formatting import span
 
     echo(f"swap {s.id} · {s.state_words or s.state} · {s.rotation} {s.role} · {span(s.start, s.end, tz)}")
-    echo(f"  asked by {s.requester.name} ({s.requester.login})"
-         + (f" · taken by {s.taken_by.name}" if s.taken_by else "")
-         + _in_return(s, tz)
-         + (f" · {s.note}" if s.note else ""))
+    if s.mode == "assign":  # nobody asked: a manager gave it
+        given = f"to {s.taken_by.name} ({s.taken_by.login})" if s.taken_by else "(undone since)"
+        echo(f"  given by a manager ({s.acted_by or 'unknown'}) {given} · held before by {s.requester.name}")
+    else:
+        echo(f"  asked by {s.requester.name} ({s.requester.login})"
+             + (f" · taken by {s.taken_by.name}" if s.taken_by else "")
+             + _in_return(s, tz))
+    if s.note:
+        echo(_wrapped("  note: ", s.note))
     for a in s.asks:
-        echo(f"  {a.position + 1}. {a.person.name} ({a.person.login}): {a.state.replace('_', ' ')}"
-             + (f" ({a.reason})" if a.reason else ""))
+        echo(_wrapped(f"  {a.position + 1}. {a.person.name} ({a.person.login}): {a.state.replace('_', ' ')}",
+                      f" ({a.reason})" if a.reason else ""))
     if s.my_load:
         echo(f"  for you: {s.my_load}")
 
@@ -63,8 +92,8 @@ def swap() -> None:
 
 @swap.command("candidates")
 @click.argument("uid")
-@click.option("--from", "start", default=None, metavar="WHEN", help="Only part of the shift: from (ISO 8601).")
-@click.option("--to", "end", default=None, metavar="WHEN", help="Only part of the shift: to (ISO 8601).")
+@click.option("--from", "start", default=None, metavar="WHEN", help=WHEN_HELP.format(end="from"))
+@click.option("--to", "end", default=None, metavar="WHEN", help=WHEN_HELP.format(end="to"))
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 @handle_errors
@@ -85,8 +114,8 @@ def candidates(ctx: Ctx, uid: str, start, end, as_json: bool) -> None:
 
 @swap.command("request")
 @click.argument("uid")
-@click.option("--from", "start", default=None, metavar="WHEN", help="Only part of the shift: from (ISO 8601).")
-@click.option("--to", "end", default=None, metavar="WHEN", help="Only part of the shift: to (ISO 8601).")
+@click.option("--from", "start", default=None, metavar="WHEN", help=WHEN_HELP.format(end="from"))
+@click.option("--to", "end", default=None, metavar="WHEN", help=WHEN_HELP.format(end="to"))
 @click.option("--ask", multiple=True, metavar="LOGIN", help="Ask this person (repeat: in this order).")
 @click.option("--top", type=int, default=None, metavar="N", help="Ask the best N candidates in order.")
 @click.option("--everyone", is_flag=True, help="Ask everyone who can: the first to agree takes it.")
@@ -135,6 +164,8 @@ def _answer_command(name: str, agree: bool):
         backend = ctx.backend()
         s = (backend.swap_agree(swap_id, as_login=as_login) if agree
              else backend.swap_decline(swap_id, reason=reason, as_login=as_login))
+        if agree and not as_json and not s.message and s.state == "agreed":
+            echo(took_it(s, taker_is_viewer=not as_login or as_login == backend.whoami().login))
         _show(ctx, s, as_json)
 
     answer.help = "Take swap SWAP_ID's shift." if agree else "Say no to swap SWAP_ID (the next person is asked)."
@@ -160,8 +191,8 @@ def cancel(ctx: Ctx, swap_id: int, as_json: bool) -> None:
 @swap.command("assign")
 @click.argument("uid")
 @click.argument("login")
-@click.option("--from", "start", default=None, metavar="WHEN")
-@click.option("--to", "end", default=None, metavar="WHEN")
+@click.option("--from", "start", default=None, metavar="WHEN", help=WHEN_HELP.format(end="from"))
+@click.option("--to", "end", default=None, metavar="WHEN", help=WHEN_HELP.format(end="to"))
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 @handle_errors

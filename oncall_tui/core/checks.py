@@ -24,6 +24,9 @@ LOOKS_LIKE_LINK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$")  # scheme:rest, o
 EMAIL_LIMIT = 254
 URL_LIMIT = 500
 MAX_NOTE = 2000
+#: A swap's note and a decline's reason: one line, read in lists, mails and the link pages, so
+#: shorter than a note (the forms' and the link pages' fields take their length from here).
+SWAP_TEXT_LIMIT = 500
 
 
 def is_slug(text: str) -> bool:
@@ -79,6 +82,11 @@ def check_note(text: str, field: str = "note", required: bool = False, limit: in
         raise InvalidInput(f"the {field} is {len(text)} characters; at most {limit} fit", field=field)
     check_plain(text, field, one_line)
     return text
+
+
+def check_swap_text(text: str, field: str = "note") -> str:
+    """A swap's note or a decline's reason: one line of at most SWAP_TEXT_LIMIT characters."""
+    return check_note(text, field, limit=SWAP_TEXT_LIMIT, one_line=True)
 
 
 def check_person(*, name: str | None = None, email: str | None = None, phones: list[str] | None = None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .domain import PersonRef, ShiftDetail
+from .domain import Assignment, PersonRef, ShiftDetail
 
 #: A request's states.  "open": someone is being asked; "agreed": someone took it (the
 #: assignment changed); "declined": everyone asked said no; "timed_out": nobody answered in
@@ -120,3 +120,9 @@ class CantLink:
     candidates: tuple[SwapCandidate, ...] = ()
     can_request: bool = True
     message: str = ""
+    # -- added fields -----------------------------------------------------------------------
+    #: when others cover some of the shift: the pieces the holder still holds that have not
+    #: started (time order; the candidates are ranked for the first), and who covers what, in
+    #: words; both empty when nobody covers any of it
+    held: tuple[Assignment, ...] = ()
+    covered: str = ""

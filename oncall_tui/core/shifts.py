@@ -42,6 +42,20 @@ def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
     return high.replace(second=0, microsecond=0)
 
 
+def wall_time(naive: datetime, tz: ZoneInfo | str) -> datetime:
+    """A wall-clock time someone typed in zone `tz`, as a UTC moment.  A time the clocks skip
+    (the spring-forward gap) does not exist: ValueError with one line saying so.  A time the
+    clocks pass twice (the fall-back hour) is its first occurrence (fold=0: the one still on
+    summer time).  (`local_to_utc` is for handoffs, which move past a gap instead.)"""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    naive = naive.replace(tzinfo=None)
+    at = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if at.astimezone(zone).replace(tzinfo=None) != naive:
+        raise ValueError(f"{naive:%H:%M} does not exist on {naive:%a %d %b %Y} in {zone.key}: "
+                         f"the clocks go forward")
+    return at
+
+
 def piece_id(uid: str, start: datetime) -> str:
     """One piece of a shift, told apart from the other pieces of the same slot: after a partial
     cover a slot's uid is shared by every piece (09:00-12:00 mine, 12:00-13:00 theirs, 13:00-09:00
@@ -76,13 +90,13 @@ def part_of_shift(text_from: str, text_to: str, start: datetime, end: datetime,
             for offset in range(0, 9):
                 found = local_to_utc(day + timedelta(days=offset), at, zone)
                 if found > after or (found == after and name == "from"):
-                    return found
+                    return wall_time(datetime.combine(day + timedelta(days=offset), at), zone)
             raise ValueError(f"{name} {text} is not inside the shift")
         try:
             naive = datetime.strptime(text, MOMENT_FORMAT)
         except ValueError:
             raise ValueError(f"{name} {text!r} is not a time like 14:00 or 2026-12-03 14:00") from None
-        return local_to_utc(naive.date(), naive.time(), zone)
+        return wall_time(naive, zone)
 
     first = moment(text_from, "from", start, start)
     last = moment(text_to, "to", first, end)

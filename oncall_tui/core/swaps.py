@@ -11,7 +11,7 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .domain_swaps import OPEN_STATES
+from .domain_swaps import OPEN_STATES, STATE_WORDS, Swap
 
 DEFAULT_ANSWER_HOURS = 8  # how long an asked person has to answer (team setting swap_answer_hours)
 DEFAULT_DEADLINE_HOURS = 48  # escalate an open request this long before the shift (swap_deadline_hours)
@@ -163,3 +163,28 @@ def link_secret(key: bytes, kind: str, *parts: object) -> str:
 
 def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def after_decline(swap: Swap) -> str:
+    """What a request does after a decline, in one sentence, from its state as it now stands:
+    who is asked now, that the others asked may still take it, or that nobody is left and the
+    team's managers are told (what the inbox, the CLI and the link page say to the decliner)."""
+    if swap.taken_by is not None and swap.state in ("agreed", "overridden"):
+        return f"{swap.taken_by.name} takes it."
+    if swap.state not in OPEN_STATES:
+        return f"The request is {STATE_WORDS.get(swap.state, swap.state.replace('_', ' '))}."
+    asked = [a.person.name for a in sorted(swap.asks, key=lambda a: a.position) if a.state == "asked"]
+    if asked and swap.mode == "everyone":
+        return "The others asked can still take it."
+    if asked:
+        return f"{', '.join(asked)} {'is' if len(asked) == 1 else 'are'} asked now."
+    return "Nobody else is left to ask: the team's managers are told."
+
+
+def took_it(swap: Swap, taker_is_viewer: bool = True) -> str:
+    """What an agreement did, for the one who agreed (or the manager who agreed for them)."""
+    who = swap.taken_by.name if swap.taken_by is not None else "they"
+    text = "You take it: the shift is yours now" if taker_is_viewer else f"{who} takes it: the shift is theirs now"
+    if swap.trade_uid:
+        text += f", and {swap.requester.name} takes " + ("yours" if taker_is_viewer else "theirs") + " in return"
+    return text + "."

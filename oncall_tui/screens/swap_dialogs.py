@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..core.checks import SWAP_TEXT_LIMIT
 from ..core.domain import ShiftDetail
 from ..core.errors import OncallError
 from ..core.shifts import moment_text, part_of_shift, piece_id
@@ -65,11 +66,16 @@ def names_groups(people: list[str]) -> list[Group]:
     return [[[(safe_text(p) + (sep if i < len(people) - 1 else ""), "")]] for i, p in enumerate(people)]
 
 
+#: The ask dialog's keys: Enter sends wherever the focus is (what it sends, the line above says).
+HINT = "enter: send · tab: next · o: ask only them · +/-: more/fewer · esc: cancel"
+
+
 class AskDialog(BackendWorkers, ModalScreen):
     """Can't make it: the whole shift (default) or a part of it, typed in the viewer's zone;
     the ranked candidates with their reasons; and how to ask: the top N in order (default),
-    everyone at once, one chosen person, or a trade.  Enter sends; the dialog closes with the
-    request the backend made, or stays open saying why not, with everything typed kept."""
+    everyone at once, one chosen person (`o` on the highlighted one), or a trade.  Enter sends
+    from any field or list, as the summary line says; the dialog closes with the request the
+    backend made, or stays open saying why not, with everything typed kept."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="AskDialog") + """
     AskDialog > Vertical { height: 100%; }
@@ -84,6 +90,7 @@ class AskDialog(BackendWorkers, ModalScreen):
         Binding("escape", "cancel", "Cancel", tooltip="Close without asking anybody"),
         Binding("plus,equals_sign", "top(1)", "One more", show=False, tooltip="Ask one more person in order"),
         Binding("minus", "top(-1)", "One fewer", show=False, tooltip="Ask one fewer person in order"),
+        Binding("o", "only", "Only them", show=False, tooltip="Ask only the person highlighted in the list"),
     ]
 
     def __init__(self, detail: ShiftDetail, tz: str, top: int = DEFAULT_TOP) -> None:
@@ -109,10 +116,10 @@ class AskDialog(BackendWorkers, ModalScreen):
             yield Label("Who could take it, best first", classes="section")
             yield OptionList(Option("Finding who could take it…", disabled=True), id="candidates")
             yield OptionList(*self._how_options(), id="how")
-            yield Input(placeholder="A note for them (optional)", id="note", max_length=500)
+            yield Input(placeholder="A note for them (optional)", id="note", max_length=SWAP_TEXT_LIMIT)
             yield Static("", id="summary")
             yield self._error()
-            yield Static("enter: send · tab: next · +/-: ask more/fewer · escape: cancel", classes="hint")
+            yield Static(HINT, classes="hint")
 
     @staticmethod
     def _error() -> Static:
@@ -270,12 +277,14 @@ class AskDialog(BackendWorkers, ModalScreen):
     def _how_moved(self) -> None:
         self._update_summary()
 
-    @on(OptionList.OptionSelected, "#candidates")
-    def _candidate_picked(self) -> None:
-        """Enter on a person: ask only them (Enter again sends)."""
-        how = self.query_one("#how", OptionList)
-        how.highlighted = HOW.index("one")
-        how.focus()
+    def action_only(self) -> None:
+        """`o`: ask only the person highlighted in the list (Enter then sends; the line above
+        the keys says so).  Nothing to do before the list has someone in it."""
+        if self.chosen() is None:
+            say(self.query_one("#dialog-error", Static), "Pick a person in the list first (tab, then up/down).")
+            return
+        say(self.query_one("#dialog-error", Static), "")
+        self.query_one("#how", OptionList).highlighted = HOW.index("one")
 
     def action_top(self, step: int) -> None:
         most = max(1, len(self.candidates)) if self.candidates else 20
@@ -299,14 +308,10 @@ class AskDialog(BackendWorkers, ModalScreen):
             return None
         return start, end
 
-    @on(Input.Submitted, "#from, #to")
-    def _part_typed(self) -> None:
-        if self.part() is not False:
-            self.query_one("#how", OptionList).focus()
-
-    @on(OptionList.OptionSelected, "#how")
-    @on(Input.Submitted, "#note")
+    @on(OptionList.OptionSelected, "#how, #candidates")
+    @on(Input.Submitted, "#from, #to, #note")
     def action_send(self) -> None:
+        """Enter, wherever the focus is: send what the line above the keys says."""
         if self.sending:
             return
         part = self.part()
@@ -471,7 +476,7 @@ class DeclineDialog(SubmittingDialog):
             yield Label(escape(self.title_text), classes="title")
             yield Static(escape(self.what))
             yield Label("A reason (optional; they see it):")
-            yield Input(id="reason", max_length=500, placeholder="e.g. I am away that week")
+            yield Input(id="reason", max_length=SWAP_TEXT_LIMIT, placeholder="e.g. I am away that week")
             yield self.error_widget()
             yield Static("enter: decline · escape: cancel", classes="hint")
 

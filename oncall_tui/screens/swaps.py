@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from ..core.domain_swaps import OPEN_STATES, STATE_WORDS
 from ..core.errors import OncallError
+from ..core.swaps import after_decline
 from ..formatting import escape, local, relative, safe_text
 from .base import AreaScreen, report_problem
 from .shift_text import FitsItsWidth, Line, content, pack, text_lines
@@ -97,7 +98,8 @@ def closed_words(swap: Swap, me: str) -> str:
             return "you took it"
         outcome = f"taken by {swap.taken_by.name}"
     elif swap.state in OPEN_STATES:
-        outcome = "still open for others" if said else STATE_WORDS.get(swap.state, swap.state)
+        others = any(a.state in ("asked", "waiting") for a in swap.asks)
+        outcome = "still open for others" if said and others else STATE_WORDS.get(swap.state, swap.state)
     else:
         outcome = STATE_WORDS.get(swap.state, swap.state.replace("_", " "))
     return " · ".join(said + [outcome])
@@ -123,7 +125,7 @@ def swap_summary(swap: Swap, me: str, now: datetime) -> str:
         if swap.my_load:
             parts.append(safe_text(swap.my_load))
     elif swap.my_part == "team":
-        parts.append(f"{glue(swap.requester.name)} asks")
+        parts.append(f"{glue(swap.requester.name)} asks" if swap.mode != "assign" else "given by a manager")
     if swap.taken_by is not None:
         parts.append(f"taken by {glue(swap.taken_by.name)}")
     elif swap.my_part != "incoming" and swap.asks:
@@ -163,7 +165,10 @@ def swap_detail_lines(swap: Swap, tz: str, me: str, now: datetime, width: int) -
                   f"{glue(swap.rotation)} · {safe_text(swap.role)}")
     if _is_part(swap):
         put("To cover:", f"{_when(swap.start, tz)} → {glue(_until(swap.start, swap.end, tz))}")
-    put("Asked by:", glue(swap.requester.name) + (f": “{safe_text(swap.note)}”" if swap.note else ""))
+    if swap.mode == "assign":  # nobody asked: a manager gave it, from its holder then
+        put("Held by:", glue(swap.requester.name) + " before a manager gave it")
+    else:
+        put("Asked by:", glue(swap.requester.name) + (f": “{safe_text(swap.note)}”" if swap.note else ""))
     if swap.partners:
         put("With:", ", ".join(f"{glue(p.name)} {glue(p.contact)}".strip() for p in swap.partners))
     if swap.my_part == "incoming" and swap.my_load:
@@ -181,7 +186,7 @@ def swap_detail_lines(swap: Swap, tz: str, me: str, now: datetime, width: int) -
             asks.append(text)
         put("Asked:", " · ".join(asks))
     outcome = safe_text(swap.state_words) if swap.state_words else STATE_WORDS.get(swap.state, swap.state)
-    if swap.taken_by is not None and swap.taken_by.name not in outcome:
+    if swap.taken_by is not None and swap.taken_by.name not in outcome and outcome != "taken by you":
         outcome += f": {glue(swap.taken_by.name)} takes it"
     if swap.acted_by:
         outcome += f" (done by {glue(swap.acted_by)} for them)"
@@ -407,6 +412,9 @@ class SwapsScreen(AreaScreen):
             mine = my_ask(swap, me)
             return True if mine is not None and mine.state == "asked" else None
         if action == "cancel_request":
+            if not self.manages() and not (self.view and any(
+                    s.requester.login == me and s.state in OPEN_STATES for s in self.view.swaps)):
+                return False  # nothing of mine to withdraw: the key is not shown
             if swap is None or swap.state not in OPEN_STATES:
                 return None
             return True if swap.requester.login == me or self.manages(swap) else None
@@ -465,8 +473,7 @@ class SwapsScreen(AreaScreen):
 
         def closed(result: Any) -> None:
             if result is not None:
-                more = " The next person is asked." if result.state in OPEN_STATES else ""
-                self._acted("Declined." + more, swap_id)
+                self._acted(f"Declined. {after_decline(result)}", swap_id)
 
         self.app.push_screen(dialog, closed)
 

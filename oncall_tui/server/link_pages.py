@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from ..core.checks import SWAP_TEXT_LIMIT
 from ..core.errors import InvalidInput, NotFound, OncallError, StaleEdit
 from ..core.shifts import moment_text, part_of_shift
 from ..core.text import safe_text
@@ -154,7 +155,7 @@ def swap_rows(swap: Any, tz: str, viewer_is_asked: bool) -> list[tuple[str, str]
         rows.append(("In return", text(f"{swap.requester.name} takes your shift "
                                        f"{when(swap.trade_start, swap.trade_end, tz)}")))
     state = swap.state_words or swap.state.replace("_", " ")
-    if swap.taken_by is not None and swap.taken_by.name not in state:
+    if swap.taken_by is not None and swap.taken_by.name not in state and state != "taken by you":
         state += f" ({swap.taken_by.name} takes it)"
     rows.append(("State", text(state)))
     if swap.answer_by is not None and swap.state in ("open", "escalated"):
@@ -180,7 +181,8 @@ def swap_body(link: Any, message: str = "", reason: str = "") -> str:
             "</form>\n"
             '<form method="post">\n'
             '<p><label for="reason">If you decline, a reason (optional; they see it):</label><br>\n'
-            f'<input type="text" id="reason" name="reason" maxlength="500" size="40" value="{text(reason)}"></p>\n'
+            f'<input type="text" id="reason" name="reason" maxlength="{SWAP_TEXT_LIMIT}" size="40" '
+            f'value="{text(reason)}"></p>\n'
             '<p><button type="submit" name="answer" value="decline">Decline</button></p>\n'
             "</form>\n"
             '<p class="note">Opening this page changed nothing: only these buttons answer. '
@@ -227,6 +229,10 @@ def cant_body(link: Any, values: dict[str, str] | None = None, message: str = ""
     rows = [("Shift", text(when(shift.start, shift.end, tz))),
             ("Rotation", text(f"{shift.rotation_name}, {shift.role}")),
             ("On call with", ", ".join(text(p.person.name) for p in link.shift.partners))]
+    if link.covered:  # some hours are someone else's now: say which, and which are still yours
+        rows.append(("Covered by others", text(link.covered)))
+        rows.append(("Still yours, to come", text("; ".join(when(p.start, p.end, tz) for p in link.held)
+                                                  or "nothing")))
     parts = [f"<p>{text(person.name)}, this is your shift.</p>", definitions(rows)]
     if link.open_swap is not None:
         swap = link.open_swap
@@ -240,8 +246,9 @@ def cant_body(link: Any, values: dict[str, str] | None = None, message: str = ""
     if not link.can_request:
         return "\n".join(parts)
     values = values or {}
-    start = values.get("from", moment_text(shift.start, tz))
-    end = values.get("to", moment_text(shift.end, tz))
+    first = _offered(link)
+    start = values.get("from", moment_text(first.start, tz))
+    end = values.get("to", moment_text(first.end, tz))
     top = values.get("top", str(DEFAULT_TOP))
     everyone = values.get("who") == "everyone"
     candidates = "".join(f"<li>{text(c.person.name)}: {text(c.reason)}</li>\n" for c in link.candidates)
@@ -254,7 +261,7 @@ def cant_body(link: Any, values: dict[str, str] | None = None, message: str = ""
         f'<input type="text" id="from" name="from" size="17" maxlength="40" value="{text(start)}"> '
         f'<label for="to">to:</label> '
         f'<input type="text" id="to" name="to" size="17" maxlength="40" value="{text(end)}"><br>\n'
-        '<span class="note">The whole shift as it stands; change either end for a part of it.</span></p>\n'
+        f'<span class="note">{text(_offered_words(link, tz))}</span></p>\n'
         "<fieldset><legend>Whom to ask</legend>\n"
         f'<p><input type="radio" id="who-top" name="who" value="top"{"" if everyone else " checked"}> '
         f'<label for="who-top">the best</label> '
@@ -264,12 +271,29 @@ def cant_body(link: Any, values: dict[str, str] | None = None, message: str = ""
         '<label for="who-everyone">everyone who can, at once (the first to agree takes it)</label></p>\n'
         "</fieldset>\n"
         '<p><label for="note">A note for them (optional):</label><br>\n'
-        f'<input type="text" id="note" name="note" size="40" maxlength="500" value="{text(values.get("note", ""))}">'
+        f'<input type="text" id="note" name="note" size="40" maxlength="{SWAP_TEXT_LIMIT}" '
+        f'value="{text(values.get("note", ""))}">'
         "</p>\n"
         '<p><button type="submit" name="ask" value="1">Ask for cover</button></p>\n'
         "</form>\n"
         '<p class="note">Opening this page changed nothing: only the button asks.</p>')
     return "\n".join(parts)
+
+
+def _offered(link: Any) -> Any:
+    """The hours the form offers: the whole shift, or after a partial cover the first piece
+    still the holder's and still to come (the one the candidates are ranked for)."""
+    return link.held[0] if link.held else link.shift.assignment
+
+
+def _offered_words(link: Any, tz: str) -> str:
+    if not link.held:
+        return "The whole shift as it stands; change either end for a part of it."
+    words = "Some hours are covered already: these are the first of yours still to come"
+    if len(link.held) > 1:
+        words += "; to ask for your other hours, type " + " or ".join(
+            f"{moment_text(p.start, tz)} to {moment_text(p.end, tz)}" for p in link.held[1:])
+    return words + "."
 
 
 def _cant_request(values: dict[str, str], link: Any) -> dict[str, Any]:

@@ -11,7 +11,8 @@ only that.  A feature registers a handler:
 The handler runs in a worker thread with the server's LocalBackend; the
 backend looks the secret up (stored hashed, like tokens), checks it is still
 valid and acts as the person it belongs to.  A POST's form (at most
-MAX_FORM bytes, read before the handler runs) is `form_fields(request)`.
+MAX_FORM bytes, read before the handler runs; a field given twice is refused) is
+`form_fields(request)`.
 Registered: "swap" and "cant" (link_pages.py), "feed" (feeds.py, a person's or
 a manager's team calendar feed).  An unknown kind answers 404.
 """
@@ -100,7 +101,10 @@ async def link_page(request: Request) -> Response:
                             media_type="text/plain; charset=utf-8")
         form: dict[str, str] = {}
         for name, value in fields:
-            form.setdefault(name, value)  # a field given twice: its first value
+            if name in form:  # our forms give each field once: two answers at once are no answer
+                return Response(f"the form gives {name[:40]!r} twice; nothing was changed\n", status_code=422,
+                                media_type="text/plain; charset=utf-8")
+            form[name] = value
         request.scope[_FORM_KEY] = form
 
     def run() -> Response:

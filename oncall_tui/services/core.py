@@ -92,7 +92,7 @@ class CoreService(ServiceBase):
         out = []
         for r in rows:
             rot = r.plan.rotation
-            for start, end, who in _pieces(r, covers.get(r.id, [])):
+            for start, end, who in pieces_of(r, covers.get(r.id, [])):
                 if person is not None and who.id != person.id:
                     continue
                 if window is not None and not (start < window[1] and end > window[0]):
@@ -103,7 +103,7 @@ class CoreService(ServiceBase):
                 partners = tuple(
                     _piece(o, rot, p_who, p_start, p_end)
                     for o in by_shift[(r.slot.rotation_id, r.slot.start)] if o.slot.uid != r.slot.uid
-                    for p_start, p_end, p_who in _pieces(o, covers.get(o.id, []))
+                    for p_start, p_end, p_who in pieces_of(o, covers.get(o.id, []))
                     if p_start < seen[1] and p_end > seen[0])
                 out.append(ShiftDetail(assignment=mine, partners=partners,
                                        escalation=escalation.get(rot.team_id, ()), handover=r.note))
@@ -359,7 +359,7 @@ def _piece(row: m.Assignment, rot: m.Rotation, who: m.Person, start: datetime, e
     return replace(a, start=start, end=end) if (start, end) != (row.slot.start, row.slot.end) else a
 
 
-def _pieces(row: m.Assignment, covers: list[m.Cover]):
+def pieces_of(row: m.Assignment, covers: list[m.Cover]):
     """(start, end, person) of an assignment: its holder's hours and each cover's, in time order."""
     at = row.slot.start
     for c in covers:

@@ -19,13 +19,14 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import peewee as pw
 
 from ..core.calendar_text import names_joined
+from ..core.checks import check_swap_text
 from ..core.domain import ShiftDetail
 from ..core.domain_swaps import OPEN_STATES, STATE_WORDS, CantLink, Swap, SwapAsk, SwapCandidate, SwapLink
 from ..core.errors import Conflict, InvalidInput, NotAllowed, NotFound, UnknownUser
@@ -37,6 +38,7 @@ from ..core.swaps import (
     RequestState,
     advance,
     after_answer,
+    after_decline,
     answer_deadline,
     close,
     escalate_at,
@@ -44,12 +46,13 @@ from ..core.swaps import (
     rank_key,
     secret_hash,
     settings_hours,
+    took_it,
 )
 from ..core.text import local, safe_text, span
 from ..store import models as m
 from . import convert
 from .availability import SWAP_MARK_NOTE
-from .base import AfterCommit, ServiceBase, ServiceContext, check_note
+from .base import AfterCommit, ServiceBase, ServiceContext
 from .context import EligibilityFor, RecommendationsFor
 from .links import (
     ANSWER_PATH,
@@ -250,7 +253,7 @@ class SwapsService(ServiceBase):
     def swap_request(self, shift_uid: str, start: datetime | None = None, end: datetime | None = None,
                      ask: list[str] | None = None, top: int | None = None, everyone: bool = False,
                      note: str = "", trade_uid: str | None = None) -> Swap:
-        note = check_note(note, one_line=True)
+        note = check_swap_text(note)
         return self._write(lambda: self._request(shift_uid, start, end, ask, top, everyone, note, trade_uid))
 
     def _request(self, shift_uid: str, start: datetime | None, end: datetime | None, ask: list[str] | None,
@@ -446,7 +449,7 @@ class SwapsService(ServiceBase):
         return self._write(lambda: self._answer(swap_id, True, "", as_login))
 
     def swap_decline(self, swap_id: int, reason: str = "", as_login: str | None = None) -> Swap:
-        reason = check_note(reason, "reason", one_line=True)
+        reason = check_swap_text(reason, "reason")
         return self._write(lambda: self._answer(swap_id, False, reason, as_login))
 
     def _answer(self, swap_id: int, agree: bool, reason: str, as_login: str | None,
@@ -514,7 +517,14 @@ class SwapsService(ServiceBase):
                         state=state.status, **({"acted_for": who.login} if acted_by else {}),
                         **({"via": "link"} if via_link else {}))
         viewer = me
-        return AfterCommit(lambda: self._view(m.SwapRequest.get_by_id(req.id), viewer))
+
+        def result() -> Swap:
+            view = self._view(m.SwapRequest.get_by_id(req.id), viewer)
+            if agree:  # the state says it ("taken by you"); `message` is for what the state does not
+                return view
+            said = ("You declined. " if who.id == viewer.id else f"Declined for {who.name}. ") + after_decline(view)
+            return dataclasses.replace(view, message=said)
+        return AfterCommit(result)
 
     def swap_cancel(self, swap_id: int) -> Swap:
         def run() -> Any:
@@ -622,7 +632,7 @@ class SwapsService(ServiceBase):
         return self._read(run)
 
     def swap_link_answer(self, secret: str, agree: bool, reason: str = "") -> SwapLink:
-        reason = check_note(reason, "reason", one_line=True)
+        reason = check_swap_text(reason, "reason")
 
         def run() -> Any:
             offer = self._offer_by_secret(secret)
@@ -638,21 +648,35 @@ class SwapsService(ServiceBase):
             assignment, person = self._assignment_by_cant_secret(secret)
             shift = self._shift(assignment.slot.uid)
             service = SwapsService(self.ctx.acting_as(person.login), self.eligibility, self.recommendations)
+            from .core import pieces_of
+
             open_one = (m.SwapRequest.select().where((m.SwapRequest.slot == shift.slot)
                                                      & (m.SwapRequest.status.in_(OPEN_STATES))).first())
-            can = shift.slot.start > self._now() and open_one is None
-            part = (shift.slot.start, shift.slot.end)
-            return CantLink(shift=self._detail(shift), person=convert.person_ref(person),
+            now = self._now()
+            # after a partial cover the holder holds only some hours: offer those, never the
+            # whole shift (the covered hours are someone else's; asking for them is refused)
+            covers = cover_rows([assignment.id])[assignment.id]
+            mine = [(s, e) for s, e, who in pieces_of(assignment, covers) if who.id == person.id]
+            ahead = [(s, e) for s, e in mine if s > now]
+            can = bool(ahead) and open_one is None
+            part = ahead[0] if ahead else (shift.slot.start, shift.slot.end)
+            tz = ZoneInfo(person.tz or "UTC")
+            covered = "; ".join(f"{c.person.name} covers {c.start.astimezone(tz):%a %d %b %H:%M}"
+                                f"-{c.end.astimezone(tz):%H:%M}" for c in covers)
+            detail = self._detail(shift)
+            held = tuple(dataclasses.replace(detail.assignment, start=s, end=e) for s, e in ahead) if covers else ()
+            message = ("" if can else "a request for this shift is open already" if open_one
+                       else "others cover all the hours of this shift" if not mine
+                       else "this shift already started")
+            return CantLink(shift=detail, person=convert.person_ref(person),
                             open_swap=service._view(open_one, person) if open_one else None,
                             candidates=tuple(service._ranked(shift, part)) if can else (),
-                            can_request=can,
-                            message="" if can else ("a request for this shift is open already" if open_one
-                                                    else "this shift already started"))
+                            can_request=can, message=message, held=held, covered=covered)
         return self._read(run)
 
     def cant_link_request(self, secret: str, start: datetime | None = None, end: datetime | None = None,
                           top: int | None = None, everyone: bool = False, note: str = "") -> Swap:
-        note = check_note(note, one_line=True)
+        note = check_swap_text(note)
 
         def run() -> Any:
             assignment, person = self._assignment_by_cant_secret(secret)
@@ -708,9 +732,12 @@ class SwapsService(ServiceBase):
         view = self._view(req, offer.candidate)
         ask = next((a for a in view.asks if a.person.login == offer.candidate.login), None)
         can = view.state in OPEN_STATES and ask is not None and ask.state == "asked"
-        message = (f"you {'agreed' if ask and ask.state == 'agreed' else 'declined'}: {view.state_words}"
-                   if used and ask is not None and ask.state in ("agreed", "declined") else
-                   "" if can else view.state_words)
+        if used and ask is not None and ask.state == "agreed":
+            message = took_it(view)
+        elif used and ask is not None and ask.state == "declined":
+            message = f"You declined. {after_decline(view)}"
+        else:
+            message = "" if can else view.state_words
         return SwapLink(swap=view, person=convert.person_ref(offer.candidate), can_answer=can, message=message)
 
     # ======================================================================================
@@ -828,6 +855,13 @@ class SwapsService(ServiceBase):
         for value, name in ((s, "start"), (e, "end")):
             if value.tzinfo is None:
                 raise InvalidInput(f"{name} needs a time zone", field=name)
+        # compared in UTC: two times of one zone compare by their wall clocks (Python's rule),
+        # so 02:30 and 03:30 New York on the night the clocks go forward would look an hour apart
+        s, e = s.astimezone(UTC), e.astimezone(UTC)
+        if e <= s:
+            raise InvalidInput(f"the part to cover is empty: it must end after it starts "
+                               f"({self._when(s, self._me())} to {self._when(e, self._me(), time_only=True)})",
+                               field="end")
         if not (shift.slot.start <= s < e <= shift.slot.end):
             raise InvalidInput("the part to cover must lie inside the shift and end after it starts",
                                field="start" if not shift.slot.start <= s else "end")
@@ -956,7 +990,7 @@ class SwapsService(ServiceBase):
         if status == "overridden":
             who = f" ({req.acted_by})" if req.acted_by else ""
             if req.taken_by_id:
-                return f"a manager{who} gave it to {req.taken_by.name}"
+                return f"given by a manager{who} to {req.taken_by.name}"
             act = _manager_act(req.id)
             if act is not None:  # the history the audit keeps: whom it went to, and that it was undone
                 taker = _name_of(act.detail.get("taker", ""))
@@ -1070,7 +1104,9 @@ class SwapsService(ServiceBase):
             my_load = self._my_load(req, viewer, part)
         taken = req.taken_by if req.taken_by_id else None
         acted = req.acted_by or next((offers[a.id].acted_by for a in state.asks if offers[a.id].acted_by), "")
-        words = (self._closed_words(req, state.status) if state.status in ("agreed", "overridden")
+        words = ("taken by you" if state.status == "agreed" and req.taken_by_id == viewer.id
+                 else f"taken by {req.taken_by.name}" if state.status == "agreed" and req.taken_by_id
+                 else self._closed_words(req, state.status) if state.status == "overridden"
                  else STATE_WORDS.get(state.status, state.status))
         if state.status == "escalated" and not any(a.state in ("asked", "waiting") for a in state.asks):
             words += (": everyone asked declined" if all(a.state == "declined" for a in state.asks)

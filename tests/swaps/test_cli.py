@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from click.testing import CliRunner
 
@@ -43,8 +44,15 @@ def test_request_list_agree_and_the_refusals_through_the_cli(demo_db, clock, tmp
     other = cands[1]["person"]["login"] if len(cands) > 1 else "kofi"
     refused = run(other, "--db", path, "swap", "agree", str(swap["id"]))
     assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1
-    agreed = json.loads(run(taker, "--db", path, "swap", "agree", str(swap["id"]), "--json").output)
+    said = run(taker, "--db", path, "swap", "agree", str(swap["id"]))
+    assert said.exit_code == 0 and said.output.startswith("You take it: the shift is yours now.\n"), said.output
+    assert f"swap {swap['id']} · taken by you ·" in said.output and "already taken" not in said.output
+    agreed = json.loads(run(taker, "--db", path, "swap", "list", "--json").output)
+    agreed = next(s for s in agreed if s["id"] == swap["id"])
     assert agreed["state"] == "agreed" and agreed["taken_by"]["login"] == taker
+    assert agreed["state_words"] == "taken by you"
+    said = run(holder, "--db", path, "swap", "list")  # the requester reads who took it
+    assert f"swap {swap['id']} · taken by {agreed['taken_by']['name']} ·" in said.output
     twice = run(taker, "--db", path, "swap", "agree", str(swap["id"]))
     assert twice.exit_code == 0 and twice.output.startswith("You already agreed; the shift is yours.")
     late = run(other, "--db", path, "swap", "agree", str(swap["id"]))
@@ -53,3 +61,40 @@ def test_request_list_agree_and_the_refusals_through_the_cli(demo_db, clock, tmp
     assert undone["state"] == "overridden"
     text = run(DEMO_YOU, "--db", path, "swap", "list", "--all")
     assert text.exit_code == 0 and f"swap {swap['id']}" in text.output
+
+
+def test_a_managers_give_names_the_manager_not_a_requester_and_a_long_note_is_refused(demo_db, clock):
+    from oncall_tui.backend.local import LocalBackend
+    from oncall_tui.core.checks import SWAP_TEXT_LIMIT
+
+    path = demo_db.removeprefix("sqlite:///")
+    root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    shift = next(a for a in holders(root, clock) if a.person.login not in (DEMO_YOU, "maya"))
+    taker = next(c.person.login for c in root.swap_candidates(shift.uid) if c.person.login != DEMO_YOU)
+    # candidates for two hours of it, typed as swap request takes them: each gains less than the whole
+    from oncall_tui.core.shifts import moment_text
+
+    tz = root.whoami().tz
+    two = [moment_text(shift.start + timedelta(hours=h), tz).replace(" ", "T") for h in (1, 3)]
+    whole = {c["person"]["login"]: c["points_part"] for c in json.loads(
+        run(DEMO_YOU, "--db", path, "swap", "candidates", shift.uid, "--json").output)}
+    part = json.loads(run(DEMO_YOU, "--db", path, "swap", "candidates", shift.uid, "--from", two[0], "--to", two[1],
+                          "--json").output)
+    assert part and all(c["points_part"] < whole.get(c["person"]["login"], 99) for c in part)
+    given = run(DEMO_YOU, "--db", path, "swap", "assign", shift.uid, taker)
+    assert given.exit_code == 0, given.output
+    name = LocalBackend(demo_db, actor=taker, clock=clock).whoami().name
+    assert f"given by a manager ({DEMO_YOU}) to {name}" in given.output, given.output
+    assert "asked by" not in given.output
+    listed = run(DEMO_YOU, "--db", path, "swap", "list", "--all")
+    assert (f"  given by a manager ({DEMO_YOU}) to {name} ({taker}) · held before by {shift.person.name}"
+            in listed.output.splitlines()), listed.output
+    # a note longer than the one limit the forms and the link page use: one line, nothing made
+    other = next(a for a in holders(root, clock) if a.person.login not in (DEMO_YOU, "maya", taker)
+                 and a.uid != shift.uid)
+    long = run(other.person.login, "--db", path, "swap", "request", other.uid, "--note", "x" * (SWAP_TEXT_LIMIT + 1))
+    assert long.exit_code == 2 and f"at most {SWAP_TEXT_LIMIT} fit" in long.output
+    assert len(long.output.strip().splitlines()) == 1
+    fits = run(other.person.login, "--db", path, "swap", "request", other.uid, "--note", "word " * 90)
+    assert fits.exit_code == 0, fits.output
+    assert all(len(li) <= 100 for li in fits.output.splitlines())  # a long note is wrapped, not one line

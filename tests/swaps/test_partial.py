@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from oncall_tui.backend.local import LocalBackend
+from oncall_tui.core.errors import InvalidInput
 
 from ..conftest import DEMO_YOU
 from ..planning.helpers import ROT
@@ -15,14 +16,20 @@ LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")  # clocks go forward on Sun 14 Mar 2027 at 02:00
 
 
-def test_a_partial_cover_across_the_clocks_going_forward(demo_db, clock):
+def march_shift(demo_db, clock):
+    """March 2027 published; (root's backend, the shift Sat 13 Mar 09:00 -> Sun 14 Mar 09:00 GMT
+    of someone other than root and maya (New York's clocks go forward in it), its start)."""
     root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
     view = root.draft_plan(ROT, "2027-03", solver="greedy", time_limit=5)
     root.publish_plan(view.summary.id, view.summary.version)
-    # the London shift Sat 13 Mar 09:00 -> Sun 14 Mar 09:00 GMT; New York's clocks go forward in it
     start = datetime(2027, 3, 13, 9, 0, tzinfo=LONDON)
     shift = next(a for a in holders(root, clock, after_days=100)
                  if a.start == start and a.person.login not in (DEMO_YOU, "maya"))
+    return root, shift, start
+
+
+def test_a_partial_cover_across_the_clocks_going_forward(demo_db, clock):
+    root, shift, start = march_shift(demo_db, clock)
     holder = LocalBackend(demo_db, actor=shift.person.login, clock=clock)
     part = (datetime(2027, 3, 13, 22, 0, tzinfo=NEW_YORK), datetime(2027, 3, 14, 4, 0, tzinfo=NEW_YORK))
     # six hours on New York's wall clock, five in fact
@@ -203,3 +210,55 @@ def test_a_new_plan_never_gives_back_the_hours_asked_but_may_give_the_rest_of_th
     assert any(c.login == login for c in draft.cells)  # other shifts of the month: yes
     why = root.explain_person(draft.summary.id, login)
     assert f"asked for cover (swap {swap.id}" in why
+
+
+def test_a_time_the_clocks_skip_and_an_empty_part_are_refused_in_one_line(demo_db, clock):
+    """02:30 on the night New York's clocks go forward does not exist: the CLI says so; and a part
+    that ends when it starts (02:30 EST is 03:30 EDT) is refused by the service itself, whatever
+    asks (the CLI, the dialog, the link page, the remote API)."""
+    from click.testing import CliRunner
+
+    from oncall_tui.cli import main
+    from oncall_tui.core.shifts import part_of_shift, wall_time
+
+    root, shift, start = march_shift(demo_db, clock)
+    holder = LocalBackend(demo_db, actor=shift.person.login, clock=clock)
+    empty = (datetime(2027, 3, 14, 2, 30, tzinfo=NEW_YORK), datetime(2027, 3, 14, 3, 30, tzinfo=NEW_YORK))
+    assert empty[0].astimezone(UTC) == empty[1].astimezone(UTC)
+    for call in (lambda: holder.swap_candidates(shift.uid, start=empty[0], end=empty[1]),
+                 lambda: holder.swap_request(shift.uid, start=empty[0], end=empty[1], top=1)):
+        try:
+            call()
+        except InvalidInput as exc:
+            assert "empty" in exc.message and "\n" not in exc.message
+        else:
+            raise AssertionError("an empty part was accepted")
+    assert not holder.swaps()
+    # the core rule: a skipped time is refused, the hour passed twice is its first (summer) one
+    try:
+        wall_time(datetime(2027, 3, 14, 2, 30), NEW_YORK)
+    except ValueError as exc:
+        assert str(exc) == "02:30 does not exist on Sun 14 Mar 2027 in America/New_York: the clocks go forward"
+    else:
+        raise AssertionError("a skipped time was accepted")
+    assert wall_time(datetime(2026, 11, 1, 1, 30), NEW_YORK) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+    try:  # the dialog and the can't-make-it page read typed times by the same rule
+        part_of_shift("2027-03-14 02:30", "", shift.start, shift.end, "America/New_York")
+    except ValueError as exc:
+        assert "does not exist" in str(exc)
+    else:
+        raise AssertionError("the form took a skipped time")
+    # through the CLI, as someone in New York holding the shift
+    given = root.swap_assign(shift.uid, "gus") if shift.person.login != "gus" else None
+    assert given is None or given.taken_by.login == "gus"
+    path = demo_db.removeprefix("sqlite:///")
+    got = CliRunner().invoke(main, ["--db", path, "swap", "request", shift.uid, "--from", "2027-03-14T02:30",
+                                    "--to", "2027-03-14T03:30", "--top", "1"], env={"ONCALL_LOGIN": "gus"})
+    assert got.exit_code == 2, got.output
+    lines = got.output.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].endswith("--from: 02:30 does not exist on Sun 14 Mar 2027 in America/New_York: "
+                             "the clocks go forward")
+    assert not [s for s in LocalBackend(demo_db, actor="gus", clock=clock).swaps() if s.mode != "assign"]
+    helped = CliRunner().invoke(main, ["swap", "request", "--help"])
+    assert "the first one (still summer time)" in " ".join(helped.output.split())

@@ -52,6 +52,9 @@ def test_get_shows_the_ask_and_changes_nothing(site):
     html = got.text
     assert text_of(as_login("root").whoami().name) in html
     assert "<dl>" in html and 'method="post"' in html and "<script" not in html.lower()
+    from oncall_tui.core.checks import SWAP_TEXT_LIMIT
+
+    assert f'name="reason" maxlength="{SWAP_TEXT_LIMIT}"' in html  # the limit the server checks
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quotes&quot;" in html
     assert got.headers["referrer-policy"] == "same-origin"
     assert "no-store" in got.headers["cache-control"]
@@ -80,6 +83,9 @@ def test_agree_by_post_once_then_reloads_change_nothing(site):
     with httpx.Client(base_url=base) as client:
         posted = client.post(link, data={"answer": "agree"})
         assert posted.status_code == 200 and "<h1>You took this shift</h1>" in posted.text
+        # the one who agreed reads that they took it, never that it was "already taken"
+        assert "You take it: the shift is yours now." in posted.text and "already taken" not in posted.text
+        assert "taken by you" in posted.text
         assert 'method="post"' not in posted.text  # nothing more to answer
         assert as_login(login).swap(swap.id).state == "agreed"
         cursor = as_login("root").change_cursor()
@@ -92,11 +98,26 @@ def test_agree_by_post_once_then_reloads_change_nothing(site):
     assert done.state == "agreed" and done.taken_by.login == login
 
 
+def test_two_answers_in_one_post_are_refused_and_change_nothing(site):
+    base, as_login = site
+    swap, login, link = answer_link(as_login)
+    cursor = as_login("root").change_cursor()
+    for body in (b"answer=agree&answer=decline", b"answer=decline&answer=agree&reason=x"):
+        got = httpx.post(base + link, content=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert got.status_code == 422
+        assert got.text.strip() == "the form gives 'answer' twice; nothing was changed"
+    assert as_login("root").change_cursor() == cursor
+    assert as_login(login).swap(swap.id).state == "open"
+    assert httpx.post(base + link, data={"answer": "agree"}).status_code == 200  # the link still works
+
+
 def test_decline_with_a_reason_by_post(site):
     base, as_login = site
     swap, login, link = answer_link(as_login)
     posted = httpx.post(base + link, data={"answer": "decline", "reason": HOSTILE})
     assert posted.status_code == 200 and "<h1>You declined</h1>" in posted.text
+    # the only one asked said no: the page says where the request went, not "the next is asked"
+    assert "You declined. Nobody else is left to ask: the team&#x27;s managers are told." in posted.text
     seen = as_login("root").swap(swap.id)
     ask = next(a for a in seen.asks if a.person.login == login)
     assert ask.state == "declined" and ask.reason == HOSTILE
@@ -181,3 +202,34 @@ def test_cant_make_it_page_refuses_a_part_outside_the_shift_in_one_line(site):
     assert got.status_code == 422 and "Not sent: choose whom to ask" in got.text
     assert root.change_cursor() == cursor
     assert not [s for s in root.swaps() if s.shift_uid == shift.assignment.uid and s.state == "open"]
+
+
+def test_cant_make_it_page_after_a_partial_cover_offers_only_the_hours_still_yours(site):
+    """Someone took two hours in the middle of root's shift: the page says so, offers root's first
+    piece (not the whole shift, which the server would refuse as swapped away), names the other
+    piece, and its default form asks for exactly that piece."""
+    import re
+    from datetime import timedelta
+
+    from oncall_tui.core.shifts import moment_text
+
+    base, as_login = site
+    root = as_login("root")
+    shift = next_shift(root).assignment
+    part = (shift.start + timedelta(hours=2), shift.start + timedelta(hours=4))
+    taker = root.swap_candidates(shift.uid, start=part[0], end=part[1])[0].person
+    asked = root.swap_request(shift.uid, start=part[0], end=part[1], ask=[taker.login])
+    assert as_login(taker.login).swap_agree(asked.id).state == "agreed"
+    link = root.cant_make_it_link(shift.uid)
+    tz = root.whoami().tz
+    page = httpx.get(base + link)
+    assert page.status_code == 200
+    assert "Covered by others" in page.text and text_of(taker.name) in page.text
+    shown = dict(re.findall(r'id="(from|to)" name="(?:from|to)" size="17" maxlength="40" value="([^"]*)"', page.text))
+    assert shown == {"from": moment_text(shift.start, tz), "to": moment_text(part[0], tz)}, shown
+    assert f"{moment_text(part[1], tz)} to {moment_text(shift.end, tz)}" in page.text  # the other piece, named
+    with httpx.Client(base_url=base) as client:
+        posted = client.post(link, data={**shown, "who": "top", "top": "3", "note": "", "ask": "1"})
+        assert posted.status_code == 303, posted.text
+    made = [s for s in root.swaps() if s.my_part == "outgoing" and s.shift_uid == shift.uid and s.state == "open"]
+    assert len(made) == 1 and (made[0].start, made[0].end) == (shift.start, part[0])

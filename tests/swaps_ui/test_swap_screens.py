@@ -513,3 +513,89 @@ def test_delivery_words_speak_of_the_feed_and_the_form(as_user):
         form._save(root, {"host": "smtp.example.com", "port": "587", "security": "starttls", "user": "",
                           "from": "", "password": ""})
     assert "--" not in refused.value.message and refused.value.message.startswith("From:"), refused.value.message
+
+
+def test_the_last_decline_says_the_managers_are_told_and_cancel_shows_only_with_something_to_cancel(
+        as_user, clock):
+    """The only person asked declines: the inbox says nobody is left and the managers are told
+    (never "the next person is asked"), the item under Closed says the request escalated (never
+    "still open for others"), and `x Cancel` is shown only to someone with a request of their
+    own to withdraw (or a manager)."""
+    dev, asked, login, taker, app = asked_of_someone(as_user, clock)
+    own = any(s.requester.login == login and s.state in ("open", "escalated") for s in taker.swaps())
+    manager = any(m.role == "manager" and m.person.login == login
+                  for t in taker.teams() for m in taker.members(t.slug))
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_inbox(pilot, asked.id)
+            assert screen.check_action("cancel_request", ()) is (None if own or manager else False)
+            await pilot.press("n")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, DeclineDialog))
+            await pilot.press("enter")
+            assert await wait_until(pilot, lambda: "Nobody else is left to ask" in screen_text(app))
+            assert "The next person is asked" not in screen_text(app)
+            swaps = screen.query_one("#swaps", SwapList)
+            assert await wait_until(pilot, lambda: any(s is not None and s.id == asked.id and s.state == "escalated"
+                                                       for s in swaps.rows))
+            index = next(i for i, s in enumerate(swaps.rows) if s is not None and s.id == asked.id)
+            line = str(swaps.get_option_at_index(index).prompt).replace("\xa0", " ")
+            assert "you declined" in line and "escalated to the managers" in line, line
+            assert "still open for others" not in line, line
+
+    asyncio.run(run())
+    assert dev.swap(asked.id).state == "escalated"
+
+
+@BOTH
+def test_enter_sends_the_top_three_wherever_the_focus_is_and_o_asks_only_the_highlighted(as_user, clock):
+    """Tab through the part's fields to the list of candidates: Enter there sends what the footer
+    and the summary say (the best 3 in order), never switches to asking one person.  `o` is the
+    key for "only them", and the summary says it before Enter sends it."""
+    from textual.widgets import OptionList
+
+    root = as_user("root")
+    index, shift = free_shift(root)
+    uid = shift.assignment.uid
+    best = [c.person.login for c in root.swap_candidates(uid)][:3]
+    assert len(best) == 3
+    app = quiet_app(root, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await open_ask(pilot, index)
+            assert "enter: send" in screen_text(app) and "o: ask only them" in screen_text(app)
+            candidates = dialog.query_one("#candidates", OptionList)
+            for _ in range(6):  # from the ways to ask, on through the note, the part, to the list
+                await pilot.press("tab")
+                await settle(pilot)
+                if app.focused is candidates:
+                    break
+            assert app.focused is candidates, app.focused
+            await pilot.press("enter")
+            assert await wait_until(pilot, lambda: not isinstance(app.screen, AskDialog))
+
+    asyncio.run(run())
+    made = [s for s in root.swaps() if s.my_part == "outgoing" and s.shift_uid == uid]
+    assert len(made) == 1 and made[0].mode == "ordered"
+    assert [a.person.login for a in sorted(made[0].asks, key=lambda a: a.position)] == best
+    root.swap_cancel(made[0].id)
+    app = quiet_app(root, clock)
+
+    async def only():
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await open_ask(pilot, index)
+            candidates = dialog.query_one("#candidates", OptionList)
+            candidates.focus()
+            await pilot.press("down")  # the second best
+            await pilot.press("o")
+            assert await wait_until(pilot, lambda: dialog.how() == "one")
+            name = dialog.candidates[1].person.name
+            assert await wait_until(pilot, lambda: f"Enter asks only {name}." in screen_text(app).replace("\xa0", " "))
+            assert isinstance(app.screen, AskDialog)  # `o` sends nothing
+            await pilot.press("enter")
+            assert await wait_until(pilot, lambda: not isinstance(app.screen, AskDialog))
+
+    asyncio.run(only())
+    made = [s for s in root.swaps() if s.my_part == "outgoing" and s.shift_uid == uid and s.state == "open"]
+    assert len(made) == 1 and [a.person.login for a in made[0].asks] == [best[1]]
