@@ -77,6 +77,17 @@ def now(ctx: Ctx, team: str | None, as_json: bool) -> None:
         echo("Escalation: " + "; ".join(f"{e.position}. {e.name} {e.contact}" for e in rows[0].escalation))
 
 
+def _partner_words(p, shift, tz: str) -> str:
+    """"Jess Carter (primary)"; with its hours when the partner holds only part of the shift
+    (someone covers some hours): "Jess Carter (primary 12:00-14:00)"."""
+    from ..formatting import local
+
+    if p.start <= shift.start and p.end >= shift.end:
+        return f"{p.person.name} ({p.role})"
+    start, end = max(p.start, shift.start), min(p.end, shift.end)
+    return f"{p.person.name} ({p.role} {local(start, tz):%H:%M}-{local(end, tz):%H:%M})"
+
+
 @click.command()
 @click.option("--person", default=None, help="LOGIN, or * for everybody in your teams (default: you).")
 @click.option("--from", "first", default=None, help="First day, YYYY-MM-DD (default: today).")
@@ -99,7 +110,7 @@ def shifts(ctx: Ctx, person, first, last, team, as_json) -> None:
     out = []
     for d in rows:
         a = d.assignment
-        partner = ", ".join(f"{p.person.name} ({p.role})" for p in d.partners) or "-"
+        partner = ", ".join(_partner_words(p, a, tz) for p in d.partners) or "-"
         out.append([span(a.start, a.end, tz), a.rotation_name, a.role, a.person.name, partner])
     if not out:
         echo("No published shifts in that range.")

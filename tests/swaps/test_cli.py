@@ -98,3 +98,32 @@ def test_a_managers_give_names_the_manager_not_a_requester_and_a_long_note_is_re
     fits = run(other.person.login, "--db", path, "swap", "request", other.uid, "--note", "word " * 90)
     assert fits.exit_code == 0, fits.output
     assert all(len(li) <= 100 for li in fits.output.splitlines())  # a long note is wrapped, not one line
+
+
+def test_shifts_names_each_partner_piece_with_its_hours(demo_db, clock):
+    """Someone covers 10:00-12:00 of a partner's shift: `oncall shifts` says who is on call with
+    you for which hours, not the same partner twice without hours."""
+    from datetime import timedelta
+
+    from oncall_tui.backend.local import LocalBackend
+
+    path = demo_db.removeprefix("sqlite:///")
+    root = LocalBackend(demo_db, actor=DEMO_YOU, clock=clock)
+    shift = next(a for a in holders(root, clock) if a.person.login not in (DEMO_YOU, "maya"))
+    holder = LocalBackend(demo_db, actor=shift.person.login, clock=clock)
+    detail = next(s for s in holder.shifts() if s.assignment.uid == shift.uid)
+    partner = next(p for p in detail.partners if p.start == shift.start)
+    part = (shift.start + timedelta(hours=1), shift.start + timedelta(hours=3))
+    taker = next(c.person for c in holder.swap_candidates(shift.uid, start=part[0], end=part[1])
+                 if c.person.login != partner.person.login)
+    swap = holder.swap_request(shift.uid, start=part[0], end=part[1], ask=[taker.login])
+    LocalBackend(demo_db, actor=taker.login, clock=clock).swap_agree(swap.id)
+    day = shift.start.date().isoformat()
+    shown = run(partner.person.login, "--db", path, "shifts", "--from", day, "--to", day)
+    assert shown.exit_code == 0, shown.output
+    line = next(x for x in shown.output.splitlines() if partner.person.name in x and shift.rotation_name in x)
+    from zoneinfo import ZoneInfo
+    zone = ZoneInfo(LocalBackend(demo_db, actor=partner.person.login, clock=clock).whoami().tz)
+    hours = [f"{(shift.start + timedelta(hours=h)).astimezone(zone):%H:%M}" for h in (0, 1, 3)]
+    assert f"{shift.person.name} ({shift.role} {hours[0]}-{hours[1]})" in line
+    assert f"{taker.name} ({shift.role} {hours[1]}-{hours[2]})" in line
