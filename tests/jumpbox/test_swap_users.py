@@ -90,6 +90,17 @@ def tight_umask(command: list[str]) -> list[str]:
     return [*command[:at], "sh", "-c", 'umask 077 && exec "$@"', "sh", *command[at:]]
 
 
+def quiet(box: Box, who: str, seconds: float = 60) -> None:
+    """Wait until nothing runs as `who` (the mail deliverer a change starts in the background
+    opens the database too, and puts right what its user owns)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while subprocess.run(["pgrep", "-u", box.login[who]], capture_output=True).returncode == 0:
+        assert time.monotonic() < deadline, f"{who}'s processes are still running"
+        time.sleep(0.05)
+
+
 def cant_links(ics: str) -> list[str]:
     return CANT_LINK.findall(ics.replace("\r\n ", ""))  # unfolded: a long line goes on after "\r\n "
 
@@ -116,6 +127,8 @@ def test_the_key_is_made_by_whoever_comes_first_shared_with_the_group_only_and_l
     key = key_file(db)
     assert not key.exists(), "no link handed out yet (no server_url): the key is made when one is"
     ok(crew.oncall_as("dana", *on, "team", "import", str(crew.team_file)))
+    quiet(crew, "dana")
+    assert not key.exists(), "dana handed out no link: the key is alice's or bob's to make"
 
     exports = {who: subprocess.Popen(tight_umask(crew.command(who, *on, "calendar", "export", "-o", "-")),
                                      cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -157,6 +170,40 @@ def test_the_key_is_made_by_whoever_comes_first_shared_with_the_group_only_and_l
     assert from_dana == alices, "dana's oncall makes other links for alice's shifts than alice's oncall"
     again = cant_links(ok(crew.oncall_as("alice", *on, "calendar", "export", "-o", "-")))
     assert again == alices, "the links change from one run to the next"
+
+
+def test_a_key_the_group_cannot_read_is_named_by_doctor_and_put_right_by_its_owner(crew):
+    """A key left private to dana (made before the folder was a setgid group folder, or by a
+    copy that kept her own group): bob's first command that makes a link is one line naming the
+    key and `oncall doctor`; doctor names it with its fix; dana's next `oncall` puts it right,
+    as it does for the database's own companions, and bob's links are dana's again."""
+    import pwd
+
+    db = crew.folder / "older.db"
+    on = ("--db", str(db))
+    ok(crew.oncall_as("dana", *on, "team", "import", str(crew.team_file)))
+    publish_december(crew, *on)  # with a server_url: the plan's calendar entries make the key
+    key = key_file(db)
+    assert key.stat().st_uid == crew.uid("dana")
+    quiet(crew, "dana")
+    own_group = pwd.getpwnam(crew.login["dana"]).pw_gid
+    os.chown(key, -1, own_group)
+    os.chmod(key, 0o600)
+
+    line = refused(crew.oncall_as("bob", *on, "calendar", "export", "-o", "-"))
+    assert str(key) in line and "oncall doctor" in line, line
+    doctor = crew.oncall_as("bob", *on, "doctor")
+    assert doctor.returncode == 1, doctor.stdout + doctor.stderr
+    assert f"fix: sudo chgrp {crew.group} {key} && sudo chmod 640 {key}" in doctor.stdout, doctor.stdout
+
+    ok(crew.oncall_as("dana", *on, "now"))  # any command: its first connection puts right what dana owns
+    st = key.stat()
+    assert st.st_gid == crew.folder.stat().st_gid and stat.S_IMODE(st.st_mode) == 0o640, oct(st.st_mode)
+    bobs = cant_links(ok(crew.oncall_as("bob", *on, "calendar", "export", "-o", "-")))
+    assert bobs and bobs == cant_links(ok(crew.oncall_as("dana", *on, "calendar", "export", "--person",
+                                                         crew.login["bob"], "-o", "-")))
+    doctor = crew.oncall_as("bob", *on, "doctor")
+    assert doctor.returncode == 0 and f"ok       {key} (owner {crew.login['dana']}" in doctor.stdout, doctor.stdout
 
 
 # -- the swap itself --------------------------------------------------------------------------------
