@@ -126,7 +126,7 @@ def _me() -> str:
 
 
 def check_sqlite(path: Path) -> list[Check]:
-    from ..store.db import COMPANIONS, sqlite_logins
+    from ..store.db import COMPANIONS, KEY_MODE, KEY_SUFFIX, sqlite_logins
 
     checks: list[Check] = []
     folder = path.parent
@@ -185,6 +185,22 @@ def check_sqlite(path: Path) -> list[Check]:
                                 f"sudo chmod 660 {file}"))
         else:
             checks.append(Check("file", True, about))
+    key = Path(str(path) + KEY_SUFFIX)  # made when the first link or password needs it
+    try:
+        kst = key.stat()
+    except FileNotFoundError:
+        kst = None
+    if kst is not None:
+        kmode = stat.S_IMODE(kst.st_mode)
+        about = f"{key} (owner {_owner(kst.st_uid)}, group {_group(kst.st_gid)}, mode {kmode:o})"
+        fix = f"sudo chgrp {group} {key} && sudo chmod {KEY_MODE:o} {key}"
+        if shared and (kst.st_gid != fst.st_gid or not kmode & 0o040):
+            checks.append(Check("secrets key", False, f"{about}: the group cannot read it, so links and mail "
+                                                      f"fail for everyone but its owner", fix))
+        elif kmode & 0o007:
+            checks.append(Check("secrets key", False, f"{about}: others can read it; only the group may", fix))
+        else:
+            checks.append(Check("secrets key", True, about))
     writable = os.access(path, os.W_OK) and os.access(folder, os.W_OK | os.X_OK)
     checks.append(Check("you", writable, f"you ({me}) " + ("can" if writable else "cannot") + f" write {path}",
                         "" if writable else f"sudo chmod 660 {path}"))

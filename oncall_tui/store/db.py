@@ -36,6 +36,9 @@ PG_POOL_WAIT = 10  # seconds to wait for a free pooled connection
 
 #: The files SQLite (and the writers' queue) keep beside a database.
 COMPANIONS = ("-wal", "-shm", "-journal", "-writers.lock")
+#: The secrets key beside a database (store/secrets.py): the group reads it, nobody else does.
+KEY_SUFFIX = "-secret.key"
+KEY_MODE = 0o640
 
 
 def shared_folder_gid(folder: Path) -> int | None:
@@ -47,10 +50,11 @@ def shared_folder_gid(folder: Path) -> int | None:
     return st.st_gid if st.st_mode & stat.S_ISGID else None
 
 
-def share_with_group(path: Path, gid: int | None = None) -> None:
-    """In a setgid group folder, give `path` the folder's group and the group's read and write
-    bits, whatever the umask of the process that made it.  Only the file's owner (or root) may
-    change it; anything else is left for `oncall doctor` to report."""
+def share_with_group(path: Path, gid: int | None = None, bits: int = 0o060, hidden: int = 0) -> None:
+    """In a setgid group folder, give `path` the folder's group and the group's `bits` (read and
+    write), taking away the `hidden` ones (others' bits, for the secrets key), whatever the umask
+    of the process that made it.  Only the file's owner (or root) may change it; anything else is
+    left for `oncall doctor` to report."""
     gid = shared_folder_gid(path.parent) if gid is None else gid
     if gid is None:
         return
@@ -60,8 +64,9 @@ def share_with_group(path: Path, gid: int | None = None) -> None:
             return
         if st.st_gid != gid:
             os.chown(path, -1, gid)
-        if stat.S_IMODE(st.st_mode) & 0o060 != 0o060:
-            os.chmod(path, stat.S_IMODE(st.st_mode) | 0o060)
+        mode = stat.S_IMODE(st.st_mode)
+        if (mode | bits) & ~hidden != mode:
+            os.chmod(path, (mode | bits) & ~hidden)
     except OSError:
         return
 
@@ -73,6 +78,8 @@ def share_database_files(path: Path) -> None:
         return
     for name in (str(path), *(str(path) + suffix for suffix in COMPANIONS)):
         share_with_group(Path(name), gid)
+    # a key made before the folder was a group folder (or copied in) is the group's to read too
+    share_with_group(Path(str(path) + KEY_SUFFIX), gid, bits=KEY_MODE & 0o070, hidden=0o007)
 
 
 def create_shared_file(path: Path) -> None:

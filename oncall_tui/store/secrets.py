@@ -17,7 +17,7 @@ import peewee as pw
 
 from ..config import data_dir
 from ..core.errors import InvalidInput, Unavailable
-from .db import shared_folder_gid
+from .db import KEY_MODE, KEY_SUFFIX, shared_folder_gid
 
 KEY_ENV = "ONCALL_SECRET_KEY"
 
@@ -26,7 +26,7 @@ def key_path(db: pw.Database) -> Path:
     """Where the key file of `db` is (whether or not it exists yet)."""
     if isinstance(db, pw.SqliteDatabase):
         path = Path(db.database)
-        return path.with_name(path.name + "-secret.key")
+        return path.with_name(path.name + KEY_SUFFIX)
     return data_dir() / "secret.key"
 
 
@@ -48,13 +48,13 @@ def _read_or_make_key(path: Path, create: bool) -> bytes | None:
         if not create:
             return None
     except PermissionError:
-        raise Unavailable(f"cannot read the secrets key {path}: ask whoever set up oncall "
-                          f"(it must be readable by the database's group)") from None
+        raise Unavailable(f"cannot read the secrets key {path}: it must be readable by the database's group; "
+                          f"`oncall doctor` names the fix") from None
     import base64
 
     key = base64.urlsafe_b64encode(pysecrets.token_bytes(32))
     gid = shared_folder_gid(path.parent)
-    mode = 0o640 if gid is not None else 0o600
+    mode = KEY_MODE if gid is not None else 0o600
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.{pysecrets.token_hex(4)}")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)

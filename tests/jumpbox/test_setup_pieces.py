@@ -150,6 +150,32 @@ def test_companions_left_unshared_by_an_older_version_are_put_right_at_open(setg
         forget_database(str(db))
 
 
+def test_a_secrets_key_others_can_read_is_named_by_doctor_and_put_right_at_open(setgid_folder, clock):
+    """A key copied in with the mode of a world-readable file: doctor names it with the fix, and
+    its owner's next connection gives it the folder's group and takes the others' bits away."""
+    from oncall_tui.backend.local import LocalBackend, forget_database
+
+    folder, gid = setgid_folder
+    db = folder / "team.db"
+    LocalBackend(str(db), clock=clock).db.execute_sql("SELECT 1")
+    forget_database(str(db))
+    key = folder / "team.db-secret.key"
+    key.write_bytes(b"not used here\n")  # in the folder's group (setgid), but everybody's to read
+    os.chmod(key, 0o644)
+    _system_config(f'database = "{db}"\n')
+    found = [c for c in json.loads(run("doctor", "--json").output)["checks"] if c["what"] == "secrets key"]
+    assert len(found) == 1 and not found[0]["ok"] and "others can read it" in found[0]["detail"], found
+    group = grp.getgrgid(gid).gr_name
+    assert found[0]["fix"] == f"sudo chgrp {group} {key} && sudo chmod 640 {key}"
+    LocalBackend(str(db), clock=clock).db.execute_sql("SELECT 1")
+    try:
+        assert key.stat().st_gid == gid and stat.S_IMODE(key.stat().st_mode) == 0o640, oct(key.stat().st_mode)
+    finally:
+        forget_database(str(db))
+    found = [c for c in json.loads(run("doctor", "--json").output)["checks"] if c["what"] == "secrets key"]
+    assert len(found) == 1 and found[0]["ok"], found
+
+
 # -- backup ----------------------------------------------------------------------------------------
 def test_backup_into_a_missing_folder_is_one_line(demo_db, tmp_path):
     from oncall_tui.config import sqlite_path

@@ -7,13 +7,11 @@ import os
 import shutil
 import stat
 import subprocess
-import time
-import uuid
 from pathlib import Path
 
 import pytest
 
-from .users import box  # noqa: F401  (fixture)
+from .users import UserTerminal, box  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.slow]
 
@@ -26,36 +24,6 @@ def _shared(box, path: Path) -> None:
     st = path.stat()
     assert grp.getgrgid(st.st_gid).gr_name == box.group, f"{path} is not in the folder's group"
     assert stat.S_IMODE(st.st_mode) & 0o060 == 0o060, f"{path} is mode {stat.S_IMODE(st.st_mode):o}"
-
-
-class UserTerminal:
-    """`oncall` in tmux, run as one of the box's users (the app kept open, as alice does)."""
-
-    def __init__(self, command: list[str]) -> None:
-        self.socket = f"oncall-box-{uuid.uuid4().hex[:8]}"
-        self.tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "100", "-y", "30", *command)
-        self.tmux("set-option", "-t", "t", "remain-on-exit", "on")
-
-    def tmux(self, *args: str) -> str:
-        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20)
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "t")
-
-    def wait_for(self, text: str, seconds: float = 60) -> str:
-        deadline = time.monotonic() + seconds
-        while text not in (shown := self.screen()):
-            assert time.monotonic() < deadline, f"{text!r} never appeared:\n{shown}"
-            time.sleep(0.05)
-        return shown
-
-    def press(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", "t", *keys)
-
-    def stop(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=20)
 
 
 def test_dana_imports_alice_opens_first_bob_and_dana_write_after(box):

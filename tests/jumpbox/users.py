@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,10 +53,14 @@ class Box:
     """A jump box inside this machine: its users and group, a shared folder, a system
     configuration, and `oncall` installed where every user can run it."""
 
-    def __init__(self) -> None:
+    def __init__(self, people: tuple[str, ...] = ("dana", "alice", "bob"), settings: str = "") -> None:
+        """`people`: the example team's logins that get an OS user in the group (and stay in the
+        team file); `settings`: TOML for the team's [team] table (e.g. its server_url)."""
         tag = uuid.uuid4().hex[:6]
         self.group = f"oc_grp_{tag}"
-        self.login = {who: f"oc_{who}_{tag}" for who in ("dana", "alice", "bob", "out")}
+        self.people = people
+        self.settings = settings
+        self.login = {who: f"oc_{who}_{tag}" for who in (*people, "out")}
         self.base = Path(tempfile.mkdtemp(prefix="oncall-box-", dir="/var/tmp"))
         self.made_users: list[str] = []
         self.made_group = False
@@ -78,8 +83,10 @@ class Box:
         self.config.parent.mkdir(mode=0o755)
         self.config.write_text(f'database = "{self.db}"\n')
         os.chmod(self.config, 0o644)
-        example = only_people((WORKTREE / "data" / "team.example.toml").read_text(), ("dana", "alice", "bob"))
-        for who in ("dana", "alice", "bob"):
+        example = only_people((WORKTREE / "data" / "team.example.toml").read_text(), self.people)
+        if self.settings:
+            example = example.replace("\n[[people]]\n", f"\nsettings = {{ {self.settings} }}\n\n[[people]]\n", 1)
+        for who in self.people:
             example = example.replace(f'login = "{who}"', f'login = "{self.login[who]}"')
         self.team_file = self.base / "team.toml"
         self.team_file.write_text(example)
@@ -147,15 +154,23 @@ class Box:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def box():
+@contextmanager
+def built_box(**kwargs):
+    """A Box made for the time of a `with` (its users, group and files gone afterwards, also when
+    the test fails or the build stops half way)."""
     need_root()
-    made = Box()
+    made = Box(**kwargs)
     try:
         made.build()
         yield made
     finally:
         made.remove()
+
+
+@pytest.fixture(scope="module")
+def box():
+    with built_box() as made:
+        yield made
 
 
 def remove_os_user(name: str) -> None:
@@ -169,3 +184,34 @@ def remove_os_user(name: str) -> None:
         time.sleep(0.05)
     subprocess.run(["userdel", "-r", "-f", name], capture_output=True, timeout=60)
     subprocess.run(["groupdel", name], capture_output=True, timeout=60)  # a private group, if any
+
+
+class UserTerminal:
+    """`oncall` in tmux, run as one of the box's users (the app kept open, as alice does)."""
+
+    def __init__(self, command: list[str], size: tuple[int, int] = (100, 30)) -> None:
+        self.socket = f"oncall-box-{uuid.uuid4().hex[:8]}"
+        self.tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]),
+                  *command)
+        self.tmux("set-option", "-t", "t", "remain-on-exit", "on")
+
+    def tmux(self, *args: str) -> str:
+        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "t")
+
+    def wait_for(self, text: str, seconds: float = 60) -> str:
+        deadline = time.monotonic() + seconds
+        while text not in (shown := self.screen()):
+            assert time.monotonic() < deadline, f"{text!r} never appeared:\n{shown}"
+            time.sleep(0.05)
+        return shown
+
+    def press(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", "t", *keys)
+
+    def stop(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=20)
