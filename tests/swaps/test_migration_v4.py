@@ -30,21 +30,27 @@ build_demo(LocalBackend(sys.argv[1], actor=sys.argv[3], clock=clock), clock)
 """
 
 
-@pytest.fixture
-def v3_file(tmp_path) -> Path:
+def demo_from(commit: str, tmp_path: Path, name: str) -> Path:
+    """A demo database written by the code of `commit`, run from its own source tree in its own
+    process (skips where the clone does not have that commit)."""
     git = shutil.which("git")
-    if git is None or subprocess.run([git, "-C", str(ROOT), "cat-file", "-e", BEFORE],
+    if git is None or subprocess.run([git, "-C", str(ROOT), "cat-file", "-e", commit],
                                      capture_output=True).returncode != 0:
-        pytest.skip(f"this clone has no commit {BEFORE} (a shallow clone?): cannot run the release before")
+        pytest.skip(f"this clone has no commit {commit} (a shallow clone?): cannot run the release before")
     old = tmp_path / "old"
     old.mkdir()
-    archive = subprocess.run([git, "-C", str(ROOT), "archive", BEFORE, "oncall_tui"], capture_output=True, check=True)
+    archive = subprocess.run([git, "-C", str(ROOT), "archive", commit, "oncall_tui"], capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
-    path = tmp_path / "v3.db"
+    path = tmp_path / name
     subprocess.run([sys.executable, "-c", BUILD, f"sqlite:///{path}", NOW.isoformat(), DEMO_YOU],
                    env={"PYTHONPATH": str(old), "ONCALL_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"},
                    cwd=str(old), check=True, capture_output=True, timeout=300)
     return path
+
+
+@pytest.fixture
+def v3_file(tmp_path) -> Path:
+    return demo_from(BEFORE, tmp_path, "v3.db")
 
 
 def _rows(path: Path, sql: str) -> list:

@@ -4,10 +4,6 @@ stretch of time each request asked about (its hours, else its whole shift), and 
 anyone's availability changes."""
 from __future__ import annotations
 
-import shutil
-import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,35 +11,15 @@ import pytest
 from oncall_tui.backend.local import LocalBackend
 from oncall_tui.store import migrations
 
-from ..conftest import DEMO_YOU, NOW
-from .test_migration_v4 import BUILD, ROOT
+from ..conftest import DEMO_YOU
+from .test_migration_v4 import _rows, demo_from
 
 BEFORE = "4d3ded1"  # the last commit with schema 6
 
 
 @pytest.fixture
 def v6_file(tmp_path) -> Path:
-    git = shutil.which("git")
-    if git is None or subprocess.run([git, "-C", str(ROOT), "cat-file", "-e", BEFORE],
-                                     capture_output=True).returncode != 0:
-        pytest.skip(f"this clone has no commit {BEFORE} (a shallow clone?): cannot run the release before")
-    old = tmp_path / "old"
-    old.mkdir()
-    archive = subprocess.run([git, "-C", str(ROOT), "archive", BEFORE, "oncall_tui"], capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
-    path = tmp_path / "v6.db"
-    subprocess.run([sys.executable, "-c", BUILD, f"sqlite:///{path}", NOW.isoformat(), DEMO_YOU],
-                   env={"PYTHONPATH": str(old), "ONCALL_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"},
-                   cwd=str(old), check=True, capture_output=True, timeout=300)
-    return path
-
-
-def _rows(path: Path, sql: str) -> list:
-    con = sqlite3.connect(path)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+    return demo_from(BEFORE, tmp_path, "v6.db")
 
 
 def test_a_schema_6_file_upgrades_and_each_request_marks_exactly_its_hours(v6_file, clock):
