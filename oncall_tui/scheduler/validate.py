@@ -67,28 +67,33 @@ def _slot_violations(problem: Problem, shift: SchedShift, role: str, person_id: 
             out.append(Violation("unavailable", shift.id, role, person_id,
                                  f"{person_id} is off on {off:%a %d %b} (their own day, {person.tz}), "
                                  f"which {shift.id} overlaps"))
-    if not any(v.rule == "unavailable" for v in out):
-        for away, start, end in problem.time_off:
-            if away == person_id and start < shift.end and shift.start < end:
-                out.append(Violation("unavailable", shift.id, role, person_id,
-                                     f"{person_id} is away {start:%Y-%m-%d %H:%M}-{end:%Y-%m-%d %H:%M} UTC, "
-                                     f"which {shift.id} overlaps"))
-                break
-    for busy_person, start, end in problem.busy_elsewhere:
-        if busy_person == person_id and start < shift.end and shift.start < end:
-            out.append(Violation("busy_elsewhere", shift.id, role, person_id,
-                                 f"{person_id} is on call in another rotation "
-                                 f"{start:%Y-%m-%d %H:%M}-{end:%Y-%m-%d %H:%M} UTC"))
-            break
+    away = _first_overlap(problem.time_off, person_id, shift)
+    if away is not None and not any(v.rule == "unavailable" for v in out):
+        out.append(Violation("unavailable", shift.id, role, person_id,
+                             f"{person_id} is away {away[0]:%Y-%m-%d %H:%M}-{away[1]:%Y-%m-%d %H:%M} UTC, "
+                             f"which {shift.id} overlaps"))
+    busy = _first_overlap(problem.busy_elsewhere, person_id, shift)
+    if busy is not None:
+        out.append(Violation("busy_elsewhere", shift.id, role, person_id,
+                             f"{person_id} is on call in another rotation "
+                             f"{busy[0]:%Y-%m-%d %H:%M}-{busy[1]:%Y-%m-%d %H:%M} UTC"))
     hours = problem.rules.min_rest_hours
-    for resting, start, end in problem.rest_before:
-        if resting == person_id and start < shift.end and shift.start < end:
-            out.append(Violation("min_rest", shift.id, role, person_id,
-                                 f"{person_id} rests until {end:%Y-%m-%d %H:%M} UTC after a shift "
-                                 f"ending {start:%Y-%m-%d %H:%M} UTC"
-                                 + (f" (at least {hours:g} h)" if hours else "")))
-            break
+    rest = _first_overlap(problem.rest_before, person_id, shift)
+    if rest is not None:
+        out.append(Violation("min_rest", shift.id, role, person_id,
+                             f"{person_id} rests until {rest[1]:%Y-%m-%d %H:%M} UTC after a shift "
+                             f"ending {rest[0]:%Y-%m-%d %H:%M} UTC"
+                             + (f" (at least {hours:g} h)" if hours else "")))
     return out
+
+
+def _first_overlap(spans: list[tuple[str, datetime, datetime]], person_id: str,
+                   shift: SchedShift) -> tuple[datetime, datetime] | None:
+    """The first of `person_id`'s (start, end) spans that the shift overlaps by time."""
+    for who, start, end in spans:
+        if who == person_id and start < shift.end and shift.start < end:
+            return start, end
+    return None
 
 
 def _day_off_during(problem: Problem, person: SchedPerson, shift: SchedShift) -> date | None:
