@@ -22,6 +22,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.headless import LagProbe  # noqa: E402
 from bench.results import machine, write_section  # noqa: E402
 
 SECTION = "## Plan screen responsiveness while solving (issue 5)"
@@ -54,15 +55,8 @@ async def run(rounds: int) -> dict:
             await pilot.pause()
             screen = app.screen
             out["month"], out["limit"] = screen.data.month, screen.time_limit
-            lags: list[float] = []
-            expected = [time.perf_counter() + 0.01]
-
-            def tick() -> None:
-                now = time.perf_counter()
-                lags.append(max(0.0, now - expected[0]))
-                expected[0] = now + 0.01
-
-            timer = app.set_interval(0.01, tick)
+            probe = LagProbe(app)
+            lags = probe.lags
 
             async def keys_for(seconds: float, bucket: list[float]) -> None:
                 end = time.perf_counter() + seconds
@@ -86,7 +80,7 @@ async def run(rounds: int) -> dict:
                 await asyncio.sleep(0.02)
             out["solve_time"].append(time.perf_counter() - started)
             out["solve_lag"] += lags
-            timer.stop()
+            probe.stop()
             await app.workers.wait_for_complete()
     return out
 

@@ -92,15 +92,7 @@ def run_screen(url: str, limit: float) -> float:
 
     clock = FixedClock(datetime.fromisoformat(NOW))
 
-    from textual.worker import WorkerCancelled
-
-    async def settled(app) -> None:  # a screen's refresh worker replaced by a newer one is cancelled
-        while True:
-            try:
-                await app.workers.wait_for_complete()
-                return
-            except WorkerCancelled:
-                continue
+    from bench.headless import settled
 
     async def go() -> float:
         app = make_app(backend=LocalBackend(url, actor="root", clock=clock), clock=clock)

@@ -34,6 +34,7 @@ def benches(long: bool) -> list[list[str]]:
         [py, "bench/plan_time_limit.py"],
         [py, "bench/server.py", "--write"],
         [py, "bench/swaps.py", "--write"],
+        [py, "bench/swap_inbox.py"],
         [py, "bench/calendar_feed.py", "--write"],
         [py, "bench/delivery.py"],
     ]

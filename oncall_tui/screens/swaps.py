@@ -3,7 +3,7 @@ manager's view of the team's open requests, and what happened to each.  One key 
 declines, cancels; a manager can give a shift, undo a swap, or answer for someone."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -11,8 +11,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 from ..core.domain_swaps import OPEN_STATES, STATE_WORDS
 from ..core.errors import OncallError
@@ -36,6 +38,7 @@ class SwapsView:
     me: Person
     managed: frozenset[str]  # the slugs of the teams I manage
     swaps: tuple[Swap, ...]
+    laid_out: LaidOut | None = field(default=None, compare=False)  # the list's rows, laid out in the worker
 
 
 def section_of(swap: Swap, me: str) -> str:
@@ -201,6 +204,57 @@ def swap_detail_lines(swap: Swap, tz: str, me: str, now: datetime, width: int) -
     return lines
 
 
+#: One row of the list: its request (None: a heading or an empty section's line), its laid-out
+#: lines, and those lines ready to show.
+Row = tuple["Swap | None", list[Line], Content]
+
+EMPTY = {"incoming": "Nobody is asking you to take a shift.",
+         "outgoing": "None. On My on-call (h), c on a shift asks someone to take it."}
+
+
+def list_rows(view: SwapsView, now: datetime, width: int) -> list[Row]:
+    """The list's rows at `width`: each section's heading, then its requests (nearest shift
+    first, as the backend gives them).  Plain data: the screen's worker lays a refresh out
+    here, so the UI thread only puts the rows in."""
+    tz, me = view.me.tz, view.me.login
+    by_section: dict[str, list[Swap]] = {key: [] for key, _ in SECTIONS}
+    for swap in view.swaps:
+        by_section[section_of(swap, me)].append(swap)
+    rows: list[Row] = []
+
+    def put(swap: Swap | None, lines: list[Line]) -> None:
+        rows.append((swap, lines, content(lines)))
+
+    for key, title in SECTIONS:
+        swaps = by_section[key]
+        if not swaps and key in ("team", "closed"):
+            continue
+        put(None, [[(f"{title} ({len(swaps)})", "bold underline")]])
+        if not swaps:
+            put(None, [[(f"  {EMPTY[key]}", "")]])
+        for swap in swaps:
+            put(swap, swap_lines(swap, tz, me, now, width))
+    return rows
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    """The list's rows as a refresh read them, laid out in the worker for `width` at `now`."""
+    width: int
+    now: datetime
+    rows: list[Row]
+
+
+def _reads(rows: list[Row]) -> list[tuple[int | None, list[Line]]]:
+    """What the rows say, and of which request: the same, and the options need not change."""
+    return [(swap.id if swap is not None else None, lines) for swap, lines, _ in rows]
+
+
+def _options(rows: list[Row]) -> list[Option]:
+    return [Option(shown, disabled=swap is None, id=None if swap is None else f"swap-{swap.id}")
+            for swap, _, shown in rows]
+
+
 class SwapList(FitsItsWidth, OptionList):
     """The requests under section headings, each laid out at the list's own width (like the
     home screen's shifts), laid out again when that width changes."""
@@ -219,48 +273,45 @@ class SwapList(FitsItsWidth, OptionList):
         self.wanted: int | None = None  # the request to put the cursor on when next shown
         self.laid_out_at = 0
 
-    def show(self, view: SwapsView, now: datetime) -> None:
+    def show(self, view: SwapsView, now: datetime, laid_out: LaidOut | None = None) -> None:
+        """The requests of `view`, the cursor kept on the request it was on.  `laid_out`: the
+        rows already laid out (in the worker), used when made for the list's width.  Rows that
+        read as they do already are left as they are: a refresh that changed nothing costs
+        the UI thread nothing but the comparison."""
         current = self.current()
         keep = current.id if current is not None else None
         if self.wanted is not None:
             keep, self.wanted = self.wanted, None
-        self.view, self.now = view, now
-        self.clear_options()
-        self.add_options(self._options_at(self.text_width()))
-        ids = [s.id if s is not None else None for s in self.rows]
-        if keep is not None and keep in ids:
-            self.highlighted = ids.index(keep)
+        width = self.text_width()
+        if laid_out is not None and laid_out.width == width:
+            now, rows = laid_out.now, laid_out.rows
         else:
-            first = next((i for i, s in enumerate(self.rows) if s is not None), None)
-            if first is not None:
-                self.highlighted = first
+            rows = list_rows(view, now, width)
+        self.view, self.now, self.laid_out_at = view, now, width
+        same = self._shown is not None and _reads(rows) == _reads(self._shown)
+        self._shown = rows
+        self.rows = [swap for swap, _, _ in rows]
+        if not same:
+            self.clear_options()
+            self.add_options(_options(rows))
+        ids = [s.id if s is not None else None for s in self.rows]
+        index: int | None = ids.index(keep) if keep is not None and keep in ids else \
+            next((i for i, s in enumerate(self.rows) if s is not None), None)
+        if index is not None and index != self.highlighted:
+            self.highlighted = index
+
+    #: The rows the options show now (None: none shown yet).
+    _shown: list[Row] | None = None
 
     def _options_at(self, width: int) -> list[Option]:
         self.laid_out_at = width
         view, now = self.view, self.now
-        self.rows = []
         if view is None or now is None:
+            self.rows, self._shown = [], None
             return []
-        options: list[Option] = []
-        tz, me = view.me.tz, view.me.login
-        by_section: dict[str, list[Swap]] = {key: [] for key, _ in SECTIONS}
-        for swap in view.swaps:
-            by_section[section_of(swap, me)].append(swap)
-        for key, title in SECTIONS:
-            swaps = by_section[key]
-            if not swaps and key in ("team", "closed"):
-                continue
-            options.append(Option(content([[(f"{title} ({len(swaps)})", "bold underline")]]), disabled=True))
-            self.rows.append(None)
-            if not swaps:
-                empty = {"incoming": "Nobody is asking you to take a shift.",
-                         "outgoing": "None. On My on-call (h), c on a shift asks someone to take it."}[key]
-                options.append(Option(content([[(f"  {empty}", "")]]), disabled=True))
-                self.rows.append(None)
-            for swap in swaps:
-                options.append(Option(content(swap_lines(swap, tz, me, now, width)), id=f"swap-{swap.id}"))
-                self.rows.append(swap)
-        return options
+        rows = list_rows(view, now, width)
+        self.rows, self._shown = [swap for swap, _, _ in rows], rows
+        return _options(rows)
 
     def current(self) -> Swap | None:
         index = self.highlighted
@@ -308,18 +359,47 @@ class SwapsScreen(AreaScreen):
         yield from self.compose_footer()
 
     # -- data ---------------------------------------------------------------------------------
-    def fetch(self, backend) -> SwapsView:
+    def fetch(self, backend) -> SwapsView:  # runs in the worker's thread
         me = backend.whoami()
         managed = frozenset(t.slug for t in backend.teams() if any(m.login == me.login for m in t.managers))
-        return SwapsView(me=me, managed=managed, swaps=tuple(backend.swaps(include_closed=True)))
+        view = SwapsView(me=me, managed=managed, swaps=tuple(backend.swaps(include_closed=True)))
+        now = self.app.clock.now()
+        return replace(view, laid_out=LaidOut(self._width, now, list_rows(view, now, self._width)))
+
+    #: The list's width when the read was asked for: the worker lays the rows out for it.
+    _width = 1
+    #: The read under way or last made, and whether another was asked for while it ran.
+    _reading: Worker | None = None
+    _again = False
+
+    def reload(self) -> None:
+        """Read the requests again.  One read at a time: asked for while one runs (the refresh
+        key pressed again, other people's changes arriving faster than a read takes), one more
+        read follows it, so reads never pile up on the CPU the keys need, and what is shown is
+        never older than the last change seen."""
+        if self._reading is not None and not self._reading.is_finished:
+            self._again = True
+            return
+        self._again = False
+        self._width = self.query_one("#swaps", SwapList).text_width()
+        self._reading = self._load()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # (ReportsWorkerErrors' handler runs too: Textual calls each class's own.)
+        if event.worker is self._reading and event.worker.is_finished and self._again:
+            self.reload()
 
     def show(self, view: SwapsView) -> None:
         self.view = view
-        self.query_one("#swaps-label", Label).update(
-            f"Swap requests · {escape(view.me.name)} · times in {escape(view.me.tz)}")
-        self.query_one("#swaps", SwapList).show(view, self.app.clock.now())
+        label = f"Swap requests · {escape(view.me.name)} · times in {escape(view.me.tz)}"
+        if label != self._label:
+            self._label = label
+            self.query_one("#swaps-label", Label).update(label)
+        self.query_one("#swaps", SwapList).show(view, self.app.clock.now(), view.laid_out)
         self._show_detail()
         self.refresh_bindings()
+
+    _label = ""
 
     def current(self) -> Swap | None:
         return self.query_one("#swaps", SwapList).current()
@@ -329,7 +409,7 @@ class SwapsScreen(AreaScreen):
         swaps = self.query_one("#swaps", SwapList)
         swaps.wanted = swap_id
         if self.view is not None:
-            swaps.show(self.view, self.app.clock.now())
+            swaps.show(self.view, self.app.clock.now(), self.view.laid_out)
             self._show_detail()
 
     @on(OptionList.OptionHighlighted, "#swaps")
@@ -359,11 +439,15 @@ class SwapsScreen(AreaScreen):
             return
         width = max(1, self.app.size.width - 2)
         if swap is None:
-            detail.update(content(text_lines("", "Highlight a request to see who was asked and what each said."
-                                             if self.view.swaps else "No swap requests, open or closed.", width)))
-            return
-        detail.update(content(swap_detail_lines(swap, self.view.me.tz, self.view.me.login,
-                                                self.app.clock.now(), width)))
+            lines = text_lines("", "Highlight a request to see who was asked and what each said."
+                               if self.view.swaps else "No swap requests, open or closed.", width)
+        else:
+            lines = swap_detail_lines(swap, self.view.me.tz, self.view.me.login, self.app.clock.now(), width)
+        if lines != self._detail_shown:  # an unchanged update would still cost a layout pass
+            self._detail_shown = lines
+            detail.update(content(lines))
+
+    _detail_shown: list[Line] | None = None
 
     # -- which keys work now --------------------------------------------------------------------
     def manages(self, swap: Swap | None = None) -> bool:

@@ -224,6 +224,87 @@ def test_keys_work_while_the_list_is_being_read(as_user, clock):
 
 
 @BOTH
+def test_refreshes_asked_for_during_a_read_make_one_more_read_which_shows_the_latest(as_user, clock):
+    """F5 pressed again and again while the list is being read (or other people's changes
+    arriving faster than a read takes): one read at a time, then exactly one more, and the
+    list ends up showing the change made meanwhile."""
+    asker = as_user("root")
+    asked, _ = ask_one(asker)
+    root = as_user("root")
+    gate = threading.Event()
+    read = root.swaps
+    reads: list[int] = []
+
+    def slow_swaps(*args, **kwargs):
+        reads.append(1)
+        gate.wait(60)
+        return read(*args, **kwargs)
+
+    app = quiet_app(root, clock)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_inbox(pilot, asked.id)
+            swaps = screen.query_one("#swaps", SwapList)
+            root.swaps = slow_swaps  # type: ignore[method-assign]
+            try:
+                for _ in range(4):
+                    await pilot.press("f5")  # the first read waits on the gate; the others wait for it
+                for _ in range(100):  # (not wait_until: it waits for the workers, held by the gate)
+                    if reads:
+                        break
+                    await pilot.pause(0.05)
+                assert len(reads) == 1
+                asker.swap_cancel(asked.id)  # meanwhile, a change the first read may miss
+            finally:
+                gate.set()
+            assert await wait_until(pilot, lambda: any(
+                s is not None and s.id == asked.id and s.state == "cancelled" for s in swaps.rows))
+            await settle(pilot, 2)
+            assert not any(w.name == "load" and not w.is_finished for w in app.workers)
+
+    asyncio.run(run())
+    assert len(reads) == 2, f"{len(reads)} reads for 4 presses of F5 during one read"
+
+
+@BOTH
+def test_a_refresh_that_changed_nothing_leaves_the_rows_and_the_cursor_alone(as_user, clock):
+    """The list read again with nothing changed: the same rows stay (nothing laid out or drawn
+    again), the cursor where it was; a change then shows."""
+    asker = as_user("root")
+    first, _ = ask_one(asker)
+    root = as_user("root")
+    second = next(s for s in root.swaps() if s.id != first.id)  # the demo's own: an ask of root's
+    app = quiet_app(root, clock)
+    reads: list[int] = []
+    read = root.swaps
+
+    def counted(*args, **kwargs):
+        reads.append(1)
+        return read(*args, **kwargs)
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_inbox(pilot, second.id)
+            swaps = screen.query_one("#swaps", SwapList)
+            before = [swaps.get_option_at_index(i) for i in range(swaps.option_count)]
+            root.swaps = counted  # type: ignore[method-assign]
+            await pilot.press("f5")
+            assert await wait_until(pilot, lambda: reads and not any(
+                w.name == "load" and not w.is_finished for w in app.workers))
+            after = [swaps.get_option_at_index(i) for i in range(swaps.option_count)]
+            assert all(a is b for a, b in zip(before, after)) and len(before) == len(after)
+            assert screen.current() is not None and screen.current().id == second.id
+            asker.swap_cancel(first.id)
+            await pilot.press("f5")
+            assert await wait_until(pilot, lambda: any(
+                s is not None and s.id == first.id and s.state == "cancelled" for s in swaps.rows))
+            assert screen.current() is not None and screen.current().id == second.id
+
+    asyncio.run(run())
+
+
+@BOTH
 def test_a_manager_answers_for_someone_then_undoes_it(as_user, clock):
     """root manages the team: an engineer's request is in root's list; Y agrees for the person
     asked (who is ill), u undoes it and the engineer has the shift back; root is named."""
