@@ -60,13 +60,14 @@ class Services:
         self.requirements = RequirementsService(ctx)
         self.availability = AvailabilityService(ctx, eligibility=self.requirements.eligibility_checker)
         self.calendars = CalendarSourcesService(ctx, availability=self.availability)
+        self.swaps = SwapsService(ctx, eligibility=self.requirements.eligibility_checker,
+                                  recommendations=self.availability.recommendations)
         self.planning = PlanningService(ctx, eligibility=self.requirements.eligibility_checker,
-                                        recommendations=self.availability.recommendations)
+                                        recommendations=self.availability.recommendations,
+                                        republished=self.swaps.plan_republished)
         self.core = CoreService(ctx, requirements_line=self.requirements.requirements_line)
         self.team_file = TeamFileService(ctx)
         self.admin = AdminService(ctx)
-        self.swaps = SwapsService(ctx, eligibility=self.requirements.eligibility_checker,
-                                  recommendations=self.availability.recommendations)
         self.calendar_out = CalendarOutService(ctx)
         self.delivery = DeliveryService(ctx)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -29,7 +30,13 @@ def mail_message(*, sender: str, sender_name: str, to: str, to_name: str, subjec
     msg = EmailMessage()
     msg["From"] = formataddr((sender_name, sender)) if sender_name else sender
     msg["To"] = str(Address(display_name=to_name, addr_spec=to)) if to_name else to
-    msg["Subject"] = subject
+    if subject.isascii():
+        msg["Subject"] = subject
+    else:
+        # Encoded whole, folded between encoded words: the library's own folding leaves a space at
+        # a line's end before an encoded word ("10:00 ⏎ =?utf-8?…?= 12:00"), which every reader
+        # unfolds into two spaces ("10:00  → 12:00").
+        msg.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode())
     msg["Date"] = format_datetime(at)
     msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = "auto-generated"

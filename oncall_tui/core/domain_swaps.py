@@ -14,8 +14,10 @@ from .domain import Assignment, PersonRef, ShiftDetail
 #: assignment changed); "declined": everyone asked said no; "timed_out": nobody answered in
 #: time; "cancelled": the requester (or a manager) withdrew it; "escalated": still open when the
 #: team's swap deadline came, the team's managers see it; "overridden": a manager gave the shift
-#: to someone directly (or undid a swap).
-SWAP_STATES = ("open", "agreed", "declined", "timed_out", "cancelled", "escalated", "overridden")
+#: to someone directly (or undid a swap); "superseded": the plan it was asked under was
+#: re-published (planning's publish closes it: the asks withdrawn, the requester told to ask
+#: again if they still need cover).
+SWAP_STATES = ("open", "agreed", "declined", "timed_out", "cancelled", "escalated", "overridden", "superseded")
 #: One asked person's states.  "waiting": later in an ordered list, not asked yet; "skipped":
 #: never asked (someone else agreed first, or the request ended); "withdrawn": asked, then the
 #: request ended before they answered.
@@ -33,6 +35,7 @@ STATE_WORDS = {
     "cancelled": "cancelled",
     "escalated": "escalated to the managers",
     "overridden": "set by a manager",
+    "superseded": "closed: the plan was re-published",
 }
 
 
@@ -85,7 +88,9 @@ class Swap:
     taken_by: PersonRef | None = None
     trade_uid: str | None = None  # a shift the requester takes in return
     asks: tuple[SwapAsk, ...] = ()
-    partners: tuple[PersonRef, ...] = ()  # who the taker would be on call with
+    partners: tuple[PersonRef, ...] = ()  # who the viewer would be on call with: a person asked,
+    # on taking it (the requester in place of a shift a trade gives them); the requester and the
+    # managers, whom the requester is on call with on that shift
     my_part: str = "team"  # "incoming" | "outgoing" | "team", for the viewer
     my_load: str = ""  # incoming: what agreeing does to my month
     acted_by: str = ""  # login of a manager who acted for someone

@@ -100,6 +100,21 @@ def after_answer(req: RequestState, at: datetime, window_hours: int) -> None:
     req.changed = True
 
 
+def escalation_reason(asks: list) -> str:
+    """Why an escalated request went to the managers, when it is its asks and not the swap
+    deadline: "everyone asked declined", "nobody asked answered in time" (or both mixed); ""
+    while someone is still asked or waiting (then the deadline escalated it).  `asks`: anything
+    with a `state` (AskState, SwapAsk)."""
+    states = {a.state for a in asks}
+    if states & {"asked", "waiting"}:
+        return ""
+    if states == {"declined"}:
+        return "everyone asked declined"
+    if states <= {"timed_out"}:
+        return "nobody asked answered in time"
+    return "everyone asked declined or did not answer in time"
+
+
 def advance(req: RequestState, now: datetime, window_hours: int) -> RequestState:
     """Bring `req` up to `now`: asks past their time out, the next one asked at that moment,
     escalation at the swap deadline, and the end when the part starts untaken.  Changes `req`

@@ -59,11 +59,11 @@ NOT_FOUND = ("This link does not work",
              "mistyped. Nothing was changed.</p><p>Open <code>oncall</code> and its Swaps area "
              "(<kbd>s</kbd>) to see your requests.</p>")
 
-#: A POST to a link that is used up (most often the reload of the page an answer returned).
+#: A POST to a link whose person answered by it already (most often the reload of the page an
+#: answer returned); a wrong or expired secret gets NOT_FOUND, as its GET does.
 USED = ("Already answered",
-        "<p>This link has been used (or is no longer valid), so nothing more was done. "
-        "Your answer, if you gave one, stands.</p><p>Open <code>oncall</code> and its Swaps area "
-        "(<kbd>s</kbd>) to see how the request stands.</p>")
+        "<p>This link has been used, so nothing more was done. Your answer stands.</p>"
+        "<p>Open <code>oncall</code> and its Swaps area (<kbd>s</kbd>) to see how the request stands.</p>")
 
 
 def text(value: object) -> str:
@@ -213,10 +213,10 @@ def swap_page(backend, secret: str, request: Request) -> Response:
             return page(title, swap_body(done))
         link = backend.swap_link(secret)
         return page("Take this shift?", swap_body(link))
-    except NotFound:
-        if request.method == "POST":
+    except NotFound as exc:
+        if request.method == "POST" and exc.extra.get("used"):  # its own answer, sent again
             return page(USED[0], USED[1], status=404)
-        return not_found()
+        return not_found()  # a wrong or expired secret: as its GET
     except OncallError as exc:
         return refused(exc.message, status=exc.http_status)
 

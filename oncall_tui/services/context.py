@@ -32,6 +32,10 @@ T = TypeVar("T")
 Checker: TypeAlias = Callable[[int, str, datetime], tuple[bool, str]]
 EligibilityFor: TypeAlias = Callable[[m.Team], Checker]
 RecommendationsFor: TypeAlias = Callable[[m.Team, str], "dict[int, Recommendation]"]
+#: `republished(previous, plan)`: what publishing `plan` in place of `previous` does to the swaps
+#: asked and agreed on `previous`, inside the publish's transaction (the swaps area's): agreed
+#: swaps carried over, open requests closed; returns one line per swap that could not be kept.
+Republished: TypeAlias = Callable[[m.Plan, m.Plan], list[str]]
 
 #: The Meta row listing organisation administrators (comma-separated logins); the first
 #: importer of an empty database is written there.  `oncall serve --admin LOGIN` (the

@@ -18,6 +18,7 @@ from ..core.months import month_of, month_range, next_month
 from ..core.text import plural
 from ..store import models as m
 from . import convert
+from .context import EligibilityFor, RecommendationsFor, Republished, ServiceContext
 from .planning_data import PlanData
 from .slots import ensure_slots
 
@@ -38,6 +39,12 @@ class PlanningService(PlanData):
 
     SERVES = ("plan_problem", "save_draft", "draft_plan", "plans", "plan", "edit_plan", "plan_diff",
               "publish_plan", "explain_person")
+
+    def __init__(self, ctx: ServiceContext, eligibility: EligibilityFor, recommendations: RecommendationsFor,
+                 republished: Republished) -> None:
+        """`republished(previous, plan)`: the swaps area's part of a re-publish (see context.py)."""
+        super().__init__(ctx, eligibility, recommendations)
+        self.republished = republished
 
     # -- the API -------------------------------------------------------------------------
     def plan_problem(self, rotation: str, month: str | None = None,
@@ -274,7 +281,8 @@ class PlanningService(PlanData):
     def _carry_over(self, previous: m.Plan, plan: m.Plan) -> None:
         """What people added to the published plan themselves survives a re-plan: shadow
         sign-ups for shifts still to come (where the new plan leaves that shadow slot
-        empty), every shift's handover notes, and the swaps agreed on it (services/swaps.py)."""
+        empty), every shift's handover notes, and the swaps agreed on it; the requests still open
+        on it are closed (the swaps area's `republished`)."""
         now = self._now()
         mine = {a.slot_id: a for a in m.Assignment.select().where(m.Assignment.plan == plan)}
         old = (m.Assignment.select(m.Assignment, m.Slot).join(m.Slot)
@@ -286,9 +294,7 @@ class PlanningService(PlanData):
                                     note=a.note)
             elif kept is not None and a.note and not kept.note:
                 m.Assignment.update(note=a.note).where(m.Assignment.id == kept.id).execute()
-        from .swaps import carry_swaps  # agreed swaps survive a re-plan, or the plan says which did not
-
-        lost = carry_swaps(previous, plan, now)
+        lost = self.republished(previous, plan)  # agreed swaps kept, or the plan says which were not
         if lost:
             summary = dict(plan.summary or {})
             summary["warnings"] = list(summary.get("warnings", [])) + lost

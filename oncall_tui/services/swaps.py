@@ -42,6 +42,7 @@ from ..core.swaps import (
     answer_deadline,
     close,
     escalate_at,
+    escalation_reason,
     points_of_part,
     rank_key,
     secret_hash,
@@ -615,6 +616,39 @@ class SwapsService(ServiceBase):
         return self._write(run)
 
     # ======================================================================================
+    # a re-publish: planning's publish, in its transaction (`Republished`, services/context.py)
+    def plan_republished(self, previous: m.Plan, plan: m.Plan) -> list[str]:
+        """`plan` is published in place of `previous`.  The swaps agreed on it are carried over
+        (`carry_swaps`; one line each for those that cannot be, for the plan's warnings), and
+        every request still open or escalated on a plan of that period is closed "superseded":
+        its asks withdrawn (the people asked are told it is no longer open), its "asked for
+        cover" mark removed, and the requester told by mail whether to ask again.  Closed, it
+        is never asked on, timed out or escalated again.  A request whose holder the new plan
+        keeps is closed too: its candidates, their loads and the rules were judged on the plan
+        replaced, and an answer to it would be refused (`_answer`); asking again takes a moment."""
+        now = self._now()
+        lost = carry_swaps(previous, plan, now)
+        holders = {a.slot_id: a.person for a in m.Assignment.select(m.Assignment, m.Person).join(m.Person)
+                   .where(m.Assignment.plan == plan)}
+        period = m.Plan.select(m.Plan.id).where(
+            (m.Plan.rotation == plan.rotation_id) & (m.Plan.first_day == plan.first_day)
+            & (m.Plan.last_day == plan.last_day) & (m.Plan.id != plan.id))
+        q = (m.SwapRequest.select().where(m.SwapRequest.plan.in_(period) & m.SwapRequest.status.in_(OPEN_STATES))
+             .order_by(m.SwapRequest.id))
+        for req in list(self._locked(q)):
+            state = self._advance_row(req, now)
+            if state.status not in OPEN_STATES:
+                continue  # the clock ended it first (its part began untaken): that outcome stands
+            close(state, "superseded", now)
+            self._move(req, state)
+            self._remove_mark(req)
+            holder = holders.get(req.slot_id)
+            self._audit("swap_superseded", "swap", req.id, req.slot.rotation.team, shift=req.slot.uid,
+                        plan=plan.id, holder=holder.login if holder is not None else None)
+            self._mail_superseded(req, holder)
+        return lost
+
+    # ======================================================================================
     # links
     def cant_make_it_link(self, shift_uid: str) -> str:
         def run() -> str:
@@ -694,7 +728,10 @@ class SwapsService(ServiceBase):
         state = self._advance_row(req, self._now(), persist=False)
         ask = next((a for a in state.asks if a.id == offer.id), None)
         if state.status not in OPEN_STATES or ask is None or ask.state != "asked":
-            raise NotFound(NO_LINK, entity="link")
+            # `used`: its person answered by it (a reload of the answer's page); otherwise it is
+            # as unknown as a wrong secret (expired, withdrawn)
+            used = ask is not None and ask.state in ("agreed", "declined")
+            raise NotFound(NO_LINK, entity="link", **({"used": True} if used else {}))
         return offer
 
     def _assignment_by_cant_secret(self, secret: str) -> tuple[m.Assignment, m.Person]:
@@ -749,6 +786,8 @@ class SwapsService(ServiceBase):
         newly = {a.id for a in state.asks if a.state == "asked" and asks_were.get(a.id) != "asked"}
         if newly:
             self._mail_asks(req, [o for o in req.offers if o.id in newly])
+        if was in OPEN_STATES and state.status not in OPEN_STATES:
+            self._mail_over(req, state)
         if state.status == was or state.status not in ("agreed", "declined", "timed_out", "escalated"):
             return
         team = req.slot.rotation.team
@@ -757,11 +796,16 @@ class SwapsService(ServiceBase):
         view = self._view(req, req.requester)
         requester = req.requester
         what = _shift_words(view, requester.tz)
+        why = escalation_reason(state.asks)  # "" when the swap deadline escalated it
         if state.status == "agreed":
             taker = view.taken_by.name if view.taken_by else "someone"
             subject = f"{taker} takes your shift {what}"
             body = [f"{taker} agreed to take your shift: it is theirs now, and your calendar follows.",
                     "", *_shift_lines(view, requester.tz)]
+        elif state.status == "escalated" and why:
+            subject = f"Nobody has taken your shift {what}: {why}; your managers are told"
+            body = [f"{why.capitalize()}: swap {req.id} went to the team's managers. You still hold the "
+                    f"shift until someone takes it.", "", *_shift_lines(view, requester.tz), *_answers_lines(view)]
         elif state.status == "escalated":
             subject = f"Nobody has taken your shift {what} yet: your managers are told"
             body = [f"The swap deadline before the shift has come and nobody took it: swap {req.id} went "
@@ -776,15 +820,61 @@ class SwapsService(ServiceBase):
             host = _jump_host(team)
             managers = (m.Person.select().join(m.Membership)
                         .where((m.Membership.team == team) & (m.Membership.role == "manager") & m.Person.active))
+            because = why or "nobody has taken it by the team's swap deadline"
             for manager in managers:
-                mview = self._view(req, manager)
-                self._mail(team, manager, f"Uncovered shift: {requester.name}, {_shift_words(mview, manager.tz)}", [
-                    f"{requester.name} asked for cover and nobody has taken it by the team's swap deadline "
-                    f"(swap {req.id}).", "", *_shift_lines(mview, manager.tz), *_answers_lines(mview), "",
+                # the requester's partners, whoever reads it (a manager asked too sees them as asked)
+                mview = dataclasses.replace(self._view(req, manager), partners=view.partners)
+                self._mail(team, manager, f"Uncovered shift: {requester.name} {_shift_words(mview, manager.tz)}", [
+                    f"{requester.name} asked for cover and {because} (swap {req.id}).", "",
+                    *_shift_lines(mview, manager.tz, with_whom=f"{requester.name} is on call with"),
+                    *_answers_lines(mview), "",
                     "To give it to someone, on the jump box:",
                     f"  ssh -t {host} oncall swap candidates {view.shift_uid}",
                     f"  ssh -t {host} oncall swap assign {view.shift_uid} LOGIN"],
                     topic=f"swap:{req.id}:escalated:{manager.id}")
+
+    def _mail_over(self, req: m.SwapRequest, state: RequestState) -> None:
+        """The request has closed: everyone who was mailed an ask and never answered it (it was
+        withdrawn, or timed out) is told once that it is no longer open, and why.  The mail
+        takes the ask's own topic: an ask still unsent is replaced by it, never sent after."""
+        from .outbox import MAIL
+
+        team = req.slot.rotation.team
+        unanswered = {a.id for a in state.asks if a.state in ("withdrawn", "timed_out")}
+        offers = [o for o in req.offers if o.id in unanswered]
+        if not offers or not _has_mail_server(team):
+            return
+        topics = {_ask_topic(req.id, o.candidate_id): o for o in offers}
+        asked: Any = m.Outbox.select(m.Outbox.topic).where((m.Outbox.kind == MAIL) & m.Outbox.topic.in_(list(topics)))
+        mailed = {t for (t,) in asked.tuples()}
+        words = _over_words(req, state.status)
+        for topic in sorted(mailed):
+            person = topics[topic].candidate
+            view = self._view(req, person)
+            self._mail(team, person, f"No longer open: {view.requester.name}'s shift {_shift_words(view, person.tz)}", [
+                f"{view.requester.name} asked whether you could take their shift; that request is no longer "
+                f"open: {words}.", "Nothing is needed from you: the answer link in that mail no longer works.", "",
+                *_shift_lines(view, person.tz, with_whom=None)], topic=topic)
+
+    def _mail_superseded(self, req: m.SwapRequest, holder: m.Person | None) -> None:
+        """The requester of a request a re-publish closed: whether they hold the shift in the new
+        plan, and so whether to ask again."""
+        team = req.slot.rotation.team
+        if not _has_mail_server(team):
+            return
+        requester = req.requester
+        view = self._view(req, requester)
+        if holder is not None and holder.id == requester.id:
+            now_words = "The new plan still gives you this shift: ask again if you still need cover."
+        elif holder is not None:
+            now_words = f"The new plan gives this shift to {holder.name}: you no longer hold it."
+        else:
+            now_words = "The new plan leaves this shift empty: you no longer hold it."
+        self._mail(team, requester, f"Your request for cover {_shift_words(view, requester.tz)} is closed: "
+                                    f"the plan was re-published", [
+            f"The plan of {view.rotation} was re-published, so swap {req.id} was closed and nobody is asked "
+            f"any more.", now_words, "", *_shift_lines(view, requester.tz, with_whom=None), *_answers_lines(view)],
+            topic=f"swap:{req.id}:outcome:{requester.id}")
 
     def _mail_asks(self, req: m.SwapRequest, offers: list[m.SwapOffer]) -> None:
         """Each asked person's mail: the shift in their zone, who asks, the partner they would
@@ -818,7 +908,7 @@ class SwapsService(ServiceBase):
             lines += ["Or on the jump box:", f"  ssh -t {host} oncall swap agree {req.id}",
                       f"  ssh -t {host} oncall swap decline {req.id} --reason \"...\""]
             self._mail(team, person, f"Can you take {view.requester.name}'s shift {_shift_words(view, person.tz)}?",
-                       lines, topic=f"swap:{req.id}:ask:{person.id}")
+                       lines, topic=_ask_topic(req.id, person.id))
 
     def _mail(self, team: m.Team, person: m.Person, subject: str, lines: list[str], topic: str) -> None:
         from .outbox import enqueue_mail
@@ -975,6 +1065,8 @@ class SwapsService(ServiceBase):
         req.closed_at = state.closed_at
         if who is not None:
             req.taken_by = who
+        if acted_by:
+            req.acted_by = acted_by
         for ask in state.asks:
             values: dict[str, Any] = {"state": ask.state, "asked_at": ask.asked_at, "answered_at": ask.answered_at}
             if offer_acted and ask.id in offer_acted and offer_acted[ask.id]:
@@ -1001,6 +1093,9 @@ class SwapsService(ServiceBase):
             return (f"undone by a manager{who}: {req.requester.name} holds it again"
                     if req.mode != "assign" and req.closed_at and req.acted_by and _was_taken(req)
                     else f"settled by a manager{who}")
+        if status == "superseded":
+            return ("no longer open: the plan was re-published since this was asked; the shift's holder must "
+                    "ask again if they still need cover")
         return f"no longer open: {STATE_WORDS.get(status, status)}"
 
     def _remove_mark(self, req: m.SwapRequest) -> None:
@@ -1086,14 +1181,17 @@ class SwapsService(ServiceBase):
                 my_offer = (o, ask)
         part = self._part_of(req)
         part_of = "outgoing" if req.requester_id == viewer.id else "incoming" if my_offer else "team"
-        # who the taker would be on call with: the other roles' holders, the requester in place of
-        # the shift a trade gives them, never the viewer themselves
-        partners = tuple(
-            convert.person_ref(req.requester if a.slot_id == req.trade_slot_id else a.person) for a in
-            m.Assignment.select(m.Assignment, m.Person).join(m.Slot).switch(m.Assignment).join(m.Person)
-            .where((m.Assignment.plan == req.plan_id) & (m.Slot.rotation == rot) & (m.Slot.start == slot.start)
-                   & (m.Slot.id != slot.id))
-            if (req.requester_id if a.slot_id == req.trade_slot_id else a.person_id) != viewer.id)
+        # who the viewer would be on call with.  A person asked: the other roles' holders on taking
+        # it, the requester in place of the shift a trade gives them, never the viewer themselves.
+        # The requester and the managers: whom the requester is on call with on that shift.
+        others = list(m.Assignment.select(m.Assignment, m.Person).join(m.Slot).switch(m.Assignment).join(m.Person)
+                      .where((m.Assignment.plan == req.plan_id) & (m.Slot.rotation == rot)
+                             & (m.Slot.start == slot.start) & (m.Slot.id != slot.id)))
+        if part_of == "incoming":
+            with_them = [req.requester if a.slot_id == req.trade_slot_id else a.person for a in others]
+            partners = tuple(convert.person_ref(p) for p in with_them if p.id != viewer.id)
+        else:
+            partners = tuple(convert.person_ref(a.person) for a in others if a.person_id != req.requester_id)
         link = ""
         my_load = ""
         if my_offer is not None and state.status in OPEN_STATES and my_offer[1].state == "asked":
@@ -1108,9 +1206,9 @@ class SwapsService(ServiceBase):
                  else f"taken by {req.taken_by.name}" if state.status == "agreed" and req.taken_by_id
                  else self._closed_words(req, state.status) if state.status == "overridden"
                  else STATE_WORDS.get(state.status, state.status))
-        if state.status == "escalated" and not any(a.state in ("asked", "waiting") for a in state.asks):
-            words += (": everyone asked declined" if all(a.state == "declined" for a in state.asks)
-                      else ": nobody asked took it in time")
+        why = escalation_reason(state.asks) if state.status == "escalated" else ""
+        if why:
+            words += f": {why}"
         trade_start = trade_end = None
         if req.trade_slot_id:
             trade_start, trade_end = req.trade_slot.start, req.trade_slot.end
@@ -1155,18 +1253,39 @@ def _jump_host(team: m.Team) -> str:
 
 
 def _shift_words(view: Swap, tz: str) -> str:
-    """'primary, Thu 10 Dec 09:00 - Fri 11 Dec 09:00' in the reader's zone (a mail's subject)."""
+    """'(primary, Thu 10 Dec 09:00 → Fri 11 Dec 09:00 GMT)' in the reader's zone (a mail's subject)."""
     return f"({view.role}, {span(view.start, view.end, tz)})"
 
 
-def _shift_lines(view: Swap, tz: str) -> list[str]:
-    partners = names_joined([p.name for p in view.partners])
+def _shift_lines(view: Swap, tz: str, with_whom: str | None = "On call with") -> list[str]:
+    """The shift of a mail in the reader's zone, then `with_whom`: the view's partners (None: no line)."""
     lines = [f"Shift: {view.role} on call for {view.rotation} ({view.team}), "
              f"{span(view.start, view.end, tz)} ({tz})"]
     if (view.start, view.end) != (view.shift_start, view.shift_end):
         lines.append(f"  (part of the shift {span(view.shift_start, view.shift_end, tz)})")
-    lines.append(f"On call with: {partners or 'nobody else'}")
+    if with_whom is not None:
+        lines.append(f"{with_whom}: {names_joined([p.name for p in view.partners]) or 'nobody else'}")
     return lines
+
+
+def _ask_topic(swap_id: int, person_id: int) -> str:
+    """The outbox topic of one person's ask and of what closes it for them (`_mail_over`)."""
+    return f"swap:{swap_id}:ask:{person_id}"
+
+
+def _over_words(req: Any, status: str) -> str:
+    """Why a request closed, for someone asked who never answered."""
+    if status == "agreed" and req.taken_by_id:
+        return f"{req.taken_by.name} took it"
+    if status == "cancelled":
+        return "it was cancelled" + (" by a manager" if req.acted_by else f" by {req.requester.name}")
+    if status == "superseded":
+        return "the plan was re-published, so the request was closed"
+    if status == "timed_out":
+        return "its time began before anybody took it"
+    if status == "overridden":
+        return "a manager gave the shift to someone directly"
+    return STATE_WORDS.get(status, status)
 
 
 def _answers_lines(view: Swap) -> list[str]:
