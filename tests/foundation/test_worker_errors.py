@@ -35,3 +35,6 @@ def test_a_load_that_meets_a_broken_database_file_is_shown_and_stays(demo_db, cl
     assert all("\n" not in message for _, message, _ in mine), "one line"
     assert min(timeout for _, _, timeout in mine) >= 3600, "it stays until dismissed"
     assert "December 2026" in text, "the screen still shows what it had"
+    if how == "removed":
+        assert any("is gone" in message for _, message, _ in mine), mine
+        assert not path.exists(), "no empty database is left where the team's file was"
