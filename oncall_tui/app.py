@@ -16,7 +16,7 @@ from .core.clock import Clock, clock_from_env
 from .core.errors import OncallError
 from .messages import DataChanged
 from .screens import AREAS, Area
-from .screens.base import ReportsWorkerErrors, report_problem
+from .screens.base import ReportsWorkerErrors, problem_text, report_problem
 from .widgets.key_bar import screen_keys
 
 if TYPE_CHECKING:
@@ -205,10 +205,10 @@ class OncallApp(ReportsWorkerErrors, App):
     def _poll_changes(self) -> None:
         try:
             cursor = self.backend.change_cursor()
-        except OncallError as exc:
+        except Exception as exc:  # a refusal, or a file that is damaged or not the team's any more
             # Said once, not every poll; said again if it comes back after working for a while.
-            if exc.message != self._poll_problem:
-                self._poll_problem = exc.message
+            if problem_text(exc) != self._poll_problem:
+                self._poll_problem = problem_text(exc)
                 self.call_from_thread(report_problem, self, exc, "Cannot reach the database")
             return
         finally:

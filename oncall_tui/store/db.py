@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 import threading
 import time
@@ -102,15 +103,39 @@ class SharedSqliteDatabase(pw.SqliteDatabase):
     """A SQLite file whose first connection in this process also puts right the companions
     this process owns (from before this version, or made under a tighter umask), and whose
     permission problems (read-only file, a folder this user may not enter) come out as one
-    Unavailable naming the file and the fix, wherever they happen: opening, reading, writing."""
+    Unavailable naming the file and the fix, wherever they happen: opening, reading, writing.
 
-    _shared_checked = False
+    Only the first connection may create the file (a new database).  Every later one (each
+    worker thread connects anew) opens it only if it is still there: a file removed while
+    oncall runs is reported as gone, never replaced by an empty one that the next query
+    would meet as 'no such table'."""
+
+    _opened = False  # a connection worked: the file is the team's, never to be made anew
 
     def _connect(self):
+        if self._opened:
+            return self._reconnect()
         conn = super()._connect()
-        if not self._shared_checked:
-            self._shared_checked = True
-            share_database_files(Path(self.database))
+        self._opened = True
+        share_database_files(Path(self.database))
+        return conn
+
+    def _reconnect(self):
+        path = Path(self.database)
+        try:
+            conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=rw", uri=True, timeout=self._timeout,
+                                   isolation_level=None, **self.connect_params)
+        except sqlite3.OperationalError:
+            if path.exists():
+                raise  # a permission problem: connect() says which, in one line
+            raise Unavailable(f"the database at {path} is gone: it was removed or moved while oncall ran, "
+                              f"and nothing was changed; put it back (or restore the newest copy made with "
+                              f"`oncall backup`) and start oncall again") from None
+        try:
+            self._add_conn_hooks(conn)
+        except Exception:
+            conn.close()
+            raise
         return conn
 
     def _or_unavailable(self, errors, call, *args):
