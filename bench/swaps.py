@@ -19,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def race(url: str, racers: int, rounds: int, served: tuple[str, dict[str, str]] 
     clock = FixedClock(datetime.fromisoformat(NOW))
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["oncall_tui.backend.local", "tests.swaps.race_workers"])
-    tally = {"rounds": 0, "one_winner": 0, "taken": 0, "errors": 0, "assignment_ok": 0, "seconds": 0.0}
+    tally = {"rounds": 0, "one_winner": 0, "taken": 0, "own": 0, "errors": 0, "assignment_ok": 0, "seconds": 0.0}
     root = LocalBackend(url, actor="root", clock=clock)
     for shift in _again_and_again(url):
         if tally["rounds"] == rounds:
@@ -100,7 +101,14 @@ def race(url: str, racers: int, rounds: int, served: tuple[str, dict[str, str]] 
         tally["rounds"] += 1
         tally["one_winner"] += len(winners) == 1
         tally["taken"] += sum(g[1] == "taken" and "already taken by" in g[2] for g in got)
+        # the winner's own other processes (one person agreeing twice): told it is theirs already
+        tally["own"] += sum(bool(winners) and g[0] == winners[0][0] and g[1] == "taken" and "already agreed" in g[2]
+                            for g in got)
         tally["errors"] += sum(g[1] == "error" for g in got)
+        for g in got:
+            if g[1] == "error" or (g[1] == "taken" and "already taken by" not in g[2]
+                                   and "already agreed" not in g[2]):
+                tally.setdefault("odd", Counter())[f"{g[1]}: {g[2][:120]}"] += 1
         held = {a.uid: a.person.login for a in shifts(url)}
         tally["assignment_ok"] += len(winners) == 1 and held.get(shift.uid) == winners[0][0] \
             and root.swap(swap.id).taken_by.login == winners[0][0]
@@ -214,13 +222,18 @@ def candidates_section(path: Path, url: str, tokens: dict[str, str], args, tmp: 
 
 def race_section(url: str, args, tmp: Path) -> str:
     tally = race(url, args.racers, args.rounds)
+    for line, n in tally.get("odd", Counter()).most_common(5):
+        print(f"  SQLite, {n}x: {line}")
     pg_line = ("- PostgreSQL behind 2 `oncall serve` workers: not run (`--postgres`); tests/swaps/test_race.py "
                "races 8 processes on a real PostgreSQL server.\n")
     if args.postgres:
         pg = pg_race(args.team_size, args.racers, args.pg_rounds or args.rounds, tmp)
+        for line, n in pg.get("odd", Counter()).most_common(5):
+            print(f"  PostgreSQL, {n}x: {line}")
         pg_line = (f"- The race on PostgreSQL behind `oncall serve --workers 2`, each process agreeing over HTTP "
                    f"with its own token: {pg['rounds']} rounds: exactly one winner in {pg['one_winner']}, "
-                   f"{pg['taken']} told \"already taken by\" (of {pg['rounds'] * (args.racers - 1)}), "
+                   f"{pg['taken']} told \"already taken by\" and {pg['own']} of the winner's own other "
+                   f"processes \"you already agreed\" (of {pg['rounds'] * (args.racers - 1)} losers), "
                    f"{pg['errors']} other errors, assignment matching the winner in {pg['assignment_ok']}; "
                    f"{pg['seconds'] / max(pg['rounds'], 1):.1f} s a round.\n")
     flags = f"--rounds {args.rounds}" + (f" --postgres --pg-rounds {args.pg_rounds or args.rounds}"
@@ -229,7 +242,8 @@ def race_section(url: str, args, tmp: Path) -> str:
             f"The outcome of a race does not depend on the machine's load; the seconds a round do.\n\n"
             f"- The race on one SQLite file: {args.racers} processes agree to the same broadcast ask at once, "
             f"{tally['rounds']} rounds: exactly one winner in {tally['one_winner']}, "
-            f"{tally['taken']} told \"already taken by\" (of {tally['rounds'] * (args.racers - 1)}), "
+            f"{tally['taken']} told \"already taken by\" and {tally['own']} of the winner's own other "
+            f"processes \"you already agreed\" (of {tally['rounds'] * (args.racers - 1)} losers), "
             f"{tally['errors']} other errors, assignment matching the winner in {tally['assignment_ok']}; "
             f"{tally['seconds'] / max(tally['rounds'], 1):.1f} s a round (starting {args.racers} processes "
             f"included).\n" + pg_line)

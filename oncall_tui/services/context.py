@@ -71,6 +71,7 @@ class ServiceContext:
         #: `oncall serve` wakes its deliverer, the `oncall` a person runs starts one.
         self.after_queue: Callable[[], None] | None = None
         self._queued = threading.local()
+        self._writing = threading.local()  # inside `write` on this thread (`writing()`)
 
     def acting_as(self, login: str) -> ServiceContext:
         """The same database, clock and administrators, asked by `login`."""
@@ -201,7 +202,12 @@ class ServiceContext:
             return result
 
         self._queued.flag = False
-        result = run_write(self.db, unit)
+        outer = getattr(self._writing, "flag", False)
+        self._writing.flag = True
+        try:
+            result = run_write(self.db, unit)
+        finally:
+            self._writing.flag = outer
         if getattr(self._queued, "flag", False):
             self._queued.flag = False
             if self.after_queue is not None:
@@ -209,6 +215,11 @@ class ServiceContext:
         if isinstance(result, AfterCommit):
             return self.read(result.build)
         return result
+
+    def writing(self) -> bool:
+        """Whether this thread is inside a write: what it has changed is not yet counted, so
+        nothing kept by the change counter may be trusted then."""
+        return bool(getattr(self._writing, "flag", False))
 
     def bind(self) -> None:
         if m.database.obj is not self.db:

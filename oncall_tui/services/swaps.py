@@ -217,23 +217,44 @@ class SwapsService(ServiceBase):
     def _month_problem(self, shift: _Shift):
         """The planner's problem of the shift's month, as the planner builds it, with the one
         eligibility rule asked only about this shift and role: the other cells are the people's
-        own already, and only what the swap adds is judged (a month of checks costs ~1 s for 50)."""
+        own already, and only what the swap adds is judged (a month of checks costs ~1 s for 50).
+
+        The month itself (everyone eligible everywhere) is gathered once and kept while nothing
+        changes (`_remembered`; never inside a write, whose own changes are not counted yet), so
+        an inbox of asks and a dialog asking again and again gather it once; each shift then
+        gets a copy with its own eligibility."""
+        from ..scheduler.problem import Problem
+
         start, role = shift.slot.start, shift.slot.role
+        month = month_of(shift.plan.first_day)
 
-        def eligibility(team: m.Team):
-            real = self._remembered("eligibility", team, lambda: self.eligibility(team))
-
-            def check(person_id: int, asked_role: str, at: datetime) -> tuple[bool, str]:
-                if at == start and asked_role == role:
-                    return real(person_id, asked_role, at)
-                return True, ""
-            return check
+        def everyone(team: m.Team):
+            return lambda person_id, asked_role, at: (True, "")
 
         def recommendations(team: m.Team, month: str):
             return self._remembered(f"recommendations:{month}", team, lambda: self.recommendations(team, month))
 
-        data = PlanData(self.ctx, eligibility, recommendations)
-        return data._gather(shift.rot, month_of(shift.plan.first_day))
+        def gather():
+            return PlanData(self.ctx, everyone, recommendations)._gather(shift.rot, month)
+
+        base = gather() if self.ctx.writing() else \
+            self._remembered(f"month:{shift.rot.id}:{month}", shift.team, gather)
+        real = self._remembered("eligibility", shift.team, lambda: self.eligibility(shift.team))
+        problem: Problem = dataclasses.replace(base.problem, eligible=set(base.problem.eligible or ()))
+        built = dataclasses.replace(base, problem=problem, ineligible_why=dict(base.ineligible_why))
+        sid = built.id_of.get(start)
+        if sid is not None and problem.eligible is not None:
+            rows: Any = (m.Person.select(m.Person.login, m.Person.id)
+                         .where(m.Person.login.in_(list(built.members))).tuples())
+            ids: dict[str, int] = dict(rows)
+            for login in built.members:
+                if (login, sid, role) not in problem.eligible or login not in ids:
+                    continue  # not theirs to take at all (another region's window)
+                ok, why = real(ids[login], role, start)
+                if not ok:
+                    problem.eligible.discard((login, sid, role))
+                    built.ineligible_why[(login, sid, role)] = why or f"not eligible as {role}"
+        return built
 
     def _remembered(self, what: str, team: m.Team, make: Callable[[], Any]) -> Any:
         """What another area computed for `team`, kept while nothing in the database changes (the
