@@ -56,10 +56,9 @@ BEFORE = (
     "screen while F5 was pressed; every refresh then laid all the rows out on the UI thread again, "
     "p50 31-38 ms, max 112 ms; a key handled p95 22 ms (F5) and 40 ms (other's changes), 2.3x and 4.2x "
     "idle's p95 of 9.5 ms in that run, max 71 ms and 207 ms; on screen p95 62 and 119 ms. A read of this "
-    "inbox costs 1.7-2 s of CPU, nine tenths "
-    "of it the backend working out, for each ask waiting for the manager, what accepting does to their "
-    "month (`_my_load`, one month's planning data gathered per ask): that thread still shares the GIL "
-    "with the keys.")
+    "inbox then cost 1.7-2 s of CPU, nine tenths of it the backend working out, for each ask waiting "
+    "for the manager, what accepting does to their month (one month's planning data gathered per ask); "
+    "the month is now gathered once per change and each ask judged on a copy.")
 PHASES = (("idle", "idle"), ("key", "F5 pressed"), ("other", "another process's changes"))
 
 
