@@ -131,17 +131,17 @@ class AskDialog(BackendWorkers, ModalScreen):
         self.query_one("#how", OptionList).highlighted = 0
         self.query_one("#how", OptionList).focus()
         self._update_summary()
-        self._fetch_candidates(None)
+        self._fetch_candidates((self.detail.assignment.start, self.detail.assignment.end))
 
-    #: The part the candidates shown (or being found) are for; None: the whole shift.
+    #: The part the candidates shown (or being found) are for: the hours shown (the whole shift,
+    #: or the piece of it the viewer holds) unless another part was typed.
     candidates_for: tuple[Any, Any] | None = None
     _refetch: Any = None  # the timer of a pending refetch after typing
 
-    def _fetch_candidates(self, part: tuple[Any, Any] | None) -> None:
-        """Who could take `part` (None: the whole shift), found in a worker; a newer request
-        replaces one still running."""
+    def _fetch_candidates(self, part: tuple[Any, Any]) -> None:
+        """Who could take `part`, found in a worker; a newer request replaces one still running."""
         uid = self.detail.assignment.uid
-        start, end = part if part else (None, None)
+        start, end = part
         self.candidates_for = part
         if self.candidates is not None:
             _ = self.chosen_login  # kept for when the list comes back
@@ -167,7 +167,7 @@ class AskDialog(BackendWorkers, ModalScreen):
         except ValueError:
             return  # said when Enter is pressed; the list stays for the last part that made sense
         say(self.query_one("#part-error", Static), "")
-        part = None if (start, end) == (a.start, a.end) else (start, end)
+        part = (start, end)
         if part != self.candidates_for:
             self._fetch_candidates(part)
 
@@ -292,9 +292,9 @@ class AskDialog(BackendWorkers, ModalScreen):
         self._refresh_how()
 
     # -- sending ------------------------------------------------------------------------------
-    def part(self) -> tuple[Any, Any] | None:
-        """(start, end) of the part to cover, None for the whole shift; on a mistake, says it
-        in one line and returns False."""
+    def part(self) -> tuple[Any, Any]:
+        """(start, end) of the part to cover (the hours shown unless others were typed); on a
+        mistake, says it in one line and returns False."""
         a = self.detail.assignment
         error = self.query_one("#part-error", Static)
         try:
@@ -304,8 +304,6 @@ class AskDialog(BackendWorkers, ModalScreen):
             say(error, f"Not sent: {exc}")
             return False  # type: ignore[return-value]
         say(error, "")
-        if (start, end) == (a.start, a.end):
-            return None
         return start, end
 
     @on(OptionList.OptionSelected, "#how, #candidates")
@@ -327,7 +325,7 @@ class AskDialog(BackendWorkers, ModalScreen):
             self.send_when_found = True
             self._update_summary()
             return
-        start, end = part if part else (None, None)
+        start, end = part
         note = self.query_one("#note", Input).value.strip()
         uid = self.detail.assignment.uid
         how, person = self.how(), self.chosen()

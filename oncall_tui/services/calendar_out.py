@@ -47,10 +47,8 @@ FAR_AHEAD = timedelta(days=3 * 366)
 def cant_make_it_link(team: m.Team, assignment: m.Assignment, person: m.Person) -> str:
     """The "Can't make this shift?" link of `person`'s shift `assignment`: the page of the
     team's server (server_url) that the swap inbox's link opens too; "" when the team has no
-    server (the entry then shows only the jump-box command) or `person` only covers some
-    hours of it (the holder asks for cover, not the person covering)."""
-    if assignment.person_id != person.id:
-        return ""
+    server (the entry then shows only the jump-box command).  Someone covering some hours of
+    it has a link of their own, for those hours."""
     return full_link(team, cant_path(assignment, person)) if server_url(team) else ""
 
 

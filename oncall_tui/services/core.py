@@ -359,16 +359,18 @@ def _piece(row: m.Assignment, rot: m.Rotation, who: m.Person, start: datetime, e
     return replace(a, start=start, end=end) if (start, end) != (row.slot.start, row.slot.end) else a
 
 
-def pieces_of(row: m.Assignment, covers: list[m.Cover]):
-    """(start, end, person) of an assignment: its holder's hours and each cover's, in time order."""
+def pieces_of(row: m.Assignment, covers: list[m.Cover], ids: bool = False):
+    """(start, end, person) of an assignment: its holder's hours and each cover's, in time order
+    (`covers` in start order, never overlapping).  `ids`: each person's id (no person row read)."""
+    holder = row.person_id if ids else row.person
     at = row.slot.start
     for c in covers:
         if c.start > at:
-            yield at, c.start, row.person
-        yield c.start, c.end, c.person
+            yield at, c.start, holder
+        yield c.start, c.end, c.person_id if ids else c.person
         at = max(at, c.end)
     if at < row.slot.end:
-        yield at, row.slot.end, row.person
+        yield at, row.slot.end, holder
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -55,6 +55,7 @@ from . import convert
 from .availability import SWAP_MARK_NOTE
 from .base import AfterCommit, ServiceBase, ServiceContext
 from .context import EligibilityFor, RecommendationsFor
+from .core import pieces_of
 from .links import (
     ANSWER_PATH,
     CANT_MAC_LENGTH,
@@ -115,13 +116,17 @@ class SwapsService(ServiceBase):
                         end: datetime | None = None) -> list[SwapCandidate]:
         def run() -> list[SwapCandidate]:
             shift = self._shift(shift_uid)
-            self._require_holder_or_manager(shift, "see who could take it")
-            part = self._part(shift, start, end)
-            return self._ranked(shift, part)
+            covers = self._covers(shift)
+            self._require_on_it(shift, covers, "see who could take it")
+            part = self._part(shift, start, end, covers)
+            holder = self._holder(shift, part, covers)
+            self._require_holder_or_manager(shift, "see who could take it", holder)
+            return self._ranked(shift, part, holder)
         return self._read(run)
 
-    def _ranked(self, shift: _Shift, part: tuple[datetime, datetime]) -> list[SwapCandidate]:
-        fits = [f for f in self._fits(shift, part) if not f.why_not]
+    def _ranked(self, shift: _Shift, part: tuple[datetime, datetime], holder: m.Person | None = None,
+                fits: list[_Fit] | None = None) -> list[SwapCandidate]:
+        fits = [f for f in (self._fits(shift, part, holder=holder) if fits is None else fits) if not f.why_not]
         fits.sort(key=lambda f: rank_key(f.level, f.points, f.share, f.person.login))
         out = []
         for rank, f in enumerate(fits, 1):
@@ -136,9 +141,12 @@ class SwapsService(ServiceBase):
         return out
 
     def _fits(self, shift: _Shift, part: tuple[datetime, datetime], only: set[int] | None = None,
-              trade: _Shift | None = None) -> list[_Fit]:
-        """Everyone on the rotation but the holder, each checked by the planner's own rules with
-        the swap applied (and, for a trade, the requester given the traded shift)."""
+              trade: _Shift | None = None, holder: m.Person | None = None) -> list[_Fit]:
+        """Everyone on the rotation but the holder of `part` (the shift's person unless someone
+        covers those hours), each checked by the planner's own rules with the swap applied (and,
+        for a trade, the requester given the traded shift).  When the hours asked are covered,
+        the shift's own person gave them away: they are not asked to take them back (a manager
+        undoes that swap instead)."""
         from ..scheduler.fairness import fair_shares, loads
         from ..scheduler.validate import validate
 
@@ -154,7 +162,8 @@ class SwapsService(ServiceBase):
             cell_sid = built.id_of.get(a.slot.start)
             if cell_sid is not None:
                 plan_cells[(cell_sid, a.slot.role)] = a.person.login
-        holder = shift.assignment.person.login
+        holder_login = (holder or shift.assignment.person).login
+        gave_away = shift.assignment.person.login if holder_login != shift.assignment.person.login else None
         raw, _ = loads(problem, plan_cells)
         points: dict[str, float] = {k: float(v) for k, v in raw.items()}
         weight = {s.id: s.weight for s in problem.shifts}
@@ -182,7 +191,7 @@ class SwapsService(ServiceBase):
             covering.setdefault(c.person_id, c)
         out = []
         for person_id in sorted(built.members):
-            if person_id == holder or person_id not in people:
+            if person_id == holder_login or person_id not in people:
                 continue
             person = people[person_id]
             if only is not None and person.id not in only:
@@ -203,6 +212,8 @@ class SwapsService(ServiceBase):
                        else built.unavailable_why.get((person_id, sid)) if v.rule == "unavailable"
                        else None) or v.message
             held = covering.get(person.id)
+            if person_id == gave_away:
+                why = "they gave these hours away (a manager can undo that swap)"
             if not why and held is not None:
                 tz = ZoneInfo(person.tz or "UTC")
                 why = (f"covers {held.assignment.slot.rotation.name} {held.assignment.slot.role} "
@@ -284,24 +295,25 @@ class SwapsService(ServiceBase):
         now = self._now()
         shift = self._shift(shift_uid, lock=True)
         me = self._me()
-        gone = (m.SwapRequest.select().where((m.SwapRequest.slot == shift.slot) & (m.SwapRequest.requester == me)
-                                             & (m.SwapRequest.taken_by == shift.assignment.person_id)
-                                             & (m.SwapRequest.status.in_(("agreed", "overridden")))).first())
-        if gone is not None and shift.assignment.person_id != me.id:
-            raise Conflict(f"already swapped away: {shift.assignment.person.name} holds it (swap {gone.id})",
-                           fresh=self._view(gone, me))
-        self._require_holder_or_manager(shift, "ask for cover for it")
-        part = self._part(shift, start, end)
+        covers = self._covers(shift)
+        if not self._on_it(shift, covers, me):
+            self._given_away(shift, me, None)
+        self._require_on_it(shift, covers, "ask for cover for it")
+        part = self._part(shift, start, end, covers)
+        requester = self._holder(shift, part, covers)
+        if requester.id != me.id and not self._is_manager(shift.team):
+            self._given_away(shift, me, part)
+        self._require_holder_or_manager(shift, "ask for cover for it", requester)
         if part[0] <= now:
             raise InvalidInput(f"that shift already started ({self._when(shift.slot.start, me)}); "
                                f"ask a manager to reassign it", field="start")
-        requester = shift.assignment.person
-        self._not_covered(shift, part)
         self._advance_for_slot(shift.slot, now)
-        open_one = (m.SwapRequest.select().where((m.SwapRequest.slot == shift.slot)
-                                                 & (m.SwapRequest.status.in_(OPEN_STATES))).first())
+        open_one = self._open_over(shift, part)
         if open_one is not None:
-            raise Conflict(f"swap {open_one.id} for that shift is already open "
+            hours = self._part_of(open_one)
+            which = ("that shift" if hours == (shift.slot.start, shift.slot.end)
+                     else f"{self._when(hours[0], me)}-{self._when(hours[1], me, time_only=True)} of that shift")
+            raise Conflict(f"swap {open_one.id} for {which} is already open "
                            f"({STATE_WORDS[open_one.status]}); cancel it first to ask again",
                            fresh=self._view(open_one, me))
         chosen = [a for a in (ask or []) if a]
@@ -311,6 +323,9 @@ class SwapsService(ServiceBase):
             raise InvalidInput(f"top must be between 1 and {MAX_TOP}", field="top")
         trade = None
         if trade_uid:
+            if requester.id != shift.assignment.person_id:
+                raise InvalidInput("a trade gives a shift of your own for one of theirs; for hours you cover, "
+                                   "ask for cover instead", field="trade_uid")
             if len(chosen) != 1:
                 raise InvalidInput("a trade asks one person (--ask LOGIN) for one of their shifts", field="trade_uid")
             trade = self._shift(trade_uid, lock=True)
@@ -322,8 +337,10 @@ class SwapsService(ServiceBase):
             if why:
                 raise InvalidInput(f"{requester.name} cannot take {self._shift_words(trade, me)} in return: {why}",
                                    field="trade_uid")
-        fits = {f.person.login: f for f in self._fits(shift, part, trade=trade)}
-        ranked = [c.person.login for c in self._ranked(shift, part)]
+        all_fits = self._fits(shift, part, trade=trade, holder=requester)
+        fits = {f.person.login: f for f in all_fits}
+        ranked = [c.person.login for c in self._ranked(shift, part, requester,
+                                                       all_fits if trade is None else None)]
         if chosen:
             for login in chosen:
                 fit = fits.get(login)
@@ -352,7 +369,7 @@ class SwapsService(ServiceBase):
         window = settings_hours(settings, "swap_answer_hours", DEFAULT_ANSWER_HOURS)
         escalate = escalate_at(shift.slot.start, settings_hours(settings, "swap_deadline_hours",
                                                                 DEFAULT_DEADLINE_HOURS))
-        whole = part == (shift.slot.start, shift.slot.end)
+        whole = part == (shift.slot.start, shift.slot.end) and requester.id == shift.assignment.person_id
         req = m.SwapRequest.create(
             slot=shift.slot, requester=requester, mode=mode, status="open", note=note, created_at=now,
             deadline=escalate, start=None if whole else part[0], end=None if whole else part[1],
@@ -514,7 +531,7 @@ class SwapsService(ServiceBase):
         if agree:
             part = self._part_of(req)
             trade = self._shift_of_slot(req.trade_slot) if req.trade_slot_id else None
-            fit = self._fits(shift, part, only={who.id}, trade=trade)
+            fit = self._fits(shift, part, only={who.id}, trade=trade, holder=req.requester)
             if not fit:
                 raise InvalidInput(f"{who.name} is not on this rotation any more")
             if fit[0].why_not:
@@ -578,33 +595,39 @@ class SwapsService(ServiceBase):
             me = self._me()
             shift = self._shift(shift_uid, lock=True)
             self._require_manager(shift.team, "assign a shift directly")
-            part = self._part(shift, start, end)
+            covers = self._covers(shift)
+            part = self._part(shift, start, end, covers)
             if part[1] <= now:
                 raise InvalidInput("that part of the shift is over already", field="end")
             taker = self._person(login)
-            self._not_covered(shift, part)
-            fit = self._fits(shift, part, only={taker.id})
+            holder = self._holder(shift, part, covers)
+            if taker.id == holder.id:
+                raise InvalidInput(f"{taker.name} holds those hours already")
+            fit = self._fits(shift, part, only={taker.id}, holder=holder)
             if not fit:
                 raise InvalidInput(f"{taker.name} is not on rotation {shift.rot.name} (or already holds it)")
             if fit[0].why_not:
                 raise InvalidInput(f"{taker.name} cannot take it: {fit[0].why_not}")
             self._advance_for_slot(shift.slot, now)
             replaced = []
-            for other in m.SwapRequest.select().where((m.SwapRequest.slot == shift.slot)
-                                                      & (m.SwapRequest.status.in_(OPEN_STATES))):
+            for other in self._open_requests(shift):
+                if not _overlap(self._part_of(other), part):
+                    continue  # a request for other hours of the shift goes on
                 state = self._advance_row(other, now)
+                if state.status not in OPEN_STATES:
+                    continue
                 close(state, "overridden", now)
                 self._move(other, state, acted_by=me.login)
                 self._remove_mark(other)
                 replaced.append(other.id)
-            whole = part == (shift.slot.start, shift.slot.end)
+            whole = part == (shift.slot.start, shift.slot.end) and holder.id == shift.assignment.person_id
             req = m.SwapRequest.create(
-                slot=shift.slot, requester=shift.assignment.person, mode="assign", status="overridden",
+                slot=shift.slot, requester=holder, mode="assign", status="overridden",
                 note="", created_at=now, start=None if whole else part[0], end=None if whole else part[1],
                 plan=shift.plan, acted_by=me.login, created_by=me, taken_by=taker, closed_at=now)
             self._apply(req, shift, taker, part, None)
             self._audit("swap_assigned", "swap", req.id, shift.team, shift=shift_uid, taker=login,
-                        earlier=shift.assignment.person.login, start=part[0], end=part[1])
+                        earlier=holder.login, start=part[0], end=part[1])
             for other_id in replaced:
                 self._audit("swap_replaced", "swap", other_id, shift.team, shift=shift_uid, taker=login,
                             by_swap=req.id)
@@ -675,8 +698,8 @@ class SwapsService(ServiceBase):
         def run() -> str:
             shift = self._shift(shift_uid)
             me = self._me()
-            if shift.assignment.person_id != me.id:
-                raise NotAllowed("only the person on that shift has its \"can't make it\" link")
+            if not self._on_it_personally(shift, self._covers(shift), me):
+                raise NotAllowed("only the people on that shift have its \"can't make it\" link")
             return cant_path(shift.assignment, me)
         return self._read(run)
 
@@ -703,29 +726,28 @@ class SwapsService(ServiceBase):
             assignment, person = self._assignment_by_cant_secret(secret)
             shift = self._shift(assignment.slot.uid)
             service = SwapsService(self.ctx.acting_as(person.login), self.eligibility, self.recommendations)
-            from .core import pieces_of
-
-            open_one = (m.SwapRequest.select().where((m.SwapRequest.slot == shift.slot)
-                                                     & (m.SwapRequest.status.in_(OPEN_STATES))).first())
             now = self._now()
-            # after a partial cover the holder holds only some hours: offer those, never the
-            # whole shift (the covered hours are someone else's; asking for them is refused)
+            # after a partial cover the shift's person holds only some hours, and whoever covers
+            # some holds only those: offer the hours that are theirs, never the whole shift
             covers = cover_rows([assignment.id])[assignment.id]
             mine = [(s, e) for s, e, who in pieces_of(assignment, covers) if who.id == person.id]
             ahead = [(s, e) for s, e in mine if s > now]
-            can = bool(ahead) and open_one is None
-            part = ahead[0] if ahead else (shift.slot.start, shift.slot.end)
+            asked = self._open_requests(shift)
+            free = [p for p in ahead if not any(_overlap(self._part_of(r), p) for r in asked)]
+            open_one = next((r for r in asked if any(_overlap(self._part_of(r), p) for p in mine)), None)
+            can = bool(free)
+            part = free[0] if free else ahead[0] if ahead else (shift.slot.start, shift.slot.end)
             tz = ZoneInfo(person.tz or "UTC")
             covered = "; ".join(f"{c.person.name} covers {c.start.astimezone(tz):%a %d %b %H:%M}"
-                                f"-{c.end.astimezone(tz):%H:%M}" for c in covers)
+                                f"-{c.end.astimezone(tz):%H:%M}" for c in covers if c.person_id != person.id)
             detail = self._detail(shift)
-            held = tuple(dataclasses.replace(detail.assignment, start=s, end=e) for s, e in ahead) if covers else ()
-            message = ("" if can else "a request for this shift is open already" if open_one
+            held = tuple(dataclasses.replace(detail.assignment, start=s, end=e) for s, e in free) if covers else ()
+            message = ("" if can else "a request for this shift is open already" if ahead and open_one
                        else "others cover all the hours of this shift" if not mine
                        else "this shift already started")
             return CantLink(shift=detail, person=convert.person_ref(person),
                             open_swap=service._view(open_one, person) if open_one else None,
-                            candidates=tuple(service._ranked(shift, part)) if can else (),
+                            candidates=tuple(service._ranked(shift, part, person)) if can else (),
                             can_request=can, message=message, held=held, covered=covered)
         return self._read(run)
 
@@ -756,8 +778,9 @@ class SwapsService(ServiceBase):
         return offer
 
     def _assignment_by_cant_secret(self, secret: str) -> tuple[m.Assignment, m.Person]:
-        """The shift still to come whose holder's can't-make-it link this is: the secret names its
-        assignment (one row read, its HMAC recomputed and compared).  A link made before secrets
+        """The shift still to come whose holder's can't-make-it link this is, and whose: the secret
+        names its assignment (one row read, its HMAC recomputed for its person and for each person
+        covering some of its hours, and compared).  A link made before secrets
         named their assignment (the HMAC alone) is found among the shifts to come by their
         numbers only, without reading the rows."""
         import hmac as _hmac
@@ -772,8 +795,11 @@ class SwapsService(ServiceBase):
             a = (m.Assignment.select(m.Assignment, m.Slot, m.Person).join(m.Slot).switch(m.Assignment)
                  .join(m.Plan).switch(m.Assignment).join(m.Person)
                  .where(future & (m.Assignment.id == named)).first())
-            if a is not None and _hmac.compare_digest(cant_secret(a, a.person).encode(), given):
-                return a, a.person
+            if a is not None:
+                people = [a.person] + [c.person for c in cover_rows([a.id])[a.id]]
+                for person in people:
+                    if _hmac.compare_digest(cant_secret(a, person).encode(), given):
+                        return a, person
             raise NotFound(NO_LINK, entity="link")
         if len(secret) != CANT_MAC_LENGTH:
             raise NotFound(NO_LINK, entity="link")
@@ -939,6 +965,11 @@ class SwapsService(ServiceBase):
     # ======================================================================================
     # rows, states, views
     def _shift(self, uid: str, lock: bool = False) -> _Shift:
+        """The published shift `uid`.  `lock`: its slot row is locked first (PostgreSQL; SQLite's
+        writes take turns anyway), so two requests for overlapping hours of one shift made at
+        the same moment are checked one after the other (`_open_over`)."""
+        if lock:
+            self._locked(m.Slot.select(m.Slot.id).where(m.Slot.uid == uid)).execute()
         q = (m.Assignment.select(m.Assignment, m.Slot, m.Plan, m.Rotation, m.Team, m.Person)
              .join(m.Slot).switch(m.Assignment).join(m.Plan).join(m.Rotation).join(m.Team)
              .switch(m.Assignment).join(m.Person)
@@ -955,13 +986,49 @@ class SwapsService(ServiceBase):
     def _shift_of_slot(self, slot: Any) -> _Shift:
         return self._shift(slot.uid)
 
-    def _require_holder_or_manager(self, shift: _Shift, doing: str) -> None:
-        me = self._me()
-        if shift.assignment.person_id != me.id and not self._is_manager(shift.team):
+    def _covers(self, shift: _Shift) -> list[m.Cover]:
+        return cover_rows([shift.assignment.id])[shift.assignment.id]
+
+    def _on_it(self, shift: _Shift, covers: list[m.Cover], me: m.Person) -> bool:
+        """Whether `me` holds some hours of the shift (its person, or covering some) or manages it."""
+        return (shift.assignment.person_id == me.id or any(c.person_id == me.id for c in covers)
+                or self._is_manager(shift.team))
+
+    def _require_on_it(self, shift: _Shift, covers: list[m.Cover], doing: str) -> None:
+        if not self._on_it(shift, covers, self._me()):
             raise NotAllowed(f"that is not your shift ({shift.assignment.person.name} holds it); "
                              f"only they or a manager of '{shift.team.slug}' can {doing}")
 
-    def _part(self, shift: _Shift, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    def _require_holder_or_manager(self, shift: _Shift, doing: str, holder: m.Person | None = None) -> None:
+        """`holder`: who holds the hours in question (default: the shift's person)."""
+        me = self._me()
+        holder = holder or shift.assignment.person
+        if holder.id != me.id and not self._is_manager(shift.team):
+            whose = ("that is not your shift" if holder.id == shift.assignment.person_id
+                     else "those hours are not yours")
+            raise NotAllowed(f"{whose} ({holder.name} holds {'it' if 'shift' in whose else 'them'}); "
+                             f"only they or a manager of '{shift.team.slug}' can {doing}")
+
+    def _given_away(self, shift: _Shift, me: m.Person, part: tuple[datetime, datetime] | None) -> None:
+        """Refused with the swap that did it when `me` gave these hours (None: any) away."""
+        applied = (m.SwapRequest.select().where(
+            (m.SwapRequest.slot == shift.slot) & (m.SwapRequest.requester == me)
+            & m.SwapRequest.taken_by.is_null(False) & (m.SwapRequest.status.in_(("agreed", "overridden"))))
+            .order_by(m.SwapRequest.id.desc()))
+        for gone in applied:
+            if part is None or _overlap(self._part_of(gone), part):
+                taker: Any = gone.taken_by
+                raise Conflict(f"already swapped away: {taker.name} took "
+                               + ("it" if gone.start is None else
+                                  f"{self._when(gone.start, me)}-{self._when(gone.end, me, time_only=True)}")
+                               + f" (swap {gone.id})", fresh=self._view(gone, me))
+
+    def _part(self, shift: _Shift, start: datetime | None, end: datetime | None,
+              covers: list[m.Cover] | None = None) -> tuple[datetime, datetime]:
+        """The part asked about, checked.  Neither end given: the whole shift, or, for someone
+        who holds only some hours of it, those hours (refused when they hold two separate parts)."""
+        if start is None and end is None:
+            return self._own_part(shift, self._covers(shift) if covers is None else covers)
         s, e = start or shift.slot.start, end or shift.slot.end
         for value, name in ((s, "start"), (e, "end")):
             if value.tzinfo is None:
@@ -978,16 +1045,52 @@ class SwapsService(ServiceBase):
                                field="start" if not shift.slot.start <= s else "end")
         return s, e
 
+    def _own_part(self, shift: _Shift, covers: list[m.Cover]) -> tuple[datetime, datetime]:
+        whole = (shift.slot.start, shift.slot.end)
+        me = self._me()
+        if not covers or self._is_manager(shift.team) and not self._on_it_personally(shift, covers, me):
+            return whole
+        now = self._now()
+        mine = [(s, e) for s, e, who in pieces_of(shift.assignment, covers) if who.id == me.id and e > now]
+        if len(mine) == 1:
+            return mine[0]
+        if len(mine) > 1:
+            listed = ", ".join(f"{self._when(s, me)}-{self._when(e, me, time_only=True)}" for s, e in mine)
+            raise InvalidInput(f"you hold {len(mine)} separate parts of that shift ({listed}); "
+                               f"say which with its from and to", field="start")
+        return whole
+
+    @staticmethod
+    def _on_it_personally(shift: _Shift, covers: list[m.Cover], me: m.Person) -> bool:
+        return shift.assignment.person_id == me.id or any(c.person_id == me.id for c in covers)
+
     def _part_of(self, req: m.SwapRequest) -> tuple[datetime, datetime]:
         return req.start or req.slot.start, req.end or req.slot.end
 
-    def _not_covered(self, shift: _Shift, part: tuple[datetime, datetime]) -> None:
-        taken = (m.Cover.select(m.Cover, m.Person).join(m.Person)
-                 .where((m.Cover.assignment == shift.assignment) & (m.Cover.start < part[1])
-                        & (m.Cover.end > part[0])).first())
-        if taken is not None:
-            raise Conflict(f"already swapped away: {taken.person.name} covers "
-                           f"{self._when(taken.start, self._me())}-{self._when(taken.end, self._me(), time_only=True)}")
+    def _holder(self, shift: _Shift, part: tuple[datetime, datetime], covers: list[m.Cover]) -> m.Person:
+        """Who holds every hour of `part`: the shift's person, or whoever covers those hours.
+        Hours held by several people are refused in one line (one person asks for their own)."""
+        held = [(s, e, who) for s, e, who in pieces_of(shift.assignment, covers) if _overlap((s, e), part)]
+        if len({who.id for _, _, who in held}) == 1:
+            return held[0][2]
+        me = self._me()
+
+        def hours(s: datetime, e: datetime) -> str:
+            return f"{self._when(s, me)}-{self._when(e, me, time_only=True)}"
+        if any(who.id == me.id for _, _, who in held):
+            others = "; ".join(f"{who.name} covers {hours(s, e)}" for s, e, who in held if who.id != me.id)
+            raise Conflict(f"already swapped away: {others}; ask for the hours that are still yours")
+        listed = "; ".join(f"{who.name} {hours(s, e)}" for s, e, who in held)
+        raise Conflict(f"those hours are held by several people ({listed}); ask for one person's hours at a time")
+
+    def _open_requests(self, shift: _Shift) -> list[m.SwapRequest]:
+        return list(m.SwapRequest.select().where((m.SwapRequest.slot == shift.slot)
+                                                 & (m.SwapRequest.status.in_(OPEN_STATES)))
+                    .order_by(m.SwapRequest.id))
+
+    def _open_over(self, shift: _Shift, part: tuple[datetime, datetime]) -> m.SwapRequest | None:
+        """The open request for some of the hours `part` (a shift has one per hour at a time)."""
+        return next((r for r in self._open_requests(shift) if _overlap(self._part_of(r), part)), None)
 
     def _request_row(self, swap_id: int, lock: bool = False) -> m.SwapRequest:
         q = m.SwapRequest.select().where(m.SwapRequest.id == swap_id)
@@ -1127,38 +1230,59 @@ class SwapsService(ServiceBase):
 
     def _apply(self, req: m.SwapRequest, shift: _Shift, taker: m.Person, part: tuple[datetime, datetime],
                trade: _Shift | None) -> None:
-        """The taker holds the part from now on: the whole shift's assignment, or a Cover row."""
+        """The taker holds the part from now on: the whole shift's assignment, or a Cover row for
+        exactly those hours (`hand_over`: out of the requester's own hours or the hours they cover)."""
         now = self._now()
-        if part == (shift.slot.start, shift.slot.end):
+        if req.start is None:
             a = m.Assignment
             done = (a.update(person=taker, source="swap", version=a.version + 1)
                     .where((a.id == shift.assignment.id) & (a.person == shift.assignment.person_id)).execute())
             if done != 1:
                 raise Conflict("the shift changed hands meanwhile; reload")
-        else:
-            m.Cover.create(assignment=shift.assignment, person=taker, start=part[0], end=part[1], request=req,
-                           created_at=now)
+        elif not hand_over(shift.assignment, req.requester_id, taker.id, part, req.id, now):
+            raise Conflict("those hours changed hands meanwhile; reload")
         if trade is not None:
             a = m.Assignment
             done = (a.update(person=req.requester_id, source="swap", version=a.version + 1)
                     .where((a.id == trade.assignment.id) & (a.person == taker.id)).execute())
             if done != 1:
                 raise Conflict("the shift offered in return changed hands meanwhile")
-        giver = shift.assignment.person
+        giver = req.requester
         self._tell_calendars(shift.slot, left=[giver], joined=[taker])
         if trade is not None:
             self._tell_calendars(trade.slot, left=[taker], joined=[giver])
 
     def _unapply(self, req: Any, shift: _Shift) -> None:
+        """The swap's hours go back to its requester: refused while someone took some of them on
+        from the taker since (that later swap is undone first)."""
         a = m.Assignment
+        part = self._part_of(req)
+        later = next((c for c in self._covers(shift) if c.request_id != req.id and _overlap((c.start, c.end), part)),
+                     None)
+        if later is not None:
+            me = self._me()
+            since = f" since swap {later.request_id}" if later.request_id else ""
+            raise Conflict(f"{later.person.name} covers {self._when(later.start, me)}-"
+                           f"{self._when(later.end, me, time_only=True)} of those hours{since}; undo that "
+                           f"first; nothing was undone")
         if req.start is None:
             done = (a.update(person=req.requester_id, source="swap", version=a.version + 1)
                     .where((a.id == shift.assignment.id) & (a.person == req.taken_by_id)).execute())
             if done != 1:
                 raise Conflict(f"{req.taken_by.name} no longer holds that shift; nothing was undone")
-        else:
+        elif req.requester_id == shift.assignment.person_id:
             if not m.Cover.delete().where(m.Cover.request == req).execute():
                 raise Conflict("that cover is gone already; nothing was undone")
+        else:  # hours the requester covered: theirs again, as part of the cover they came from
+            r = m.SwapRequest
+            came_from = (r.select().where((r.slot == req.slot_id) & (r.taken_by == req.requester_id)
+                                              & (r.id < req.id) & r.status.in_(("agreed", "overridden")))
+                         .order_by(r.id.desc()))
+            origin = next((o.id for o in came_from if _overlap(self._part_of(o), part)), None)
+            if not (m.Cover.update(person=req.requester_id, request=origin)
+                    .where(m.Cover.request == req).execute()):
+                raise Conflict("that cover is gone already; nothing was undone")
+            _coalesce(shift.assignment.id)
         taker, requester = req.taken_by, req.requester
         self._tell_calendars(shift.slot, left=[taker], joined=[] if req.start is not None else [requester])
         if req.trade_slot_id:
@@ -1247,7 +1371,7 @@ class SwapsService(ServiceBase):
         try:
             shift = self._shift_of(req)
             trade = self._shift_of_slot(req.trade_slot) if req.trade_slot_id else None
-            fits = self._fits(shift, part, only={viewer.id}, trade=trade)
+            fits = self._fits(shift, part, only={viewer.id}, trade=trade, holder=req.requester)
         except (NotFound, InvalidInput):
             return ""
         if not fits:
@@ -1349,12 +1473,54 @@ def cover_rows(assignment_ids: list[int]) -> dict[int, list[m.Cover]]:
 
 
 
+def _overlap(a: tuple[datetime, datetime], b: tuple[datetime, datetime]) -> bool:
+    return a[0] < b[1] and a[1] > b[0]
+
+
+def hand_over(assignment: m.Assignment, giver_id: int, taker_id: int, part: tuple[datetime, datetime],
+              request_id: int, now: datetime) -> bool:
+    """The hours `part` of `assignment` pass from `giver_id` to `taker_id` as a Cover row of
+    exactly those hours.  The giver holds them as the assignment's person, or as a cover (theirs
+    is cut around the part: the hours before and after stay theirs, under the swap that gave them
+    those hours).  False, and nothing changed, when the giver does not hold every hour of `part`."""
+    covers = list(m.Cover.select().where(m.Cover.assignment == assignment.id).order_by(m.Cover.start))
+    held = [who for s, e, who in pieces_of(assignment, covers, ids=True) if _overlap((s, e), part)]
+    if not held or any(who != giver_id for who in held):
+        return False
+    for c in covers:
+        if c.person_id == giver_id and _overlap((c.start, c.end), part):
+            c.delete_instance()
+            for s, e in ((c.start, part[0]), (part[1], c.end)):
+                if s < e:
+                    m.Cover.create(assignment=assignment.id, person=giver_id, start=s, end=e, request=c.request_id,
+                                   created_at=c.created_at)
+    m.Cover.create(assignment=assignment.id, person=taker_id, start=part[0], end=part[1], request=request_id,
+                   created_at=now)
+    return True
+
+
+def _coalesce(assignment_id: int) -> None:
+    """Neighbouring covers of one person from one swap become one row again (after an undo)."""
+    before = None
+    for c in list(m.Cover.select().where(m.Cover.assignment == assignment_id).order_by(m.Cover.start)):
+        if (before is not None and before.end == c.start and before.person_id == c.person_id
+                and before.request_id == c.request_id):
+            end = c.end
+            c.delete_instance()
+            before.end = end
+            before.save()
+        else:
+            before = c
+
+
 def carry_swaps(previous: m.Plan, plan: m.Plan, now: datetime) -> list[str]:
     """A newly published plan keeps the swaps agreed on the one it replaces (for shifts still to
-    come): the taker keeps a whole shift they took, and a cover of some hours stays with the new
-    plan's shift when the same person holds it.  What cannot be kept (the taker holds another role
-    on that shift in the new plan, or the new plan gives the shift to someone else) is returned as
-    one line each, for the plan's warnings; nothing is dropped silently."""
+    come), in the order they were agreed: the taker keeps a whole shift they took, and a cover of
+    some hours stays with the new plan's shift when the person who gave those hours holds them
+    there (the shift's person, or whoever covers them by an earlier swap carried over).  What
+    cannot be kept (the taker holds another role on that shift in the new plan, or the new plan
+    gives those hours to someone else) is returned as one line each, for the plan's warnings;
+    nothing is dropped silently."""
     lost: list[str] = []
     new_by_slot = {a.slot_id: a for a in m.Assignment.select().where(m.Assignment.plan == plan)}
     held_at: dict[tuple[int, datetime], set[int]] = defaultdict(set)
@@ -1362,7 +1528,8 @@ def carry_swaps(previous: m.Plan, plan: m.Plan, now: datetime) -> list[str]:
         held_at[(a.slot.rotation_id, a.slot.start)].add(a.person_id)
     swaps = (m.SwapRequest.select(m.SwapRequest, m.Slot).join(m.Slot)
              .where((m.SwapRequest.plan == previous) & (m.SwapRequest.status.in_(("agreed", "overridden")))
-                    & m.SwapRequest.taken_by.is_null(False) & (m.Slot.end > now)))
+                    & m.SwapRequest.taken_by.is_null(False) & (m.Slot.end > now))
+             .order_by(m.SwapRequest.id))
     for req in swaps:
         slot = req.slot
         new = new_by_slot.get(slot.id)
@@ -1379,14 +1546,11 @@ def carry_swaps(previous: m.Plan, plan: m.Plan, now: datetime) -> list[str]:
                     continue
                 m.Assignment.update(person=taker, source="swap", version=m.Assignment.version + 1).where(
                     m.Assignment.id == new.id).execute()
-        else:
-            if new.person_id != req.requester_id:
-                lost.append(f"{where}: the new plan gives that shift to someone else; the cover of some "
-                            f"hours is not kept")
-                continue
-            for c in m.Cover.select().where(m.Cover.request == req):
-                m.Cover.create(assignment=new, person=c.person_id, start=c.start, end=c.end, request=req,
-                               created_at=c.created_at)
+        elif not hand_over(new, req.requester_id, taker.id, (req.start, req.end), req.id,
+                           req.closed_at or now):
+            lost.append(f"{where}: the new plan gives those hours to someone else; the cover of some "
+                        f"hours is not kept")
+            continue
         m.SwapRequest.update(plan=plan, version=m.SwapRequest.version + 1).where(
             m.SwapRequest.id == req.id).execute()
     return lost

@@ -181,9 +181,24 @@ def _v7(db: pw.Database) -> None:
             Availability.id == mark_id).execute()
 
 
+def _v8(db: pw.Database) -> None:
+    """A shift may have several requests open at once, each for other hours of it (the hours
+    someone covers are theirs to ask about; two parts of one shift can be asked for one after
+    the other).  The one-open-request-per-shift index goes; the service checks that open
+    requests never overlap, one writer at a time on the shift (its slot row locked).  The
+    database still refuses two open requests from the same start of a shift (the same part
+    sent twice at one moment)."""
+    table = SwapRequest._meta.table_name
+    db.execute_sql("DROP INDEX IF EXISTS swap_request_one_open")
+    db.execute_sql(f'CREATE UNIQUE INDEX IF NOT EXISTS swap_request_open_whole ON "{table}" (slot_id) '
+                   "WHERE status IN ('open', 'escalated') AND start IS NULL")
+    db.execute_sql(f'CREATE UNIQUE INDEX IF NOT EXISTS swap_request_open_part ON "{table}" (slot_id, start) '
+                   "WHERE status IN ('open', 'escalated') AND start IS NOT NULL")
+
+
 # version -> step that brings a database from version-1 to version.
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6,
-                                                        7: _v7}
+                                                        7: _v7, 8: _v8}
 
 
 def current_version() -> int:

@@ -43,3 +43,30 @@ def agree_remote(base_url: str, token: str, login: str, swap_id: int, barrier, r
     from oncall_tui.backend.remote import RemoteBackend
 
     _agree(lambda: RemoteBackend(base_url, token=token), login, swap_id, barrier, results)
+
+
+def ask(url: str, login: str, uid: str, start_iso: str, end_iso: str, now_iso: str, barrier, results) -> None:
+    """As `login`, ask everyone to cover `start_iso`..`end_iso` of shift `uid` the moment every
+    racer is ready: puts (start, "asked" | "refused" | "error", message or swap id)."""
+    from oncall_tui.backend.local import LocalBackend
+    from oncall_tui.core.clock import FixedClock
+    from oncall_tui.core.errors import Conflict
+
+    try:
+        backend = LocalBackend(url, actor=login, clock=FixedClock(datetime.fromisoformat(now_iso)))
+        backend.whoami()
+    except Exception as exc:  # noqa: BLE001 - reported to the caller
+        barrier.wait()
+        results.put((start_iso, "error", f"{type(exc).__name__}: {exc}"))
+        return
+    barrier.wait()
+    try:
+        swap = backend.swap_request(uid, start=datetime.fromisoformat(start_iso), end=datetime.fromisoformat(end_iso),
+                                    everyone=True)
+        results.put((start_iso, "asked", swap.id))
+    except Conflict as exc:
+        results.put((start_iso, "refused", str(exc)))
+    except Exception as exc:  # noqa: BLE001 - reported to the caller
+        results.put((start_iso, "error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        backend.close()

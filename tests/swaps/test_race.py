@@ -73,3 +73,38 @@ def test_exactly_one_of_many_agreements_at_once_wins(race_db, clock):
         assert held[shift.uid] == winners[0][0]
         rounds += 1
     assert rounds == ROUNDS
+
+
+def test_requests_for_overlapping_hours_of_one_shift_made_at_once_leave_one_open(race_db, clock):
+    """Six processes of the shift's holder ask at the same moment: three for overlapping hours
+    (one of them is made, the others are told it is open), three for hours apart (all made)."""
+    from datetime import timedelta
+
+    from . import race_workers
+
+    root = LocalBackend(race_db, actor=DEMO_YOU, clock=clock)
+    shift = next(a for a in holders(root, clock) if a.person.login not in (DEMO_YOU, "maya"))
+    h = timedelta(hours=1)
+    overlapping = [(shift.start + i * h, shift.start + (i + 3) * h) for i in (1, 2, 3)]
+    apart = [(shift.start + i * h, shift.start + (i + 2) * h) for i in (10, 14, 18)]
+    parts = overlapping + apart
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["oncall_tui.backend.local", "tests.swaps.race_workers"])
+    barrier, results = ctx.Barrier(len(parts)), ctx.Queue()
+    procs = [ctx.Process(target=race_workers.ask, args=(race_db, shift.person.login, shift.uid, s.isoformat(),
+                                                        e.isoformat(), NOW.isoformat(), barrier, results))
+             for s, e in parts]
+    for p in procs:
+        p.start()
+    got = {start: (what, detail) for start, what, detail in (results.get(timeout=300) for _ in procs)}
+    for p in procs:
+        p.join(timeout=60)
+    assert not [g for g in got.values() if g[0] == "error"], got
+    over = [got[s.isoformat()] for s, _ in overlapping]
+    assert sorted(what for what, _ in over) == ["asked", "refused", "refused"], over
+    assert all("is already open" in detail for what, detail in over if what == "refused")
+    assert [got[s.isoformat()][0] for s, _ in apart] == ["asked"] * 3
+    open_now = [s for s in root.swaps() if s.shift_uid == shift.uid and s.state in ("open", "escalated")]
+    assert len(open_now) == 4
+    spans = sorted((s.start, s.end) for s in open_now)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), spans  # never two for one hour

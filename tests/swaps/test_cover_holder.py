@@ -1,0 +1,154 @@
+"""Whoever covers some hours of a shift holds them: they can ask to be covered in turn (all of
+their hours or a part), and a shift can have several requests open at once for different hours.
+Undo goes back one swap at a time, and nobody holding none of the hours can ask about them."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from oncall_tui.backend.local import LocalBackend
+from oncall_tui.core.errors import Conflict, InvalidInput, NotAllowed
+
+from ..conftest import DEMO_YOU
+from .helpers import holders
+
+H = timedelta(hours=1)
+
+
+def _backend(demo_db, clock, login: str) -> LocalBackend:
+    return LocalBackend(demo_db, actor=login, clock=clock)
+
+
+def _pieces(root, shift) -> list[tuple]:
+    """(start, end, login) of each piece of `shift`, in time order (what `oncall shifts` shows)."""
+    day = shift.start.date()
+    rows = [s.assignment for s in root.shifts(person="*", first=day - timedelta(days=1), last=day + timedelta(days=2))
+            if s.assignment.uid == shift.uid]
+    return sorted((a.start, a.end, a.person.login) for a in rows)
+
+
+def _covered(demo_db, clock):
+    """A shift whose holder A gave 06:00-12:00 (from its start) to B.  (root, shift, A, B, the part,
+    the swap)."""
+    root = _backend(demo_db, clock, DEMO_YOU)
+    shift = next(a for a in holders(root, clock) if a.person.login not in (DEMO_YOU, "maya"))
+    a = _backend(demo_db, clock, shift.person.login)
+    part = (shift.start + 6 * H, shift.start + 12 * H)
+    b_login = next(c.person.login for c in a.swap_candidates(shift.uid, start=part[0], end=part[1])
+                   if c.person.login not in (DEMO_YOU, "maya"))
+    swap = a.swap_request(shift.uid, start=part[0], end=part[1], ask=[b_login])
+    assert _backend(demo_db, clock, b_login).swap_agree(swap.id).state == "agreed"
+    return root, shift, shift.person.login, b_login, part, swap
+
+
+def test_whoever_covers_some_hours_asks_for_cover_of_part_of_them_and_undo_goes_back_a_step(demo_db, clock):
+    root, shift, a_login, b_login, part, first = _covered(demo_db, clock)
+    b = _backend(demo_db, clock, b_login)
+    # with no part named, B's candidates are for B's own hours; A gave them away and is not offered
+    mine = b.swap_candidates(shift.uid)
+    logins = [c.person.login for c in mine]
+    assert logins and a_login not in logins and b_login not in logins
+    with pytest.raises(InvalidInput, match="gave these hours away"):
+        b.swap_request(shift.uid, ask=[a_login])
+    sub = (part[0] + 2 * H, part[0] + 4 * H)
+    c_login = next(c.person.login for c in b.swap_candidates(shift.uid, start=sub[0], end=sub[1])
+                   if c.person.login not in (DEMO_YOU, "maya"))
+    second = b.swap_request(shift.uid, start=sub[0], end=sub[1], ask=[c_login])
+    assert second.requester.login == b_login and (second.start, second.end) == sub
+    assert _backend(demo_db, clock, c_login).swap_agree(second.id).state == "agreed"
+    s, e = shift.start, shift.end
+    assert _pieces(root, shift) == [(s, part[0], a_login), (part[0], sub[0], b_login), (sub[0], sub[1], c_login),
+                                    (sub[1], part[1], b_login), (part[1], e, a_login)]
+    clock.at = sub[0] + timedelta(minutes=30)
+    assert {(o.rotation, o.role): o.person.login for o in root.now()}[(shift.rotation, shift.role)] == c_login
+    clock.at = sub[1] + timedelta(minutes=30)
+    assert {(o.rotation, o.role): o.person.login for o in root.now()}[(shift.rotation, shift.role)] == b_login
+    clock.at = shift.start - timedelta(days=5)
+
+    # the first swap cannot be undone under the second: one step at a time, nothing changed
+    with pytest.raises(Conflict, match="undo that first"):
+        root.swap_undo(first.id)
+    assert len(_pieces(root, shift)) == 5
+    root.swap_undo(second.id)
+    assert _pieces(root, shift) == [(s, part[0], a_login), (part[0], part[1], b_login), (part[1], e, a_login)]
+    root.swap_undo(first.id)
+    assert _pieces(root, shift) == [(s, e, a_login)]
+
+
+def test_all_of_the_hours_someone_covers_go_on_to_another_and_the_can_t_make_it_link_is_theirs(demo_db, clock):
+    root, shift, a_login, b_login, part, _ = _covered(demo_db, clock)
+    b = _backend(demo_db, clock, b_login)
+    path = b.cant_make_it_link(shift.uid)
+    secret = path.rstrip("/").rsplit("/", 1)[-1]
+    assert path != _backend(demo_db, clock, a_login).cant_make_it_link(shift.uid)
+    page = root.cant_link(secret)
+    assert page.person.login == b_login and page.can_request
+    assert [(h.start, h.end) for h in page.held] == [part]
+    assert a_login not in [c.person.login for c in page.candidates]
+    swap = root.cant_link_request(secret, everyone=True)
+    assert swap.requester.login == b_login and (swap.start, swap.end) == part
+    taker = swap.asks[0].person.login
+    assert _backend(demo_db, clock, taker).swap_agree(swap.id).state == "agreed"
+    s, e = shift.start, shift.end
+    assert _pieces(root, shift) == [(s, part[0], a_login), (part[0], part[1], taker), (part[1], e, a_login)]
+    # B holds nothing of it now: B's link no longer opens, and B cannot ask about it
+    from oncall_tui.core.errors import NotFound
+    with pytest.raises(NotFound):
+        root.cant_link(secret)
+    with pytest.raises(Conflict, match="already swapped away"):
+        b.swap_request(shift.uid, start=part[0], end=part[1], everyone=True)
+
+
+def test_several_requests_for_different_hours_of_one_shift_are_open_at_once(demo_db, clock):
+    root = _backend(demo_db, clock, DEMO_YOU)
+    shift = next(a for a in holders(root, clock) if a.person.login not in (DEMO_YOU, "maya"))
+    a = _backend(demo_db, clock, shift.person.login)
+    early = (shift.start + 2 * H, shift.start + 4 * H)
+    late = (shift.start + 10 * H, shift.start + 12 * H)
+    one = a.swap_request(shift.uid, start=early[0], end=early[1], everyone=True)
+    two = a.swap_request(shift.uid, start=late[0], end=late[1], everyone=True)
+    assert one.state == two.state == "open"
+    with pytest.raises(Conflict, match=f"swap {one.id} for .* is already open"):
+        a.swap_request(shift.uid, start=early[0] + H, end=late[0], everyone=True)
+    with pytest.raises(Conflict, match="is already open"):
+        a.swap_request(shift.uid, everyone=True)
+    # a manager's give of the early hours replaces only the request for them
+    taker = next(x.person.login for x in one.asks if x.person.login != DEMO_YOU)
+    root.swap_assign(shift.uid, taker, start=early[0], end=early[1])
+    assert a.swap(one.id).state == "overridden" and a.swap(two.id).state == "open"
+    other = next(x.person.login for x in two.asks if x.person.login not in (DEMO_YOU, taker))
+    assert _backend(demo_db, clock, other).swap_agree(two.id).state == "agreed"
+    s, e = shift.start, shift.end
+    who = shift.person.login
+    assert _pieces(root, shift) == [(s, early[0], who), (early[0], early[1], taker), (early[1], late[0], who),
+                                    (late[0], late[1], other), (late[1], e, who)]
+    # the holder now holds three separate parts: asking with no part says which to name
+    with pytest.raises(InvalidInput, match="3 separate parts"):
+        a.swap_request(shift.uid, everyone=True)
+    # hours held by two people are refused in one line, for the holder and for a manager
+    with pytest.raises(Conflict, match="already swapped away: .* covers"):
+        a.swap_request(shift.uid, start=s, end=early[1], everyone=True)
+    with pytest.raises(Conflict, match="held by several people"):
+        root.swap_assign(shift.uid, DEMO_YOU, start=s, end=e)
+
+
+def test_nobody_else_sees_candidates_or_asks_for_hours_someone_covers(demo_db, clock):
+    root, shift, a_login, b_login, part, _ = _covered(demo_db, clock)
+    stranger = next(mm.person.login for mm in root.members("platform")
+                    if mm.person.login not in (DEMO_YOU, a_login, b_login))
+    them = _backend(demo_db, clock, stranger)
+    with pytest.raises(NotAllowed, match="not your shift"):
+        them.swap_candidates(shift.uid, start=part[0], end=part[1])
+    with pytest.raises(NotAllowed, match="not your shift"):
+        them.swap_request(shift.uid, start=part[0], end=part[1], everyone=True)
+    with pytest.raises(NotAllowed):
+        them.cant_make_it_link(shift.uid)
+    # A still holds the rest of the shift but not B's hours
+    a = _backend(demo_db, clock, a_login)
+    with pytest.raises(Conflict, match="already swapped away"):
+        a.swap_request(shift.uid, start=part[0], end=part[1], everyone=True)
+    # and B cannot ask about A's hours
+    b = _backend(demo_db, clock, b_login)
+    with pytest.raises(NotAllowed, match="not your shift"):
+        b.swap_request(shift.uid, start=shift.start, end=part[0], everyone=True)
