@@ -152,3 +152,65 @@ def test_nobody_else_sees_candidates_or_asks_for_hours_someone_covers(demo_db, c
     b = _backend(demo_db, clock, b_login)
     with pytest.raises(NotAllowed, match="not your shift"):
         b.swap_request(shift.uid, start=shift.start, end=part[0], everyone=True)
+
+
+def _republish_as_it_was(root, shift, give_to: str | None = None) -> list[str]:
+    """The shift's plan published again with the same people (`give_to`: this shift to them
+    instead), the swaps agreed on it carried over as a publish does; the lines of what was not kept."""
+    from oncall_tui.services.swaps import carry_swaps
+    from oncall_tui.store import models as m
+
+    def run() -> list[str]:
+        old = m.Assignment.select().join(m.Slot).switch(m.Assignment).join(m.Plan).where(
+            (m.Slot.uid == shift.uid) & (m.Plan.status == "published")).get().plan
+        m.Plan.update(status="superseded").where(m.Plan.id == old.id).execute()
+        fields = {f: getattr(old, f) for f in m.Plan._meta.fields if f not in ("id", "status", "number")}
+        new = m.Plan.create(**fields, status="published", number=old.number + 1)
+        for a in m.Assignment.select(m.Assignment, m.Slot).join(m.Slot).where(m.Assignment.plan == old):
+            person = a.person_id
+            if give_to and a.slot.uid == shift.uid:
+                person = m.Person.get(m.Person.login == give_to).id
+            m.Assignment.create(plan=new, slot=a.slot_id, person=person, source=a.source)
+        return carry_swaps(old, new, root.context.now())
+    return root._write(run)
+
+
+def test_a_re_publish_keeps_a_cover_of_a_cover_in_order_or_says_what_it_could_not_keep(demo_db, clock):
+    root, shift, a_login, b_login, part, first = _covered(demo_db, clock)
+    b = _backend(demo_db, clock, b_login)
+    sub = (part[0] + 2 * H, part[0] + 4 * H)
+    second = b.swap_request(shift.uid, start=sub[0], end=sub[1], everyone=True)
+    c_login = second.asks[0].person.login
+    _backend(demo_db, clock, c_login).swap_agree(second.id)
+    kept = _pieces(root, shift)
+    assert len(kept) == 5
+    assert _republish_as_it_was(root, shift) == []
+    assert _pieces(root, shift) == kept
+    # the new plan gives the shift to someone else: neither cover is kept, each said in a line
+    d_login = next(mm.person.login for mm in root.members("platform")
+                   if mm.person.login not in (DEMO_YOU, a_login, b_login, c_login))
+    lost = _republish_as_it_was(root, shift, give_to=d_login)
+    assert [line.split(" (")[0] for line in lost] == [f"swap {first.id}", f"swap {second.id}"]
+    assert all("gives those hours to someone else" in line for line in lost)
+    assert _pieces(root, shift) == [(shift.start, shift.end, d_login)]
+
+
+def test_the_cli_asks_for_the_hours_its_user_covers_when_no_part_is_named(demo_db, clock):
+    import json
+
+    from .test_cli import run
+
+    root, shift, a_login, b_login, part, _ = _covered(demo_db, clock)
+    path = demo_db.removeprefix("sqlite:///")
+    got = run(b_login, "--db", path, "swap", "candidates", shift.uid, "--json")
+    assert got.exit_code == 0, got.output
+    assert a_login not in [c["person"]["login"] for c in json.loads(got.output)]
+    got = run(b_login, "--db", path, "swap", "request", shift.uid, "--everyone", "--json")
+    assert got.exit_code == 0, got.output
+    made = json.loads(got.output)
+    assert made["requester"]["login"] == b_login
+    from datetime import datetime
+    assert (datetime.fromisoformat(made["start"]), datetime.fromisoformat(made["end"])) == part
+    # the shift's own person, with two separate parts left, is told to name one
+    got = run(a_login, "--db", path, "swap", "request", shift.uid, "--everyone")
+    assert got.exit_code != 0 and "2 separate parts" in got.output

@@ -680,3 +680,42 @@ def test_enter_sends_the_top_three_wherever_the_focus_is_and_o_asks_only_the_hig
     asyncio.run(only())
     made = [s for s in root.swaps() if s.my_part == "outgoing" and s.shift_uid == uid and s.state == "open"]
     assert len(made) == 1 and [a.person.login for a in made[0].asks] == [best[1]]
+
+
+@BOTH
+def test_whoever_covers_an_hour_asks_for_cover_of_it_from_home_in_two_keys(as_user, clock):
+    """Root gave an hour of a shift to someone: on their home screen that hour is a shift of
+    theirs, and c then Enter asks the best three to cover exactly that hour; root, on the
+    piece after it, asks for exactly those hours while the first request is open."""
+    from datetime import timedelta
+
+    from oncall_tui.screens.home import ShiftList
+
+    root = as_user("root")
+    _, detail = free_shift(root)
+    shift = detail.assignment
+    start, end = shift.start + timedelta(hours=3), shift.start + timedelta(hours=4)
+    login = next(c.person.login for c in root.swap_candidates(shift.uid, start, end))
+    as_user(login).swap_agree(root.swap_request(shift.uid, start, end, ask=[login]).id)
+    them = as_user(login)
+
+    async def ask_on_piece(backend, hours):
+        app = quiet_app(backend, clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, 3)
+            shifts = app.screen.query_one("#shifts", ShiftList)
+            index = next(i for i, d in enumerate(shifts.details)
+                         if d.assignment.uid == shift.uid and (d.assignment.start, d.assignment.end) == hours)
+            dialog = await open_ask(pilot, index)
+            assert [c.person.login for c in dialog.candidates or []], "somebody can cover it"
+            assert "root" not in [c.person.login for c in dialog.candidates or []]
+            await pilot.press("enter")
+            assert await wait_until(pilot, lambda: not isinstance(app.screen, AskDialog))
+
+    asyncio.run(ask_on_piece(them, (start, end)))
+    theirs = [s for s in them.swaps() if s.my_part == "outgoing" and s.shift_uid == shift.uid]
+    assert [(s.start, s.end, s.state) for s in theirs] == [(start, end, "open")]
+    assert len([a for a in theirs[0].asks if a.state == "asked"]) == 1  # the top three, in order
+    asyncio.run(ask_on_piece(root, (end, shift.end)))
+    mine = [s for s in root.swaps() if s.my_part == "outgoing" and s.shift_uid == shift.uid and s.state == "open"]
+    assert [(s.start, s.end) for s in mine] == [(end, shift.end)]
