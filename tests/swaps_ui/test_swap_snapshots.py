@@ -8,7 +8,7 @@ from oncall_tui.app import make_app
 from oncall_tui.backend.local import LocalBackend
 
 from ..conftest import DEMO_YOU
-from ..foundation.helpers import settle
+from ..foundation.helpers import settle, wait_until
 from .helpers import free_shift, next_shift
 
 
@@ -26,6 +26,9 @@ def test_inbox_with_an_ask_and_my_own_request(demo_db, clock, snap_compare):
     async def run_before(pilot):
         await settle(pilot, 3)
         await pilot.press("s")
+        from oncall_tui.screens.swaps import SwapsScreen
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, SwapsScreen)
+                                and pilot.app.screen.view is not None)
         await settle(pilot, 3)
 
     assert snap_compare(_app(demo_db, clock), terminal_size=(80, 24), run_before=run_before)
@@ -39,11 +42,17 @@ def test_ask_dialog_with_candidates_and_a_part_outside_the_shift(demo_db, clock,
         for _ in range(index):
             await pilot.press("down")
         await pilot.press("c")
+        from oncall_tui.screens.swap_dialogs import AskDialog
+        # the picture is taken once the candidates are there and the refusal is said
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, AskDialog)
+                                and pilot.app.screen.candidates is not None)
         await settle(pilot, 3)
         field = pilot.app.screen.query_one("#to", Input)
         field.value = "1999-01-01 10:00"
         field.focus()
         await pilot.press("enter")
+        assert await wait_until(pilot, lambda: pilot.app.screen.query_one("#part-error").display
+                                and pilot.app.screen.candidates is not None)
         await settle(pilot, 2)
 
     assert snap_compare(_app(demo_db, clock), terminal_size=(80, 24), run_before=run_before)
