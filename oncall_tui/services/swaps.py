@@ -991,8 +991,7 @@ class SwapsService(ServiceBase):
 
     def _on_it(self, shift: _Shift, covers: list[m.Cover], me: m.Person) -> bool:
         """Whether `me` holds some hours of the shift (its person, or covering some) or manages it."""
-        return (shift.assignment.person_id == me.id or any(c.person_id == me.id for c in covers)
-                or self._is_manager(shift.team))
+        return self._on_it_personally(shift, covers, me) or self._is_manager(shift.team)
 
     def _require_on_it(self, shift: _Shift, covers: list[m.Cover], doing: str) -> None:
         if not self._on_it(shift, covers, self._me()):
@@ -1077,9 +1076,14 @@ class SwapsService(ServiceBase):
 
         def hours(s: datetime, e: datetime) -> str:
             return f"{self._when(s, me)}-{self._when(e, me, time_only=True)}"
+
+        def holds(who: m.Person) -> str:
+            return "holds" if who.id == shift.assignment.person_id else "covers"
         if any(who.id == me.id for _, _, who in held):
-            others = "; ".join(f"{who.name} covers {hours(s, e)}" for s, e, who in held if who.id != me.id)
-            raise Conflict(f"already swapped away: {others}; ask for the hours that are still yours")
+            others = "; ".join(f"{who.name} {holds(who)} {hours(s, e)}" for s, e, who in held if who.id != me.id)
+            first = ("already swapped away" if me.id == shift.assignment.person_id
+                     else "some of those hours are not yours")
+            raise Conflict(f"{first}: {others}; ask for the hours that are yours")
         listed = "; ".join(f"{who.name} {hours(s, e)}" for s, e, who in held)
         raise Conflict(f"those hours are held by several people ({listed}); ask for one person's hours at a time")
 
@@ -1236,8 +1240,8 @@ class SwapsService(ServiceBase):
         if req.start is None:
             a = m.Assignment
             done = (a.update(person=taker, source="swap", version=a.version + 1)
-                    .where((a.id == shift.assignment.id) & (a.person == shift.assignment.person_id)).execute())
-            if done != 1:
+                    .where((a.id == shift.assignment.id) & (a.person == req.requester_id)).execute())
+            if done != 1 or self._covers(shift):
                 raise Conflict("the shift changed hands meanwhile; reload")
         elif not hand_over(shift.assignment, req.requester_id, taker.id, part, req.id, now):
             raise Conflict("those hours changed hands meanwhile; reload")
