@@ -49,8 +49,8 @@ def db_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path}/oncall.db"
 
 
-def build_demo_file(folder, extra=None) -> Path:
-    """A SQLite file in `folder` holding the demo team built as `root` at NOW (then `extra(url,
+def build_demo_file(folder, extra=None, now: datetime = NOW) -> Path:
+    """A SQLite file in `folder` holding the demo team built as `root` at `now` (then `extra(url,
     clock)`, if given), closed and checkpointed, so a test can start from a copy of it.  Built with
     the environment `_isolated_home` gives a test (its own home, no machine configuration)."""
     from oncall_tui.backend.local import LocalBackend, forget_database
@@ -59,7 +59,7 @@ def build_demo_file(folder, extra=None) -> Path:
 
     path = Path(folder) / "oncall.db"
     url = f"sqlite:///{path}"
-    clock = FixedClock(NOW)
+    clock = FixedClock(now)
     with pytest.MonkeyPatch.context() as mp:
         _isolate(mp, Path(folder) / "home")
         build_demo(LocalBackend(url, actor=DEMO_YOU, clock=clock), clock)
