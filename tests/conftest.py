@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
-from oncall_tui.config import full_name
+from oncall_tui.config import full_name, normalise_url, sqlite_path
 from oncall_tui.core.clock import FixedClock
 
 pytest_plugins = ["tests.conftest_backends"]
@@ -21,15 +22,20 @@ DEMO_NAME = full_name(DEMO_YOU)  # and their name in it: their account's (GECOS)
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
 
 
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory, monkeypatch):
-    home = tmp_path_factory.mktemp("home")
+def _isolate(monkeypatch, home: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
     monkeypatch.setenv("ONCALL_HOME", str(home))
     monkeypatch.delenv("ONCALL_DB", raising=False)
     monkeypatch.delenv("ONCALL_LOGIN", raising=False)
     monkeypatch.setenv("ONCALL_SYSTEM_CONFIG", str(home / "system-config.toml"))  # not the machine's
     monkeypatch.setenv("ONCALL_NOW", NOW.isoformat())
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    home = tmp_path_factory.mktemp("home")
+    _isolate(monkeypatch, home)
     yield home
 
 
@@ -43,15 +49,40 @@ def db_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path}/oncall.db"
 
 
-@pytest.fixture
-def demo_db(db_url, clock) -> str:
-    """A database holding the demo team, built as `root` at NOW."""
-    from oncall_tui.backend.local import LocalBackend
+def build_demo_file(folder, extra=None, now: datetime = NOW) -> Path:
+    """A SQLite file in `folder` holding the demo team built as `root` at `now` (then `extra(url,
+    clock)`, if given), closed and checkpointed, so a test can start from a copy of it.  Built with
+    the environment `_isolated_home` gives a test (its own home, no machine configuration)."""
+    from oncall_tui.backend.local import LocalBackend, forget_database
     from oncall_tui.services.demo import build_demo
+    from tests.foundation.helpers import checkpoint
 
-    backend = LocalBackend(db_url, actor=DEMO_YOU, clock=clock)
-    build_demo(backend, clock)
-    return db_url
+    path = Path(folder) / "oncall.db"
+    url = f"sqlite:///{path}"
+    clock = FixedClock(now)
+    with pytest.MonkeyPatch.context() as mp:
+        _isolate(mp, Path(folder) / "home")
+        build_demo(LocalBackend(url, actor=DEMO_YOU, clock=clock), clock)
+        if extra is not None:
+            extra(url, clock)
+        forget_database(url)
+    checkpoint(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """The demo database, built once per test process; `demo_db` hands each test a copy."""
+    return build_demo_file(tmp_path_factory.mktemp("demo-template"))
+
+
+@pytest.fixture
+def demo_db(db_url, demo_template) -> str:
+    """A database holding the demo team, built as `root` at NOW (a copy of the one built for the
+    session: the same file `build_demo` makes, without building it again for every test)."""
+    from tests.foundation.helpers import copy_database
+
+    return copy_database(demo_template, sqlite_path(normalise_url(db_url)))
 
 
 BACKEND_KINDS = ["local", "remote", "postgres"]  # the last two: tests/conftest_backends.py

@@ -130,7 +130,8 @@ def radicale(tmp_path, monkeypatch):
     configuration.update({
         "auth": {"type": "htpasswd", "htpasswd_filename": str(tmp_path / "users"),
                  "htpasswd_encryption": "plain"},
-        "storage": {"filesystem_folder": str(tmp_path / "collections")},
+        # no fsync after each write (as Radicale's own tests): a test's calendars live as long as it does
+        "storage": {"filesystem_folder": str(tmp_path / "collections"), "_filesystem_fsync": "False"},
         "rights": {"type": "owner_only"},
     }, "test", privileged=True)
     app = radicale.Application(configuration)

@@ -46,6 +46,20 @@ def checkpoint(path: Path) -> None:
         con.close()
 
 
+def copy_database(source: Path, target: Path) -> str:
+    """A copy of the SQLite database `source` (closed and checkpointed: the main file holds it all)
+    and its secrets key, at `target`; its URL."""
+    import shutil
+
+    from oncall_tui.store.db import KEY_SUFFIX
+
+    shutil.copyfile(source, target)
+    key = Path(str(source) + KEY_SUFFIX)
+    if key.exists():
+        shutil.copy2(key, Path(str(target) + KEY_SUFFIX))  # with its mode (0600)
+    return f"sqlite:///{target}"
+
+
 def screen_text(app) -> str:
     """What the terminal shows right now, as plain text lines."""
     strips = app.screen._compositor.render_strips()

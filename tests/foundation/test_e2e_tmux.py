@@ -169,23 +169,6 @@ def test_monochrome_terminal_keeps_the_state_readable(terminal, demo_file):
     terminal.press("C-q")
 
 
-def test_oncall_demo_builds_the_team_and_opens_the_app_on_it(terminal, demo_file, tmp_path):
-    """The README's first command: `oncall demo` builds a demo database and opens the app there."""
-    _, env = demo_file
-    fresh = tmp_path / "fresh-demo.db"
-    terminal.start([str(ONCALL), "--db", str(fresh), "demo"], env)
-    home = terminal.wait_for("1 swap request waiting", seconds=60)
-    assert "oncall · My on-call" in home and "Your next shifts" in home
-    assert fresh.exists()
-    terminal.press("r")
-    terminal.wait_for("oncall · Requirements")
-    terminal.press("C-q")
-    deadline = time.monotonic() + 10
-    while not terminal.exited() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert terminal.exited()
-
-
 #: Early in a month the demo has the whole month published: more shifts than 80x24 shows.
 BUSY_NOW = datetime(2026, 12, 3, 9, 30, tzinfo=timezone.utc)
 PHONE = re.compile(r"\+\d+(?: \d+)*")
@@ -236,13 +219,20 @@ def test_f5_on_the_home_screen_keeps_every_partner_and_number_whole(terminal, bu
     theirs.update_profile(theirs.whoami().version, oncall_phone="+44 7700 123456")
     terminal.press("F5")
     _assert_pane_whole(terminal.wait_for("+44 7700 123456"), backend)
+    at_80x24 = terminal.screen()
 
-    # and after the terminal is resized, wider and back
+    # and after the terminal is resized, wider and back, once the app has laid the screen out
+    # again: at 100 columns its widest line is 99 long (no scrollbar); back at 80x24 it shows
+    # what it showed at 80x24 before (the list's scrollbar fills the 80th column, so the width
+    # alone cannot tell the new layout from the old one cut by tmux)
+    def laid_out(width: str) -> bool:
+        shown = terminal.screen()
+        return shown == at_80x24 if width == "80" else max(map(len, shown.splitlines())) == int(width) - 1
+
     for width, height in (("100", "30"), ("80", "24")):
         terminal.tmux("resize-window", "-t", "t", "-x", width, "-y", height)
         deadline = time.monotonic() + 20
-        while max(len(line) for line in terminal.screen().splitlines()) != int(width) - 1 and (
-                time.monotonic() < deadline):
+        while not laid_out(width) and time.monotonic() < deadline:
             time.sleep(0.05)
         _assert_pane_whole(terminal.wait_for("1 swap request waiting"), backend)
     terminal.press("F5")
@@ -250,8 +240,9 @@ def test_f5_on_the_home_screen_keeps_every_partner_and_number_whole(terminal, bu
     terminal.press("C-q")
 
 
-def test_oncall_demo_says_where_its_database_is_once_the_app_has_quit(terminal, demo_file, tmp_path):
-    """The full-screen app hides whatever was printed before it: the demo's path and the command
+def test_oncall_demo_builds_the_team_opens_the_app_and_says_where_it_is_once_quit(terminal, demo_file, tmp_path):
+    """The README's first command: `oncall demo` builds a demo database and opens the app there.
+    The full-screen app hides whatever was printed before it: the demo's path and the command
     for an engineer's side are printed after it quits, as they run (the installed path, which a
     venv does not put on PATH), and that command opens the same demo as alice."""
     import shlex
@@ -259,7 +250,11 @@ def test_oncall_demo_says_where_its_database_is_once_the_app_has_quit(terminal, 
     _, env = demo_file
     fresh = tmp_path / "fresh-demo.db"
     terminal.start([str(ONCALL), "--db", str(fresh), "demo"], env)
-    terminal.wait_for("1 swap request waiting", seconds=60)
+    home = terminal.wait_for("1 swap request waiting", seconds=60)
+    assert "oncall · My on-call" in home and "Your next shifts" in home
+    assert fresh.exists()
+    terminal.press("r")
+    terminal.wait_for("oncall · Requirements")
     terminal.press("C-q")
     deadline = time.monotonic() + 10
     while not terminal.exited() and time.monotonic() < deadline:

@@ -14,10 +14,9 @@ from oncall_tui.config import Target
 from oncall_tui.core.clock import FixedClock
 from oncall_tui.formatting import relative, span
 from oncall_tui.screens import AREAS
-from oncall_tui.services.demo import build_demo
 
-from ..conftest import DEMO_NAME, DEMO_YOU, NOW
-from .helpers import assert_shifts_whole, screen_text, settle, wait_until
+from ..conftest import DEMO_NAME, DEMO_YOU, NOW, build_demo_file
+from .helpers import assert_shifts_whole, copy_database, db_path, screen_text, settle, wait_until
 
 SIZE = (80, 24)
 
@@ -225,11 +224,15 @@ def busy_clock() -> FixedClock:
     return FixedClock(BUSY_NOW)
 
 
+@pytest.fixture(scope="module")
+def busy_template(tmp_path_factory):
+    return build_demo_file(tmp_path_factory.mktemp("busy-template"), now=BUSY_NOW)
+
+
 @pytest.fixture
-def busy_db(db_url, busy_clock) -> str:
-    """The demo database as `oncall demo` builds it on 3 December."""
-    build_demo(LocalBackend(db_url, actor=DEMO_YOU, clock=busy_clock), busy_clock)
-    return db_url
+def busy_db(db_url, busy_template) -> str:
+    """The demo database as `oncall demo` builds it on 3 December (a copy of the module's)."""
+    return copy_database(busy_template, db_path(db_url))
 
 
 async def _press_f5(pilot) -> str:

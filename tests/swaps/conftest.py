@@ -5,18 +5,23 @@ import pytest
 from .helpers import publish_month
 
 
+@pytest.fixture(scope="session")
+def swaps_demo_template(tmp_path_factory):
+    """The demo team with December published, built once per test process."""
+    from ..conftest import build_demo_file
+
+    return build_demo_file(tmp_path_factory.mktemp("swaps-template"), extra=publish_month)
+
+
 @pytest.fixture
-def demo_db(db_url, clock) -> str:
-    """The demo team with December published too (swaps need shifts to come)."""
-    from oncall_tui.backend.local import LocalBackend
-    from oncall_tui.services.demo import build_demo
+def demo_db(db_url, swaps_demo_template) -> str:
+    """The demo team with December published too (swaps need shifts to come): a copy of the
+    session's file."""
+    from oncall_tui.config import normalise_url, sqlite_path
 
-    from ..conftest import DEMO_YOU
+    from ..foundation.helpers import copy_database
 
-    backend = LocalBackend(db_url, actor=DEMO_YOU, clock=clock)
-    build_demo(backend, clock)
-    publish_month(db_url, clock)
-    return db_url
+    return copy_database(swaps_demo_template, sqlite_path(normalise_url(db_url)))
 
 
 @pytest.fixture
