@@ -536,6 +536,10 @@ class SwapsService(ServiceBase):
                 raise InvalidInput(f"{who.name} is not on this rotation any more")
             if fit[0].why_not:
                 raise InvalidInput(f"{who.name} cannot take it now: {fit[0].why_not}")
+            if trade is not None:
+                self._advance_for_slot(trade.slot, now)
+                self._not_asked_over(trade, who, (trade.slot.start, trade.slot.end),
+                                     "the shift they would give in return", "nothing changed")
             ask.state = "agreed"
             close(state, "agreed", now)
             self._move(req, state, who=who, acted_by=acted_by, offer_acted={offer.id: acted_by},
@@ -758,6 +762,13 @@ class SwapsService(ServiceBase):
         def run() -> Any:
             assignment, person = self._assignment_by_cant_secret(secret)
             service = SwapsService(self.ctx.acting_as(person.login), self.eligibility, self.recommendations)
+            # a link asks for its own person's hours only, never with a manager's reach
+            shift = service._shift(assignment.slot.uid, lock=True)
+            covers = service._covers(shift)
+            holder = service._holder(shift, service._part(shift, start, end, covers), covers)
+            if holder.id != person.id:
+                raise NotAllowed(f"this link asks for cover for {person.name}'s own hours only; "
+                                 f"{holder.name} holds those")
             return service._request(assignment.slot.uid, start, end, None, top, everyone, note, None)
         return self._write(run)
 
@@ -1233,14 +1244,14 @@ class SwapsService(ServiceBase):
         """The taker holds the part from now on: the whole shift's assignment, or a Cover row for
         exactly those hours (`hand_over`: out of the requester's own hours or the hours they cover)."""
         now = self._now()
-        if req.start is None:
+        if req.start is None:  # from its requester only: a request outlived by a move of the shift gives nothing
             a = m.Assignment
             done = (a.update(person=taker, source="swap", version=a.version + 1)
-                    .where((a.id == shift.assignment.id) & (a.person == shift.assignment.person_id)).execute())
+                    .where((a.id == shift.assignment.id) & (a.person == req.requester_id)).execute())
             if done != 1:
-                raise Conflict("the shift changed hands meanwhile; reload")
+                raise Conflict(f"{req.requester.name} no longer holds that shift; nothing changed")
         elif not hand_over(shift.assignment, req.requester_id, taker.id, part, req.id, now):
-            raise Conflict("those hours changed hands meanwhile; reload")
+            raise Conflict(f"{req.requester.name} no longer holds all of those hours; nothing changed")
         if trade is not None:
             a = m.Assignment
             done = (a.update(person=req.requester_id, source="swap", version=a.version + 1)
@@ -1265,6 +1276,14 @@ class SwapsService(ServiceBase):
             raise Conflict(f"{later.person.name} covers {self._when(later.start, me)}-"
                            f"{self._when(later.end, me, time_only=True)} of those hours{since}; undo that "
                            f"first; nothing was undone")
+        # the taker asked for cover for some of those hours: that request would outlive their holding them
+        self._advance_for_slot(shift.slot, self._now())
+        self._not_asked_over(shift, req.taken_by, part, "those hours", "nothing was undone")
+        if req.trade_slot_id:
+            trade = self._shift_of_slot(req.trade_slot)
+            self._advance_for_slot(trade.slot, self._now())
+            self._not_asked_over(trade, req.requester, (trade.slot.start, trade.slot.end),
+                                 "the shift they took in return", "nothing was undone")
         if req.start is None:
             done = (a.update(person=req.requester_id, source="swap", version=a.version + 1)
                     .where((a.id == shift.assignment.id) & (a.person == req.taken_by_id)).execute())
@@ -1290,6 +1309,17 @@ class SwapsService(ServiceBase):
             (a.update(person=req.taken_by_id, version=a.version + 1)
              .where((a.id == trade.assignment.id) & (a.person == req.requester_id)).execute())
             self._tell_calendars(trade.slot, left=[requester], joined=[taker])
+
+    def _not_asked_over(self, shift: _Shift, person: m.Person, part: tuple[datetime, datetime], what: str,
+                        outcome: str) -> None:
+        """Refused (an undo, a trade agreed) while `person` has a request open for some of `part`
+        of `shift`: they are about to hold none of it, and that request must not outlive it."""
+        asked = next((r for r in self._open_requests(shift)
+                      if r.requester_id == person.id and _overlap(self._part_of(r), part)), None)
+        if asked is not None:
+            raise Conflict(f"{person.name} asked for cover for {what} (swap {asked.id}, "
+                           f"{STATE_WORDS[asked.status]}); cancel that first; {outcome}",
+                           fresh=self._view(asked, self._me()))
 
     def _tell_calendars(self, slot: m.Slot, left: list[m.Person], joined: list[m.Person]) -> None:
         """In the swap's transaction, as a publish does: the entries of everyone on `slot`'s

@@ -1,0 +1,104 @@
+"""Chains of covers off the happy path: a request must never outlive its requester's holding
+the hours (an undo, a trade), and a can't-make-it link asks for its own person's hours only."""
+from __future__ import annotations
+
+import pytest
+
+from oncall_tui.core.errors import Conflict, NotAllowed
+
+from ..conftest import DEMO_YOU
+from .helpers import holders
+from .test_cover_holder import H, _backend, _covered, _pieces
+
+
+def _engineer_shift(root, clock):
+    return next(a for a in holders(root, clock) if a.person.login not in (DEMO_YOU, "maya"))
+
+
+def test_an_undo_waits_while_the_taker_asks_for_cover_so_no_stale_request_gives_the_shift_away(demo_db, clock):
+    root = _backend(demo_db, clock, DEMO_YOU)
+    shift = _engineer_shift(root, clock)
+    a_login = shift.person.login
+    a = _backend(demo_db, clock, a_login)
+    b_login = next(c.person.login for c in a.swap_candidates(shift.uid) if c.person.login not in (DEMO_YOU, "maya"))
+    first = a.swap_request(shift.uid, ask=[b_login])
+    _backend(demo_db, clock, b_login).swap_agree(first.id)
+    b = _backend(demo_db, clock, b_login)
+    second = b.swap_request(shift.uid, everyone=True)
+    with pytest.raises(Conflict, match=f"asked for cover for those hours \\(swap {second.id}, open\\); "
+                                       "cancel that first; nothing was undone"):
+        root.swap_undo(first.id)
+    assert _pieces(root, shift) == [(shift.start, shift.end, b_login)]
+    assert root.swap(first.id).state == "agreed" and b.swap(second.id).state == "open"
+    b.swap_cancel(second.id)
+    root.swap_undo(first.id)
+    assert _pieces(root, shift) == [(shift.start, shift.end, a_login)]
+    # the request B cancelled gives nothing to anyone
+    x_login = next(x.person.login for x in second.asks if x.person.login not in (DEMO_YOU, "maya", a_login))
+    with pytest.raises(Conflict, match="no longer open"):
+        _backend(demo_db, clock, x_login).swap_agree(second.id)
+    assert _pieces(root, shift) == [(shift.start, shift.end, a_login)]
+
+
+def test_an_undo_of_hours_their_taker_asks_cover_for_waits_and_the_holder_can_ask_after(demo_db, clock):
+    root, shift, a_login, b_login, part, first = _covered(demo_db, clock)
+    b = _backend(demo_db, clock, b_login)
+    second = b.swap_request(shift.uid, everyone=True)
+    before = _pieces(root, shift)
+    with pytest.raises(Conflict, match=f"swap {second.id}, open\\); cancel that first"):
+        root.swap_undo(first.id)
+    assert _pieces(root, shift) == before
+    root.swap_cancel(second.id)  # a manager may cancel it for them
+    root.swap_undo(first.id)
+    assert _pieces(root, shift) == [(shift.start, shift.end, a_login)]
+    again = _backend(demo_db, clock, a_login).swap_request(shift.uid, start=part[0], end=part[1], everyone=True)
+    assert again.state == "open" and again.requester.login == a_login
+
+
+def test_a_trade_is_not_agreed_while_its_giver_asks_cover_for_the_shift_they_give(demo_db, clock):
+    root = _backend(demo_db, clock, DEMO_YOU)
+    for shift in holders(root, clock):
+        if shift.person.login in (DEMO_YOU, "maya"):
+            continue
+        y = _backend(demo_db, clock, shift.person.login)
+        for c in y.swap_candidates(shift.uid):
+            if c.person.login in (DEMO_YOU, "maya"):
+                continue
+            for t in y.swap_trade_options(shift.uid, c.person.login):
+                a = _backend(demo_db, clock, c.person.login)
+                own = a.swap_request(t.assignment.uid, everyone=True)
+                try:
+                    trade = y.swap_request(shift.uid, ask=[c.person.login], trade_uid=t.assignment.uid)
+                except Exception:
+                    a.swap_cancel(own.id)
+                    continue
+                with pytest.raises(Conflict, match=f"asked for cover for the shift they would give in return "
+                                                   f"\\(swap {own.id}, [^)]*\\); cancel that first; nothing changed"):
+                    a.swap_agree(trade.id)
+                assert _pieces(root, shift) == [(shift.start, shift.end, shift.person.login)]
+                assert _pieces(root, t.assignment) == [(t.assignment.start, t.assignment.end, c.person.login)]
+                a.swap_cancel(own.id)
+                assert a.swap_agree(trade.id).state == "agreed"
+                assert _pieces(root, t.assignment) == [(t.assignment.start, t.assignment.end, shift.person.login)]
+                return
+    pytest.skip("no trade possible in this plan")
+
+
+def test_a_managers_can_t_make_it_link_asks_only_for_their_own_hours(demo_db, clock):
+    root = _backend(demo_db, clock, DEMO_YOU)
+    shift = next(a for a in holders(root, clock) if a.person.login == DEMO_YOU)
+    part = (shift.start + 6 * H, shift.start + 12 * H)
+    b_login = next(c.person.login for c in root.swap_candidates(shift.uid, start=part[0], end=part[1])
+                   if c.person.login not in (DEMO_YOU, "maya"))
+    swap = root.swap_request(shift.uid, start=part[0], end=part[1], ask=[b_login])
+    _backend(demo_db, clock, b_login).swap_agree(swap.id)
+    secret = root.cant_make_it_link(shift.uid).rstrip("/").rsplit("/", 1)[-1]
+    anyone = _backend(demo_db, clock, "nobody-at-all")  # whoever holds the link (a forwarded calendar entry)
+    before = _pieces(root, shift)
+    with pytest.raises(NotAllowed, match="own hours only"):
+        anyone.cant_link_request(secret, start=part[0], end=part[1], everyone=True)
+    assert _pieces(root, shift) == before and not [s for s in root.swaps() if s.state == "open"
+                                                   and s.shift_uid == shift.uid]
+    # their own hours through it, as before
+    mine = anyone.cant_link_request(secret, start=shift.start + H, end=shift.start + 2 * H, everyone=True)
+    assert mine.requester.login == DEMO_YOU and mine.state == "open"
