@@ -734,7 +734,7 @@ class SwapsService(ServiceBase):
             # after a partial cover the shift's person holds only some hours, and whoever covers
             # some holds only those: offer the hours that are theirs, never the whole shift
             covers = cover_rows([assignment.id])[assignment.id]
-            mine = [(s, e) for s, e, who in pieces_of(assignment, covers) if who.id == person.id]
+            mine = held_spans(assignment, covers, person.id)
             ahead = [(s, e) for s, e in mine if s > now]
             asked = self._open_requests(shift)
             free = [p for p in ahead if not any(_overlap(self._part_of(r), p) for r in asked)]
@@ -1062,7 +1062,7 @@ class SwapsService(ServiceBase):
         if not covers or self._is_manager(shift.team) and not self._on_it_personally(shift, covers, me):
             return whole
         now = self._now()
-        mine = [(s, e) for s, e, who in pieces_of(shift.assignment, covers) if who.id == me.id and e > now]
+        mine = [(s, e) for s, e in held_spans(shift.assignment, covers, me.id) if e > now]
         if len(mine) == 1:
             return mine[0]
         if len(mine) > 1:
@@ -1292,15 +1292,19 @@ class SwapsService(ServiceBase):
         elif req.requester_id == shift.assignment.person_id:
             if not m.Cover.delete().where(m.Cover.request == req).execute():
                 raise Conflict("that cover is gone already; nothing was undone")
-        else:  # hours the requester covered: theirs again, as part of the cover they came from
+        else:  # hours the requester covered: theirs again, each hour under the swap it came from
             r = m.SwapRequest
-            came_from = (r.select().where((r.slot == req.slot_id) & (r.taken_by == req.requester_id)
-                                              & (r.id < req.id) & r.status.in_(("agreed", "overridden")))
-                         .order_by(r.id.desc()))
-            origin = next((o.id for o in came_from if _overlap(self._part_of(o), part)), None)
-            if not (m.Cover.update(person=req.requester_id, request=origin)
-                    .where(m.Cover.request == req).execute()):
+            came_from = [(self._part_of(o), o.id) for o in r.select().where(
+                (r.slot == req.slot_id) & (r.taken_by == req.requester_id) & (r.id < req.id)
+                & r.status.in_(("agreed", "overridden"))).order_by(r.id.desc())]
+            rows = list(m.Cover.select().where(m.Cover.request == req))
+            if not rows:
                 raise Conflict("that cover is gone already; nothing was undone")
+            for c in rows:
+                c.delete_instance()
+                for s, e, origin in _by_origin((c.start, c.end), came_from):
+                    m.Cover.create(assignment=c.assignment_id, person=req.requester_id, start=s, end=e,
+                                   request=origin, created_at=c.created_at)
             _coalesce(shift.assignment.id)
         taker, requester = req.taken_by, req.requester
         self._tell_calendars(shift.slot, left=[taker], joined=[] if req.start is not None else [requester])
@@ -1527,6 +1531,27 @@ def hand_over(assignment: m.Assignment, giver_id: int, taker_id: int, part: tupl
     m.Cover.create(assignment=assignment.id, person=taker_id, start=part[0], end=part[1], request=request_id,
                    created_at=now)
     return True
+
+
+def _by_origin(span: tuple[datetime, datetime], origins: list[tuple[tuple[datetime, datetime], int]]):
+    """(start, end, swap id) of `span` cut by the swaps that gave its hours (`origins`: each
+    one's part and id, latest first; the latest one holding an hour is where it came from)."""
+    cuts = sorted({span[0], span[1], *(t for (s, e), _ in origins for t in (s, e) if span[0] < t < span[1])})
+    for s, e in zip(cuts, cuts[1:]):
+        yield s, e, next((i for (os, oe), i in origins if os <= s and e <= oe), None)
+
+
+def held_spans(assignment: m.Assignment, covers: list[m.Cover], person_id: int) -> list[tuple[datetime, datetime]]:
+    """The hours `person_id` holds of `assignment`, neighbouring pieces joined (two covers from
+    two swaps, back to back, are one stretch of hours to ask about)."""
+    out: list[tuple[datetime, datetime]] = []
+    for s, e, who in pieces_of(assignment, covers, ids=True):
+        if who == person_id:
+            if out and out[-1][1] == s:
+                out[-1] = (out[-1][0], e)
+            else:
+                out.append((s, e))
+    return out
 
 
 def _coalesce(assignment_id: int) -> None:

@@ -102,3 +102,35 @@ def test_a_managers_can_t_make_it_link_asks_only_for_their_own_hours(demo_db, cl
     # their own hours through it, as before
     mine = anyone.cant_link_request(secret, start=shift.start + H, end=shift.start + 2 * H, everyone=True)
     assert mine.requester.login == DEMO_YOU and mine.state == "open"
+
+
+def test_hours_from_two_swaps_back_to_back_are_asked_as_one_and_undone_one_swap_at_a_time(demo_db, clock):
+    root = _backend(demo_db, clock, DEMO_YOU)
+    shift = _engineer_shift(root, clock)
+    a_login = shift.person.login
+    a = _backend(demo_db, clock, a_login)
+    p1 = (shift.start + 6 * H, shift.start + 9 * H)
+    p2 = (shift.start + 9 * H, shift.start + 12 * H)
+    b_login = next(c.person.login for c in a.swap_candidates(shift.uid, start=p1[0], end=p1[1])
+                   if c.person.login not in (DEMO_YOU, "maya"))
+    b = _backend(demo_db, clock, b_login)
+    first = a.swap_request(shift.uid, start=p1[0], end=p1[1], ask=[b_login])
+    b.swap_agree(first.id)
+    second = a.swap_request(shift.uid, start=p2[0], end=p2[1], ask=[b_login])
+    b.swap_agree(second.id)
+    # B holds 3 hours and 3 more straight after: one stretch to ask about, with no part named
+    third = b.swap_request(shift.uid, everyone=True)
+    assert (third.start, third.end) == (p1[0], p2[1])
+    c_login = third.asks[0].person.login
+    _backend(demo_db, clock, c_login).swap_agree(third.id)
+    s, e = shift.start, shift.end
+    assert _pieces(root, shift) == [(s, p1[0], a_login), (p1[0], p2[1], c_login), (p2[1], e, a_login)]
+    root.swap_undo(third.id)
+    assert _pieces(root, shift) == [(s, p1[0], a_login), (p1[0], p1[1], b_login), (p2[0], p2[1], b_login),
+                                    (p2[1], e, a_login)]
+    # the second swap's undo gives back its own three hours only; the first still stands
+    root.swap_undo(second.id)
+    assert _pieces(root, shift) == [(s, p1[0], a_login), (p1[0], p1[1], b_login), (p1[1], e, a_login)]
+    assert root.swap(first.id).state == "agreed"
+    root.swap_undo(first.id)
+    assert _pieces(root, shift) == [(s, e, a_login)]
