@@ -393,10 +393,19 @@ class SwapsService(ServiceBase):
     def _trade_refusal(self, shift: _Shift, trade: _Shift) -> str:
         """Why the holder of `shift` cannot take `trade` in return ("" when they can)."""
         requester = shift.assignment.person
+        covered = self._trade_covered(trade)
+        if covered:
+            return covered
         back = self._fits(trade, (trade.slot.start, trade.slot.end), only={requester.id}, trade=shift)
         if not back:
             return f"{requester.name} is not on that rotation"
         return back[0].why_not
+
+    def _trade_covered(self, trade: _Shift) -> str:
+        """Why `trade` cannot be given in return while others cover some of its hours ("" when
+        nobody does): a trade hands over whole shifts, and those hours are not its person's to give."""
+        who = sorted({c.person.name for c in self._covers(trade)})
+        return f"{names_joined(who)} {'covers' if len(who) == 1 else 'cover'} some hours of it" if who else ""
 
     def _shift_words(self, shift: _Shift, viewer: m.Person) -> str:
         """A shift in words for a refusal: "Sun 06 Dec primary" (in the viewer's zone)."""
@@ -537,6 +546,10 @@ class SwapsService(ServiceBase):
             if fit[0].why_not:
                 raise InvalidInput(f"{who.name} cannot take it now: {fit[0].why_not}")
             if trade is not None:
+                why = self._trade_covered(trade)
+                if why:
+                    raise InvalidInput(f"{req.requester.name} cannot take {self._shift_words(trade, me)} in return "
+                                       f"now: {why}")
                 self._advance_for_slot(trade.slot, now)
                 self._not_asked_over(trade, who, (trade.slot.start, trade.slot.end),
                                      "the shift they would give in return", "nothing changed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oncall_tui.core.errors import Conflict, NotAllowed
+from oncall_tui.core.errors import Conflict, InvalidInput, NotAllowed
 
 from ..conftest import DEMO_YOU
 from .helpers import holders
@@ -134,3 +134,41 @@ def test_hours_from_two_swaps_back_to_back_are_asked_as_one_and_undone_one_swap_
     assert root.swap(first.id).state == "agreed"
     root.swap_undo(first.id)
     assert _pieces(root, shift) == [(s, e, a_login)]
+
+
+def _trades(demo_db, clock):
+    """(requester's backend, their shift, the login asked, the shift asked for in return) of each
+    trade the plan allows, engineers only."""
+    root = _backend(demo_db, clock, DEMO_YOU)
+    for shift in holders(root, clock):
+        if shift.person.login in (DEMO_YOU, "maya"):
+            continue
+        y = _backend(demo_db, clock, shift.person.login)
+        for c in y.swap_candidates(shift.uid):
+            if c.person.login not in (DEMO_YOU, "maya"):
+                for t in y.swap_trade_options(shift.uid, c.person.login):
+                    yield y, shift, c.person.login, t.assignment
+
+
+def test_a_trade_gives_whole_shifts_never_hours_someone_else_covers(demo_db, clock):
+    root = _backend(demo_db, clock, DEMO_YOU)
+    for y, shift, a_login, t in _trades(demo_db, clock):
+        a = _backend(demo_db, clock, a_login)
+        part = (t.start + 6 * H, t.start + 8 * H)
+        b_login = next((c.person.login for c in a.swap_candidates(t.uid, start=part[0], end=part[1])
+                        if c.person.login not in (DEMO_YOU, "maya", shift.person.login)), None)
+        if b_login is None:
+            continue
+        trade = y.swap_request(shift.uid, ask=[a_login], trade_uid=t.uid)
+        gave = a.swap_request(t.uid, start=part[0], end=part[1], ask=[b_login])
+        _backend(demo_db, clock, b_login).swap_agree(gave.id)
+        before = (_pieces(root, shift), _pieces(root, t))
+        with pytest.raises(InvalidInput, match="in return now: .* covers some hours of it"):
+            a.swap_agree(trade.id)
+        assert (_pieces(root, shift), _pieces(root, t)) == before and y.swap(trade.id).state in ("open", "escalated")
+        y.swap_cancel(trade.id)
+        with pytest.raises(InvalidInput, match="covers some hours of it"):
+            y.swap_request(shift.uid, ask=[a_login], trade_uid=t.uid)
+        assert t.uid not in {d.assignment.uid for d in y.swap_trade_options(shift.uid, a_login)}
+        return
+    pytest.skip("no trade possible in this plan")
