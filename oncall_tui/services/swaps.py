@@ -750,7 +750,8 @@ class SwapsService(ServiceBase):
             mine = held_spans(assignment, covers, person.id)
             ahead = [(s, e) for s, e in mine if s > now]
             asked = self._open_requests(shift)
-            free = [p for p in ahead if not any(_overlap(self._part_of(r), p) for r in asked)]
+            # the hours a request is open for are not offered again; the rest of them still are
+            free = _outside(ahead, [self._part_of(r) for r in asked])
             open_one = next((r for r in asked if any(_overlap(self._part_of(r), p) for p in mine)), None)
             can = bool(free)
             part = free[0] if free else ahead[0] if ahead else (shift.slot.start, shift.slot.end)
@@ -758,7 +759,9 @@ class SwapsService(ServiceBase):
             covered = "; ".join(f"{c.person.name} covers {c.start.astimezone(tz):%a %d %b %H:%M}"
                                 f"-{c.end.astimezone(tz):%H:%M}" for c in covers if c.person_id != person.id)
             detail = self._detail(shift)
-            held = tuple(dataclasses.replace(detail.assignment, start=s, end=e) for s, e in free) if covers else ()
+            whole = [(shift.slot.start, shift.slot.end)]
+            held = (tuple(dataclasses.replace(detail.assignment, start=s, end=e) for s, e in free)
+                    if covers or free != whole else ())
             message = ("" if can else "a request for this shift is open already" if ahead and open_one
                        else "others cover all the hours of this shift" if not mine
                        else "this shift already started")
@@ -1544,6 +1547,20 @@ def hand_over(assignment: m.Assignment, giver_id: int, taker_id: int, part: tupl
     m.Cover.create(assignment=assignment.id, person=taker_id, start=part[0], end=part[1], request=request_id,
                    created_at=now)
     return True
+
+
+def _outside(spans: list[tuple[datetime, datetime]], taken: list[tuple[datetime, datetime]]):
+    """The hours of `spans` outside every span of `taken`, in order."""
+    out = []
+    for s, e in spans:
+        for ts, te in sorted(taken):
+            if ts < e and te > s:
+                if ts > s:
+                    out.append((s, ts))
+                s = max(s, te)
+        if s < e:
+            out.append((s, e))
+    return out
 
 
 def _by_origin(span: tuple[datetime, datetime], origins: list[tuple[tuple[datetime, datetime], int]]):

@@ -172,3 +172,28 @@ def test_a_trade_gives_whole_shifts_never_hours_someone_else_covers(demo_db, clo
         assert t.uid not in {d.assignment.uid for d in y.swap_trade_options(shift.uid, a_login)}
         return
     pytest.skip("no trade possible in this plan")
+
+
+def test_the_can_t_make_it_page_offers_the_hours_not_asked_for_yet(demo_db, clock):
+    root, shift, a_login, b_login, part, _ = _covered(demo_db, clock)
+    b = _backend(demo_db, clock, b_login)
+    asked = b.swap_request(shift.uid, start=part[0] + H, end=part[0] + 2 * H, top=1)
+    secret = b.cant_make_it_link(shift.uid).rstrip("/").rsplit("/", 1)[-1]
+    page = root.cant_link(secret)
+    # B still holds the hours before and after the ones asked: the page offers them, shows the request
+    assert page.can_request and page.open_swap.id == asked.id
+    assert [(h.start, h.end) for h in page.held] == [(part[0], part[0] + H), (part[0] + 2 * H, part[1])]
+    assert page.candidates
+    later = root.cant_link_request(secret, start=part[0] + 2 * H, end=part[1], top=1)
+    assert later.requester.login == b_login and later.state == "open"
+    page = root.cant_link(secret)
+    assert [(h.start, h.end) for h in page.held] == [(part[0], part[0] + H)]
+    # a shift nobody covers, with a request open for part of it: the rest is offered, not the whole
+    shift2 = next(x for x in holders(root, clock) if x.person.login not in (DEMO_YOU, "maya", a_login, b_login)
+                  and x.uid != shift.uid)
+    c = _backend(demo_db, clock, shift2.person.login)
+    c.swap_request(shift2.uid, start=shift2.start + 2 * H, end=shift2.start + 4 * H, top=1)
+    page = root.cant_link(c.cant_make_it_link(shift2.uid).rstrip("/").rsplit("/", 1)[-1])
+    assert page.can_request
+    assert [(h.start, h.end) for h in page.held] == [(shift2.start, shift2.start + 2 * H),
+                                                     (shift2.start + 4 * H, shift2.end)]
