@@ -126,8 +126,9 @@ class CantLink:
     can_request: bool = True
     message: str = ""
     # -- added fields -----------------------------------------------------------------------
-    #: when others cover some of the shift: the pieces the holder still holds that have not
-    #: started (time order; the candidates are ranked for the first), and who covers what, in
-    #: words; both empty when nobody covers any of it
+    #: when others cover some of the shift or a request is open for some of it: the hours the
+    #: holder still holds, not started and not asked for (time order; the candidates are ranked
+    #: for the first), and who covers what, in words; both empty when nobody covers any of it
+    #: and nothing is asked
     held: tuple[Assignment, ...] = ()
     covered: str = ""

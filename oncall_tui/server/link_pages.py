@@ -231,8 +231,8 @@ def cant_body(link: Any, values: dict[str, str] | None = None, message: str = ""
             ("On call with", ", ".join(text(p.person.name) for p in link.shift.partners))]
     if link.covered:  # some hours are someone else's now: say which, and which are still yours
         rows.append(("Covered by others", text(link.covered)))
-        rows.append(("Still yours, to come", text("; ".join(when(p.start, p.end, tz) for p in link.held)
-                                                  or "nothing")))
+        rows.append(("Still yours to ask about", text("; ".join(when(p.start, p.end, tz) for p in link.held)
+                                                      or "nothing")))
     parts = [f"<p>{text(person.name)}, this is your shift.</p>", definitions(rows)]
     if link.open_swap is not None:
         swap = link.open_swap
@@ -289,7 +289,8 @@ def _offered(link: Any) -> Any:
 def _offered_words(link: Any, tz: str) -> str:
     if not link.held:
         return "The whole shift as it stands; change either end for a part of it."
-    words = "Some hours are covered already: these are the first of yours still to come"
+    words = ("Some hours are covered or asked for already: these are the first of yours still to come "
+             "and not asked for")
     if len(link.held) > 1:
         words += "; to ask for your other hours, type " + " or ".join(
             f"{moment_text(p.start, tz)} to {moment_text(p.end, tz)}" for p in link.held[1:])

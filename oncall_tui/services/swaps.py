@@ -393,10 +393,19 @@ class SwapsService(ServiceBase):
     def _trade_refusal(self, shift: _Shift, trade: _Shift) -> str:
         """Why the holder of `shift` cannot take `trade` in return ("" when they can)."""
         requester = shift.assignment.person
+        covered = self._trade_covered(trade)
+        if covered:
+            return covered
         back = self._fits(trade, (trade.slot.start, trade.slot.end), only={requester.id}, trade=shift)
         if not back:
             return f"{requester.name} is not on that rotation"
         return back[0].why_not
+
+    def _trade_covered(self, trade: _Shift) -> str:
+        """Why `trade` cannot be given in return while others cover some of its hours ("" when
+        nobody does): a trade hands over whole shifts, and those hours are not its person's to give."""
+        who = sorted({c.person.name for c in self._covers(trade)})
+        return f"{names_joined(who)} {'covers' if len(who) == 1 else 'cover'} some hours of it" if who else ""
 
     def _shift_words(self, shift: _Shift, viewer: m.Person) -> str:
         """A shift in words for a refusal: "Sun 06 Dec primary" (in the viewer's zone)."""
@@ -536,6 +545,14 @@ class SwapsService(ServiceBase):
                 raise InvalidInput(f"{who.name} is not on this rotation any more")
             if fit[0].why_not:
                 raise InvalidInput(f"{who.name} cannot take it now: {fit[0].why_not}")
+            if trade is not None:
+                why = self._trade_covered(trade)
+                if why:
+                    raise InvalidInput(f"{req.requester.name} cannot take {self._shift_words(trade, me)} in return "
+                                       f"now: {why}")
+                self._advance_for_slot(trade.slot, now)
+                self._not_asked_over(trade, who, (trade.slot.start, trade.slot.end),
+                                     "the shift they would give in return", "nothing changed")
             ask.state = "agreed"
             close(state, "agreed", now)
             self._move(req, state, who=who, acted_by=acted_by, offer_acted={offer.id: acted_by},
@@ -730,10 +747,11 @@ class SwapsService(ServiceBase):
             # after a partial cover the shift's person holds only some hours, and whoever covers
             # some holds only those: offer the hours that are theirs, never the whole shift
             covers = cover_rows([assignment.id])[assignment.id]
-            mine = [(s, e) for s, e, who in pieces_of(assignment, covers) if who.id == person.id]
+            mine = held_spans(assignment, covers, person.id)
             ahead = [(s, e) for s, e in mine if s > now]
             asked = self._open_requests(shift)
-            free = [p for p in ahead if not any(_overlap(self._part_of(r), p) for r in asked)]
+            # the hours a request is open for are not offered again; the rest of them still are
+            free = _outside(ahead, [self._part_of(r) for r in asked])
             open_one = next((r for r in asked if any(_overlap(self._part_of(r), p) for p in mine)), None)
             can = bool(free)
             part = free[0] if free else ahead[0] if ahead else (shift.slot.start, shift.slot.end)
@@ -741,7 +759,9 @@ class SwapsService(ServiceBase):
             covered = "; ".join(f"{c.person.name} covers {c.start.astimezone(tz):%a %d %b %H:%M}"
                                 f"-{c.end.astimezone(tz):%H:%M}" for c in covers if c.person_id != person.id)
             detail = self._detail(shift)
-            held = tuple(dataclasses.replace(detail.assignment, start=s, end=e) for s, e in free) if covers else ()
+            whole = [(shift.slot.start, shift.slot.end)]
+            held = (tuple(dataclasses.replace(detail.assignment, start=s, end=e) for s, e in free)
+                    if covers or free != whole else ())
             message = ("" if can else "a request for this shift is open already" if ahead and open_one
                        else "others cover all the hours of this shift" if not mine
                        else "this shift already started")
@@ -758,6 +778,13 @@ class SwapsService(ServiceBase):
         def run() -> Any:
             assignment, person = self._assignment_by_cant_secret(secret)
             service = SwapsService(self.ctx.acting_as(person.login), self.eligibility, self.recommendations)
+            # a link asks for its own person's hours only, never with a manager's reach
+            shift = service._shift(assignment.slot.uid, lock=True)
+            covers = service._covers(shift)
+            holder = service._holder(shift, service._part(shift, start, end, covers), covers)
+            if holder.id != person.id:
+                raise NotAllowed(f"this link asks for cover for {person.name}'s own hours only; "
+                                 f"{holder.name} holds those")
             return service._request(assignment.slot.uid, start, end, None, top, everyone, note, None)
         return self._write(run)
 
@@ -1050,7 +1077,7 @@ class SwapsService(ServiceBase):
         if not covers or self._is_manager(shift.team) and not self._on_it_personally(shift, covers, me):
             return whole
         now = self._now()
-        mine = [(s, e) for s, e, who in pieces_of(shift.assignment, covers) if who.id == me.id and e > now]
+        mine = [(s, e) for s, e in held_spans(shift.assignment, covers, me.id) if e > now]
         if len(mine) == 1:
             return mine[0]
         if len(mine) > 1:
@@ -1237,14 +1264,14 @@ class SwapsService(ServiceBase):
         """The taker holds the part from now on: the whole shift's assignment, or a Cover row for
         exactly those hours (`hand_over`: out of the requester's own hours or the hours they cover)."""
         now = self._now()
-        if req.start is None:
+        if req.start is None:  # from its requester only: a request outlived by a move of the shift gives nothing
             a = m.Assignment
             done = (a.update(person=taker, source="swap", version=a.version + 1)
                     .where((a.id == shift.assignment.id) & (a.person == req.requester_id)).execute())
             if done != 1 or self._covers(shift):
-                raise Conflict("the shift changed hands meanwhile; reload")
+                raise Conflict(f"{req.requester.name} no longer holds that shift; nothing changed")
         elif not hand_over(shift.assignment, req.requester_id, taker.id, part, req.id, now):
-            raise Conflict("those hours changed hands meanwhile; reload")
+            raise Conflict(f"{req.requester.name} no longer holds all of those hours; nothing changed")
         if trade is not None:
             a = m.Assignment
             done = (a.update(person=req.requester_id, source="swap", version=a.version + 1)
@@ -1269,6 +1296,14 @@ class SwapsService(ServiceBase):
             raise Conflict(f"{later.person.name} covers {self._when(later.start, me)}-"
                            f"{self._when(later.end, me, time_only=True)} of those hours{since}; undo that "
                            f"first; nothing was undone")
+        # the taker asked for cover for some of those hours: that request would outlive their holding them
+        self._advance_for_slot(shift.slot, self._now())
+        self._not_asked_over(shift, req.taken_by, part, "those hours", "nothing was undone")
+        if req.trade_slot_id:
+            trade = self._shift_of_slot(req.trade_slot)
+            self._advance_for_slot(trade.slot, self._now())
+            self._not_asked_over(trade, req.requester, (trade.slot.start, trade.slot.end),
+                                 "the shift they took in return", "nothing was undone")
         if req.start is None:
             done = (a.update(person=req.requester_id, source="swap", version=a.version + 1)
                     .where((a.id == shift.assignment.id) & (a.person == req.taken_by_id)).execute())
@@ -1277,15 +1312,19 @@ class SwapsService(ServiceBase):
         elif req.requester_id == shift.assignment.person_id:
             if not m.Cover.delete().where(m.Cover.request == req).execute():
                 raise Conflict("that cover is gone already; nothing was undone")
-        else:  # hours the requester covered: theirs again, as part of the cover they came from
+        else:  # hours the requester covered: theirs again, each hour under the swap it came from
             r = m.SwapRequest
-            came_from = (r.select().where((r.slot == req.slot_id) & (r.taken_by == req.requester_id)
-                                              & (r.id < req.id) & r.status.in_(("agreed", "overridden")))
-                         .order_by(r.id.desc()))
-            origin = next((o.id for o in came_from if _overlap(self._part_of(o), part)), None)
-            if not (m.Cover.update(person=req.requester_id, request=origin)
-                    .where(m.Cover.request == req).execute()):
+            came_from = [(self._part_of(o), o.id) for o in r.select().where(
+                (r.slot == req.slot_id) & (r.taken_by == req.requester_id) & (r.id < req.id)
+                & r.status.in_(("agreed", "overridden"))).order_by(r.id.desc())]
+            rows = list(m.Cover.select().where(m.Cover.request == req))
+            if not rows:
                 raise Conflict("that cover is gone already; nothing was undone")
+            for c in rows:
+                c.delete_instance()
+                for s, e, origin in _by_origin((c.start, c.end), came_from):
+                    m.Cover.create(assignment=c.assignment_id, person=req.requester_id, start=s, end=e,
+                                   request=origin, created_at=c.created_at)
             _coalesce(shift.assignment.id)
         taker, requester = req.taken_by, req.requester
         self._tell_calendars(shift.slot, left=[taker], joined=[] if req.start is not None else [requester])
@@ -1294,6 +1333,17 @@ class SwapsService(ServiceBase):
             (a.update(person=req.taken_by_id, version=a.version + 1)
              .where((a.id == trade.assignment.id) & (a.person == req.requester_id)).execute())
             self._tell_calendars(trade.slot, left=[requester], joined=[taker])
+
+    def _not_asked_over(self, shift: _Shift, person: m.Person, part: tuple[datetime, datetime], what: str,
+                        outcome: str) -> None:
+        """Refused (an undo, a trade agreed) while `person` has a request open for some of `part`
+        of `shift`: they are about to hold none of it, and that request must not outlive it."""
+        asked = next((r for r in self._open_requests(shift)
+                      if r.requester_id == person.id and _overlap(self._part_of(r), part)), None)
+        if asked is not None:
+            raise Conflict(f"{person.name} asked for cover for {what} (swap {asked.id}, "
+                           f"{STATE_WORDS[asked.status]}); cancel that first; {outcome}",
+                           fresh=self._view(asked, self._me()))
 
     def _tell_calendars(self, slot: m.Slot, left: list[m.Person], joined: list[m.Person]) -> None:
         """In the swap's transaction, as a publish does: the entries of everyone on `slot`'s
@@ -1501,6 +1551,41 @@ def hand_over(assignment: m.Assignment, giver_id: int, taker_id: int, part: tupl
     m.Cover.create(assignment=assignment.id, person=taker_id, start=part[0], end=part[1], request=request_id,
                    created_at=now)
     return True
+
+
+def _outside(spans: list[tuple[datetime, datetime]], taken: list[tuple[datetime, datetime]]):
+    """The hours of `spans` outside every span of `taken`, in order."""
+    out = []
+    for s, e in spans:
+        for ts, te in sorted(taken):
+            if ts < e and te > s:
+                if ts > s:
+                    out.append((s, ts))
+                s = max(s, te)
+        if s < e:
+            out.append((s, e))
+    return out
+
+
+def _by_origin(span: tuple[datetime, datetime], origins: list[tuple[tuple[datetime, datetime], int]]):
+    """(start, end, swap id) of `span` cut by the swaps that gave its hours (`origins`: each
+    one's part and id, latest first; the latest one holding an hour is where it came from)."""
+    cuts = sorted({span[0], span[1], *(t for (s, e), _ in origins for t in (s, e) if span[0] < t < span[1])})
+    for s, e in zip(cuts, cuts[1:]):
+        yield s, e, next((i for (os, oe), i in origins if os <= s and e <= oe), None)
+
+
+def held_spans(assignment: m.Assignment, covers: list[m.Cover], person_id: int) -> list[tuple[datetime, datetime]]:
+    """The hours `person_id` holds of `assignment`, neighbouring pieces joined (two covers from
+    two swaps, back to back, are one stretch of hours to ask about)."""
+    out: list[tuple[datetime, datetime]] = []
+    for s, e, who in pieces_of(assignment, covers, ids=True):
+        if who == person_id:
+            if out and out[-1][1] == s:
+                out[-1] = (out[-1][0], e)
+            else:
+                out.append((s, e))
+    return out
 
 
 def _coalesce(assignment_id: int) -> None:
