@@ -4,29 +4,38 @@ from __future__ import annotations
 from datetime import datetime
 
 
-def _agree(make, login: str, swap_id: int, barrier, results) -> None:
-    """Agree to `swap_id` on the backend `make()` gives, the moment every racer is ready:
-    puts (login, "won" | "taken" | "error", message)."""
+def _race(make, key: str, barrier, results, act, refused: str) -> None:
+    """Make the backend (connected and warm), wait for every racer, then `act(backend)`: puts
+    (key, *what act returns), or (key, `refused`, message) on a Conflict, or (key, "error", message)."""
     from oncall_tui.core.errors import Conflict
 
     try:
         backend = make()
-        backend.whoami()  # connected and warm before the start
+        backend.whoami()
     except Exception as exc:  # noqa: BLE001 - reported to the caller
         barrier.wait()
-        results.put((login, "error", f"{type(exc).__name__}: {exc}"))
+        results.put((key, "error", f"{type(exc).__name__}: {exc}"))
         return
     barrier.wait()
     try:
-        done = backend.swap_agree(swap_id)
-        # the same person agreeing in two processes: the second is told the shift is theirs already
-        results.put((login, "taken", done.message) if done.message else (login, "won", ""))
+        results.put((key, *act(backend)))
     except Conflict as exc:
-        results.put((login, "taken", str(exc)))
+        results.put((key, refused, str(exc)))
     except Exception as exc:  # noqa: BLE001 - reported to the caller
-        results.put((login, "error", f"{type(exc).__name__}: {exc}"))
+        results.put((key, "error", f"{type(exc).__name__}: {exc}"))
     finally:
         backend.close()
+
+
+def _agree(make, login: str, swap_id: int, barrier, results) -> None:
+    """Agree to `swap_id` on the backend `make()` gives, the moment every racer is ready:
+    puts (login, "won" | "taken" | "error", message)."""
+    def act(backend) -> tuple[str, str]:
+        done = backend.swap_agree(swap_id)
+        # the same person agreeing in two processes: the second is told the shift is theirs already
+        return ("taken", done.message) if done.message else ("won", "")
+
+    _race(make, login, barrier, results, act, "taken")
 
 
 def agree(url: str, login: str, swap_id: int, now_iso: str, barrier, results) -> None:
@@ -50,23 +59,11 @@ def ask(url: str, login: str, uid: str, start_iso: str, end_iso: str, now_iso: s
     racer is ready: puts (start, "asked" | "refused" | "error", message or swap id)."""
     from oncall_tui.backend.local import LocalBackend
     from oncall_tui.core.clock import FixedClock
-    from oncall_tui.core.errors import Conflict
 
-    try:
-        backend = LocalBackend(url, actor=login, clock=FixedClock(datetime.fromisoformat(now_iso)))
-        backend.whoami()
-    except Exception as exc:  # noqa: BLE001 - reported to the caller
-        barrier.wait()
-        results.put((start_iso, "error", f"{type(exc).__name__}: {exc}"))
-        return
-    barrier.wait()
-    try:
+    def act(backend) -> tuple[str, int]:
         swap = backend.swap_request(uid, start=datetime.fromisoformat(start_iso), end=datetime.fromisoformat(end_iso),
                                     everyone=True)
-        results.put((start_iso, "asked", swap.id))
-    except Conflict as exc:
-        results.put((start_iso, "refused", str(exc)))
-    except Exception as exc:  # noqa: BLE001 - reported to the caller
-        results.put((start_iso, "error", f"{type(exc).__name__}: {exc}"))
-    finally:
-        backend.close()
+        return "asked", swap.id
+
+    _race(lambda: LocalBackend(url, actor=login, clock=FixedClock(datetime.fromisoformat(now_iso))),
+          start_iso, barrier, results, act, "refused")
