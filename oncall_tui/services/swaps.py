@@ -1635,6 +1635,13 @@ def carry_swaps(previous: m.Plan, plan: m.Plan, now: datetime) -> list[str]:
                     continue
                 m.Assignment.update(person=taker, source="swap", version=m.Assignment.version + 1).where(
                     m.Assignment.id == new.id).execute()
+            back = new_by_slot.get(req.trade_slot_id) if req.trade_slot_id else None
+            if back is not None and back.person_id == taker.id:  # the shift given in return, in this plan too
+                m.Assignment.update(person=req.requester_id, source="swap", version=m.Assignment.version + 1).where(
+                    m.Assignment.id == back.id).execute()
+            elif back is not None and back.person_id != req.requester_id:
+                lost.append(f"{where}: the new plan gives the shift traded in return to someone else; "
+                            f"{taker.name} keeps this one and that trade is only half kept")
         elif not hand_over(new, req.requester_id, taker.id, (req.start, req.end), req.id,
                            req.closed_at or now):
             lost.append(f"{where}: the new plan gives those hours to someone else; the cover of some "

@@ -190,3 +190,22 @@ def test_the_can_t_make_it_page_offers_the_hours_not_asked_for_yet(demo_db, cloc
     assert page.can_request
     assert [(h.start, h.end) for h in page.held] == [(shift2.start, shift2.start + 2 * H),
                                                      (shift2.start + 4 * H, shift2.end)]
+
+
+def test_a_re_publish_keeps_both_halves_of_a_trade_within_the_month(demo_db, clock):
+    from .test_cover_holder import _republish_as_it_was
+
+    root = _backend(demo_db, clock, DEMO_YOU)
+    for y, shift, a_login, t in _trades(demo_db, clock):
+        if (t.start.year, t.start.month) != (shift.start.year, shift.start.month):
+            continue  # the shift given in return in another month's plan: that plan is not published again
+        trade = y.swap_request(shift.uid, ask=[a_login], trade_uid=t.uid)
+        assert _backend(demo_db, clock, a_login).swap_agree(trade.id).state == "agreed"
+        assert _pieces(root, shift) == [(shift.start, shift.end, a_login)]
+        assert _pieces(root, t) == [(t.start, t.end, shift.person.login)]
+        # the new plan gives both shifts as first planned: the trade is carried over, both halves
+        assert _republish_as_it_was(root, shift, planned={shift.uid: shift.person.login, t.uid: a_login}) == []
+        assert _pieces(root, shift) == [(shift.start, shift.end, a_login)]
+        assert _pieces(root, t) == [(t.start, t.end, shift.person.login)]
+        return
+    pytest.skip("no trade within one month's plan")

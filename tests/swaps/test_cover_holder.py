@@ -154,9 +154,10 @@ def test_nobody_else_sees_candidates_or_asks_for_hours_someone_covers(demo_db, c
         b.swap_request(shift.uid, start=shift.start, end=part[0], everyone=True)
 
 
-def _republish_as_it_was(root, shift, give_to: str | None = None) -> list[str]:
+def _republish_as_it_was(root, shift, give_to: str | None = None, planned: dict | None = None) -> list[str]:
     """The shift's plan published again with the same people (`give_to`: this shift to them
-    instead), the swaps agreed on it carried over as a publish does; the lines of what was not kept."""
+    instead; `planned`: shift uid -> login, those shifts to them), the swaps agreed on it carried
+    over as a publish does; the lines of what was not kept."""
     from oncall_tui.services.swaps import carry_swaps
     from oncall_tui.store import models as m
 
@@ -170,6 +171,8 @@ def _republish_as_it_was(root, shift, give_to: str | None = None) -> list[str]:
             person = a.person_id
             if give_to and a.slot.uid == shift.uid:
                 person = m.Person.get(m.Person.login == give_to).id
+            if planned and a.slot.uid in planned:
+                person = m.Person.get(m.Person.login == planned[a.slot.uid]).id
             m.Assignment.create(plan=new, slot=a.slot_id, person=person, source=a.source)
         return carry_swaps(old, new, root.context.now())
     return root._write(run)
