@@ -823,7 +823,8 @@ class SwapsService(ServiceBase):
                  .join(m.Plan).switch(m.Assignment).join(m.Person)
                  .where(future & (m.Assignment.id == named)).first())
             if a is not None:
-                people = [a.person] + [c.person for c in cover_rows([a.id])[a.id]]
+                # whoever covers some of its hours to come has a link of their own (none once they are over)
+                people = [a.person] + [c.person for c in cover_rows([a.id])[a.id] if c.end > now]
                 for person in people:
                     if _hmac.compare_digest(cant_secret(a, person).encode(), given):
                         return a, person
@@ -1383,14 +1384,19 @@ class SwapsService(ServiceBase):
         # who the viewer would be on call with.  A person asked: the other roles' holders on taking
         # it, the requester in place of the shift a trade gives them, never the viewer themselves.
         # The requester and the managers: whom the requester is on call with on that shift.
-        others = list(m.Assignment.select(m.Assignment, m.Person).join(m.Slot).switch(m.Assignment).join(m.Person)
-                      .where((m.Assignment.plan == req.plan_id) & (m.Slot.rotation == rot)
-                             & (m.Slot.start == slot.start) & (m.Slot.id != slot.id)))
+        # Of each other role, whoever holds it during the hours asked (its covers followed).
+        others = list(m.Assignment.select(m.Assignment, m.Slot, m.Person).join(m.Slot).switch(m.Assignment)
+                      .join(m.Person).where((m.Assignment.plan == req.plan_id) & (m.Slot.rotation == rot)
+                                            & (m.Slot.start == slot.start) & (m.Slot.id != slot.id)))
+        covers = cover_rows([a.id for a in others])
+
+        def during(a: m.Assignment) -> list[m.Person]:
+            return [who for s, e, who in pieces_of(a, covers[a.id]) if _overlap((s, e), part)]
         if part_of == "incoming":
-            with_them = [req.requester if a.slot_id == req.trade_slot_id else a.person for a in others]
-            partners = tuple(convert.person_ref(p) for p in with_them if p.id != viewer.id)
+            with_them = [p for a in others for p in ([req.requester] if a.slot_id == req.trade_slot_id else during(a))]
+            partners = _people_refs(p for p in with_them if p.id != viewer.id)
         else:
-            partners = tuple(convert.person_ref(a.person) for a in others if a.person_id != req.requester_id)
+            partners = _people_refs(p for a in others for p in during(a) if p.id != req.requester_id)
         link = ""
         my_load = ""
         if my_offer is not None and state.status in OPEN_STATES and my_offer[1].state == "asked":
@@ -1525,6 +1531,14 @@ def cover_rows(assignment_ids: list[int]) -> dict[int, list[m.Cover]]:
             out[c.assignment_id].append(c)
     return out
 
+
+
+def _people_refs(people) -> tuple:
+    """Each person once, in order met."""
+    seen: dict[int, Any] = {}
+    for p in people:
+        seen.setdefault(p.id, convert.person_ref(p))
+    return tuple(seen.values())
 
 
 def _overlap(a: tuple[datetime, datetime], b: tuple[datetime, datetime]) -> bool:

@@ -217,3 +217,40 @@ def test_the_cli_asks_for_the_hours_its_user_covers_when_no_part_is_named(demo_d
     # the shift's own person, with two separate parts left, is told to name one
     got = run(a_login, "--db", path, "swap", "request", shift.uid, "--everyone")
     assert got.exit_code != 0 and "2 separate parts" in got.output
+
+
+def test_a_request_names_whoever_holds_the_other_roles_during_its_hours(demo_db, clock):
+    root = _backend(demo_db, clock, DEMO_YOU)
+    shift = next(a for a in holders(root, clock) if a.person.login not in (DEMO_YOU, "maya"))
+    day = shift.start.date()
+    other = next(s.assignment for s in root.shifts(person="*", first=day - timedelta(days=1),
+                                                     last=day + timedelta(days=1))
+                 if s.assignment.start == shift.start and s.assignment.rotation == shift.rotation
+                 and s.assignment.uid != shift.uid)
+    part = (shift.start + 6 * H, shift.start + 8 * H)
+    # a manager gives those hours of the other role to someone: they are the partner then
+    z_login = next(c.person.login for c in root.swap_candidates(other.uid, start=part[0], end=part[1])
+                   if c.person.login not in (DEMO_YOU, shift.person.login))
+    root.swap_assign(other.uid, z_login, start=part[0], end=part[1])
+    asked = _backend(demo_db, clock, shift.person.login).swap_request(shift.uid, start=part[0], end=part[1],
+                                                                      everyone=True)
+    logins = [p.login for p in asked.partners]
+    assert z_login in logins and other.person.login not in logins
+    later = (part[1], part[1] + 2 * H)
+    again = _backend(demo_db, clock, shift.person.login).swap_request(shift.uid, start=later[0], end=later[1],
+                                                                      everyone=True)
+    logins = [p.login for p in again.partners]
+    assert other.person.login in logins and z_login not in logins
+
+
+def test_the_link_of_someone_whose_covered_hours_are_over_opens_nothing(demo_db, clock):
+    from oncall_tui.core.errors import NotFound
+
+    root, shift, a_login, b_login, part, _ = _covered(demo_db, clock)
+    secret = _backend(demo_db, clock, b_login).cant_make_it_link(shift.uid).rstrip("/").rsplit("/", 1)[-1]
+    a_secret = _backend(demo_db, clock, a_login).cant_make_it_link(shift.uid).rstrip("/").rsplit("/", 1)[-1]
+    assert root.cant_link(secret).person.login == b_login
+    clock.at = part[1] + H  # B's hours are over, the shift is not
+    with pytest.raises(NotFound):
+        root.cant_link(secret)
+    assert root.cant_link(a_secret).person.login == a_login  # the shift's person still has theirs
