@@ -180,6 +180,9 @@ class AvailabilityService(ServiceBase):
         off_days = []
         day = first
         while day <= last:
+            if not rows_by_day.get(day):  # nothing marked: not off, nothing busy
+                day += timedelta(days=1)
+                continue
             whole_day = [r for r in rows_by_day.get(day, []) if r.shift_start is None]
             if whole_day and effective_day(whole_day)[0] == "unavailable":
                 off_days.append(day)
@@ -352,22 +355,30 @@ class AvailabilityService(ServiceBase):
         start = datetime.combine(parse_month(start_month)[0], time(0), ZoneInfo(team.tz))
         end = datetime.combine(first, time(0), ZoneInfo(team.tz))
         q = (m.Assignment.select(m.Assignment.id, m.Assignment.person, m.Slot.start, m.Slot.end, m.Slot.role,
-                                 m.Rotation.tz, m.Rotation.weights)
+                                 m.Plan.rotation)
              .join(m.Slot).switch(m.Assignment).join(m.Plan).join(m.Rotation)
              .where((m.Plan.status == "published") & (m.Rotation.team == team)
                     & (m.Slot.start >= start) & (m.Slot.start < end)).tuples())
+        # each rotation's zone and points read once, not once a shift
+        rotations = {rot_id: (tz, point_values(weights)) for rot_id, tz, weights in
+                     m.Rotation.select(m.Rotation.id, m.Rotation.tz, m.Rotation.weights)
+                     .where(m.Rotation.team == team).tuples()}
         holidays = holidays_of(team.settings)
         load: dict[int, float] = defaultdict(float)
         shifts: dict[int, tuple[int, datetime, datetime, float]] = {}
-        for assignment_id, person_id, slot_start, slot_end, role, tz, weights in q:
+        for assignment_id, person_id, slot_start, slot_end, role, rot_id in q:
             slot_start, slot_end = _aware(slot_start, m.Slot.start), _aware(slot_end, m.Slot.end)
-            points = shift_points(slot_start, tz, role, points=point_values(weights), holidays=holidays)
+            tz, values = rotations[rot_id]
+            points = shift_points(slot_start, tz, role, points=values, holidays=holidays)
             load[person_id] += points
             shifts[assignment_id] = (person_id, slot_start, slot_end, points)
         # hours covered by someone else (a swap of part of a shift): their points move with them
-        for assignment_id, taker, c_start, c_end in (m.Cover.select(m.Cover.assignment, m.Cover.person, m.Cover.start,
-                                                                    m.Cover.end)
-                                                     .where(m.Cover.assignment.in_(list(shifts))).tuples()):
+        covers: Any = (m.Cover.select(m.Cover.assignment, m.Cover.person, m.Cover.start, m.Cover.end)
+                       .join(m.Assignment).join(m.Slot).switch(m.Assignment).join(m.Plan).join(m.Rotation)
+                       .where((m.Plan.status == "published") & (m.Rotation.team == team)
+                              & (m.Slot.start >= start) & (m.Slot.start < end))
+                       .order_by(m.Cover.assignment, m.Cover.id).tuples())  # the shifts above, joined: no list of ids
+        for assignment_id, taker, c_start, c_end in covers:
             if assignment_id in shifts:
                 holder, s_start, s_end, points = shifts[assignment_id]
                 part = points_of_part(points, s_start, s_end, _aware(c_start, m.Cover.start),

@@ -15,6 +15,7 @@ consecutive-day rules have one home.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections import defaultdict
 from collections.abc import Callable
@@ -148,12 +149,13 @@ class SwapsService(ServiceBase):
         if sid is None:
             raise InvalidInput("that shift is not part of its rotation's plan any more; ask a manager")
         plan_cells: dict[tuple[str, str], str] = {}
-        for a in (m.Assignment.select(m.Assignment.person, m.Slot.start, m.Slot.role, m.Person.login)
-                  .join(m.Slot).switch(m.Assignment).join(m.Person)
-                  .where(m.Assignment.plan == shift.plan)):
-            cell_sid = built.id_of.get(a.slot.start)
+        cells: Any = (m.Assignment.select(m.Slot.start, m.Slot.role, m.Person.login)
+                      .join(m.Slot).switch(m.Assignment).join(m.Person)
+                      .where(m.Assignment.plan == shift.plan).tuples())
+        for cell_start, cell_role, login in cells:
+            cell_sid = built.id_of.get(cell_start)
             if cell_sid is not None:
-                plan_cells[(cell_sid, a.slot.role)] = a.person.login
+                plan_cells[(cell_sid, cell_role)] = login
         holder = shift.assignment.person.login
         raw, _ = loads(problem, plan_cells)
         points: dict[str, float] = {k: float(v) for k, v in raw.items()}
@@ -228,19 +230,17 @@ class SwapsService(ServiceBase):
         start, role = shift.slot.start, shift.slot.role
         month = month_of(shift.plan.first_day)
 
-        def everyone(team: m.Team):
-            return lambda person_id, asked_role, at: (True, "")
-
         def recommendations(team: m.Team, month: str):
             return self._remembered(f"recommendations:{month}", team, lambda: self.recommendations(team, month))
 
-        def gather():
-            return PlanData(self.ctx, everyone, recommendations)._gather(shift.rot, month)
+        def gather():  # nobody's eligibility judged: only this shift's is, below
+            return PlanData(self.ctx, self.eligibility, recommendations)._gather(shift.rot, month, judge=False)
 
         base = gather() if self.ctx.writing() else \
             self._remembered(f"month:{shift.rot.id}:{month}", shift.team, gather)
         real = self._remembered("eligibility", shift.team, lambda: self.eligibility(shift.team))
-        problem: Problem = dataclasses.replace(base.problem, eligible=set(base.problem.eligible or ()))
+        problem: Problem = copy.copy(base.problem)  # as it is: no need to check its fields again
+        problem.eligible = set(base.problem.eligible or ())
         built = dataclasses.replace(base, problem=problem, ineligible_why=dict(base.ineligible_why))
         sid = built.id_of.get(start)
         if sid is not None and problem.eligible is not None:
