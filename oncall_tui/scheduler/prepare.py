@@ -80,14 +80,12 @@ def slot_candidates(problem: Problem, shifts: list[SchedShift],
     eligible = problem.eligible
     candidates: dict[Slot, list[str]] = {}
     for shift in shifts:
+        free = [p.id for p in problem.people  # whatever the role: the region, marks, other shifts
+                if region_allows(p, shift) and (p.id, shift.id) not in problem.unavailable
+                and (p.id, shift.id) not in busy]
         for role in (shift.all_roles if optional else shift.roles):
-            candidates[(shift.id, role)] = [
-                p.id for p in problem.people
-                if (eligible is None or (p.id, shift.id, role) in eligible)
-                and region_allows(p, shift)
-                and (p.id, shift.id) not in problem.unavailable
-                and (p.id, shift.id) not in busy
-            ]
+            candidates[(shift.id, role)] = list(free) if eligible is None else \
+                [i for i in free if (i, shift.id, role) in eligible]
     return candidates
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from .problem import Problem, SchedPerson, SchedShift, Slot
@@ -115,14 +116,22 @@ def _day_off_during(problem: Problem, person: SchedPerson, shift: SchedShift,
     zone = ZoneInfo(person.tz or "UTC")
     mine = (days_off if days_off is not None else days_off_by_person(problem)).get(person.id, ())
     for day in mine:
-        # midnight read with fold=0: the first midnight when the clocks go back, and the end of
-        # the jump when they go forward across it
-        begins = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
-        after = day + timedelta(days=1)
-        ends = datetime(after.year, after.month, after.day, tzinfo=zone).astimezone(UTC)
+        begins, ends = _midnights(day, zone)
         if shift.start < ends and begins < shift.end:
             return day
     return None
+
+
+@lru_cache(maxsize=4096)
+def _midnights(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants of `day`'s midnight and the next one on `zone`'s clock (kept: every slot
+    checked against a person's days off asks again)."""
+    # midnight read with fold=0: the first midnight when the clocks go back, and the end of
+    # the jump when they go forward across it
+    begins = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+    after = day + timedelta(days=1)
+    ends = datetime(after.year, after.month, after.day, tzinfo=zone).astimezone(UTC)
+    return begins, ends
 
 
 def person_violations(problem: Problem, person_id: str,

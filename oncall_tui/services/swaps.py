@@ -15,7 +15,6 @@ consecutive-day rules have one home.
 """
 from __future__ import annotations
 
-import copy
 import dataclasses
 from collections import defaultdict
 from collections.abc import Callable
@@ -149,13 +148,12 @@ class SwapsService(ServiceBase):
         if sid is None:
             raise InvalidInput("that shift is not part of its rotation's plan any more; ask a manager")
         plan_cells: dict[tuple[str, str], str] = {}
-        cells: Any = (m.Assignment.select(m.Slot.start, m.Slot.role, m.Person.login)
-                      .join(m.Slot).switch(m.Assignment).join(m.Person)
-                      .where(m.Assignment.plan == shift.plan).tuples())
-        for cell_start, cell_role, login in cells:
-            cell_sid = built.id_of.get(cell_start)
+        for a in (m.Assignment.select(m.Assignment.person, m.Slot.start, m.Slot.role, m.Person.login)
+                  .join(m.Slot).switch(m.Assignment).join(m.Person)
+                  .where(m.Assignment.plan == shift.plan)):
+            cell_sid = built.id_of.get(a.slot.start)
             if cell_sid is not None:
-                plan_cells[(cell_sid, cell_role)] = login
+                plan_cells[(cell_sid, a.slot.role)] = a.person.login
         holder = shift.assignment.person.login
         raw, _ = loads(problem, plan_cells)
         points: dict[str, float] = {k: float(v) for k, v in raw.items()}
@@ -225,6 +223,8 @@ class SwapsService(ServiceBase):
         changes (`_remembered`; never inside a write, whose own changes are not counted yet), so
         an inbox of asks and a dialog asking again and again gather it once; each shift then
         gets a copy with its own eligibility."""
+        import copy
+
         from ..scheduler.problem import Problem
 
         start, role = shift.slot.start, shift.slot.role
