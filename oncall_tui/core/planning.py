@@ -101,13 +101,15 @@ def solver_rules(rotation: Rotation) -> Rules:
 
 
 def build_problem(rotation: Rotation, shifts: list[ShiftSlot], members: list[Member], *,
-                  eligible: Callable[[str, str, datetime], tuple[bool, str]],
+                  eligible: Callable[[str, str, datetime], tuple[bool, str]] | None,
                   marks: list[Mark], busy: list[Busy], holidays: Collection[date],
                   previous: dict[tuple[datetime, str], str] | None = None,
                   carry_in: list[tuple[str, datetime, datetime]] | None = None) -> Built:
     """The Problem of planning `shifts` of `rotation` for `members`.
 
-    `eligible(login, role, start)` says who may hold a role; `marks` are availability rows;
+    `eligible(login, role, start)` says who may hold a role (None: anyone may hold any role,
+    the region rule aside; a caller asking about a few cells judges those itself, as the swaps
+    do for the one shift asked about); `marks` are availability rows;
     `busy` are shifts the members hold in other rotations; `previous` the published plan of
     the same period (stability); `carry_in` the same rotation's shifts just before the period
     (login, start, end): each person's run of days worked up to the period becomes their
@@ -146,14 +148,19 @@ def build_problem(rotation: Rotation, shifts: list[ShiftSlot], members: list[Mem
         last_on_call=m.last_on_call, tz=m.tz or "UTC") for m in members]
 
     eligible_set: set[tuple[str, str, str]] = set()
+    all_roles = roles + optional
     for m in members:
         for sh in sched_shifts:
-            for role in roles + optional:
-                if sh.region and m.region != sh.region:
-                    built.ineligible_why[(m.login, sh.id, role)] = (
-                        f"the {sh.region} window is staffed from {sh.region} only"
-                        f" ({m.login}: {m.region or 'no region'})")
-                    continue
+            if sh.region and m.region != sh.region:
+                outside = (f"the {sh.region} window is staffed from {sh.region} only"
+                           f" ({m.login}: {m.region or 'no region'})")
+                for role in all_roles:
+                    built.ineligible_why[(m.login, sh.id, role)] = outside
+                continue
+            if eligible is None:
+                eligible_set.update((m.login, sh.id, role) for role in all_roles)
+                continue
+            for role in all_roles:
                 ok, why = eligible(m.login, role, sh.start)
                 if ok:
                     eligible_set.add((m.login, sh.id, role))
@@ -203,7 +210,8 @@ def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], b
     days_off: list[tuple[str, date]] = []
     time_off: list[tuple[str, datetime, datetime]] = []
     shift_marked: set[tuple[str, str]] = set()
-    touched: dict[tuple[str, str], list[date]] = {}  # (zone, shift id) -> local days it overlaps
+    # (zone, shift id) -> the local days it overlaps, and the day it starts on: once a zone
+    touched: dict[tuple[str, str], tuple[list[date], date]] = {}
 
     def hand(x: Mark) -> bool:
         return x.hand_set
@@ -229,16 +237,16 @@ def _marks(marks: list[Mark], members: list[Member], shifts: list[SchedShift], b
         for sh in shifts:
             key = (zone.key, sh.id)
             if key not in touched:
-                touched[key] = days_overlapped(sh.start, sh.end, zone)
+                touched[key] = (days_overlapped(sh.start, sh.end, zone), sh.start.astimezone(zone).date())
+            days, starts_on = touched[key]
             own = on_shift.get(sh.start, []) + [x for x in stretches if marks_shift(x, sh.start, sh.end)]
             if own:
                 shift_marked.add((login, sh.id))
             decided_marks = [deciding_mark(whole_day[d] + own, hand, sh.start, sh.end)
-                             for d in touched[key] if d in whole_day]
+                             for d in days if d in whole_day]
             if own and not decided_marks:
                 decided_marks = [deciding_mark(own, hand, sh.start, sh.end)]
             mark = strongest_mark(x for x in decided_marks if x is not None)
-            starts_on = sh.start.astimezone(zone).date()
             if mark is not None and mark.state == "preferred" and mark.shift_start is None \
                     and mark.day != starts_on:  # a wish to work a day: the shifts starting on it
                 mark = next((x for x in decided_marks if x is not None and x.state == "preferred"

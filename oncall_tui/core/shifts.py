@@ -7,6 +7,7 @@ a day, each window staffed from its own region.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from .domain import Rotation, ShiftSlot, Window
@@ -108,8 +109,10 @@ def part_of_shift(text_from: str, text_to: str, start: datetime, end: datetime,
     return first, last
 
 
+@lru_cache(maxsize=4096)
 def local_day_span(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """A local day in `tz`, 00:00 to the next 00:00, as a UTC range [start, end)."""
+    """A local day in `tz`, 00:00 to the next 00:00, as a UTC range [start, end).  Kept once
+    worked out: a month's problem asks it for every shift, person zone and day touched."""
     return local_to_utc(day, time(0), tz), local_to_utc(day + timedelta(days=1), time(0), tz)
 
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .prepare import Prepared, prepare
+from .prepare import Prepared, in_order, prepare, slot_candidates
 from .problem import PersonStats, Problem, Slot
 
 
@@ -57,14 +57,18 @@ def catch_up_bound(problem: Problem) -> float:
 
 def fair_shares(problem: Problem, prep: Prepared | None = None) -> dict[str, Share]:
     """person id -> Share; per region the targets add up to the points to cover there."""
-    prep = prep or prepare(problem)
+    if prep is not None:
+        shifts, candidates = prep.shifts, prep.candidates
+    else:  # only what the shares need: the required slots' candidates
+        shifts = in_order(problem)
+        candidates = slot_candidates(problem, shifts, optional=False)
     to_cover: dict[tuple, float] = defaultdict(float)  # (region, role) -> points
     hours: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     free = {p.id: max(0.0, min(1.0, p.free)) for p in problem.people}
-    for s in prep.shifts:
+    for s in shifts:
         length = (s.end - s.start).total_seconds() / 3600
         for role in s.roles:
-            who = prep.candidates[(s.id, role)]
+            who = candidates[(s.id, role)]
             if not who:
                 continue
             key = (s.region or "", role)

@@ -67,23 +67,33 @@ def run_with(worked: Callable[[date], bool], day: date, first_day: date, worked_
     return length
 
 
-def prepare(problem: Problem) -> Prepared:
-    shifts = sorted(problem.shifts, key=lambda s: (s.start, s.id))
-    shift_by_id = {s.id: s for s in shifts}
-    person_by_id = {p.id: p for p in problem.people}
+def in_order(problem: Problem) -> list[SchedShift]:
+    """The problem's shifts sorted by start (the order every figure is summed in)."""
+    return sorted(problem.shifts, key=lambda s: (s.start, s.id))
+
+
+def slot_candidates(problem: Problem, shifts: list[SchedShift],
+                    optional: bool = True) -> dict[Slot, list[str]]:
+    """People allowed in each slot of `shifts` before interactions (all its roles, or with
+    `optional=False` the required ones only: all the fair shares need)."""
     busy = _busy_overlaps(problem)
     eligible = problem.eligible
-
     candidates: dict[Slot, list[str]] = {}
     for shift in shifts:
-        for role in shift.all_roles:
-            candidates[(shift.id, role)] = [
-                p.id for p in problem.people
-                if (eligible is None or (p.id, shift.id, role) in eligible)
-                and region_allows(p, shift)
-                and (p.id, shift.id) not in problem.unavailable
-                and (p.id, shift.id) not in busy
-            ]
+        free = [p.id for p in problem.people  # whatever the role: the region, marks, other shifts
+                if region_allows(p, shift) and (p.id, shift.id) not in problem.unavailable
+                and (p.id, shift.id) not in busy]
+        for role in (shift.all_roles if optional else shift.roles):
+            candidates[(shift.id, role)] = list(free) if eligible is None else \
+                [i for i in free if (i, shift.id, role) in eligible]
+    return candidates
+
+
+def prepare(problem: Problem) -> Prepared:
+    shifts = in_order(problem)
+    shift_by_id = {s.id: s for s in shifts}
+    person_by_id = {p.id: p for p in problem.people}
+    candidates = slot_candidates(problem, shifts)
 
     rules = problem.rules
     rest = timedelta(hours=rules.min_rest_hours)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from .problem import Problem, SchedPerson, SchedShift, Slot
@@ -29,6 +30,7 @@ def validate(problem: Problem, assignments: dict[Slot, str]) -> list[Violation]:
     shifts = {s.id: s for s in problem.shifts}
     found: list[Violation] = []
     held: dict[str, list[tuple[SchedShift, str]]] = defaultdict(list)
+    days_off = days_off_by_person(problem)
     for (shift_id, role), person_id in sorted(assignments.items()):
         shift = shifts.get(shift_id)
         if shift is None or person_id not in people or role not in shift.all_roles:
@@ -36,7 +38,7 @@ def validate(problem: Problem, assignments: dict[Slot, str]) -> list[Violation]:
                                    f"{person_id} in {shift_id}/{role}: unknown person, shift or role"))
             continue
         held[person_id].append((shift, role))
-        found.extend(_slot_violations(problem, shift, role, person_id))
+        found.extend(_slot_violations(problem, shift, role, person_id, days_off))
         if role in shift.optional_roles and shift.roles and problem.rules.shadow_beside in shift.roles \
                 and (shift_id, problem.rules.shadow_beside) not in assignments:
             found.append(Violation("shadow_without_primary", shift_id, role, person_id,
@@ -47,7 +49,16 @@ def validate(problem: Problem, assignments: dict[Slot, str]) -> list[Violation]:
     return found
 
 
-def _slot_violations(problem: Problem, shift: SchedShift, role: str, person_id: str) -> list[Violation]:
+def days_off_by_person(problem: Problem) -> dict[str, list[date]]:
+    """person id -> their days off, in the problem's order (looked up once per check, not per slot)."""
+    out: dict[str, list[date]] = defaultdict(list)
+    for who, day in problem.days_off:
+        out[who].append(day)
+    return out
+
+
+def _slot_violations(problem: Problem, shift: SchedShift, role: str, person_id: str,
+                     days_off: dict[str, list[date]] | None = None) -> list[Violation]:
     person = next(p for p in problem.people if p.id == person_id)
     out = []
     if problem.eligible is not None and (person_id, shift.id, role) not in problem.eligible:
@@ -62,7 +73,7 @@ def _slot_violations(problem: Problem, shift: SchedShift, role: str, person_id: 
         out.append(Violation("unavailable", shift.id, role, person_id,
                              f"{person_id} marked {shift.id} unavailable"))
     elif (person_id, shift.id) not in problem.shift_marked:
-        off = _day_off_during(problem, person, shift)
+        off = _day_off_during(problem, person, shift, days_off)
         if off is not None:
             out.append(Violation("unavailable", shift.id, role, person_id,
                                  f"{person_id} is off on {off:%a %d %b} (their own day, {person.tz}), "
@@ -96,22 +107,31 @@ def _first_overlap(spans: list[tuple[str, datetime, datetime]], person_id: str,
     return None
 
 
-def _day_off_during(problem: Problem, person: SchedPerson, shift: SchedShift) -> date | None:
+def _day_off_during(problem: Problem, person: SchedPerson, shift: SchedShift,
+                    days_off: dict[str, list[date]] | None = None) -> date | None:
     """A day the person is off that the shift overlaps by time: the day runs from midnight to
     midnight on the person's own clock.  Computed here from the wall clock on purpose (not with
-    the planner's day rule), so that a bug in one shows up against the other."""
+    the planner's day rule), so that a bug in one shows up against the other.  `days_off`:
+    `days_off_by_person(problem)`, when the caller checks many slots."""
     zone = ZoneInfo(person.tz or "UTC")
-    for who, day in problem.days_off:
-        if who != person.id:
-            continue
-        # midnight read with fold=0: the first midnight when the clocks go back, and the end of
-        # the jump when they go forward across it
-        begins = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
-        after = day + timedelta(days=1)
-        ends = datetime(after.year, after.month, after.day, tzinfo=zone).astimezone(UTC)
+    mine = (days_off if days_off is not None else days_off_by_person(problem)).get(person.id, ())
+    for day in mine:
+        begins, ends = _midnights(day, zone)
         if shift.start < ends and begins < shift.end:
             return day
     return None
+
+
+@lru_cache(maxsize=4096)
+def _midnights(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants of `day`'s midnight and the next one on `zone`'s clock (kept: every slot
+    checked against a person's days off asks again)."""
+    # midnight read with fold=0: the first midnight when the clocks go back, and the end of
+    # the jump when they go forward across it
+    begins = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+    after = day + timedelta(days=1)
+    ends = datetime(after.year, after.month, after.day, tzinfo=zone).astimezone(UTC)
+    return begins, ends
 
 
 def person_violations(problem: Problem, person_id: str,

@@ -180,6 +180,9 @@ class AvailabilityService(ServiceBase):
         off_days = []
         day = first
         while day <= last:
+            if not rows_by_day.get(day):  # nothing marked: not off, nothing busy
+                day += timedelta(days=1)
+                continue
             whole_day = [r for r in rows_by_day.get(day, []) if r.shift_start is None]
             if whole_day and effective_day(whole_day)[0] == "unavailable":
                 off_days.append(day)
@@ -351,29 +354,34 @@ class AvailabilityService(ServiceBase):
         start_month = add_months(month, -WINDOW_MONTHS)
         start = datetime.combine(parse_month(start_month)[0], time(0), ZoneInfo(team.tz))
         end = datetime.combine(first, time(0), ZoneInfo(team.tz))
-        q = (m.Assignment.select(m.Assignment.id, m.Assignment.person, m.Slot.start, m.Slot.end, m.Slot.role,
-                                 m.Rotation.tz, m.Rotation.weights)
-             .join(m.Slot).switch(m.Assignment).join(m.Plan).join(m.Rotation)
-             .where((m.Plan.status == "published") & (m.Rotation.team == team)
-                    & (m.Slot.start >= start) & (m.Slot.start < end)).tuples())
+        published = ((m.Plan.status == "published") & (m.Rotation.team == team)
+                     & (m.Slot.start >= start) & (m.Slot.start < end))
+        q = (m.Assignment.select(m.Assignment.person, m.Slot.start, m.Slot.role, m.Plan.rotation)
+             .join(m.Slot).switch(m.Assignment).join(m.Plan).join(m.Rotation).where(published).tuples())
+        # each rotation's zone and points read once, not once a shift
+        rotations = {rot_id: (tz, point_values(weights)) for rot_id, tz, weights in
+                     m.Rotation.select(m.Rotation.id, m.Rotation.tz, m.Rotation.weights)
+                     .where(m.Rotation.team == team).tuples()}
         holidays = holidays_of(team.settings)
+
+        def points_of(slot_start: datetime, role: str, rot_id: int) -> int:
+            tz, values = rotations[rot_id]
+            return shift_points(slot_start, tz, role, points=values, holidays=holidays)
+
         load: dict[int, float] = defaultdict(float)
-        shifts: dict[int, tuple[int, datetime, datetime, float]] = {}
-        for assignment_id, person_id, slot_start, slot_end, role, tz, weights in q:
-            slot_start, slot_end = _aware(slot_start, m.Slot.start), _aware(slot_end, m.Slot.end)
-            points = shift_points(slot_start, tz, role, points=point_values(weights), holidays=holidays)
-            load[person_id] += points
-            shifts[assignment_id] = (person_id, slot_start, slot_end, points)
+        for person_id, slot_start, role, rot_id in q:
+            load[person_id] += points_of(_aware(slot_start, m.Slot.start), role, rot_id)
         # hours covered by someone else (a swap of part of a shift): their points move with them
-        for assignment_id, taker, c_start, c_end in (m.Cover.select(m.Cover.assignment, m.Cover.person, m.Cover.start,
-                                                                    m.Cover.end)
-                                                     .where(m.Cover.assignment.in_(list(shifts))).tuples()):
-            if assignment_id in shifts:
-                holder, s_start, s_end, points = shifts[assignment_id]
-                part = points_of_part(points, s_start, s_end, _aware(c_start, m.Cover.start),
-                                      _aware(c_end, m.Cover.end))
-                load[taker] += part
-                load[holder] -= part
+        covers: Any = (m.Cover.select(m.Cover.person, m.Cover.start, m.Cover.end, m.Assignment.person, m.Slot.start,
+                                      m.Slot.end, m.Slot.role, m.Plan.rotation)
+                       .join(m.Assignment).join(m.Slot).switch(m.Assignment).join(m.Plan).join(m.Rotation)
+                       .where(published).order_by(m.Cover.assignment, m.Cover.id).tuples())
+        for taker, c_start, c_end, holder, s_start, s_end, role, rot_id in covers:
+            s_start, s_end = _aware(s_start, m.Slot.start), _aware(s_end, m.Slot.end)
+            part = points_of_part(points_of(s_start, role, rot_id), s_start, s_end, _aware(c_start, m.Cover.start),
+                                  _aware(c_end, m.Cover.end))
+            load[taker] += part
+            load[holder] -= part
         return load
 
     def _past_excess(self, team: m.Team, month: str) -> dict[str, float]:
@@ -407,8 +415,11 @@ class AvailabilityService(ServiceBase):
         past = self._past_load(team, month)
         excess = self._past_excess(team, month)
         facts = {}
+        by_person: dict[int, dict] = defaultdict(dict)  # each person's days, in one pass over the rows
+        for (pid, d), r in rows.items():
+            by_person[pid][d] = r
         for ms, p in members:
-            by_day = {d: r for (pid, d), r in rows.items() if pid == p.id}
+            by_day = by_person.get(p.id, {})
             pct = (ms.utilisation_pct or {}).get(month)
             facts[p.id] = replace(self._facts(p.login, by_day, first, last, pct, past.get(p.id, 0.0)),
                                   past_excess=round(excess.get(p.login, 0.0), 2))

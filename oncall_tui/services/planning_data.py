@@ -6,11 +6,12 @@ rotations, the published plan of the period) and hands them to the pure
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from ..core.months import month_range
 from ..core.shifts import generate_shifts
@@ -18,7 +19,7 @@ from ..store import models as m
 from . import convert
 from .availability import mark_source
 from .base import ServiceBase, ServiceContext
-from .context import EligibilityFor, RecommendationsFor
+from .context import Checker, EligibilityFor, RecommendationsFor
 
 if TYPE_CHECKING:  # only for annotations: imported where used, so start-up does not pay
     from ..core.domain_planning import PlanSummary, PlanView
@@ -35,7 +36,10 @@ class PlanData(ServiceBase):
         self.eligibility = eligibility
         self.recommendations = recommendations
 
-    def _gather(self, rot: m.Rotation, month: str):
+    def _gather(self, rot: m.Rotation, month: str, judge: bool = True):
+        """The planner's problem of `rot` in `month`.  `judge=False`: nobody's eligibility is
+        asked (anyone may hold any role, the region rule aside): for a caller that judges only
+        the cells it asks about itself (the swaps: one shift and role)."""
         from ..core.planning import OPTIONAL_ROLES, Busy, Mark, Member, build_problem
         from ..core.recommend import holidays_of
 
@@ -48,81 +52,91 @@ class PlanData(ServiceBase):
         period_start = shifts[0].start if shifts else datetime.combine(first, time(0), zone)
         period_end = shifts[-1].end if shifts else datetime.combine(last, time(23, 59), zone)
         holidays = holidays_of(team.settings)
-        memberships = list(m.Membership.select(m.Membership, m.Person).join(m.Person)
-                           .where((m.Membership.team == team) & m.Membership.on_rotation & m.Person.active)
-                           .order_by(m.Person.login))
-        by_id = {ms.person.id: ms for ms in memberships}
+        # plain rows, only the columns used: a month is gathered on every first call after a change
+        people: Any = (m.Membership.select(m.Person.id, m.Person.login, m.Person.name, m.Person.tz,
+                                           m.Membership.region, m.Membership.utilisation_pct)
+                       .join(m.Person)
+                       .where((m.Membership.team == team) & m.Membership.on_rotation & m.Person.active)
+                       .order_by(m.Person.login).tuples())
+        by_id = {row[0]: row for row in people}
+        login_id = {row[1]: pid for pid, row in by_id.items()}
         ids = list(by_id)
 
-        # history: published shifts before the period (past load is the recommendation's, below)
+        # history: published shifts before the period (past load is the recommendation's, below),
+        # counted by the database: the primary/secondary shifts each person served and when the
+        # last ended; only the same rotation's last few days come back as rows (the carry-in)
+        served: Any = (m.Assignment.select(m.Assignment.person, fn.COUNT(m.Assignment.id), fn.MAX(m.Slot.end))
+                       .join(m.Slot).switch(m.Assignment).join(m.Plan)
+                       .where((m.Plan.status == "published") & (m.Assignment.person.in_(ids))
+                              & (m.Slot.start < period_start) & m.Slot.role.not_in(list(OPTIONAL_ROLES)))
+                       .group_by(m.Assignment.person).tuples())
         experience: dict[int, int] = defaultdict(int)
         last_on: dict[int, datetime] = {}
-        carry_in: list[tuple[str, datetime, datetime]] = []
+        for pid, count, last_end in served:
+            experience[pid] = count
+            last_on[pid] = _aware(last_end)
         rest_days = (spec.rules.max_consecutive or 0) + 2
-        history: Any = (m.Assignment.select(m.Assignment.person, m.Slot.start, m.Slot.end, m.Slot.role,
-                                       m.Slot.rotation)
-                   .join(m.Slot).switch(m.Assignment).join(m.Plan)
-                   .where((m.Plan.status == "published") & (m.Assignment.person.in_(ids))
-                          & (m.Slot.start < period_start))
-                   .tuples())
-        for pid, start, end, role, rot_id in history:
-            start = _aware(start)
-            end = _aware(end)
-            if rot_id == rot.id and start >= period_start - timedelta(days=rest_days):
-                carry_in.append((by_id[pid].person.login, start, end))
-            if role in OPTIONAL_ROLES:
-                continue
-            experience[pid] += 1
-            if pid not in last_on or end > last_on[pid]:
-                last_on[pid] = end
+        recent: Any = (m.Assignment.select(m.Assignment.person, m.Slot.start, m.Slot.end)
+                       .join(m.Slot).switch(m.Assignment).join(m.Plan)
+                       .where((m.Plan.status == "published") & (m.Assignment.person.in_(ids))
+                              & (m.Slot.rotation == rot) & (m.Slot.start < period_start)
+                              & (m.Slot.start >= period_start - timedelta(days=rest_days)))
+                       .tuples())
+        carry_in = [(by_id[pid][1], _aware(start), _aware(end)) for pid, start, end in recent]
 
         recs = self.recommendations(team, month)  # their past load too: one figure in every view
         members = []
-        for pid, ms in by_id.items():
+        for pid, (_, login, name, tz, region, pct) in by_id.items():
             rec = recs.get(pid)
             members.append(Member(
-                login=ms.person.login, name=ms.person.name, tz=ms.person.tz,
-                region=ms.region or "", experience=experience[pid], past_load=rec.past_load if rec else 0.0,
+                login=login, name=name, tz=tz,
+                region=region or "", experience=experience[pid], past_load=rec.past_load if rec else 0.0,
                 past_excess=rec.past_excess if rec else 0.0,
-                project_pct=(ms.utilisation_pct or {}).get(month),
+                project_pct=(pct or {}).get(month),
                 level=rec.level if rec else None, level_why=rec.explanation if rec else "",
                 last_on_call=last_on.get(pid)))
 
-        checker = self.eligibility(team)
-        login_id = {ms.person.login: pid for pid, ms in by_id.items()}
+        def by_login(checker: Checker) -> Callable[[str, str, datetime], tuple[bool, str]]:
+            return lambda login, role, at: checker(login_id[login], role, at)
 
-        def eligible(login: str, role: str, at: datetime) -> tuple[bool, str]:
-            return checker(login_id[login], role, at)
+        eligible = by_login(self.eligibility(team)) if judge else None
 
         # a mark touches every shift overlapping the person's local day: the period's shifts
         # run into the days after it (a week at most), and zones differ by a day at most
         mark_from = first - timedelta(days=2)
         mark_to = max([last] + [s.end.date() for s in shifts]) + timedelta(days=2)
+        # the calendar's id as well as its label: without it the row's source_id would read None
         marks = [Mark(login=row.person.login, day=row.day, state=row.state, shift_start=row.shift_start,
                       until=row.until, hand_set=row.source_id is None,
                       source=mark_source(row),
                       note=row.note or getattr(row, "reason", "") or "")
-                 for row in m.Availability.select(m.Availability, m.Person, m.CalendarSource).join(m.Person)
-                 .switch(m.Availability).join(m.CalendarSource, JOIN.LEFT_OUTER)
+                 for row in m.Availability.select(m.Availability.day, m.Availability.state, m.Availability.shift_start,
+                                                  m.Availability.until, m.Availability.source, m.Availability.note,
+                                                  m.Availability.reason, m.Person.login, m.CalendarSource.id,
+                                                  m.CalendarSource.label)
+                 .join(m.Person).switch(m.Availability).join(m.CalendarSource, JOIN.LEFT_OUTER)
                  .where((m.Availability.person.in_(ids)) & (m.Availability.day >= mark_from)
                         & (m.Availability.day <= mark_to))]
 
-        busy = [Busy(login=a.person.login, start=a.slot.start, end=a.slot.end,
-                     what=f"{a.slot.rotation.name} {a.slot.role}")
-                for a in m.Assignment.select(m.Assignment, m.Slot, m.Person, m.Rotation)
-                .join(m.Slot).join(m.Rotation).switch(m.Assignment).join(m.Plan)
-                .switch(m.Assignment).join(m.Person)
-                .where((m.Plan.status == "published") & (m.Assignment.person.in_(ids))
-                       & (m.Slot.rotation != rot) & (m.Slot.start < period_end) & (m.Slot.end > period_start))]
+        elsewhere: Any = (m.Assignment.select(m.Person.login, m.Slot.start, m.Slot.end, m.Rotation.name, m.Slot.role)
+                          .join(m.Slot).join(m.Rotation).switch(m.Assignment).join(m.Plan)
+                          .switch(m.Assignment).join(m.Person)
+                          .where((m.Plan.status == "published") & (m.Assignment.person.in_(ids))
+                                 & (m.Slot.rotation != rot) & (m.Slot.start < period_end)
+                                 & (m.Slot.end > period_start))
+                          .order_by(m.Slot.start, m.Assignment.id).tuples())
+        busy = [Busy(login=login, start=start, end=end, what=f"{rot_name} {role}")
+                for login, start, end, rot_name, role in elsewhere]
 
         previous: dict[tuple[datetime, str], str] = {}
-        published = (m.Plan.select().where((m.Plan.rotation == rot) & (m.Plan.status == "published")
-                                           & (m.Plan.first_day == first) & (m.Plan.last_day == last))
+        published = (m.Plan.select(m.Plan.id).where((m.Plan.rotation == rot) & (m.Plan.status == "published")
+                                                    & (m.Plan.first_day == first) & (m.Plan.last_day == last))
                      .order_by(m.Plan.number.desc()).first())
         if published is not None:
-            for a in (m.Assignment.select(m.Assignment, m.Slot, m.Person).join(m.Slot)
-                      .switch(m.Assignment).join(m.Person).where(m.Assignment.plan == published)):
-                previous[(a.slot.start, a.slot.role)] = a.person.login
+            cells: Any = (m.Assignment.select(m.Slot.start, m.Slot.role, m.Person.login).join(m.Slot)
+                          .switch(m.Assignment).join(m.Person).where(m.Assignment.plan == published.id).tuples())
+            for start, role, login in cells:
+                previous[(start, role)] = login
         return build_problem(spec, shifts, members, eligible=eligible, marks=marks, busy=busy,
                              holidays=holidays, previous=previous, carry_in=carry_in)
 

@@ -97,6 +97,8 @@ class RequirementsService(ServiceBase):
                  .join(m.Assignment).join(m.Plan).switch(m.Slot).join(m.Rotation)
                  .where((m.Plan.status == "published") & (m.Rotation.team == team)
                         & m.Assignment.person.in_(person_ids)).tuples())
+            if "served_shifts" not in kinds:  # only shadow shifts are counted: not every shift served
+                q = q.where(m.Slot.role == "shadow")
             for start, end, role, pid in q:
                 f = facts[pid]
                 if role == "shadow":

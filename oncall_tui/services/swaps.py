@@ -234,24 +234,24 @@ class SwapsService(ServiceBase):
         changes (`_remembered`; never inside a write, whose own changes are not counted yet), so
         an inbox of asks and a dialog asking again and again gather it once; each shift then
         gets a copy with its own eligibility."""
+        import copy
+
         from ..scheduler.problem import Problem
 
         start, role = shift.slot.start, shift.slot.role
         month = month_of(shift.plan.first_day)
 
-        def everyone(team: m.Team):
-            return lambda person_id, asked_role, at: (True, "")
-
         def recommendations(team: m.Team, month: str):
             return self._remembered(f"recommendations:{month}", team, lambda: self.recommendations(team, month))
 
-        def gather():
-            return PlanData(self.ctx, everyone, recommendations)._gather(shift.rot, month)
+        def gather():  # nobody's eligibility judged: only this shift's is, below
+            return PlanData(self.ctx, self.eligibility, recommendations)._gather(shift.rot, month, judge=False)
 
         base = gather() if self.ctx.writing() else \
             self._remembered(f"month:{shift.rot.id}:{month}", shift.team, gather)
         real = self._remembered("eligibility", shift.team, lambda: self.eligibility(shift.team))
-        problem: Problem = dataclasses.replace(base.problem, eligible=set(base.problem.eligible or ()))
+        problem: Problem = copy.copy(base.problem)  # as it is: no need to check its fields again
+        problem.eligible = set(base.problem.eligible or ())
         built = dataclasses.replace(base, problem=problem, ineligible_why=dict(base.ineligible_why))
         sid = built.id_of.get(start)
         if sid is not None and problem.eligible is not None:
