@@ -189,6 +189,10 @@ def _v8(db: pw.Database) -> None:
     database still refuses two open requests from the same start of a shift (the same part
     sent twice at one moment)."""
     table = SwapRequest._meta.table_name
+    if "start" not in {c.name for c in db.get_columns(table)}:
+        # a file written by code that had the calendar's step 5 but not yet the swaps' step 4
+        # went from 3 to 5 and never got the swaps' columns: they are added now, as step 4 does
+        _v4(db)
     db.execute_sql("DROP INDEX IF EXISTS swap_request_one_open")
     db.execute_sql(f'CREATE UNIQUE INDEX IF NOT EXISTS swap_request_open_whole ON "{table}" (slot_id) '
                    "WHERE status IN ('open', 'escalated') AND start IS NULL")
