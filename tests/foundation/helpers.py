@@ -66,12 +66,13 @@ def screen_text(app) -> str:
     return "\n".join(strip.text for strip in strips)
 
 
-async def settle(pilot, rounds: int = 1) -> None:
+async def settle(pilot, rounds: int = 1, failing: bool = False) -> None:
     """Let the app's workers finish and its messages be handled, `rounds` times.
 
     A worker cancelled meanwhile (a newer reload replaced an exclusive one) is not a
-    failure: its replacement is waited for in the next pass."""
-    from textual.worker import WorkerCancelled
+    failure: its replacement is waited for in the next pass.  `failing`: a test that makes a
+    worker fail on purpose (to see what the app shows of it) lets that failure pass here."""
+    from textual.worker import WorkerCancelled, WorkerFailed
 
     for _ in range(rounds):
         while True:
@@ -80,15 +81,20 @@ async def settle(pilot, rounds: int = 1) -> None:
                 break
             except WorkerCancelled:
                 continue
+            except WorkerFailed:
+                if not failing:
+                    raise
+                break
         await pilot.pause()
 
 
-async def wait_until(pilot, condition: Callable[[], bool], attempts: int = 100, step: float = 0.1) -> bool:
+async def wait_until(pilot, condition: Callable[[], bool], attempts: int = 100, step: float = 0.1,
+                     failing: bool = False) -> bool:
     """Let the app run until `condition()` holds (bounded), without asserting on time.  A
     condition that cannot be judged yet (it queries a screen still being mounted) is not yet
     true; at the end it is asked once more, and its error then shows."""
     for _ in range(attempts):
-        await settle(pilot)
+        await settle(pilot, failing=failing)
         try:
             if condition():
                 return True

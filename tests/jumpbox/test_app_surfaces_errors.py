@@ -25,7 +25,8 @@ def test_a_write_that_fails_in_the_database_is_shown_and_stays(demo_db, clock):
         other.commit()
         other.close()
         await pilot.press("right", "right", "u")
-        shown = await wait_until(pilot, lambda: "no such table" in _notices(pilot.app))
+        # the write fails in a worker on purpose: what the test looks at is what the app shows of it
+        shown = await wait_until(pilot, lambda: "no such table" in _notices(pilot.app), failing=True)
         notices = list(pilot.app._notifications)
         return shown, _notices(pilot.app), [n.timeout for n in notices if "no such table" in str(n.message)]
 
