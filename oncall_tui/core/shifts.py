@@ -109,6 +109,21 @@ def part_of_shift(text_from: str, text_to: str, start: datetime, end: datetime,
     return first, last
 
 
+def outside(spans: list[tuple[datetime, datetime]],
+            taken: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """The hours of `spans` outside every span of `taken`, in order."""
+    out = []
+    for s, e in spans:
+        for ts, te in sorted(taken):
+            if ts < e and te > s:
+                if ts > s:
+                    out.append((s, ts))
+                s = max(s, te)
+        if s < e:
+            out.append((s, e))
+    return out
+
+
 @lru_cache(maxsize=4096)
 def local_day_span(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """A local day in `tz`, 00:00 to the next 00:00, as a UTC range [start, end).  Kept once

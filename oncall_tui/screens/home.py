@@ -12,7 +12,7 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..core.domain import HomeView, ShiftDetail
-from ..core.shifts import piece_id
+from ..core.shifts import outside, piece_id
 from ..formatting import escape, span
 from .base import AreaScreen
 from .shift_text import FitsItsWidth, Line, content, escalation_lines, now_lines, shift_lines, text_lines
@@ -249,8 +249,16 @@ class HomeScreen(AreaScreen):
                     and s.shift_uid == a.uid and s.start < a.end and s.end > a.start]
 
         def checked(found: list) -> None:
-            if found:
+            from dataclasses import replace
+
+            free = outside([(a.start, a.end)], [(s.start, s.end) for s in found])
+            if not free:
                 self._already_asked(found[0])
+            elif found:  # some of its hours are asked for already: ask for the first hours that are not
+                tz = self.view.me.tz if self.view else "UTC"
+                asked = ", ".join(span(s.start, s.end, tz) for s in found)
+                self.notify(escape(f"Asked for already: {asked}. Asking for other hours of it."), timeout=8)
+                self._ask(replace(detail, assignment=replace(a, start=free[0][0], end=free[0][1])))
             else:
                 self._ask(detail)
 

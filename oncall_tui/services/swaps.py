@@ -31,6 +31,7 @@ from ..core.domain import ShiftDetail
 from ..core.domain_swaps import OPEN_STATES, STATE_WORDS, CantLink, Swap, SwapAsk, SwapCandidate, SwapLink
 from ..core.errors import Conflict, InvalidInput, NotAllowed, NotFound, UnknownUser
 from ..core.months import month_of
+from ..core.shifts import outside
 from ..core.swaps import (
     DEFAULT_ANSWER_HOURS,
     DEFAULT_DEADLINE_HOURS,
@@ -751,7 +752,7 @@ class SwapsService(ServiceBase):
             ahead = [(s, e) for s, e in mine if s > now]
             asked = self._open_requests(shift)
             # the hours a request is open for are not offered again; the rest of them still are
-            free = _outside(ahead, [self._part_of(r) for r in asked])
+            free = outside(ahead, [self._part_of(r) for r in asked])
             open_one = next((r for r in asked if any(_overlap(self._part_of(r), p) for p in mine)), None)
             can = bool(free)
             part = free[0] if free else ahead[0] if ahead else (shift.slot.start, shift.slot.end)
@@ -1565,20 +1566,6 @@ def hand_over(assignment: m.Assignment, giver_id: int, taker_id: int, part: tupl
     m.Cover.create(assignment=assignment.id, person=taker_id, start=part[0], end=part[1], request=request_id,
                    created_at=now)
     return True
-
-
-def _outside(spans: list[tuple[datetime, datetime]], taken: list[tuple[datetime, datetime]]):
-    """The hours of `spans` outside every span of `taken`, in order."""
-    out = []
-    for s, e in spans:
-        for ts, te in sorted(taken):
-            if ts < e and te > s:
-                if ts > s:
-                    out.append((s, ts))
-                s = max(s, te)
-        if s < e:
-            out.append((s, e))
-    return out
 
 
 def _by_origin(span: tuple[datetime, datetime], origins: list[tuple[tuple[datetime, datetime], int]]):

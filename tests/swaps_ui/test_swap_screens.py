@@ -559,6 +559,33 @@ def test_cant_make_it_on_a_shift_already_asked_for_says_so_and_opens_the_request
     assert len([s for s in root.swaps() if s.shift_uid == detail.assignment.uid and s.my_part == "outgoing"]) == 1
 
 
+def test_cant_make_it_on_a_shift_with_some_hours_asked_for_asks_for_the_hours_before_them(as_user, clock):
+    """Two hours of the shift are asked for already: c opens the dialog on the hours before them
+    (saying which are asked for), and Enter asks for those: two requests open for one shift."""
+    from datetime import timedelta
+
+    root = as_user("root")
+    index, detail = free_shift(root)
+    a = detail.assignment
+    first = root.swap_request(a.uid, start=a.start + timedelta(hours=10), end=a.start + timedelta(hours=12), top=1)
+    app = quiet_app(root, clock)
+    shown: list = []
+
+    async def run():
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await open_ask(pilot, index)
+            shown.append((dialog.detail.assignment.start, dialog.detail.assignment.end))
+            assert "Asked for already" in " ".join(str(n.message) for n in app._notifications)
+            await pilot.press("enter")
+            assert await wait_until(pilot, lambda: not isinstance(app.screen, AskDialog))
+
+    asyncio.run(run())
+    assert shown == [(a.start, first.start)]
+    mine = sorted((s.start, s.end) for s in root.swaps() if s.shift_uid == a.uid and s.my_part == "outgoing"
+                  and s.state in ("open", "escalated"))
+    assert mine == [(a.start, first.start), (first.start, first.end)]
+
+
 @BOTH
 def test_a_managers_opening_screen_says_escalated_requests_wait_and_the_key(as_user, clock):
     maya = as_user("maya")  # manages the demo team, on no rotation: she opens on its requirements
