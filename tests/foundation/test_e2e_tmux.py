@@ -53,6 +53,15 @@ def _is_grey(colour: tuple) -> bool:
     return value in (30, 37, 40, 47, 90, 97, 100, 107)
 
 
+#: The environment tmux runs in: ours without COLUMNS/LINES. pytest imports readline, which writes
+#: the size it sees (80x24 when not on a terminal) into the process's C environment (where
+#: os.environ does not see it but a child does); the tmux server hands its environment to every
+#: pane, and there COLUMNS/LINES outrank the terminal's real size (shutil.get_terminal_size, as
+#: Textual asks it): the app would stay 80x24 through every resize. A person's terminal has no
+#: such pin (ssh does not pass COLUMNS/LINES on; a shell keeps them unexported).
+_SIZELESS_ENV = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+
+
 class Terminal:
     """One tmux server of our own (its own socket), one 80x24 window."""
 
@@ -61,7 +70,8 @@ class Terminal:
         self.tmp_path = tmp_path
 
     def tmux(self, *args: str) -> str:
-        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20)
+        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20,
+                              env=_SIZELESS_ENV)
         assert done.returncode == 0, done.stderr
         return done.stdout
 
@@ -234,6 +244,9 @@ def test_f5_on_the_home_screen_keeps_every_partner_and_number_whole(terminal, bu
         deadline = time.monotonic() + 20
         while not laid_out(width) and time.monotonic() < deadline:
             time.sleep(0.05)
+        size = terminal.tmux("display-message", "-p", "-t", "t", "#{pane_width}x#{pane_height}").strip()
+        assert laid_out(width), (f"the app did not lay the screen out again at {width}x{height} "
+                                 f"(tmux's pane is {size}); it still shows:\n{terminal.screen()}")
         _assert_pane_whole(terminal.wait_for("1 swap request waiting"), backend)
     terminal.press("F5")
     _assert_pane_whole(terminal.wait_for("+44 7700 123456"), backend)
