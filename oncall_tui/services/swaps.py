@@ -308,7 +308,6 @@ class SwapsService(ServiceBase):
         if part[0] <= now:
             raise InvalidInput(f"that shift already started ({self._when(shift.slot.start, me)}); "
                                f"ask a manager to reassign it", field="start")
-        self._advance_for_slot(shift.slot, now)
         open_one = self._open_over(shift, part)
         if open_one is not None:
             hours = self._part_of(open_one)
@@ -551,7 +550,6 @@ class SwapsService(ServiceBase):
                 if why:
                     raise InvalidInput(f"{req.requester.name} cannot take {self._shift_words(trade, me)} in return "
                                        f"now: {why}")
-                self._advance_for_slot(trade.slot, now)
                 self._not_asked_over(trade, who, (trade.slot.start, trade.slot.end),
                                      "the shift they would give in return", "nothing changed")
             ask.state = "agreed"
@@ -626,14 +624,11 @@ class SwapsService(ServiceBase):
                 raise InvalidInput(f"{taker.name} is not on rotation {shift.rot.name} (or already holds it)")
             if fit[0].why_not:
                 raise InvalidInput(f"{taker.name} cannot take it: {fit[0].why_not}")
-            self._advance_for_slot(shift.slot, now)
             replaced = []
-            for other in self._open_requests(shift):
+            for other in self._open_requests(shift.slot):
                 if not _overlap(self._part_of(other), part):
                     continue  # a request for other hours of the shift goes on
                 state = self._advance_row(other, now)
-                if state.status not in OPEN_STATES:
-                    continue
                 close(state, "overridden", now)
                 self._move(other, state, acted_by=me.login)
                 self._remove_mark(other)
@@ -750,7 +745,7 @@ class SwapsService(ServiceBase):
             covers = cover_rows([assignment.id])[assignment.id]
             mine = held_spans(assignment, covers, person.id)
             ahead = [(s, e) for s, e in mine if s > now]
-            asked = self._open_requests(shift)
+            asked = self._open_requests(shift.slot)
             # the hours a request is open for are not offered again; the rest of them still are
             free = outside(ahead, [self._part_of(r) for r in asked])
             open_one = next((r for r in asked if any(_overlap(self._part_of(r), p) for p in mine)), None)
@@ -1116,14 +1111,17 @@ class SwapsService(ServiceBase):
         listed = "; ".join(f"{who.name} {hours(s, e)}" for s, e, who in held)
         raise Conflict(f"those hours are held by several people ({listed}); ask for one person's hours at a time")
 
-    def _open_requests(self, shift: _Shift) -> list[m.SwapRequest]:
-        return list(m.SwapRequest.select().where((m.SwapRequest.slot == shift.slot)
-                                                 & (m.SwapRequest.status.in_(OPEN_STATES)))
-                    .order_by(m.SwapRequest.id))
+    def _open_requests(self, slot: m.Slot) -> list[m.SwapRequest]:
+        """The requests still open on `slot`, each first brought up to now by the clock (inside a
+        write its move is stored: a time-out, an escalation, its part begun untaken)."""
+        now = self._now()
+        rows = (m.SwapRequest.select().where((m.SwapRequest.slot == slot) & (m.SwapRequest.status.in_(OPEN_STATES)))
+                .order_by(m.SwapRequest.id))
+        return [r for r in rows if self._advance_row(r, now).status in OPEN_STATES]
 
     def _open_over(self, shift: _Shift, part: tuple[datetime, datetime]) -> m.SwapRequest | None:
         """The open request for some of the hours `part` (a shift has one per hour at a time)."""
-        return next((r for r in self._open_requests(shift) if _overlap(self._part_of(r), part)), None)
+        return next((r for r in self._open_requests(shift.slot) if _overlap(self._part_of(r), part)), None)
 
     def _request_row(self, swap_id: int, lock: bool = False) -> m.SwapRequest:
         q = m.SwapRequest.select().where(m.SwapRequest.id == swap_id)
@@ -1188,11 +1186,6 @@ class SwapsService(ServiceBase):
             except (Conflict, UnknownUser):  # someone answered it at that moment: their move stands
                 continue
         return moved
-
-    def _advance_for_slot(self, slot: m.Slot, now: datetime) -> None:
-        for req in m.SwapRequest.select().where((m.SwapRequest.slot == slot)
-                                                & (m.SwapRequest.status.in_(OPEN_STATES))):
-            self._advance_row(req, now)
 
     def _move(self, req: m.SwapRequest, state: RequestState, *, who: m.Person | None = None,
               acted_by: str = "", offer_acted: dict[int, str] | None = None,
@@ -1299,11 +1292,9 @@ class SwapsService(ServiceBase):
                            f"{self._when(later.end, me, time_only=True)} of those hours{since}; undo that "
                            f"first; nothing was undone")
         # the taker asked for cover for some of those hours: that request would outlive their holding them
-        self._advance_for_slot(shift.slot, self._now())
         self._not_asked_over(shift, req.taken_by, part, "those hours", "nothing was undone")
-        if req.trade_slot_id:
-            trade = self._shift_of_slot(req.trade_slot)
-            self._advance_for_slot(trade.slot, self._now())
+        trade = self._shift_of_slot(req.trade_slot) if req.trade_slot_id else None
+        if trade is not None:
             self._not_asked_over(trade, req.requester, (trade.slot.start, trade.slot.end),
                                  "the shift they took in return", "nothing was undone")
         if req.start is None:
@@ -1330,8 +1321,7 @@ class SwapsService(ServiceBase):
             _coalesce(shift.assignment.id)
         taker, requester = req.taken_by, req.requester
         self._tell_calendars(shift.slot, left=[taker], joined=[] if req.start is not None else [requester])
-        if req.trade_slot_id:
-            trade = self._shift_of_slot(req.trade_slot)
+        if trade is not None:
             (a.update(person=req.taken_by_id, version=a.version + 1)
              .where((a.id == trade.assignment.id) & (a.person == req.requester_id)).execute())
             self._tell_calendars(trade.slot, left=[requester], joined=[taker])
@@ -1340,7 +1330,7 @@ class SwapsService(ServiceBase):
                         outcome: str) -> None:
         """Refused (an undo, a trade agreed) while `person` has a request open for some of `part`
         of `shift`: they are about to hold none of it, and that request must not outlive it."""
-        asked = next((r for r in self._open_requests(shift)
+        asked = next((r for r in self._open_requests(shift.slot)
                       if r.requester_id == person.id and _overlap(self._part_of(r), part)), None)
         if asked is not None:
             raise Conflict(f"{person.name} asked for cover for {what} (swap {asked.id}, "
